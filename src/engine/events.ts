@@ -1,0 +1,63 @@
+import type { SerializedError } from '../errors/index.ts';
+import type { FinishReason, ModelToolCall, ModelUsage } from '../gateway/model.ts';
+
+/**
+ * Journal events. Each is persisted with `JOURNAL_SCHEMA_VERSION`; readers must keep loading
+ * every version ever written (fixtures in `test/fixtures/journals/`). Names are noun-verb and
+ * double as SSE event names.
+ */
+export const JOURNAL_SCHEMA_VERSION = 1;
+
+export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
+export type WaitingReason = 'approval' | 'human' | 'budget' | 'credential' | 'outcome-unknown' | 'rate-limit';
+export type ToolEffect = 'read' | 'idempotent' | 'unsafe';
+
+export const terminalStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
+
+export type JournalEvent =
+  | { type: 'run-start'; agent: string; input: string; sessionId: string; userId: string; metadata?: Record<string, unknown> }
+  | { type: 'step-start'; step: number }
+  /** A batch of streamed text; `attempt` ties it to one model call so a retried call's partial text is ignored. */
+  | { type: 'text-delta'; step: number; attempt: number; text: string }
+  | {
+      type: 'model-response';
+      step: number;
+      text: string;
+      toolCalls: ModelToolCall[];
+      finishReason: FinishReason;
+      usage: ModelUsage;
+      provider: string;
+      modelId: string;
+      latencyMs: number;
+    }
+  | { type: 'usage-update'; usage: ModelUsage; modelCalls: number }
+  | {
+      type: 'tool-call';
+      step: number;
+      callId: string;
+      toolName: string;
+      input: unknown;
+      effect: ToolEffect;
+      idempotencyKey: string;
+    }
+  /** Written immediately before a tool's `execute` runs; a `tool-call` without it never started. */
+  | { type: 'tool-start'; callId: string; attempt: number; startedAt: string }
+  | {
+      type: 'tool-result';
+      callId: string;
+      output?: unknown;
+      error?: SerializedError;
+      durationMs: number;
+      /** How the outcome was established when not by a normal execution. */
+      resolvedBy?: 'reconcile' | 'human';
+    }
+  /** The final answer failed its output schema; the next step asks the model to repair it. */
+  | { type: 'output-rejected'; step: number; error: SerializedError; repairAttempt: number }
+  | { type: 'run-waiting'; reason: WaitingReason; details?: Record<string, unknown> }
+  | { type: 'run-resume'; reason: WaitingReason; details?: Record<string, unknown> }
+  | { type: 'run-end'; status: 'completed' | 'failed' | 'cancelled'; output?: unknown; error?: SerializedError };
+
+export type JournalEventType = JournalEvent['type'];
+
+/** An event as stored: its sequence number within the run (1-based, gapless) and time. */
+export type JournalEntry = JournalEvent & { seq: number; at: string; v: number };

@@ -1,0 +1,79 @@
+/**
+ * Keel's own model interface. The engine speaks only this; vendor SDKs are adapted to it at the
+ * edge (`ai-sdk-adapter.ts`), so a provider or SDK upgrade touches one folder.
+ */
+
+export type ModelMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: string }
+  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
+  | { role: 'tool'; callId: string; toolName: string; content: unknown; isError?: boolean };
+
+/** A tool call as the model produced it. `arguments` is the raw JSON text: it may be malformed. */
+export interface ModelToolCall {
+  callId: string;
+  toolName: string;
+  arguments: string;
+}
+
+export interface ModelToolSpec {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input object. */
+  inputSchema: Record<string, unknown>;
+}
+
+export interface ModelRequest {
+  messages: ModelMessage[];
+  tools?: ModelToolSpec[];
+  toolChoice?: 'auto' | 'none' | 'required';
+  /** Ask for a JSON answer, optionally constrained by a JSON Schema. */
+  responseFormat?: { type: 'json'; schema?: Record<string, unknown> };
+  maxOutputTokens?: number;
+  temperature?: number;
+  signal?: AbortSignal;
+}
+
+export interface ModelUsage {
+  inputTokens: number;
+  outputTokens: number;
+  /** Input tokens served from the provider's prompt cache (a subset of inputTokens). */
+  cachedTokens: number;
+}
+
+export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
+
+export interface ModelResponse {
+  text: string;
+  toolCalls: ModelToolCall[];
+  finishReason: FinishReason;
+  usage: ModelUsage;
+  /** The model that actually answered (providers may resolve aliases). */
+  modelId: string;
+  provider: string;
+}
+
+export type ModelStreamPart =
+  | { type: 'text-delta'; text: string }
+  | { type: 'response'; response: ModelResponse };
+
+export interface Model {
+  readonly provider: string;
+  readonly modelId: string;
+  generate(request: ModelRequest): Promise<ModelResponse>;
+  /**
+   * Streams text deltas and ends with exactly one `response` part holding the complete answer.
+   * A stream that ends without it failed: callers must not treat partial text as a response.
+   */
+  stream?(request: ModelRequest): AsyncIterable<ModelStreamPart>;
+}
+
+export const emptyUsage: ModelUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedTokens: 0 });
+
+export function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
+  return {
+    inputTokens: a.inputTokens + b.inputTokens,
+    outputTokens: a.outputTokens + b.outputTokens,
+    cachedTokens: a.cachedTokens + b.cachedTokens,
+  };
+}

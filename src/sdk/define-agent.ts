@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { KeelError } from '../errors/index.ts';
+import type { Model } from '../gateway/model.ts';
+import type { SessionPolicy } from '../store/store.ts';
+import type { ToolDefinition } from './define-tool.ts';
+
+/** A model: `provider:model` string, Keel's own `Model`, or any AI SDK `LanguageModel` instance. */
+export type ModelReference = string | Model | AiSdkLanguageModelLike;
+
+/** The part of an AI SDK LanguageModel Keel relies on to recognise one. */
+export interface AiSdkLanguageModelLike {
+  readonly specificationVersion: string;
+  readonly provider: string;
+  readonly modelId: string;
+  doGenerate(options: never): PromiseLike<unknown>;
+  doStream(options: never): PromiseLike<unknown>;
+}
+
+export interface AgentLimits {
+  /** Model calls per run. Default 20. */
+  maxSteps?: number;
+  /** Tool calls per run. Default 30. */
+  maxToolCalls?: number;
+  /** Wall-clock limit of a run, counted from its first start. Default 120 s. */
+  timeoutMs?: number;
+  /** Attempts to repair a final answer that fails the output schema. Default 2. */
+  maxOutputRepairs?: number;
+}
+
+export interface AgentOptions {
+  name: string;
+  model: ModelReference;
+  instructions: string;
+  tools?: ToolDefinition[];
+  /** Optional zod schema: the final answer must be JSON matching it. */
+  output?: z.ZodType;
+  limits?: AgentLimits;
+  /** What a new message does while the session has an unfinished run. Default `queue`. */
+  sessionPolicy?: SessionPolicy;
+  modelSettings?: { temperature?: number; maxOutputTokens?: number };
+  description?: string;
+}
+
+export interface AgentDefinition {
+  readonly kind: 'keel.agent';
+  readonly name: string;
+  readonly description: string;
+  readonly model: ModelReference;
+  readonly instructions: string;
+  readonly tools: readonly ToolDefinition[];
+  readonly output: z.ZodType | undefined;
+  readonly outputJsonSchema: Record<string, unknown> | undefined;
+  readonly limits: Required<AgentLimits>;
+  readonly sessionPolicy: SessionPolicy;
+  readonly modelSettings: { temperature?: number; maxOutputTokens?: number };
+}
+
+const agentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
+
+/**
+ * Defines an agent: a model, its instructions and the tools it may call.
+ *
+ * @example
+ * export const support = defineAgent({
+ *   name: 'support',
+ *   model: 'openai:gpt-4o-mini',
+ *   instructions: 'You help customers with their orders.',
+ *   tools: [lookupOrder, issueRefund],
+ * });
+ */
+export function defineAgent(options: AgentOptions): AgentDefinition {
+  const invalid = (message: string) => new KeelError({ code: 'AGENT_INVALID', message: `Agent "${String(options.name)}": ${message}` });
+  if (typeof options.name !== 'string' || !agentNamePattern.test(options.name)) {
+    throw invalid('name must start with a letter or digit and use only letters, digits, "_", "-", "." (at most 64)');
+  }
+  if (typeof options.instructions !== 'string') throw invalid('instructions must be a string');
+  if (options.model === undefined || options.model === null || options.model === '') throw invalid('model is required');
+  const tools = options.tools ?? [];
+  const seen = new Set<string>();
+  for (const tool of tools) {
+    if (tool?.kind !== 'keel.tool') throw invalid('every tool must come from defineTool()');
+    if (seen.has(tool.name)) throw invalid(`tool "${tool.name}" is listed twice`);
+    seen.add(tool.name);
+  }
+  const limits = {
+    maxSteps: options.limits?.maxSteps ?? 20,
+    maxToolCalls: options.limits?.maxToolCalls ?? 30,
+    timeoutMs: options.limits?.timeoutMs ?? 120_000,
+    maxOutputRepairs: options.limits?.maxOutputRepairs ?? 2,
+  };
+  for (const [key, value] of Object.entries(limits)) {
+    if (!Number.isInteger(value) || value < (key === 'maxOutputRepairs' ? 0 : 1)) throw invalid(`limits.${key} must be a positive integer`);
+  }
+  if (options.output !== undefined && !(options.output instanceof z.ZodType)) throw invalid('output must be a zod schema');
+  let outputJsonSchema: Record<string, unknown> | undefined;
+  if (options.output !== undefined) {
+    outputJsonSchema = z.toJSONSchema(options.output, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete outputJsonSchema.$schema;
+  }
+  const sessionPolicy = options.sessionPolicy ?? 'queue';
+  if (sessionPolicy !== 'queue' && sessionPolicy !== 'reject') throw invalid('sessionPolicy must be "queue" or "reject"');
+  return {
+    kind: 'keel.agent',
+    name: options.name,
+    description: options.description ?? '',
+    model: options.model,
+    instructions: options.instructions,
+    tools,
+    output: options.output,
+    outputJsonSchema,
+    limits,
+    sessionPolicy,
+    modelSettings: options.modelSettings ?? {},
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { KeelError } from '../errors/index.ts';
+import type { ToolEffect } from '../engine/events.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/** What a tool's `execute` receives besides its input. */
+export interface ToolContext {
+  /** Aborted on tool timeout, run cancellation, run timeout or shutdown. */
+  signal: AbortSignal;
+  /** Stable across every attempt of this call, also after a crash: derived from run, step and call id. */
+  idempotencyKey: string;
+  runId: string;
+  sessionId: string;
+  userId: string;
+  callId: string;
+  /** 1 for the first execution, higher on retries and on re-runs after a crash. */
+  attempt: number;
+  log: Logger;
+}
+
+/** What `reconcile` reports about an `unsafe` call whose outcome a crash left unknown. */
+export type ReconcileResult<Output> =
+  | { status: 'completed'; output: Output }
+  | { status: 'not-applied' }
+  | { status: 'unknown' };
+
+export interface ToolRetry {
+  /** Total attempts including the first. Only errors marked retryable are retried. */
+  maxAttempts: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export interface ToolOptions<Input extends z.ZodType, Output extends z.ZodType> {
+  name: string;
+  description: string;
+  input: Input;
+  output?: Output;
+  effect: ToolEffect;
+  timeoutMs?: number;
+  retry?: ToolRetry;
+  execute(input: z.output<Input>, context: ToolContext): Promise<z.input<Output>> | z.input<Output>;
+  /**
+   * For `unsafe` tools: after a crash between start and result, find out whether the effect
+   * happened (look the idempotency key up in the downstream system) instead of asking a human.
+   */
+  reconcile?(input: z.output<Input>, context: ToolContext): Promise<ReconcileResult<z.input<Output>>>;
+}
+
+export interface ToolDefinition {
+  readonly kind: 'keel.tool';
+  readonly name: string;
+  readonly description: string;
+  readonly input: z.ZodType;
+  readonly output: z.ZodType | undefined;
+  readonly effect: ToolEffect;
+  readonly timeoutMs: number;
+  readonly retry: Required<ToolRetry>;
+  readonly inputJsonSchema: Record<string, unknown>;
+  execute(input: unknown, context: ToolContext): Promise<unknown>;
+  reconcile: ((input: unknown, context: ToolContext) => Promise<ReconcileResult<unknown>>) | undefined;
+}
+
+const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
+const effects: readonly ToolEffect[] = ['read', 'idempotent', 'unsafe'];
+
+/**
+ * Defines a tool an agent may call.
+ *
+ * @example
+ * const lookup = defineTool({
+ *   name: 'lookup_order',
+ *   description: 'Find an order by id',
+ *   input: z.object({ orderId: z.string() }),
+ *   effect: 'read',
+ *   async execute({ orderId }) { return orders.get(orderId); },
+ * });
+ */
+export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z.ZodUnknown>(
+  options: ToolOptions<Input, Output>,
+): ToolDefinition {
+  const invalid = (message: string) => new KeelError({ code: 'TOOL_INVALID', message: `Tool "${String(options.name)}": ${message}` });
+  if (typeof options.name !== 'string' || !toolNamePattern.test(options.name)) {
+    throw invalid('name must be 1-64 characters of letters, digits, "_" or "-"');
+  }
+  if (typeof options.description !== 'string' || options.description.trim() === '') throw invalid('description is required');
+  if (!effects.includes(options.effect)) throw invalid(`effect must be one of ${effects.join(', ')}`);
+  if (typeof options.execute !== 'function') throw invalid('execute must be a function');
+  if (!(options.input instanceof z.ZodType)) throw invalid('input must be a zod schema');
+  if (options.reconcile !== undefined && options.effect !== 'unsafe') throw invalid('reconcile only applies to unsafe tools');
+  const inputJsonSchema = z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  if (inputJsonSchema.type !== 'object') throw invalid('input must be a zod object schema');
+  delete inputJsonSchema.$schema;
+
+  const reconcile = options.reconcile;
+  return {
+    kind: 'keel.tool',
+    name: options.name,
+    description: options.description,
+    input: options.input,
+    output: options.output,
+    effect: options.effect,
+    timeoutMs: options.timeoutMs ?? 30_000,
+    retry: {
+      maxAttempts: options.retry?.maxAttempts ?? 1,
+      initialDelayMs: options.retry?.initialDelayMs ?? 200,
+      maxDelayMs: options.retry?.maxDelayMs ?? 5_000,
+    },
+    inputJsonSchema,
+    execute: async (input, context) => options.execute(input as z.output<Input>, context),
+    reconcile: reconcile === undefined ? undefined : async (input, context) => reconcile(input as z.output<Input>, context),
+  };
+}
+
+/**
+ * An error a tool throws to say "this failed for a passing reason and nothing was changed":
+ * the runtime retries it within the tool's `retry.maxAttempts`.
+ */
+export class TransientToolError extends Error {
+  readonly retryable = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientToolError';
+  }
+}
+
+export function isRetryableToolError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { retryable?: unknown }).retryable === true;
+}

@@ -1,0 +1,156 @@
+import type { SerializedError } from '../errors/index.ts';
+import type { JournalEntry, JournalEvent, RunStatus, WaitingReason } from '../engine/events.ts';
+import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
+
+/**
+ * The Store port: everything the engine needs from a database, and nothing more. Adapters live
+ * in `sqlite/` and `postgres/`; both pass the one contract suite in `store-contract.ts`.
+ *
+ * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
+ * simply not found. Writes to a run's journal are fenced by its lease epoch.
+ */
+export interface Store {
+  readonly dialect: 'sqlite' | 'postgres';
+
+  /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
+  migrate(): Promise<void>;
+  /** Whether every known migration has been applied (for readiness checks). */
+  isMigrated(): Promise<boolean>;
+  close(): Promise<void>;
+
+  /**
+   * Creates a run and its `run-start` event (seq 1) atomically. With an idempotency key, a second
+   * call for the same tenant and key returns the first run and `created: false`.
+   * When the session already has an unfinished run and `sessionPolicy` is `reject`, throws
+   * `SESSION_BUSY`; with `queue` the new run waits behind it.
+   */
+  createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  getRun(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+  listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+
+  /** Journal entries with `seq > afterSeq`, in order. */
+  readJournal(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<JournalEntry[]>;
+
+  /**
+   * Appends entries numbered `fence.lastSeq + 1 …` and applies `patch` to the run, in one
+   * transaction, only if the run's lease epoch still equals `fence.epoch` and its last sequence
+   * number equals `fence.lastSeq`. Otherwise throws `LEASE_LOST` and writes nothing.
+   */
+  append(fence: Fence, events: JournalEvent[], patch?: RunPatch): Promise<void>;
+
+  /**
+   * Claims up to `limit` runnable runs: status `queued` or `running` with no live lease, and no
+   * older unfinished run ahead of them in their session. Each claim bumps the lease epoch.
+   */
+  claimRunnable(options: ClaimOptions & { limit: number }): Promise<Lease[]>;
+  /** Claims one specific run if it is unfinished and not leased by a live owner. */
+  claimRun(runId: string, options: ClaimOptions & { includeWaiting?: boolean }): Promise<Lease | undefined>;
+  /**
+   * Extends the leases this owner still holds. Reports the ones it lost (epoch moved on) and the
+   * ones whose cancellation was requested, so the owner can stop working on them.
+   */
+  renewLeases(owner: string, leases: Array<{ runId: string; epoch: number }>, options: { leaseMs: number; now: Date }): Promise<{ lost: string[]; cancelRequested: string[] }>;
+  /** Gives a lease up (the run stays as it is, claimable by anyone). No-op if already lost. */
+  releaseLease(runId: string, epoch: number): Promise<void>;
+
+  /** Marks a run for cancellation; the lease holder (or the next claimant) acts on it. */
+  requestCancel(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+  /** Moves a `waiting` run back to `queued` so any worker can resume it. */
+  markRunnable(tenantId: string, runId: string): Promise<RunRecord | undefined>;
+
+  getSession(tenantId: string, sessionId: string): Promise<SessionRecord | undefined>;
+  /** The conversation so far: messages of the session's completed runs, oldest first. */
+  listSessionMessages(tenantId: string, sessionId: string): Promise<ModelMessage[]>;
+}
+
+export type SessionPolicy = 'queue' | 'reject';
+
+export interface NewRun {
+  id: string;
+  tenantId: string;
+  agent: string;
+  sessionId: string;
+  userId: string;
+  input: string;
+  metadata?: Record<string, unknown>;
+  idempotencyKey?: string;
+  sessionPolicy: SessionPolicy;
+  now: Date;
+}
+
+export interface RunRecord {
+  id: string;
+  tenantId: string;
+  agent: string;
+  sessionId: string;
+  userId: string;
+  status: RunStatus;
+  waitingReason: WaitingReason | null;
+  input: string;
+  output: unknown;
+  error: SerializedError | null;
+  usage: ModelUsage;
+  metadata: Record<string, unknown>;
+  idempotencyKey: string | null;
+  cancelRequested: boolean;
+  lastSeq: number;
+  createdAt: string;
+  updatedAt: string;
+  startedAt: string | null;
+  endedAt: string | null;
+}
+
+export interface RunQuery {
+  tenantId: string;
+  status?: RunStatus;
+  agent?: string;
+  userId?: string;
+  sessionId?: string;
+  limit?: number;
+  /** Opaque cursor from a previous page. Pages go newest first. */
+  cursor?: string;
+}
+
+/** What a lease holder must present to write a run's journal. */
+export interface Fence {
+  runId: string;
+  epoch: number;
+  lastSeq: number;
+  now: Date;
+}
+
+/** Fields of the run row that move with an append. `undefined` leaves a field unchanged. */
+export interface RunPatch {
+  status?: RunStatus;
+  waitingReason?: WaitingReason | null;
+  output?: unknown;
+  error?: SerializedError | null;
+  usage?: ModelUsage;
+  startedAt?: Date;
+  endedAt?: Date;
+  /** Messages this run adds to its session's history (written with its `run-end`). */
+  sessionMessages?: ModelMessage[];
+}
+
+export interface ClaimOptions {
+  owner: string;
+  leaseMs: number;
+  now: Date;
+}
+
+export interface Lease {
+  runId: string;
+  owner: string;
+  epoch: number;
+  expiresAt: Date;
+  run: RunRecord;
+}
+
+export interface SessionRecord {
+  id: string;
+  tenantId: string;
+  userId: string;
+  agent: string;
+  createdAt: string;
+  updatedAt: string;
+}

@@ -1,0 +1,31 @@
+import { pino, type Logger as PinoLogger, type DestinationStream } from 'pino';
+
+export type Logger = PinoLogger;
+
+export interface LoggerOptions {
+  level?: string;
+  /** Where JSON lines go. Default: stderr, so a CLI's stdout stays for its own output. */
+  destination?: DestinationStream;
+}
+
+/**
+ * Structured JSON logs. Children carry `runId`, `sessionId`, `userId` (and later `traceId`) from
+ * their first line: create them with `logger.child({ runId, ... })`.
+ */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env.KEEL_LOG_LEVEL ?? 'info';
+  return pino(
+    {
+      level,
+      base: { service: 'keel' },
+      // Secrets are never logged on purpose; this catches the obvious accidental ones.
+      redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+    },
+    options.destination ?? pino.destination(2),
+  );
+}
+
+/** A logger that drops everything (tests, benchmarks). */
+export function createSilentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
