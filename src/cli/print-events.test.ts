@@ -1,0 +1,132 @@
+import { describe, expect, it } from 'vitest';
+import type { JournalEntry, JournalEvent } from '../engine/events.ts';
+import { createEventPrinter, truncate } from './print-events.ts';
+import { createStyle } from './style.ts';
+
+function journal(events: JournalEvent[]): JournalEntry[] {
+  return events.map((event, index) => ({ ...event, seq: index + 1, at: new Date(Date.UTC(2025, 0, 1, 0, 0, index)).toISOString(), v: 1 }));
+}
+
+function render(events: JournalEvent[], options: { color?: boolean; maxValueChars?: number } = {}): string {
+  let out = '';
+  const printer = createEventPrinter({ write: (text) => (out += text), style: createStyle(options.color ?? false), maxValueChars: options.maxValueChars });
+  for (const entry of journal(events)) printer.print(entry);
+  return out;
+}
+
+const usage = { inputTokens: 120, outputTokens: 30, cachedTokens: 0 };
+const start: JournalEvent = { type: 'run-start', agent: 'support', input: 'Where is order 1001?', sessionId: 'ses_1', userId: 'ana' };
+
+describe('createEventPrinter', () => {
+  it('prints a completed run: streamed text, tool call with args, tool result, output and usage', () => {
+    const out = render([
+      start,
+      { type: 'step-start', step: 1, attempt: 1 },
+      { type: 'model-response', step: 1, text: '', toolCalls: [{ callId: 'c1', toolName: 'lookup_order', arguments: '{"orderId":"1001"}' }], finishReason: 'tool-calls', usage, provider: 'keel-demo', modelId: 'support-script', latencyMs: 4 },
+      { type: 'tool-call', step: 1, callId: 'c1', toolName: 'lookup_order', input: { orderId: '1001' }, effect: 'read', idempotencyKey: 'k1' },
+      { type: 'tool-start', step: 1, callId: 'c1', attempt: 1, startedAt: '2025-01-01T00:00:00.000Z' },
+      { type: 'tool-result', step: 1, callId: 'c1', output: { status: 'shipped' }, durationMs: 3 },
+      { type: 'usage-update', usage, modelCalls: 1 },
+      { type: 'step-start', step: 2, attempt: 1 },
+      { type: 'text-delta', step: 2, attempt: 1, text: 'Order 1001 ' },
+      { type: 'text-delta', step: 2, attempt: 1, text: 'has shipped.' },
+      { type: 'model-response', step: 2, text: 'Order 1001 has shipped.', toolCalls: [], finishReason: 'stop', usage, provider: 'keel-demo', modelId: 'support-script', latencyMs: 5 },
+      { type: 'usage-update', usage: { inputTokens: 240, outputTokens: 60, cachedTokens: 10 }, modelCalls: 2 },
+      { type: 'run-end', status: 'completed', output: 'Order 1001 has shipped.' },
+    ]);
+    expect(out).toBe(
+      [
+        '▸ support session ses_1 · user ana',
+        'you: Where is order 1001?',
+        '— step 1',
+        '  keel-demo:support-script · 4 ms · 120 in / 30 out',
+        '→ lookup_order {"orderId":"1001"} [read]',
+        '← lookup_order {"status":"shipped"} 3 ms',
+        '— step 2',
+        'Order 1001 has shipped.',
+        '  keel-demo:support-script · 5 ms · 120 in / 30 out',
+        '✓ completed',
+        'usage: 240 input (10 cached) + 60 output tokens · 2 model calls',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the text of a model that does not stream, and a structured output', () => {
+    const out = render([
+      { type: 'model-response', step: 1, text: '{"ok":true}', toolCalls: [], finishReason: 'stop', usage, provider: 'openai', modelId: 'gpt-4o-mini', latencyMs: 800 },
+      { type: 'run-end', status: 'completed', output: { ok: true, refundId: 'r_1' } },
+    ]);
+    expect(out).toContain('{"ok":true}\n');
+    expect(out).toContain('output: {"ok":true,"refundId":"r_1"}\n');
+  });
+
+  it('prints tool errors and run failures with their code', () => {
+    const out = render([
+      { type: 'tool-call', step: 1, callId: 'c9', toolName: 'issue_refund', input: { orderId: '1' }, effect: 'unsafe', idempotencyKey: 'k' },
+      { type: 'tool-result', step: 1, callId: 'c9', error: { code: 'TOOL_TIMEOUT', message: 'took longer than 10000 ms' }, durationMs: 10_000 },
+      { type: 'run-end', status: 'failed', error: { code: 'MAX_STEPS_EXCEEDED', message: 'no answer after 20 steps' } },
+    ]);
+    expect(out).toContain('← issue_refund TOOL_TIMEOUT: took longer than 10000 ms 10000 ms\n');
+    expect(out).toContain('✗ failed MAX_STEPS_EXCEEDED: no answer after 20 steps\n');
+  });
+
+  it('prints waiting reasons with their details, resumes, reconciled results and retries', () => {
+    const out = render([
+      { type: 'tool-call', step: 1, callId: 'c1', toolName: 'issue_refund', input: {}, effect: 'unsafe', idempotencyKey: 'k' },
+      { type: 'run-waiting', reason: 'outcome-unknown', details: { callId: 'c1' } },
+      { type: 'run-resume', reason: 'outcome-unknown' },
+      { type: 'tool-start', step: 1, callId: 'c1', attempt: 2, startedAt: '2025-01-01T00:00:00.000Z' },
+      { type: 'tool-result', step: 1, callId: 'c1', output: { refundId: 'r_1' }, durationMs: 0, resolvedBy: 'reconcile' },
+      { type: 'run-end', status: 'cancelled' },
+    ]);
+    expect(out).toContain('⏸ waiting: outcome-unknown {"callId":"c1"}\n');
+    expect(out).toContain('▶ resumed (outcome-unknown cleared)\n');
+    expect(out).toContain('  ↻ issue_refund: attempt 2\n');
+    expect(out).toContain('← issue_refund {"refundId":"r_1"} 0 ms · resolved by reconcile\n');
+    expect(out).toContain('■ cancelled\n');
+  });
+
+  it('ends a streamed line before the next block and flags text of a repeated model call', () => {
+    const out = render([
+      { type: 'text-delta', step: 1, attempt: 1, text: 'Let me che' },
+      { type: 'step-start', step: 1, attempt: 2 },
+      { type: 'text-delta', step: 1, attempt: 2, text: 'Checking.' },
+      { type: 'tool-call', step: 1, callId: 'c1', toolName: 'lookup_order', input: { orderId: '7' }, effect: 'read', idempotencyKey: 'k' },
+    ]);
+    expect(out).toBe(
+      [
+        'Let me che',
+        '— step 1 (model call repeated, attempt 2)',
+        '(the model call was repeated; the text above is superseded)',
+        'Checking.',
+        '→ lookup_order {"orderId":"7"} [read]',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('truncates long tool results', () => {
+    const out = render(
+      [
+        { type: 'tool-call', step: 1, callId: 'c1', toolName: 'search', input: { q: 'x' }, effect: 'read', idempotencyKey: 'k' },
+        { type: 'tool-result', step: 1, callId: 'c1', output: 'y'.repeat(500), durationMs: 1 },
+      ],
+      { maxValueChars: 20 },
+    );
+    expect(out).toContain(`← search "${'y'.repeat(19)}… (482 more characters) 1 ms\n`);
+  });
+
+  it('colours only when its style is enabled', () => {
+    const events: JournalEvent[] = [{ type: 'run-end', status: 'failed', error: { code: 'TOOL_FAILED', message: 'x' } }];
+    expect(render(events, { color: false })).not.toContain('\u001b[');
+    expect(render(events, { color: true })).toContain('\u001b[');
+  });
+});
+
+describe('truncate', () => {
+  it('keeps short text and joins lines', () => {
+    expect(truncate('a\n  b', 10)).toBe('a b');
+    expect(truncate('abcdef', 3)).toBe('abc… (3 more characters)');
+  });
+});

@@ -1,0 +1,139 @@
+import type { JournalEntry } from '../engine/events.ts';
+import type { SerializedError } from '../errors/index.ts';
+import type { ModelUsage } from '../gateway/model.ts';
+import { createStyle, type Style } from './style.ts';
+
+export interface EventPrinterOptions {
+  /** Receives the rendered text; nothing else is written. */
+  write: (text: string) => void;
+  style?: Style;
+  /** Longest tool result or argument list shown before it is cut. Default 240 characters. */
+  maxValueChars?: number;
+}
+
+export interface EventPrinter {
+  print(entry: JournalEntry): void;
+}
+
+/**
+ * Renders a run's journal for a terminal as it happens: streamed text inline, tool calls with
+ * their arguments, tool results (truncated), waiting reasons, errors with their code, the final
+ * output and the usage.
+ *
+ * @example
+ * const printer = createEventPrinter({ write: (text) => process.stdout.write(text) });
+ * for await (const entry of runtime.events(runId)) printer.print(entry);
+ */
+export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
+  const style = options.style ?? createStyle(false);
+  const maxChars = options.maxValueChars ?? 240;
+  const toolNames = new Map<string, string>();
+  let midLine = false;
+  let streamed: { step: number; attempt: number } | undefined;
+  let lastText = '';
+  let usage: { usage: ModelUsage; modelCalls: number } | undefined;
+
+  /** Writes whole lines, first ending any streamed text that is still on its line. */
+  const line = (text: string) => {
+    options.write(`${midLine ? '\n' : ''}${text}\n`);
+    midLine = false;
+  };
+  const endLine = () => {
+    if (midLine) options.write('\n');
+    midLine = false;
+  };
+  const dim = (text: string) => style('dim', text);
+  const failure = (error: SerializedError) => `${style(['red', 'bold'], error.code)}: ${error.message}`;
+
+  return {
+    print(entry) {
+      switch (entry.type) {
+        case 'run-start':
+          line(`${style('bold', `▸ ${entry.agent}`)} ${dim(`session ${entry.sessionId} · user ${entry.userId}`)}`);
+          line(`${dim('you:')} ${entry.input}`);
+          break;
+        case 'step-start':
+          line(dim(`— step ${entry.step}${entry.attempt > 1 ? ` (model call repeated, attempt ${entry.attempt})` : ''}`));
+          break;
+        case 'text-delta':
+          if (streamed !== undefined && streamed.step === entry.step && streamed.attempt !== entry.attempt) {
+            line(dim('(the model call was repeated; the text above is superseded)'));
+          }
+          if (streamed === undefined || streamed.step !== entry.step || streamed.attempt !== entry.attempt) lastText = '';
+          streamed = { step: entry.step, attempt: entry.attempt };
+          options.write(entry.text);
+          lastText += entry.text;
+          midLine = !entry.text.endsWith('\n');
+          break;
+        case 'model-response':
+          // Text the model streamed is already on screen; a non-streaming model's text is not.
+          if (entry.text !== '' && streamed?.step !== entry.step) line(entry.text);
+          else endLine();
+          lastText = entry.text;
+          line(dim(`  ${entry.provider}:${entry.modelId} · ${entry.latencyMs} ms · ${entry.usage.inputTokens} in / ${entry.usage.outputTokens} out`));
+          break;
+        case 'usage-update':
+          usage = { usage: entry.usage, modelCalls: entry.modelCalls };
+          break;
+        case 'tool-call':
+          toolNames.set(entry.callId, entry.toolName);
+          line(`${style('cyan', '→')} ${style('bold', entry.toolName)} ${truncate(json(entry.input), maxChars)} ${dim(`[${entry.effect}]`)}`);
+          break;
+        case 'tool-start':
+          if (entry.attempt > 1) line(dim(`  ↻ ${toolNames.get(entry.callId) ?? entry.callId}: attempt ${entry.attempt}`));
+          break;
+        case 'tool-result': {
+          const name = toolNames.get(entry.callId) ?? entry.callId;
+          const how = entry.resolvedBy === undefined ? '' : ` · resolved by ${entry.resolvedBy}`;
+          if (entry.error !== undefined) {
+            line(`${style('red', '←')} ${style('bold', name)} ${failure(entry.error)} ${dim(`${entry.durationMs} ms${how}`)}`);
+          } else {
+            line(`${style('green', '←')} ${style('bold', name)} ${truncate(json(entry.output), maxChars)} ${dim(`${entry.durationMs} ms${how}`)}`);
+          }
+          break;
+        }
+        case 'output-rejected':
+          line(`${style('yellow', '!')} final answer rejected (repair ${entry.repairAttempt}): ${failure(entry.error)}`);
+          break;
+        case 'run-waiting':
+          line(`${style(['yellow', 'bold'], `⏸ waiting: ${entry.reason}`)}${entry.details === undefined ? '' : ` ${truncate(json(entry.details), maxChars)}`}`);
+          break;
+        case 'run-resume':
+          line(`${style('cyan', '▶ resumed')} ${dim(`(${entry.reason} cleared)`)}`);
+          break;
+        case 'run-end':
+          if (entry.status === 'completed') {
+            line(style(['green', 'bold'], '✓ completed'));
+            const output = typeof entry.output === 'string' ? entry.output : json(entry.output);
+            if (entry.output !== undefined && output !== lastText) line(`${dim('output:')} ${output}`);
+          } else if (entry.status === 'failed') {
+            line(`${style(['red', 'bold'], '✗ failed')} ${entry.error === undefined ? '' : failure(entry.error)}`);
+          } else {
+            line(`${style(['yellow', 'bold'], '■ cancelled')}${entry.error === undefined ? '' : ` ${entry.error.message}`}`);
+          }
+          if (usage !== undefined) line(dim(formatUsage(usage.usage, usage.modelCalls)));
+          break;
+      }
+    },
+  };
+}
+
+export function formatUsage(usage: ModelUsage, modelCalls: number): string {
+  const cached = usage.cachedTokens > 0 ? ` (${usage.cachedTokens} cached)` : '';
+  return `usage: ${usage.inputTokens} input${cached} + ${usage.outputTokens} output tokens · ${modelCalls} model call${modelCalls === 1 ? '' : 's'}`;
+}
+
+function json(value: unknown): string {
+  if (value === undefined) return '(nothing)';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function truncate(text: string, maxChars: number): string {
+  const singleLine = text.replace(/\s*\n\s*/g, ' ');
+  if (singleLine.length <= maxChars) return singleLine;
+  return `${singleLine.slice(0, maxChars)}… (${singleLine.length - maxChars} more characters)`;
+}
