@@ -16,7 +16,8 @@ export const terminalStatuses: readonly RunStatus[] = ['completed', 'failed', 'c
 
 export type JournalEvent =
   | { type: 'run-start'; agent: string; input: string; sessionId: string; userId: string; metadata?: Record<string, unknown> }
-  | { type: 'step-start'; step: number }
+  /** `attempt` counts the model calls made for this step: above 1 after a crash or a failed stream. */
+  | { type: 'step-start'; step: number; attempt: number }
   /** A batch of streamed text; `attempt` ties it to one model call so a retried call's partial text is ignored. */
   | { type: 'text-delta'; step: number; attempt: number; text: string }
   | {
@@ -41,9 +42,10 @@ export type JournalEvent =
       idempotencyKey: string;
     }
   /** Written immediately before a tool's `execute` runs; a `tool-call` without it never started. */
-  | { type: 'tool-start'; callId: string; attempt: number; startedAt: string }
+  | { type: 'tool-start'; step: number; callId: string; attempt: number; startedAt: string }
   | {
       type: 'tool-result';
+      step: number;
       callId: string;
       output?: unknown;
       error?: SerializedError;

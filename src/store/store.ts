@@ -43,13 +43,21 @@ export interface Store {
    * older unfinished run ahead of them in their session. Each claim bumps the lease epoch.
    */
   claimRunnable(options: ClaimOptions & { limit: number }): Promise<Lease[]>;
-  /** Claims one specific run if it is unfinished and not leased by a live owner. */
+  /**
+   * Claims one specific run if it is unfinished, not leased by a live owner, and not queued
+   * behind an older unfinished run of its session.
+   */
   claimRun(runId: string, options: ClaimOptions & { includeWaiting?: boolean }): Promise<Lease | undefined>;
   /**
    * Extends the leases this owner still holds. Reports the ones it lost (epoch moved on) and the
    * ones whose cancellation was requested, so the owner can stop working on them.
    */
   renewLeases(owner: string, leases: Array<{ runId: string; epoch: number }>, options: { leaseMs: number; now: Date }): Promise<{ lost: string[]; cancelRequested: string[] }>;
+  /**
+   * Unfinished runs (`queued` or `running`) whose lease is still live at `now`: work that some
+   * process holds, or held before it died. `keel worker --until-idle` waits for these to expire.
+   */
+  countLiveLeases(now: Date): Promise<number>;
   /** Gives a lease up (the run stays as it is, claimable by anyone). No-op if already lost. */
   releaseLease(runId: string, epoch: number): Promise<void>;
 

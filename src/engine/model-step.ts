@@ -1,0 +1,132 @@
+import { KeelError } from '../errors/index.ts';
+import type { Model, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../gateway/model.ts';
+import { toolIdempotencyKey } from '../internal/ids.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { JournalEvent } from './events.ts';
+
+/** Streamed text is journaled in batches at most this often, not one row per token. */
+const textFlushIntervalMs = 100;
+
+export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[], signal: AbortSignal): ModelRequest {
+  let system = agent.instructions;
+  if (agent.outputJsonSchema !== undefined) {
+    system += `\n\nWhen you give your final answer, reply with only JSON matching this JSON Schema:\n${JSON.stringify(agent.outputJsonSchema)}`;
+  }
+  return {
+    messages: [{ role: 'system', content: system }, ...history],
+    ...(agent.tools.length > 0
+      ? { tools: agent.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputJsonSchema })) }
+      : {}),
+    ...(agent.outputJsonSchema !== undefined ? { responseFormat: { type: 'json' as const, schema: agent.outputJsonSchema } } : {}),
+    ...(agent.modelSettings.maxOutputTokens !== undefined ? { maxOutputTokens: agent.modelSettings.maxOutputTokens } : {}),
+    ...(agent.modelSettings.temperature !== undefined ? { temperature: agent.modelSettings.temperature } : {}),
+    signal,
+  };
+}
+
+/**
+ * Calls the model, streaming when it can. Text deltas are journaled in timed batches as they
+ * arrive; the complete response is returned only once the model has finished — a stream that
+ * breaks off mid-way throws, and nothing of it counts as a response.
+ */
+export async function callModel(options: {
+  model: Model;
+  request: ModelRequest;
+  /** The run's journal: text batches are appended as they arrive. */
+  journal: { append(events: JournalEvent[]): Promise<void> };
+  step: number;
+  attempt: number;
+}): Promise<{ response: ModelResponse; unflushedText: string }> {
+  const { model, request, journal, step, attempt } = options;
+  if (model.stream === undefined) return { response: await model.generate(request), unflushedText: '' };
+
+  let pending = '';
+  let lastFlush = Date.now();
+  const flushes: Promise<void>[] = [];
+  let response: ModelResponse | undefined;
+  try {
+    for await (const part of model.stream(request)) {
+      if (part.type === 'response') {
+        response = part.response;
+        continue;
+      }
+      pending += part.text;
+      if (Date.now() - lastFlush >= textFlushIntervalMs && pending !== '') {
+        flushes.push(journal.append([{ type: 'text-delta', step, attempt, text: pending }]));
+        pending = '';
+        lastFlush = Date.now();
+      }
+    }
+  } finally {
+    // Surface a failed flush (a lost lease, say) rather than the stream's own outcome.
+    await Promise.all(flushes);
+  }
+  if (response === undefined) {
+    throw new KeelError({ code: 'MODEL_RESPONSE_INVALID', message: 'The model stream ended without a complete response', retryable: true });
+  }
+  return { response, unflushedText: pending };
+}
+
+/**
+ * Turns the model's tool calls into journal intents. Calls to unknown tools or with invalid
+ * arguments get an error result at once, so the model sees what was wrong and can correct it.
+ */
+export function toolCallEvents(agent: AgentDefinition, runId: string, step: number, calls: ModelToolCall[]): JournalEvent[] {
+  const events: JournalEvent[] = [];
+  for (const call of calls) {
+    const idempotencyKey = toolIdempotencyKey(runId, step, call.callId);
+    const tool = agent.tools.find((candidate) => candidate.name === call.toolName);
+    const rejected = (code: 'TOOL_NOT_FOUND' | 'TOOL_INPUT_INVALID', message: string, details?: Record<string, unknown>) => {
+      events.push(
+        { type: 'tool-call', step, callId: call.callId, toolName: call.toolName, input: call.arguments, effect: tool?.effect ?? 'read', idempotencyKey },
+        { type: 'tool-result', step, callId: call.callId, error: { code, message, ...(details === undefined ? {} : { details }) }, durationMs: 0 },
+      );
+    };
+    if (tool === undefined) {
+      rejected('TOOL_NOT_FOUND', `There is no tool named "${call.toolName}". Available tools: ${agent.tools.map((candidate) => candidate.name).join(', ') || 'none'}.`);
+      continue;
+    }
+    let raw: unknown;
+    try {
+      raw = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+    } catch {
+      rejected('TOOL_INPUT_INVALID', `The arguments for "${call.toolName}" are not valid JSON.`);
+      continue;
+    }
+    const parsed = tool.input.safeParse(raw);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.slice(0, 5).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      rejected('TOOL_INPUT_INVALID', `The arguments for "${call.toolName}" do not match its input schema.`, { issues });
+      continue;
+    }
+    events.push({ type: 'tool-call', step, callId: call.callId, toolName: call.toolName, input: parsed.data, effect: tool.effect, idempotencyKey });
+  }
+  return events;
+}
+
+/** Some providers repeat or omit call ids; the journal needs them unique within a step. */
+export function normaliseToolCallIds(calls: ModelToolCall[]): ModelToolCall[] {
+  const seen = new Set<string>();
+  return calls.map((call, index) => {
+    let callId = call.callId === '' ? `call_${index + 1}` : call.callId;
+    while (seen.has(callId)) callId = `${callId}_${index + 1}`;
+    seen.add(callId);
+    return callId === call.callId ? call : { ...call, callId };
+  });
+}
+
+/** Parses a final answer against the agent's output schema. */
+export function parseFinalOutput(agent: AgentDefinition, text: string): { ok: true; output: unknown } | { ok: false; error: KeelError } {
+  if (agent.output === undefined) return { ok: true, output: text };
+  const unfenced = text.trim().replace(/^```(?:json)?\s*([\s\S]*?)\s*```$/u, '$1');
+  let value: unknown;
+  try {
+    value = JSON.parse(unfenced);
+  } catch {
+    return { ok: false, error: new KeelError({ code: 'OUTPUT_INVALID', message: 'The final answer is not valid JSON' }) };
+  }
+  const parsed = agent.output.safeParse(value);
+  if (parsed.success) return { ok: true, output: parsed.data };
+  const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  return { ok: false, error: new KeelError({ code: 'OUTPUT_INVALID', message: `The final answer does not match the output schema (${issues.join('; ')})`, details: { issues } }) };
+}

@@ -1,0 +1,228 @@
+import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
+import type { Model, ModelMessage } from '../gateway/model.ts';
+import { sleep } from '../internal/sleep.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { Lease, RunPatch, Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { JournalEvent, WaitingReason } from './events.ts';
+import { applyEvent, foldJournal, runMessages, type RunState, type StepState } from './fold.ts';
+import { createJournalWriter } from './journal-writer.ts';
+import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
+import { runToolCall, type ToolOutcome } from './tool-runner.ts';
+
+/** How an execution left the run. */
+export type ExecutionOutcome = 'ended' | 'waiting' | 'released' | 'lease-lost';
+
+export interface ExecuteRunOptions {
+  lease: Lease;
+  store: Store;
+  agent: AgentDefinition;
+  model: Model;
+  logger: Logger;
+  now: () => Date;
+  /**
+   * Aborted to stop the run at once: its reason is a KeelError saying why
+   * (`RUN_CANCELLED`, `LEASE_LOST`, `SHUTTING_DOWN`).
+   */
+  signal: AbortSignal;
+  /** True once the process is draining: finish the step in flight, start no new one. */
+  isDraining: () => boolean;
+  onCommit?: (runId: string, lastSeq: number) => void;
+}
+
+/**
+ * Executes one leased run from wherever its journal says it stands until it ends, parks in
+ * `waiting`, or must be let go (shutdown, lost lease).
+ */
+export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionOutcome> {
+  const { lease, store, agent, now } = options;
+  const run = lease.run;
+  const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent });
+  const state = foldJournal(await store.readJournal(run.id));
+  const writer = createJournalWriter({
+    store,
+    runId: run.id,
+    epoch: lease.epoch,
+    lastSeq: state.lastSeq,
+    now,
+    onCommit: (lastSeq) => options.onCommit?.(run.id, lastSeq),
+  });
+  const startedAt = run.startedAt === null ? now() : new Date(run.startedAt);
+  let firstPatch: RunPatch | undefined = { status: 'running', waitingReason: null, ...(run.startedAt === null ? { startedAt } : {}) };
+  const record = async (events: JournalEvent[], patch?: RunPatch) => {
+    const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
+    firstPatch = undefined;
+    for (const event of events) applyEvent(state, event);
+    await writer.append(events, merged);
+  };
+  const defer = (events: JournalEvent[]) => {
+    for (const event of events) applyEvent(state, event);
+    writer.defer(events);
+  };
+  const end = async (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => {
+    const sessionMessages: ModelMessage[] | undefined = status === 'completed' ? runMessages(state) : undefined;
+    await record([{ type: 'run-end', status, ...result }], {
+      status,
+      waitingReason: null,
+      output: result.output ?? null,
+      error: result.error ?? null,
+      endedAt: now(),
+      ...(sessionMessages === undefined ? {} : { sessionMessages }),
+    });
+    log.info({ status, ...(result.error === undefined ? {} : { code: result.error.code }) }, 'run ended');
+    return 'ended' as const;
+  };
+  const park = async (reason: WaitingReason, details: Record<string, unknown>) => {
+    await record([{ type: 'run-waiting', reason, details }], { status: 'waiting', waitingReason: reason });
+    log.info({ reason }, 'run waiting');
+    return 'waiting' as const;
+  };
+
+  // The run's deadline also aborts work in flight, not only the next step.
+  const deadline = startedAt.getTime() + agent.limits.timeoutMs;
+  const timeout = new AbortController();
+  const timer = setTimeout(
+    () => timeout.abort(new KeelError({ code: 'RUN_TIMEOUT', message: `The run exceeded its ${agent.limits.timeoutMs} ms time limit` })),
+    Math.max(0, deadline - now().getTime()),
+  );
+  const signal = AbortSignal.any([options.signal, timeout.signal]);
+
+  const context = { runId: run.id, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
+  try {
+    if (state.end !== undefined) return 'ended';
+    if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
+    if (state.waiting !== undefined) await record([{ type: 'run-resume', reason: state.waiting.reason }]);
+    const history = await store.listSessionMessages(run.tenantId, run.sessionId);
+    return await loop(context, history);
+  } catch (thrown) {
+    const error = signal.aborted ? toKeelError(signal.reason) : toKeelError(thrown);
+    if (error.code === 'LEASE_LOST') {
+      log.warn('lease lost; another worker owns the run now');
+      return 'lease-lost';
+    }
+    if (error.code === 'SHUTTING_DOWN' || error.code === 'STORE_UNAVAILABLE') return 'released';
+    if (error.code === 'RUN_CANCELLED') return await end('cancelled', { error: error.toJSON() });
+    if (error.category === 'system' && !KeelError.isInstance(thrown)) log.error({ err: thrown }, 'run failed unexpectedly');
+    return await end('failed', { error: error.toJSON() });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+interface LoopContext {
+  runId: string;
+  agent: AgentDefinition;
+  model: Model;
+  log: Logger;
+  now: () => Date;
+  signal: AbortSignal;
+  state: RunState;
+  record: (events: JournalEvent[], patch?: RunPatch) => Promise<void>;
+  defer: (events: JournalEvent[]) => void;
+  end: (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => Promise<'ended'>;
+  park: (reason: WaitingReason, details: Record<string, unknown>) => Promise<'waiting'>;
+  isDraining: () => boolean;
+  store: Store;
+}
+
+async function loop(context: LoopContext, history: ModelMessage[]): Promise<ExecutionOutcome> {
+  const { agent, state, signal } = context;
+  for (;;) {
+    signal.throwIfAborted();
+    if (context.isDraining()) return 'released';
+    const last = state.steps.at(-1);
+
+    if (last?.response !== undefined) {
+      if (last.response.toolCalls.length > 0) {
+        const parked = await runPendingTools(context, last);
+        if (parked !== undefined) return parked;
+      } else if (!state.outputRejections.some((rejection) => rejection.step === last.step)) {
+        const final = parseFinalOutput(agent, last.response.text);
+        if (final.ok) return await context.end('completed', { output: final.output });
+        if (state.outputRejections.length >= agent.limits.maxOutputRepairs) return await context.end('failed', { error: final.error.toJSON() });
+        await context.record([{ type: 'output-rejected', step: last.step, error: final.error.toJSON(), repairAttempt: state.outputRejections.length + 1 }]);
+        continue;
+      }
+    }
+
+    // Next model call: the unanswered step again (its earlier attempt died), or a new step.
+    const retrying = last !== undefined && last.response === undefined;
+    const step = retrying ? last.step : (last?.step ?? 0) + 1;
+    if (!retrying && step > agent.limits.maxSteps) {
+      return await context.end('failed', { error: { code: 'MAX_STEPS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxSteps} model steps` } });
+    }
+    const ended = await modelStep(context, history, step, retrying ? last.attempts + 1 : 1);
+    if (ended !== undefined) return ended;
+  }
+}
+
+async function modelStep(context: LoopContext, history: ModelMessage[], step: number, attempt: number): Promise<ExecutionOutcome | undefined> {
+  const { agent, state } = context;
+  context.defer([{ type: 'step-start', step, attempt }]);
+  const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal);
+  const started = Date.now();
+  const { response, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
+  const toolCalls = normaliseToolCallIds(response.toolCalls);
+  const events: JournalEvent[] = [];
+  if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
+  events.push({
+    type: 'model-response',
+    step,
+    text: response.text,
+    toolCalls,
+    finishReason: response.finishReason,
+    usage: response.usage,
+    provider: response.provider,
+    modelId: response.modelId,
+    latencyMs: Date.now() - started,
+  });
+  const usage = { ...state.usage };
+  usage.inputTokens += response.usage.inputTokens;
+  usage.outputTokens += response.usage.outputTokens;
+  usage.cachedTokens += response.usage.cachedTokens;
+  events.push({ type: 'usage-update', usage, modelCalls: state.modelCalls + 1 });
+
+  if (state.toolCallCount + toolCalls.length > agent.limits.maxToolCalls) {
+    await context.record(events, { usage });
+    return await context.end('failed', { error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` } });
+  }
+  events.push(...toolCallEvents(agent, context.runId, step, toolCalls));
+  await context.record(events, { usage });
+  return undefined;
+}
+
+/** Executes the step's unfinished tool calls in parallel; parks the run if any outcome is unknown. */
+async function runPendingTools(context: LoopContext, step: StepState): Promise<ExecutionOutcome | undefined> {
+  const { agent, state } = context;
+  const pending = [...step.toolCalls.values()].filter((call) => call.result === undefined);
+  if (pending.length === 0) return undefined;
+  const settled = await Promise.allSettled(
+    pending.map((call) => {
+      const tool = agent.tools.find((candidate) => candidate.name === call.intent.toolName);
+      if (tool === undefined) {
+        // The agent changed since the call was journaled: report it to the model like any bad call.
+        const event: JournalEvent = { type: 'tool-result', step: step.step, callId: call.intent.callId, error: { code: 'TOOL_NOT_FOUND', message: `The tool "${call.intent.toolName}" no longer exists` }, durationMs: 0 };
+        return context.record([event]).then((): ToolOutcome => ({ kind: 'result', event }));
+      }
+      return runToolCall({
+        tool,
+        call,
+        journal: { append: (events) => context.record(events), defer: context.defer },
+        signal: context.signal,
+        context: { runId: context.runId, sessionId: state.start.sessionId, userId: state.start.userId },
+        log: context.log,
+        now: context.now,
+        sleep,
+      });
+    }),
+  );
+  const failure = settled.find((result) => result.status === 'rejected');
+  if (failure !== undefined) throw failure.reason;
+  const unknown = settled.flatMap((result) => (result.status === 'fulfilled' && result.value.kind === 'outcome-unknown' ? [result.value.details] : []));
+  if (unknown.length > 0) return await context.park('outcome-unknown', { calls: unknown });
+  return undefined;
+}
+
+function cancelledError(): SerializedError {
+  return { code: 'RUN_CANCELLED', message: 'The run was cancelled' };
+}

@@ -1,0 +1,218 @@
+import { hostname } from 'node:os';
+import { KeelError } from '../errors/index.ts';
+import type { Model } from '../gateway/model.ts';
+import { resolveModel } from '../gateway/resolve-model.ts';
+import { withRetry } from '../gateway/retry.ts';
+import { createId } from '../internal/ids.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { Lease, RunRecord } from '../store/store.ts';
+import { createLogger } from '../telemetry/logger.ts';
+import { terminalStatuses, type JournalEntry } from './events.ts';
+import { createLeaseKeeper } from './lease-keeper.ts';
+import { executeRun } from './run-executor.ts';
+import { createRunNotifier } from './run-notifier.ts';
+import type { Runtime, RuntimeOptions, StartRunInput, Worker } from './runtime-types.ts';
+import { startWorkerLoop } from './worker.ts';
+
+const maxInputBytes = 1_000_000;
+const followPollMs = 200;
+const shutdownGraceMs = 10_000;
+
+/**
+ * Creates a runtime over a config and a store: start runs, execute them here or in background
+ * workers, follow their journals, cancel them.
+ *
+ * @example
+ * const store = await openStore('sqlite:./.keel/keel.db');
+ * await store.migrate();
+ * const runtime = createRuntime({ config, store });
+ * const run = await runtime.run({ agent: 'support', input: 'Where is order 1001?', userId: 'u1' });
+ * console.log(run.status, run.output);
+ * await runtime.close();
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { config, store } = options;
+  const logger = options.logger ?? createLogger();
+  const now = options.now ?? (() => new Date());
+  const generateId = options.generateId ?? (() => createId('run', now()));
+  const owner = options.workerId ?? `${hostname()}:${process.pid}:${createId('w').slice(-8)}`;
+  const leaseMs = options.leaseMs ?? 15_000;
+  const defaultTenant = options.tenantId ?? 'default';
+  const notifier = createRunNotifier();
+  const keeper = createLeaseKeeper({ store, owner, leaseMs, now, log: logger });
+  const models = new Map<string, Model>();
+  const workers = new Set<Worker>();
+  const executions = new Set<Promise<void>>();
+  let draining = false;
+
+  const resolve = options.resolveModel ?? ((reference) => withRetry(resolveModel(reference, { providers: config.providers, env: process.env })));
+  const agentNamed = (name: string): AgentDefinition => {
+    const agent = config.agents.get(name);
+    if (agent === undefined) {
+      throw new KeelError({ code: 'AGENT_NOT_FOUND', message: `No agent named "${name}". Known agents: ${[...config.agents.keys()].join(', ') || 'none'}` });
+    }
+    return agent;
+  };
+  const modelFor = (agent: AgentDefinition): Model => {
+    let model = models.get(agent.name);
+    if (model === undefined) {
+      model = resolve(agent.model);
+      models.set(agent.name, model);
+    }
+    return model;
+  };
+
+  /** The one path every execution takes, whether started by a worker or by `executeRun`. */
+  async function executeLease(lease: Lease): Promise<void> {
+    const controller = new AbortController();
+    keeper.hold(lease.runId, lease.epoch, controller);
+    const finished = (async () => {
+      try {
+        const agent = agentNamed(lease.run.agent);
+        const outcome = await executeRun({
+          lease,
+          store,
+          agent,
+          model: modelFor(agent),
+          logger,
+          now,
+          signal: controller.signal,
+          isDraining: () => draining,
+          onCommit: (runId) => notifier.notify(runId),
+        });
+        if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);
+      } catch (error) {
+        // Only reachable when the run cannot even be started here (unknown agent after a config
+        // change, an unreachable store): give the lease back so another node can try.
+        logger.error({ err: error, runId: lease.runId }, 'could not execute run');
+        await store.releaseLease(lease.runId, lease.epoch).catch(() => undefined);
+      } finally {
+        keeper.drop(lease.runId);
+        notifier.notify(lease.runId);
+      }
+    })();
+    executions.add(finished);
+    await finished;
+    executions.delete(finished);
+  }
+
+  async function getRun(runId: string, tenantId = defaultTenant): Promise<RunRecord> {
+    const run = await store.getRun(tenantId, runId);
+    if (run === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}"` });
+    return run;
+  }
+
+  async function waitForRun(runId: string, waitOptions: { tenantId?: string; signal?: AbortSignal } = {}): Promise<RunRecord> {
+    for (;;) {
+      const run = await getRun(runId, waitOptions.tenantId);
+      if (run.status === 'waiting' || terminalStatuses.includes(run.status)) return run;
+      waitOptions.signal?.throwIfAborted();
+      await notifier.wait(runId, followPollMs, waitOptions.signal);
+    }
+  }
+
+  async function startRun(input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
+    if (draining) throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The runtime is shutting down' });
+    const agent = agentNamed(input.agent);
+    if (typeof input.input !== 'string' || input.input.trim() === '') {
+      throw new KeelError({ code: 'INPUT_INVALID', message: 'input must be a non-empty string' });
+    }
+    if (Buffer.byteLength(input.input) > maxInputBytes) {
+      throw new KeelError({ code: 'INPUT_INVALID', message: `input is larger than ${maxInputBytes} bytes` });
+    }
+    const at = now();
+    const result = await store.createRun({
+      id: generateId(),
+      tenantId: input.tenantId ?? defaultTenant,
+      agent: agent.name,
+      sessionId: input.sessionId ?? createId('ses', at),
+      userId: input.userId ?? 'anonymous',
+      input: input.input,
+      ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+      ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+      sessionPolicy: agent.sessionPolicy,
+      now: at,
+    });
+    notifier.notify('*');
+    return result;
+  }
+
+  async function executeById(runId: string, executeOptions: { tenantId?: string } = {}): Promise<RunRecord> {
+    const run = await getRun(runId, executeOptions.tenantId);
+    if (!terminalStatuses.includes(run.status) && run.status !== 'waiting') {
+      const lease = await store.claimRun(runId, { owner, leaseMs, now: now() });
+      if (lease !== undefined) await executeLease(lease);
+    }
+    return await waitForRun(runId, executeOptions);
+  }
+
+  async function* events(runId: string, eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {}): AsyncGenerator<JournalEntry> {
+    await getRun(runId, eventOptions.tenantId);
+    let seq = eventOptions.afterSeq ?? 0;
+    for (;;) {
+      const entries = await store.readJournal(runId, { afterSeq: seq, limit: 500 });
+      for (const entry of entries) {
+        yield entry;
+        seq = entry.seq;
+        if (entry.type === 'run-end') return;
+      }
+      if (entries.length === 500) continue;
+      if (eventOptions.follow === false || eventOptions.signal?.aborted === true) return;
+      await notifier.wait(runId, followPollMs, eventOptions.signal);
+    }
+  }
+
+  return {
+    store,
+    config,
+    startRun,
+    executeRun: executeById,
+    async run(input) {
+      const { run } = await startRun(input);
+      return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
+    },
+    startWorker(workerOptions) {
+      const worker = startWorkerLoop(
+        { store, owner, leaseMs, now, notifier, log: logger, execute: executeLease, activeCount: () => executions.size },
+        workerOptions,
+      );
+      workers.add(worker);
+      void worker.done.finally(() => workers.delete(worker));
+      return worker;
+    },
+    events,
+    waitForRun,
+    getRun: (runId, getOptions) => getRun(runId, getOptions?.tenantId),
+    listRuns: (query) => store.listRuns({ tenantId: defaultTenant, ...query }),
+    async cancelRun(runId, cancelOptions = {}) {
+      const run = await getRun(runId, cancelOptions.tenantId);
+      if (terminalStatuses.includes(run.status)) {
+        throw new KeelError({ code: 'RUN_NOT_CANCELLABLE', message: `The run has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}` });
+      }
+      await store.requestCancel(run.tenantId, runId);
+      const local = keeper.controllerOf(runId);
+      if (local !== undefined) {
+        local.abort(new KeelError({ code: 'RUN_CANCELLED', message: 'The run was cancelled' }));
+      } else {
+        // Nobody is executing it (queued, waiting, or its worker died): end it here. A live
+        // owner elsewhere sees the request at its next heartbeat instead.
+        const lease = await store.claimRun(runId, { owner, leaseMs, now: now(), includeWaiting: true });
+        if (lease !== undefined) await executeLease(lease);
+      }
+      return await getRun(runId, cancelOptions.tenantId);
+    },
+    async close() {
+      draining = true;
+      const stopping = Promise.all([...workers].map((worker) => worker.stop()));
+      const settled = Promise.allSettled([...executions]).then(() => stopping);
+      const grace = new Promise<'timeout'>((resolveGrace) => setTimeout(resolveGrace, shutdownGraceMs, 'timeout').unref());
+      if ((await Promise.race([settled, grace])) === 'timeout') {
+        // Steps still in flight after the grace period are abandoned; their runs resume elsewhere.
+        keeper.abortAll(new KeelError({ code: 'SHUTTING_DOWN', message: 'The process is shutting down' }));
+        await settled;
+      }
+      keeper.stop();
+    },
+  };
+
+}

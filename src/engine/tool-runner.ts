@@ -1,0 +1,153 @@
+import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
+import { isRetryableToolError, type ToolContext, type ToolDefinition } from '../sdk/define-tool.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { JournalEvent } from './events.ts';
+import type { ToolCallState } from './fold.ts';
+
+type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;
+
+/** How a call ended: with a journaled result, or parked because nobody can tell what happened. */
+export type ToolOutcome =
+  | { kind: 'result'; event: ToolResultEvent }
+  | { kind: 'outcome-unknown'; details: Record<string, unknown> };
+
+export interface RunToolCallOptions {
+  tool: ToolDefinition;
+  call: ToolCallState;
+  /** Where the call's start marker and result are journaled (the run's single writer). */
+  journal: { append(events: JournalEvent[]): Promise<void>; defer(events: JournalEvent[]): void };
+  /** Aborted when the run is cancelled, times out, loses its lease or the process shuts down. */
+  signal: AbortSignal;
+  context: Omit<ToolContext, 'signal' | 'attempt' | 'idempotencyKey' | 'callId' | 'log'>;
+  log: Logger;
+  now: () => Date;
+  sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+}
+
+/**
+ * Runs one journaled tool call to a durable outcome, honouring its effect:
+ * a `read` or `idempotent` call interrupted by a crash is simply run again (with the same
+ * idempotency key); an interrupted `unsafe` call is never re-run blindly — it is reconciled
+ * through the tool's hook, or parked for a human.
+ */
+export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutcome> {
+  const { tool, call, journal } = options;
+  const { intent } = call;
+  let attempt = call.starts;
+
+  if (tool.effect === 'unsafe' && call.starts > 0) {
+    const reconciled = await reconcileUnsafe(options);
+    if (reconciled.kind === 'outcome-unknown') return reconciled;
+    if (reconciled.kind === 'result') return await commitResult(journal, reconciled.event);
+  }
+
+  for (;;) {
+    attempt += 1;
+    const startedAt = options.now();
+    const start: JournalEvent = { type: 'tool-start', step: intent.step, callId: intent.callId, attempt, startedAt: startedAt.toISOString() };
+    // Only an unsafe call needs its start marker durable before it runs: the others are re-run
+    // after a crash whether or not the marker made it to disk.
+    if (tool.effect === 'unsafe') await journal.append([start]);
+    else journal.defer([start]);
+
+    const execution = await execute(options, attempt);
+    const durationMs = Date.now() - startedAt.getTime();
+    const resultEvent = (fields: { output: unknown } | { error: SerializedError }): ToolResultEvent => ({
+      type: 'tool-result', step: intent.step, callId: intent.callId, ...fields, durationMs,
+    });
+    if (execution.ok) return await commitResult(journal, resultEvent({ output: execution.output }));
+    // The run is stopping (cancel, shutdown, lost lease): journal nothing, so whoever resumes the
+    // run decides by the tool's effect, exactly as after a crash.
+    if (options.signal.aborted) throw toKeelError(options.signal.reason, 'RUN_CANCELLED');
+
+    if (execution.error.code === 'TOOL_TIMEOUT' && tool.effect === 'unsafe') {
+      // An abandoned unsafe call may or may not have taken effect.
+      const reconciled = await reconcileUnsafe(options);
+      if (reconciled.kind !== 'not-applied') return reconciled.kind === 'result' ? await commitResult(journal, reconciled.event) : reconciled;
+    }
+    if (!execution.retryable || attempt >= tool.retry.maxAttempts) {
+      return await commitResult(journal, resultEvent({ error: execution.error.toJSON() }));
+    }
+    const delay = Math.min(tool.retry.maxDelayMs, tool.retry.initialDelayMs * 2 ** (attempt - 1));
+    await options.sleep(Math.random() * delay, options.signal);
+  }
+}
+
+async function commitResult(journal: RunToolCallOptions['journal'], event: ToolResultEvent): Promise<ToolOutcome> {
+  await journal.append([event]);
+  return { kind: 'result', event };
+}
+
+type Execution = { ok: true; output: unknown } | { ok: false; error: KeelError; retryable: boolean };
+
+async function execute(options: RunToolCallOptions, attempt: number): Promise<Execution> {
+  const { tool, call } = options;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new KeelError({ code: 'TOOL_TIMEOUT', message: `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms` }));
+      resolve('timeout');
+    }, tool.timeoutMs);
+  });
+  try {
+    const running = tool.execute(call.intent.input, toolContext(options, attempt, controller.signal));
+    // A tool that ignores its signal must not hold the run hostage: stop waiting at the deadline.
+    const settled = await Promise.race([running.then((output) => ({ output })), timeout]);
+    if (settled === 'timeout') {
+      running.catch(() => undefined);
+      return { ok: false, error: new KeelError({ code: 'TOOL_TIMEOUT', message: `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms` }), retryable: true };
+    }
+    if (tool.output !== undefined) {
+      const parsed = tool.output.safeParse(settled.output);
+      if (!parsed.success) {
+        const error = new KeelError({ code: 'TOOL_OUTPUT_INVALID', message: `Tool "${tool.name}" returned output that does not match its schema`, details: { issues: parsed.error.issues.slice(0, 5) } });
+        return { ok: false, error, retryable: false };
+      }
+      return { ok: true, output: parsed.data };
+    }
+    return { ok: true, output: settled.output === undefined ? null : settled.output };
+  } catch (thrown) {
+    const error = KeelError.isInstance(thrown)
+      ? thrown
+      : new KeelError({ code: 'TOOL_FAILED', message: thrown instanceof Error ? thrown.message : String(thrown), cause: thrown });
+    return { ok: false, error, retryable: isRetryableToolError(thrown) };
+  } finally {
+    clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+function toolContext(options: RunToolCallOptions, attempt: number, signal: AbortSignal): ToolContext {
+  const { intent } = options.call;
+  return {
+    ...options.context,
+    signal,
+    attempt,
+    callId: intent.callId,
+    idempotencyKey: intent.idempotencyKey,
+    log: options.log.child({ tool: intent.toolName, callId: intent.callId, attempt }),
+  };
+}
+
+type Reconciled = ToolOutcome | { kind: 'not-applied' };
+
+async function reconcileUnsafe(options: RunToolCallOptions): Promise<Reconciled> {
+  const { tool, call } = options;
+  const { intent } = call;
+  const details = { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
+  if (tool.reconcile === undefined) return { kind: 'outcome-unknown', details };
+  try {
+    const verdict = await tool.reconcile(intent.input, toolContext(options, call.starts, options.signal));
+    if (verdict.status === 'completed') {
+      return { kind: 'result', event: { type: 'tool-result', step: intent.step, callId: intent.callId, output: verdict.output ?? null, durationMs: 0, resolvedBy: 'reconcile' } };
+    }
+    if (verdict.status === 'not-applied') return { kind: 'not-applied' };
+    return { kind: 'outcome-unknown', details };
+  } catch (thrown) {
+    const error: SerializedError = toKeelError(thrown, 'RECONCILE_FAILED').toJSON();
+    return { kind: 'outcome-unknown', details: { ...details, reconcileError: error } };
+  }
+}

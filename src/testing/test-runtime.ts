@@ -1,0 +1,67 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRuntime } from '../engine/runtime.ts';
+import type { Runtime, RuntimeOptions } from '../engine/runtime-types.ts';
+import type { Model } from '../gateway/model.ts';
+import { resolveModel } from '../gateway/resolve-model.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import { defineConfig, type ProviderSettings } from '../sdk/define-config.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
+import { createSilentLogger } from '../telemetry/logger.ts';
+
+export interface TestRuntime {
+  runtime: Runtime;
+  store: Store;
+  /** The SQLite file behind the store: hand it to another process to share the store. */
+  databasePath: string;
+  /** Closes the runtime and the store and deletes the temporary database. */
+  close(): Promise<void>;
+}
+
+export interface TestRuntimeOptions extends Partial<Omit<RuntimeOptions, 'config' | 'store'>> {
+  agents: AgentDefinition[];
+  providers?: ProviderSettings;
+  /** Use this store instead of a fresh temporary SQLite database. */
+  store?: Store;
+}
+
+/**
+ * A runtime on a fresh temporary SQLite database with a silent logger and no model retries,
+ * for tests of agents and of Keel itself.
+ *
+ * @example
+ * const model = scriptedModel([{ text: 'Hello!' }]);
+ * const agent = defineAgent({ name: 'greeter', model, instructions: 'Greet.' });
+ * const { runtime, close } = await createTestRuntime({ agents: [agent] });
+ * const run = await runtime.run({ agent: 'greeter', input: 'hi' });
+ * expect(run.output).toBe('Hello!');
+ * await close();
+ */
+export async function createTestRuntime(options: TestRuntimeOptions): Promise<TestRuntime> {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-test-'));
+  const databasePath = join(directory, 'keel.db');
+  const store = options.store ?? createSqliteStore({ path: databasePath });
+  await store.migrate();
+  const config = defineConfig({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
+  const { agents: _agents, providers: _providers, store: _store, ...runtimeOptions } = options;
+  const runtime = createRuntime({
+    logger: createSilentLogger(),
+    resolveModel: (reference): Model => resolveModel(reference, { providers: config.providers, env: process.env }),
+    leaseMs: 2_000,
+    ...runtimeOptions,
+    config,
+    store,
+  });
+  return {
+    runtime,
+    store,
+    databasePath,
+    async close() {
+      await runtime.close();
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
