@@ -39,8 +39,9 @@ export interface Store {
   append(fence: Fence, events: JournalEvent[], patch?: RunPatch): Promise<void>;
 
   /**
-   * Claims up to `limit` runnable runs: status `queued` or `running` with no live lease, and no
-   * older unfinished run ahead of them in their session. Each claim bumps the lease epoch.
+   * Claims up to `limit` runnable runs: status `queued` or `running` (or `waiting` with a
+   * cancellation requested, so the claimant can end it) with no live lease, and no older
+   * unfinished run ahead of them in their session. Each claim bumps the lease epoch.
    */
   claimRunnable(options: ClaimOptions & { limit: number }): Promise<Lease[]>;
   /**
@@ -54,7 +55,7 @@ export interface Store {
    */
   renewLeases(owner: string, leases: Array<{ runId: string; epoch: number }>, options: { leaseMs: number; now: Date }): Promise<{ lost: string[]; cancelRequested: string[] }>;
   /**
-   * Unfinished runs (`queued` or `running`) whose lease is still live at `now`: work that some
+   * Runs `claimRunnable` would take but for a lease still live at `now`: work that some
    * process holds, or held before it died. `keel worker --until-idle` waits for these to expire.
    */
   countLiveLeases(now: Date): Promise<number>;

@@ -1,0 +1,68 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from './open-store.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'keel-open-store-'));
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const run = {
+  id: 'run-1',
+  tenantId: 'tenant-a',
+  agent: 'support',
+  sessionId: 'session-1',
+  userId: 'user-1',
+  input: 'hello',
+  sessionPolicy: 'queue',
+  now: new Date('2030-01-01T00:00:00.000Z'),
+} as const;
+
+describe('openStore', () => {
+  it('opens a private in-memory database for sqlite::memory:', async () => {
+    const store = await openStore('sqlite::memory:');
+    await store.migrate();
+    await store.createRun(run);
+    expect(store.dialect).toBe('sqlite');
+    expect(await store.getRun('tenant-a', 'run-1')).toMatchObject({ status: 'queued' });
+    await store.close();
+
+    const other = await openStore('sqlite::memory:');
+    expect(await other.isMigrated()).toBe(false);
+    await other.close();
+  });
+
+  it('creates missing parent directories for a relative sqlite path', async () => {
+    const file = join(root, 'nested', 'deeper', 'keel.db');
+    const store = await openStore(`sqlite:./${relative(process.cwd(), file)}`);
+    await store.migrate();
+    await store.close();
+    expect((await stat(file)).isFile()).toBe(true);
+  });
+
+  it('accepts absolute paths, also in the sqlite:/// spelling', async () => {
+    for (const url of [`sqlite:${join(root, 'a', 'keel.db')}`, `sqlite://${join(root, 'b', 'keel.db')}`]) {
+      const store = await openStore(url);
+      await store.migrate();
+      await store.close();
+    }
+    expect((await stat(join(root, 'a', 'keel.db'))).isFile()).toBe(true);
+    expect((await stat(join(root, 'b', 'keel.db'))).isFile()).toBe(true);
+  });
+
+  it('says plainly that PostgreSQL is not available yet', async () => {
+    for (const url of ['postgres://keel:secret@db:5432/keel', 'postgresql://db/keel']) {
+      const failure = openStore(url);
+      await expect(failure).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/PostgreSQL adapter is not available yet/) });
+      await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('secret') });
+    }
+  });
+
+  it('rejects other URLs with CONFIG_INVALID', async () => {
+    for (const url of ['', 'sqlite:', 'mysql://db/keel', './keel.db']) {
+      await expect(openStore(url)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    }
+  });
+});

@@ -1,0 +1,109 @@
+import type { SQLOutputValue } from 'node:sqlite';
+import { KeelError, type SerializedError } from '../../errors/index.ts';
+import type { JournalEntry, RunStatus, WaitingReason } from '../../engine/events.ts';
+import type { ModelMessage, ModelUsage } from '../../gateway/model.ts';
+import type { Lease, RunRecord, SessionRecord } from '../store.ts';
+
+/** A result row as `node:sqlite` returns it. */
+export type Row = Record<string, SQLOutputValue>;
+
+/** The columns `toRunRecord` reads; lease columns come on top where a lease is returned. */
+export const runColumns =
+  'id, tenant_id, agent, session_id, user_id, status, waiting_reason, input, output, error, usage, metadata, ' +
+  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at';
+export const leaseColumns = `${runColumns}, lease_owner, lease_epoch, lease_expires_at`;
+
+export function toRunRecord(row: Row): RunRecord {
+  return {
+    id: text(row, 'id'),
+    tenantId: text(row, 'tenant_id'),
+    agent: text(row, 'agent'),
+    sessionId: text(row, 'session_id'),
+    userId: text(row, 'user_id'),
+    // The CHECK constraint on `status` keeps this cast honest.
+    status: text(row, 'status') as RunStatus,
+    waitingReason: nullableText(row, 'waiting_reason') as WaitingReason | null,
+    input: text(row, 'input'),
+    output: parseJson(nullableText(row, 'output') ?? 'null', 'output'),
+    error: parseJson(nullableText(row, 'error') ?? 'null', 'error') as SerializedError | null,
+    usage: parseJson(text(row, 'usage'), 'usage') as ModelUsage,
+    metadata: parseJson(text(row, 'metadata'), 'metadata') as Record<string, unknown>,
+    idempotencyKey: nullableText(row, 'idempotency_key'),
+    cancelRequested: integer(row, 'cancel_requested') === 1,
+    lastSeq: integer(row, 'last_seq'),
+    createdAt: text(row, 'created_at'),
+    updatedAt: text(row, 'updated_at'),
+    startedAt: nullableText(row, 'started_at'),
+    endedAt: nullableText(row, 'ended_at'),
+  };
+}
+
+export function toLease(row: Row): Lease {
+  return {
+    runId: text(row, 'id'),
+    owner: text(row, 'lease_owner'),
+    epoch: integer(row, 'lease_epoch'),
+    expiresAt: new Date(text(row, 'lease_expires_at')),
+    run: toRunRecord(row),
+  };
+}
+
+export function toJournalEntry(row: Row): JournalEntry {
+  const data = parseJson(text(row, 'data'), 'data');
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw new KeelError({ code: 'JOURNAL_CORRUPT', message: 'A journal row does not hold an event object', details: { seq: row.seq } });
+  }
+  // Rows are only written by `append`/`createRun` from typed events; `type` was split off into
+  // its own column, so putting it back yields the event as written.
+  return { type: text(row, 'type'), ...data, seq: integer(row, 'seq'), at: text(row, 'at'), v: integer(row, 'v') } as JournalEntry;
+}
+
+export function toSessionRecord(row: Row): SessionRecord {
+  return {
+    id: text(row, 'id'),
+    tenantId: text(row, 'tenant_id'),
+    userId: text(row, 'user_id'),
+    agent: text(row, 'agent'),
+    createdAt: text(row, 'created_at'),
+    updatedAt: text(row, 'updated_at'),
+  };
+}
+
+export function toModelMessage(row: Row): ModelMessage {
+  return parseJson(text(row, 'message'), 'message') as ModelMessage;
+}
+
+export function text(row: Row, column: string): string {
+  const value = row[column];
+  if (typeof value !== 'string') throw unexpected(column, value);
+  return value;
+}
+
+export function nullableText(row: Row, column: string): string | null {
+  const value = row[column];
+  if (value === null) return null;
+  if (typeof value !== 'string') throw unexpected(column, value);
+  return value;
+}
+
+export function integer(row: Row, column: string): number {
+  const value = row[column];
+  if (typeof value !== 'number' || !Number.isInteger(value)) throw unexpected(column, value);
+  return value;
+}
+
+function parseJson(value: string, column: string): unknown {
+  try {
+    return JSON.parse(value) as unknown;
+  } catch (error) {
+    throw new KeelError({ code: 'JOURNAL_CORRUPT', message: `Column "${column}" does not hold valid JSON`, cause: error });
+  }
+}
+
+function unexpected(column: string, value: SQLOutputValue | undefined): KeelError {
+  return new KeelError({
+    code: 'JOURNAL_CORRUPT',
+    message: `Column "${column}" holds an unexpected value`,
+    details: { column, type: value === null ? 'null' : typeof value },
+  });
+}

@@ -1,0 +1,199 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Worker } from 'node:worker_threads';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JournalEvent } from '../../engine/events.ts';
+import { describeStoreContract } from '../store-contract.ts';
+import type { NewRun, Store } from '../store.ts';
+import type { ClaimRaceInput } from './claim-race-worker.ts';
+import { createSqliteStore } from './sqlite-store.ts';
+
+const root = await mkdtemp(join(tmpdir(), 'keel-sqlite-store-'));
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+let files = 0;
+async function databasePath(): Promise<string> {
+  files += 1;
+  const directory = await mkdtemp(join(root, `db-${files}-`));
+  return join(directory, 'keel.db');
+}
+
+describeStoreContract('sqlite', async () => createSqliteStore({ path: await databasePath() }));
+
+const now = new Date('2030-01-01T00:00:00.000Z');
+
+function newRun(index: number, overrides: Partial<NewRun> = {}): NewRun {
+  return {
+    id: `run-${index}`,
+    tenantId: 'tenant-a',
+    agent: 'support',
+    sessionId: `session-${index}`,
+    userId: 'user-1',
+    input: 'hello',
+    sessionPolicy: 'queue',
+    now,
+    ...overrides,
+  };
+}
+
+type WorkerMessage = { type: 'ready' } | { type: 'claimed'; runIds: string[] };
+
+/** Starts `claim-race-worker.ts` on its own thread and connection. */
+function startClaimWorker(path: string, owner: string, gate: SharedArrayBuffer): { ready: Promise<void>; claimed: Promise<string[]> } {
+  const workerData: ClaimRaceInput = { path, owner, gate };
+  const worker = new Worker(new URL('./claim-race-worker.ts', import.meta.url), { workerData });
+  const listen = <T>(pick: (message: WorkerMessage) => T | undefined): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      worker.once('error', reject);
+      worker.on('message', (message: WorkerMessage) => {
+        const value = pick(message);
+        if (value !== undefined) resolve(value);
+      });
+    });
+  return {
+    ready: listen((message) => (message.type === 'ready' ? true : undefined)).then(() => undefined),
+    claimed: listen((message) => (message.type === 'claimed' ? message.runIds : undefined)),
+  };
+}
+
+async function migratedStore(path: string): Promise<Store> {
+  const store = createSqliteStore({ path });
+  await store.migrate();
+  return store;
+}
+
+describe('sqlite store', () => {
+  it('claims each run exactly once when several connections race for the same runs', async () => {
+    const path = await databasePath();
+    const store = await migratedStore(path);
+    const runCount = 300;
+    for (let index = 0; index < runCount; index += 1) await store.createRun(newRun(index, { now: new Date() }));
+
+    const gate = new SharedArrayBuffer(4);
+    const workers = ['a', 'b', 'c', 'd'].map((owner) => startClaimWorker(path, `worker-${owner}`, gate));
+    await Promise.all(workers.map((worker) => worker.ready));
+    Atomics.store(new Int32Array(gate), 0, 1);
+    Atomics.notify(new Int32Array(gate), 0);
+    const claimedByWorker = await Promise.all(workers.map((worker) => worker.claimed));
+
+    const all = claimedByWorker.flat();
+    expect(all).toHaveLength(runCount);
+    expect(new Set(all).size).toBe(runCount);
+    // Every run was leased once: its epoch moved from 0 to 1 and no further.
+    const probe = new DatabaseSync(path);
+    expect(probe.prepare('SELECT MIN(lease_epoch) AS low, MAX(lease_epoch) AS high FROM runs').get()).toEqual({ low: 1, high: 1 });
+    probe.close();
+    await store.close();
+  });
+
+  it('keeps runs, journals and sessions across close and reopen', async () => {
+    const path = await databasePath();
+    const first = await migratedStore(path);
+    const { run } = await first.createRun(newRun(1));
+    const lease = await first.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now });
+    if (lease === undefined) throw new Error('expected a lease');
+    await first.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'run-end', status: 'completed', output: 'done' }], {
+      status: 'completed',
+      output: 'done',
+      sessionMessages: [{ role: 'user', content: 'hello' }],
+    });
+    const before = await first.getRun('tenant-a', run.id);
+    const journal = await first.readJournal(run.id);
+    await first.close();
+
+    const second = createSqliteStore({ path });
+    expect(await second.isMigrated()).toBe(true);
+    expect(await second.getRun('tenant-a', run.id)).toEqual(before);
+    expect(await second.readJournal(run.id)).toEqual(journal);
+    expect(await second.listSessionMessages('tenant-a', run.sessionId)).toEqual([{ role: 'user', content: 'hello' }]);
+    await second.close();
+  });
+
+  it('applies each migration once, however often and from however many connections migrate runs', async () => {
+    const path = await databasePath();
+    const a = createSqliteStore({ path });
+    const b = createSqliteStore({ path });
+    expect(await a.isMigrated()).toBe(false);
+    await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
+    await a.migrate();
+    expect(await b.isMigrated()).toBe(true);
+    await Promise.all([a.close(), b.close()]);
+
+    const probe = new DatabaseSync(path);
+    expect(probe.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial-schema' }]);
+    probe.close();
+  });
+
+  it('refuses to work on a database that was never migrated', async () => {
+    const store = createSqliteStore({ path: await databasePath() });
+    await expect(store.getRun('tenant-a', 'run-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await store.close();
+  });
+
+  it('gives up with STORE_UNAVAILABLE when another process holds the write lock past the busy timeout', async () => {
+    const path = await databasePath();
+    await (await migratedStore(path)).close();
+    const store = createSqliteStore({ path, busyTimeoutMs: 50 });
+    const { run } = await store.createRun(newRun(1));
+    const blocker = new DatabaseSync(path);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(store.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now })).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        retryable: true,
+      });
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    // The failed attempt left nothing behind: the run is still claimable at epoch 1.
+    expect(await store.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now })).toMatchObject({ epoch: 1 });
+    await store.close();
+  });
+
+  it('writes about as many bytes to append to a long run as to a short one', async () => {
+    const path = await databasePath();
+    const store = await migratedStore(path);
+    const payload = 'x'.repeat(1_500);
+    const event = (text: string): JournalEvent => ({ type: 'text-delta', step: 1, attempt: 1, text });
+
+    const short = await store.createRun(newRun(1));
+    const long = await store.createRun(newRun(2));
+    const shortLease = await store.claimRun(short.run.id, { owner: 'worker-1', leaseMs: 600_000, now });
+    const longLease = await store.claimRun(long.run.id, { owner: 'worker-1', leaseMs: 600_000, now });
+    if (shortLease === undefined || longLease === undefined) throw new Error('expected leases');
+    let longSeq = 1;
+    while (longSeq < 1_000) {
+      const batch = Array.from({ length: Math.min(100, 1_000 - longSeq) }, () => event(payload));
+      await store.append({ runId: long.run.id, epoch: longLease.epoch, lastSeq: longSeq, now }, batch, { usage: { inputTokens: longSeq, outputTokens: 1, cachedTokens: 0 } });
+      longSeq += batch.length;
+    }
+    expect((await store.getRun('tenant-a', long.run.id))?.lastSeq).toBe(1_000);
+
+    // Each commit appends the pages it changed to the WAL; emptying the WAL first makes its size
+    // after one append the bytes that append wrote.
+    const probe = new DatabaseSync(path);
+    const walBytes = async (append: () => Promise<void>): Promise<number> => {
+      probe.exec('PRAGMA wal_checkpoint(TRUNCATE)');
+      expect((await stat(`${path}-wal`)).size).toBe(0);
+      await append();
+      return (await stat(`${path}-wal`)).size;
+    };
+    const patch = { usage: { inputTokens: 9, outputTokens: 9, cachedTokens: 0 } };
+    const shortBytes = await walBytes(() => store.append({ runId: short.run.id, epoch: shortLease.epoch, lastSeq: 1, now }, [event(payload)], patch));
+    const longBytes = await walBytes(() => store.append({ runId: long.run.id, epoch: longLease.epoch, lastSeq: 1_000, now }, [event(payload)], patch));
+    const pageSize = Number(probe.prepare('PRAGMA page_size').get()?.page_size);
+    probe.close();
+    await store.close();
+
+    // The long run holds ~1.5 MB of journal; an append that rewrote it would write hundreds of
+    // pages. Allow a couple of pages for a B-tree split landing on one side only.
+    expect(shortBytes).toBeGreaterThan(0);
+    expect(longBytes).toBeLessThanOrEqual(shortBytes + 2 * (pageSize + 24));
+    expect(longBytes).toBeLessThan(10 * pageSize);
+  });
+});

@@ -1,0 +1,299 @@
+import { KeelError } from '../../errors/index.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
+import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
+import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
+import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
+import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
+import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
+import { integer, text, toJournalEntry, toLease, toModelMessage, toRunRecord, toSessionRecord, type Row } from './rows.ts';
+import { prepareStatements, type Statements } from './statements.ts';
+
+export type { SqliteDurability } from './open-database.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path (created if missing; its directory must exist) or `:memory:`. */
+  path: string;
+  /** See {@link SqliteDurability}. Defaults to `normal`. */
+  durability?: SqliteDurability;
+  /** How long a write waits for another process's transaction. Defaults to 5 s. */
+  busyTimeoutMs?: number;
+  /** Clock for the few writes whose port method carries no `now` (cancel, mark runnable). */
+  now?: () => Date;
+}
+
+/**
+ * The embedded store: one SQLite file through `node:sqlite` (no native addon), in WAL mode.
+ * Several processes may share the file (a `keel worker` and a `keel run`): every multi-statement
+ * write runs in a `BEGIN IMMEDIATE` transaction, and leases fence the journal.
+ *
+ * @example
+ * const store = createSqliteStore({ path: '.keel/keel.db' });
+ * await store.migrate();
+ * const { run } = await store.createRun({ id, tenantId, agent: 'support', sessionId, userId, input, sessionPolicy: 'queue', now: new Date() });
+ */
+export function createSqliteStore(options: SqliteStoreOptions): Store {
+  const now = options.now ?? (() => new Date());
+  const db = openDatabase({
+    path: options.path,
+    durability: options.durability ?? 'normal',
+    busyTimeoutMs: options.busyTimeoutMs ?? 5_000,
+  });
+  const transaction = createTransactionRunner(db);
+  let prepared: Statements | undefined;
+
+  // Statements need the tables, so they are prepared on first use after `migrate`.
+  function statements(): Statements {
+    if (prepared !== undefined) return prepared;
+    if (!isSqliteMigrated(db)) {
+      throw new KeelError({ code: 'STORE_UNAVAILABLE', message: 'The database is not migrated: call store.migrate() first', retryable: false });
+    }
+    prepared = prepareStatements(db);
+    return prepared;
+  }
+
+  return {
+    dialect: 'sqlite',
+    migrate: () => guard(() => migrateSqlite(db, transaction, now())),
+    isMigrated: () => guard(() => isSqliteMigrated(db)),
+    close: () => guard(() => (db.isOpen ? db.close() : undefined)),
+
+    createRun: (input) => guard(() => transaction(() => createRun(statements(), input))),
+    getRun: (tenantId, runId) => guard(() => optionalRun(statements().getRun.get(tenantId, runId))),
+    listRuns: (query) => guard(() => listRuns(statements(), query)),
+    readJournal: (runId, readOptions) => guard(() => readJournal(statements(), runId, readOptions)),
+    append: (fence, events, patch) => guard(() => transaction(() => append(statements(), fence, events, patch))),
+
+    claimRunnable: (claim) => guard(() => transaction(() => claimRunnable(statements(), claim))),
+    claimRun: (runId, claim) => guard(() => transaction(() => claimRun(statements(), runId, claim))),
+    renewLeases: (owner, leases, renewal) => guard(() => renewLeases(statements(), owner, leases, renewal)),
+    countLiveLeases: (at) => guard(() => integer(required(statements().countLiveLeases.get(at.toISOString())), 'count')),
+    releaseLease: (runId, epoch) => guard(() => void statements().releaseLease.run(runId, epoch)),
+
+    requestCancel: (tenantId, runId) =>
+      guard(() => {
+        const s = statements();
+        s.requestCancel.run(now().toISOString(), tenantId, runId);
+        return optionalRun(s.getRun.get(tenantId, runId));
+      }),
+    markRunnable: (tenantId, runId) =>
+      guard(() => {
+        const s = statements();
+        s.markRunnable.run(now().toISOString(), tenantId, runId);
+        return optionalRun(s.getRun.get(tenantId, runId));
+      }),
+
+    getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
+    listSessionMessages: (tenantId, sessionId) =>
+      guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
+  };
+}
+
+/** Runs synchronous driver work as the port's promise, with errors mapped to catalogue codes. */
+function guard<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (error) {
+    return Promise.reject(toStoreError(error));
+  }
+}
+
+function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boolean } {
+  // Idempotency comes first: a retried request must get its run back even if the session has
+  // moved on (busy, say) since the first attempt.
+  if (input.idempotencyKey !== undefined) {
+    const existing = optionalRun(s.getRunByIdempotencyKey.get(input.tenantId, input.idempotencyKey));
+    if (existing !== undefined) {
+      // The user is compared too: returning one user's run to another would leak it. The session
+      // is not: a client that lets the server pick a new session id retries with a different one.
+      if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
+        throw new KeelError({
+          code: 'IDEMPOTENCY_CONFLICT',
+          message: 'This idempotency key was already used for a different request',
+          details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
+        });
+      }
+      return { run: existing, created: false };
+    }
+  }
+
+  const at = input.now.toISOString();
+  const session = optionalSession(s.getSession.get(input.tenantId, input.sessionId));
+  if (session === undefined) {
+    s.insertSession.run(input.tenantId, input.sessionId, input.userId, input.agent, at, at);
+  } else if (session.userId !== input.userId) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'session belongs to another user', details: { sessionId: input.sessionId } });
+  } else {
+    if (input.sessionPolicy === 'reject' && s.sessionHasUnfinishedRun.get(input.tenantId, input.sessionId) !== undefined) {
+      throw new KeelError({
+        code: 'SESSION_BUSY',
+        message: 'The session already has a run in progress',
+        details: { sessionId: input.sessionId },
+      });
+    }
+    s.touchSession.run(at, input.tenantId, input.sessionId);
+  }
+
+  const row = s.insertRun.get({
+    id: input.id,
+    tenant_id: input.tenantId,
+    agent: input.agent,
+    session_id: input.sessionId,
+    user_id: input.userId,
+    input: input.input,
+    usage: JSON.stringify(emptyUsage),
+    metadata: JSON.stringify(input.metadata ?? {}),
+    idempotency_key: input.idempotencyKey ?? null,
+    now: at,
+  });
+  const start: JournalEvent = {
+    type: 'run-start',
+    agent: input.agent,
+    input: input.input,
+    sessionId: input.sessionId,
+    userId: input.userId,
+    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+  };
+  insertJournalRow(s, input.id, 1, start, at);
+  return { run: toRunRecord(required(row)), created: true };
+}
+
+function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): void {
+  const at = fence.now.toISOString();
+  const row = s.fencedUpdate.get({
+    run_id: fence.runId,
+    epoch: fence.epoch,
+    last_seq: fence.lastSeq,
+    new_last_seq: fence.lastSeq + events.length,
+    now: at,
+    status: patch.status ?? null,
+    set_waiting_reason: patch.waitingReason === undefined ? 0 : 1,
+    waiting_reason: patch.waitingReason ?? null,
+    output: patch.output === undefined ? null : JSON.stringify(patch.output),
+    set_error: patch.error === undefined ? 0 : 1,
+    error: patch.error == null ? null : JSON.stringify(patch.error),
+    usage: patch.usage === undefined ? null : JSON.stringify(patch.usage),
+    started_at: patch.startedAt?.toISOString() ?? null,
+    ended_at: patch.endedAt?.toISOString() ?? null,
+  });
+  if (row === undefined) throw leaseLost(s, fence);
+
+  events.forEach((event, index) => insertJournalRow(s, fence.runId, fence.lastSeq + index + 1, event, at));
+
+  const messages = patch.sessionMessages ?? [];
+  if (messages.length > 0) appendSessionMessages(s, text(row, 'tenant_id'), text(row, 'session_id'), fence.runId, messages, at);
+}
+
+function insertJournalRow(s: Statements, runId: string, seq: number, event: JournalEvent, at: string): void {
+  const { type, ...data } = event;
+  s.insertJournal.run(runId, seq, type, JOURNAL_SCHEMA_VERSION, at, JSON.stringify(data));
+}
+
+function appendSessionMessages(s: Statements, tenantId: string, sessionId: string, runId: string, messages: ModelMessage[], at: string): void {
+  // Safe without further locking: this runs inside the append's write transaction.
+  const last = integer(required(s.lastMessagePosition.get(tenantId, sessionId)), 'position');
+  messages.forEach((message, index) => s.insertMessage.run(tenantId, sessionId, last + index + 1, runId, JSON.stringify(message), at));
+  s.touchSession.run(at, tenantId, sessionId);
+}
+
+/** Off the hot path: says why the fence failed, for whoever debugs a lost lease. */
+function leaseLost(s: Statements, fence: Fence): KeelError {
+  const current = s.getRunById.get(fence.runId);
+  if (current === undefined) return new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${fence.runId}"` });
+  return new KeelError({
+    code: 'LEASE_LOST',
+    message: `The lease on run "${fence.runId}" was lost: another worker claimed it or its journal moved on`,
+    details: {
+      runId: fence.runId,
+      epoch: fence.epoch,
+      currentEpoch: integer(current, 'lease_epoch'),
+      lastSeq: fence.lastSeq,
+      currentLastSeq: integer(current, 'last_seq'),
+    },
+  });
+}
+
+function readJournal(s: Statements, runId: string, options: { afterSeq?: number; limit?: number } = {}): JournalEntry[] {
+  const afterSeq = options.afterSeq ?? 0;
+  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'afterSeq must be a non-negative integer', details: { afterSeq } });
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
+  }
+  // LIMIT -1 is SQLite for "no limit".
+  return s.readJournal.all(runId, afterSeq, options.limit ?? -1).map(toJournalEntry);
+}
+
+function listRuns(s: Statements, query: RunQuery): { runs: RunRecord[]; nextCursor?: string } {
+  const limit = resolveListLimit(query.limit);
+  // One row more than asked says whether another page exists.
+  const rows: Row[] = s.listRuns.all({
+    tenant_id: query.tenantId,
+    before: query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(query.cursor),
+    status: query.status ?? null,
+    agent: query.agent ?? null,
+    user_id: query.userId ?? null,
+    session_id: query.sessionId ?? null,
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const runs = page.map(toRunRecord);
+  if (rows.length <= limit || last === undefined) return { runs };
+  return { runs, nextCursor: encodeRunCursor(integer(last, 'creation_order')) };
+}
+
+function claimRunnable(s: Statements, claim: ClaimOptions & { limit: number }): Lease[] {
+  if (claim.limit < 1) return [];
+  // One UPDATE picks and leases the runs, inside a write transaction taken before the first
+  // read, so two processes can never both see a run as unleased.
+  const rows: Row[] = s.claimRunnable.all({ ...leaseParameters(claim), limit: claim.limit, include_waiting: 0 });
+  // RETURNING gives no order guarantee; hand leases out oldest first.
+  rows.sort((a, b) => integer(a, 'creation_order') - integer(b, 'creation_order'));
+  return rows.map(toLease);
+}
+
+function claimRun(s: Statements, runId: string, claim: ClaimOptions & { includeWaiting?: boolean }): Lease | undefined {
+  const row = s.claimRun.get({ ...leaseParameters(claim), run_id: runId, include_waiting: claim.includeWaiting === true ? 1 : 0 });
+  return row === undefined ? undefined : toLease(row);
+}
+
+function leaseParameters(claim: ClaimOptions): { owner: string; now: string; expires_at: string } {
+  return {
+    owner: claim.owner,
+    now: claim.now.toISOString(),
+    expires_at: new Date(claim.now.getTime() + claim.leaseMs).toISOString(),
+  };
+}
+
+function renewLeases(
+  s: Statements,
+  owner: string,
+  leases: Array<{ runId: string; epoch: number }>,
+  renewal: { leaseMs: number; now: Date },
+): { lost: string[]; cancelRequested: string[] } {
+  if (leases.length === 0) return { lost: [], cancelRequested: [] };
+  const held: Row[] = s.renewLeases.all({
+    owner,
+    expires_at: new Date(renewal.now.getTime() + renewal.leaseMs).toISOString(),
+    leases: JSON.stringify(leases.map(({ runId, epoch }) => ({ runId, epoch }))),
+  });
+  const renewed = new Set(held.map((row) => text(row, 'id')));
+  return {
+    lost: leases.filter((lease) => !renewed.has(lease.runId)).map((lease) => lease.runId),
+    cancelRequested: held.filter((row) => integer(row, 'cancel_requested') === 1).map((row) => text(row, 'id')),
+  };
+}
+
+function optionalRun(row: Row | undefined): RunRecord | undefined {
+  return row === undefined ? undefined : toRunRecord(row);
+}
+
+function optionalSession(row: Row | undefined): SessionRecord | undefined {
+  return row === undefined ? undefined : toSessionRecord(row);
+}
+
+function required(row: Row | undefined): Row {
+  if (row === undefined) throw new KeelError({ code: 'INTERNAL', message: 'A write returned no row' });
+  return row;
+}

@@ -1,0 +1,109 @@
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { leaseColumns, runColumns } from './rows.ts';
+
+const unfinished = "status NOT IN ('completed', 'failed', 'cancelled')";
+/** Runs that want a worker: queued or running, or waiting with a cancellation to carry out. */
+const wantsWorker = "(runs.status IN ('queued', 'running') OR (runs.status = 'waiting' AND runs.cancel_requested = 1))";
+
+/**
+ * A run may be claimed when it wants a worker (or is waiting and the caller asked for waiting
+ * runs), nobody holds a live lease on it, and no older unfinished run of its session is ahead of
+ * it: a session runs one run at a time, in order.
+ */
+const claimable = `
+  (${wantsWorker} OR (runs.status = 'waiting' AND :include_waiting = 1))
+  AND (runs.lease_expires_at IS NULL OR runs.lease_expires_at <= :now)
+  AND NOT EXISTS (
+    SELECT 1 FROM runs AS ahead
+    WHERE ahead.tenant_id = runs.tenant_id AND ahead.session_id = runs.session_id
+      AND ahead.creation_order < runs.creation_order AND ahead.${unfinished})`;
+
+const sql = {
+  getRun: `SELECT ${runColumns} FROM runs WHERE tenant_id = ? AND id = ?`,
+  getRunById: `SELECT ${runColumns}, lease_epoch FROM runs WHERE id = ?`,
+  getRunByIdempotencyKey: `SELECT ${runColumns} FROM runs WHERE tenant_id = ? AND idempotency_key = ?`,
+  sessionHasUnfinishedRun: `SELECT 1 AS busy FROM runs WHERE tenant_id = ? AND session_id = ? AND ${unfinished} LIMIT 1`,
+  insertRun: `
+    INSERT INTO runs (id, tenant_id, agent, session_id, user_id, status, input, usage, metadata, idempotency_key,
+                      last_seq, created_at, updated_at)
+    VALUES (:id, :tenant_id, :agent, :session_id, :user_id, 'queued', :input, :usage, :metadata, :idempotency_key,
+            1, :now, :now)
+    RETURNING ${runColumns}`,
+
+  // The hot path. `last_seq = :last_seq` is the fence that makes appends gapless, and
+  // `lease_epoch = :epoch` the one that shuts out a worker whose lease was taken over. Only the
+  // fields in the patch change (CASE on a flag where null is a value of its own).
+  fencedUpdate: `
+    UPDATE runs SET
+      last_seq = :new_last_seq,
+      updated_at = :now,
+      status = COALESCE(:status, status),
+      waiting_reason = CASE WHEN :set_waiting_reason = 1 THEN :waiting_reason ELSE waiting_reason END,
+      output = COALESCE(:output, output),
+      error = CASE WHEN :set_error = 1 THEN :error ELSE error END,
+      usage = COALESCE(:usage, usage),
+      started_at = COALESCE(:started_at, started_at),
+      ended_at = COALESCE(:ended_at, ended_at)
+    WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
+    RETURNING tenant_id, session_id`,
+  insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
+  readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
+
+  // Keyset paging: `creation_order < :before` is a range on the (tenant_id, creation_order)
+  // index, so a deep page costs the same as the first.
+  listRuns: `
+    SELECT ${runColumns}, creation_order FROM runs
+    WHERE tenant_id = :tenant_id AND creation_order < :before
+      AND (:status IS NULL OR status = :status)
+      AND (:agent IS NULL OR agent = :agent)
+      AND (:user_id IS NULL OR user_id = :user_id)
+      AND (:session_id IS NULL OR session_id = :session_id)
+    ORDER BY creation_order DESC
+    LIMIT :limit`,
+
+  claimRunnable: `
+    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
+    WHERE creation_order IN (
+      SELECT creation_order FROM runs WHERE ${claimable}
+      ORDER BY creation_order
+      LIMIT :limit)
+    RETURNING ${leaseColumns}, creation_order`,
+  claimRun: `
+    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
+    WHERE id = :run_id AND ${claimable}
+    RETURNING ${leaseColumns}`,
+  // One statement for any number of leases: the held leases arrive as a JSON array.
+  renewLeases: `
+    UPDATE runs SET lease_expires_at = :expires_at
+    FROM (SELECT json_extract(value, '$.runId') AS run_id, json_extract(value, '$.epoch') AS epoch
+          FROM json_each(:leases)) AS held
+    WHERE runs.id = held.run_id AND runs.lease_epoch = held.epoch AND runs.lease_owner = :owner
+    RETURNING runs.id AS id, runs.cancel_requested AS cancel_requested`,
+  countLiveLeases: `SELECT COUNT(*) AS count FROM runs WHERE ${wantsWorker} AND runs.lease_expires_at > ?`,
+  releaseLease: 'UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_epoch = ?',
+
+  requestCancel: `
+    UPDATE runs SET cancel_requested = 1, updated_at = ?
+    WHERE tenant_id = ? AND id = ? AND cancel_requested = 0 AND ${unfinished}`,
+  markRunnable: `
+    UPDATE runs SET status = 'queued', waiting_reason = NULL, updated_at = ?
+    WHERE tenant_id = ? AND id = ? AND status = 'waiting'`,
+
+  getSession: 'SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = ? AND id = ?',
+  insertSession: 'INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  touchSession: 'UPDATE sessions SET updated_at = ? WHERE tenant_id = ? AND id = ?',
+  lastMessagePosition: `
+    SELECT COALESCE(MAX(position), 0) AS position FROM session_messages WHERE tenant_id = ? AND session_id = ?`,
+  insertMessage: `
+    INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at)
+    VALUES (?, ?, ?, ?, ?, ?)`,
+  listMessages: 'SELECT message FROM session_messages WHERE tenant_id = ? AND session_id = ? ORDER BY position',
+} as const;
+
+export type Statements = Record<keyof typeof sql, StatementSync>;
+
+/** Prepares every statement once per connection (the schema must exist by then). */
+export function prepareStatements(db: DatabaseSync): Statements {
+  const entries = Object.entries(sql).map(([name, text]) => [name, db.prepare(text)] as const);
+  return Object.fromEntries(entries) as Statements;
+}
