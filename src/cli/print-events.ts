@@ -7,6 +7,8 @@ export interface EventPrinterOptions {
   /** Receives the rendered text; nothing else is written. */
   write: (text: string) => void;
   style?: Style;
+  /** Shown in the header line, since the journal's events do not repeat it. */
+  runId?: string;
   /** Longest tool result or argument list shown before it is cut. Default 240 characters. */
   maxValueChars?: number;
 }
@@ -49,7 +51,7 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
     print(entry) {
       switch (entry.type) {
         case 'run-start':
-          line(`${style('bold', `▸ ${entry.agent}`)} ${dim(`session ${entry.sessionId} · user ${entry.userId}`)}`);
+          line(`${style('bold', `▸ ${entry.agent}`)} ${dim(`${options.runId === undefined ? '' : `run ${options.runId} · `}session ${entry.sessionId} · user ${entry.userId}`)}`);
           line(`${dim('you:')} ${entry.input}`);
           break;
         case 'step-start':
@@ -119,8 +121,12 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
 }
 
 export function formatUsage(usage: ModelUsage, modelCalls: number): string {
+  return `usage: ${formatTokens(usage)} · ${modelCalls} model call${modelCalls === 1 ? '' : 's'}`;
+}
+
+export function formatTokens(usage: ModelUsage): string {
   const cached = usage.cachedTokens > 0 ? ` (${usage.cachedTokens} cached)` : '';
-  return `usage: ${usage.inputTokens} input${cached} + ${usage.outputTokens} output tokens · ${modelCalls} model call${modelCalls === 1 ? '' : 's'}`;
+  return `${usage.inputTokens} input${cached} + ${usage.outputTokens} output tokens`;
 }
 
 function json(value: unknown): string {

@@ -1,0 +1,47 @@
+import { exitCodes, UsageError, type CliIo, type Command } from './command.ts';
+import { migrateCommand } from './commands/migrate.ts';
+import { runCommand } from './commands/run.ts';
+import { runsCommand } from './commands/runs.ts';
+import { workerCommand } from './commands/worker.ts';
+import { reportError } from './report-error.ts';
+
+const commands: readonly Command[] = [runCommand, workerCommand, runsCommand, migrateCommand];
+
+export const globalHelp = `Usage: keel <command> [options]
+
+Commands:
+${commands.map((command) => `  ${command.name.padEnd(9)}${command.summary}`).join('\n')}
+
+Run "keel <command> --help" for the options of a command.
+
+Environment:
+  KEEL_DATABASE_URL   the store (default sqlite:./.keel/keel.db; postgres://... for PostgreSQL)
+  KEEL_LOG_LEVEL      JSON logs on stderr at this level and above (default warn)
+  KEEL_DEBUG=1        print stack traces with errors
+  NO_COLOR            no colours, even on a terminal
+`;
+
+/**
+ * Runs one CLI invocation and resolves to its exit code: 0 success, 1 failure, 2 usage error,
+ * 3 the run is waiting. Never throws.
+ *
+ * @example
+ * process.exitCode = await runCli(process.argv.slice(2), io);
+ */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(globalHelp);
+    return exitCodes.ok;
+  }
+  try {
+    if (name === undefined) throw new UsageError('keel', 'missing command');
+    const command = commands.find((candidate) => candidate.name === name);
+    if (command === undefined) {
+      throw new UsageError('keel', name.startsWith('-') ? `unknown option ${name}` : `unknown command "${name}"`);
+    }
+    return await command.run(rest, io);
+  } catch (error) {
+    return reportError(error, io);
+  }
+}

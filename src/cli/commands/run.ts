@@ -1,0 +1,133 @@
+import { parseArgs } from 'node:util';
+import type { Runtime } from '../../engine/runtime-types.ts';
+import type { RunStatus } from '../../engine/events.ts';
+import type { RunRecord } from '../../store/store.ts';
+import { exitCodes, type CliIo, type Command } from '../command.ts';
+import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
+import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { createEventPrinter } from '../print-events.ts';
+import { createStyle, shouldColor } from '../style.ts';
+
+const name = 'keel run';
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'start a run of an agent and print its events as they happen',
+  help: `Usage: keel run AGENT INPUT [options]
+
+Starts a run of AGENT with INPUT (the user's message). Without --detach the run executes in this
+process and its events are printed as they happen.
+
+Options:
+  --session S     continue the conversation of session S (default: a new session)
+  --user U        the end user the run acts for (default: anonymous)
+  --detach        only enqueue the run and print its id; a \`keel worker\` executes it
+  --config PATH   config file or directory (default: keel.config.{ts,mts,js,mjs} in the working directory)
+  -h, --help      show this help
+
+Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 waiting
+(approval, human, budget, ...), 130 interrupted (the run stays resumable by \`keel worker\`).
+`,
+  async run(argv, io) {
+    const { values, positionals } = usageErrors(name, () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          session: { type: 'string' },
+          user: { type: 'string' },
+          detach: { type: 'boolean' },
+          config: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    );
+    if (values.help === true) {
+      io.stdout.write(this.help);
+      return exitCodes.ok;
+    }
+    const [agent = '', input = ''] = requirePositionals(name, positionals, ['AGENT', 'INPUT']);
+    const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
+    try {
+      const { run } = await cli.runtime.startRun({
+        agent,
+        input,
+        ...(values.session === undefined ? {} : { sessionId: values.session }),
+        ...(values.user === undefined ? {} : { userId: values.user }),
+      });
+      if (values.detach === true) {
+        io.stdout.write(`${run.id}\n`);
+        return exitCodes.ok;
+      }
+      noticeDemoModels(cli.config, [agent], io);
+      return await executeAndPrint(run.id, cli.runtime, io);
+    } finally {
+      await cli.close();
+    }
+  },
+};
+
+/** Executes the run here while following its journal, so events print as they are committed. */
+async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo): Promise<number> {
+  const style = createStyle(shouldColor(io.stdout, io.env));
+  const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
+  const following = new AbortController();
+  let interrupted = false;
+  let stopped: () => void = () => undefined;
+  const stopping = new Promise<undefined>((resolve) => (stopped = () => resolve(undefined)));
+  // Ctrl-C parks the run rather than cancelling it: stop here at a safe point, keep it resumable.
+  const unsubscribe = io.onSignal(() => {
+    if (interrupted) return;
+    interrupted = true;
+    io.stderr.write('\nstopping: the run stays resumable (keel worker) or can be cancelled (keel runs cancel)\n');
+    void runtime.close().finally(() => {
+      following.abort();
+      stopped();
+    });
+  });
+
+  let lastSeq = 0;
+  const print = async (follow: boolean, signal?: AbortSignal) => {
+    for await (const entry of runtime.events(runId, { afterSeq: lastSeq, follow, ...(signal === undefined ? {} : { signal }) })) {
+      printer.print(entry);
+      lastSeq = entry.seq;
+    }
+  };
+  let final: RunRecord;
+  try {
+    const execution = runtime.executeRun(runId).finally(() => following.abort());
+    // After an interrupt the run rests unfinished, which executeRun would keep waiting for.
+    void execution.catch(() => undefined);
+    const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
+    following.abort();
+    final = settled ?? (await runtime.getRun(runId));
+    // Whatever was committed between the last poll and the end of the execution.
+    await print(false);
+  } finally {
+    unsubscribe();
+  }
+
+  const dim = (text: string) => style('dim', text);
+  if (final.status === 'waiting') {
+    io.stdout.write(dim(`run ${runId} is waiting (${final.waitingReason ?? 'unknown reason'}); see it with: keel runs show ${runId}\n`));
+  } else if (final.status === 'queued' || final.status === 'running') {
+    io.stdout.write(dim(`run ${runId} is ${final.status}; resume it with: keel worker --until-idle\n`));
+  }
+  return exitCodeForStatus(final.status, interrupted);
+}
+
+/** 0 completed, 1 failed or cancelled, 3 waiting; an unfinished run is an interruption (or a failure). */
+export function exitCodeForStatus(status: RunStatus, interrupted = false): number {
+  switch (status) {
+    case 'completed':
+      return exitCodes.ok;
+    case 'failed':
+    case 'cancelled':
+      return exitCodes.failed;
+    case 'waiting':
+      return exitCodes.waiting;
+    default:
+      return interrupted ? exitCodes.interrupted : exitCodes.failed;
+  }
+}

@@ -1,0 +1,39 @@
+import { parseArgs } from 'node:util';
+import { exitCodes, type Command } from '../command.ts';
+import { openCliRuntime } from '../cli-environment.ts';
+import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+
+const name = 'keel runs cancel';
+
+export const runsCancelCommand: Command = {
+  name: 'cancel',
+  summary: 'cancel a run that has not ended',
+  help: `Usage: keel runs cancel ID [options]
+
+Cancels a run. A run nobody is executing ends at once; a run another process is executing stops
+at that process's next lease heartbeat.
+
+Options:
+  --config PATH   config file or directory (default: keel.config.* in the working directory)
+  -h, --help      show this help
+`,
+  async run(argv, io) {
+    const { values, positionals } = usageErrors(name, () =>
+      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
+    );
+    if (values.help === true) {
+      io.stdout.write(this.help);
+      return exitCodes.ok;
+    }
+    const [runId = ''] = requirePositionals(name, positionals, ['ID']);
+    const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
+    try {
+      const run = await cli.runtime.cancelRun(runId);
+      if (run.status === 'cancelled') io.stdout.write(`${run.id} cancelled\n`);
+      else io.stdout.write(`${run.id} cancellation requested (status ${run.status}): the process executing it stops it shortly\n`);
+    } finally {
+      await cli.close();
+    }
+    return exitCodes.ok;
+  },
+};

@@ -1,0 +1,87 @@
+import { parseArgs } from 'node:util';
+import { exitCodes, type Command } from '../command.ts';
+import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
+import { observeSettledRuns, type SettledRun } from '../observe-store.ts';
+import { parsePositiveInteger, requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { createStyle, shouldColor, type Style } from '../style.ts';
+
+const name = 'keel worker';
+
+export const workerCommand: Command = {
+  name: 'worker',
+  summary: 'claim and execute queued and interrupted runs',
+  help: `Usage: keel worker [options]
+
+Claims runnable runs (queued ones, and runs interrupted by a crash once their lease expires) and
+executes them, printing one line per run it finishes or parks. Stops gracefully on SIGINT or
+SIGTERM: no new claims, in-flight steps finish or park, leases are released.
+
+Options:
+  --until-idle      exit once nothing runnable is left
+  --concurrency N   runs executed at once (default 8)
+  --config PATH     config file or directory (default: keel.config.* in the working directory)
+  -h, --help        show this help
+`,
+  async run(argv, io) {
+    const { values, positionals } = usageErrors(name, () =>
+      parseArgs({
+        args: argv,
+        allowPositionals: true,
+        strict: true,
+        options: {
+          'until-idle': { type: 'boolean' },
+          concurrency: { type: 'string' },
+          config: { type: 'string' },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    );
+    if (values.help === true) {
+      io.stdout.write(this.help);
+      return exitCodes.ok;
+    }
+    requirePositionals(name, positionals, []);
+    const concurrency = parsePositiveInteger(name, '--concurrency', values.concurrency);
+    const style = createStyle(shouldColor(io.stdout, io.env));
+    const cli = await openCliRuntime(io, {
+      ...(values.config === undefined ? {} : { configPath: values.config }),
+      wrapStore: (store) => observeSettledRuns(store, (settled) => io.stdout.write(`${describeSettled(settled, style)}\n`)),
+    });
+    let signalled = false;
+    try {
+      noticeDemoModels(cli.config, [...cli.config.agents.keys()], io);
+      const worker = cli.runtime.startWorker({
+        ...(concurrency === undefined ? {} : { concurrency }),
+        untilIdle: values['until-idle'] === true,
+      });
+      const unsubscribe = io.onSignal((signal) => {
+        if (signalled) return;
+        signalled = true;
+        io.stderr.write(`\n${signal}: stopping (finishing or parking in-flight steps, releasing leases)\n`);
+        void worker.stop();
+      });
+      io.stderr.write(`worker started (${cli.configPath}, agents: ${[...cli.config.agents.keys()].join(', ')})\n`);
+      try {
+        await worker.done;
+      } finally {
+        unsubscribe();
+      }
+    } finally {
+      await cli.close();
+    }
+    // A stop asked for by a signal is the normal way a long-running worker ends.
+    return exitCodes.ok;
+  },
+};
+
+/** One line per settled run: id, agent, outcome, time spent in this process. */
+export function describeSettled(settled: SettledRun, style: Style): string {
+  const seconds = settled.claimedAt === undefined ? '' : ` ${style('dim', `${((Date.now() - settled.claimedAt.getTime()) / 1000).toFixed(1)} s`)}`;
+  const who = `${settled.runId} ${settled.agent ?? ''}`.trimEnd();
+  const event = settled.event;
+  if (event.type === 'run-waiting') return `${style('yellow', '⏸')} ${who} waiting: ${event.reason}${seconds}`;
+  if (event.status === 'completed') return `${style('green', '✓')} ${who} completed${seconds}`;
+  if (event.status === 'cancelled') return `${style('yellow', '■')} ${who} cancelled${seconds}`;
+  const reason = event.error === undefined ? '' : ` ${event.error.code}: ${event.error.message}`;
+  return `${style('red', '✗')} ${who} failed${reason}${seconds}`;
+}

@@ -1,0 +1,35 @@
+import { KeelError } from '../errors/index.ts';
+import { exitCodes, UsageError, type CliIo } from './command.ts';
+import { createStyle, shouldColor } from './style.ts';
+
+/**
+ * Prints an error the way the CLI promises: `error CODE: message` for Keel errors, a pointer to
+ * `--help` for usage mistakes, and never a stack trace unless KEEL_DEBUG=1.
+ */
+export function reportError(error: unknown, io: CliIo): number {
+  const style = createStyle(shouldColor(io.stderr, io.env));
+  const debug = io.env.KEEL_DEBUG === '1';
+  if (error instanceof UsageError) {
+    io.stderr.write(`${style(['red', 'bold'], 'error')}: ${error.message}\nRun "${error.command} --help" for usage.\n`);
+    return exitCodes.usage;
+  }
+  if (KeelError.isInstance(error)) {
+    io.stderr.write(`${style(['red', 'bold'], `error ${error.code}`)}: ${error.message}\n`);
+  } else {
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr.write(`${style(['red', 'bold'], 'error INTERNAL')}: ${message}\n`);
+    if (!debug) io.stderr.write('Set KEEL_DEBUG=1 to see the stack trace.\n');
+  }
+  if (debug && error instanceof Error) io.stderr.write(`${error.stack ?? ''}\n${formatCauses(error)}`);
+  return exitCodes.failed;
+}
+
+function formatCauses(error: Error): string {
+  let text = '';
+  let cause = error.cause;
+  for (let depth = 0; cause !== undefined && depth < 5; depth += 1) {
+    text += `caused by: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`;
+    cause = cause instanceof Error ? cause.cause : undefined;
+  }
+  return text;
+}

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import * as keel from './index.ts';
+
+describe('the public API', () => {
+  it('exports exactly the curated runtime values', () => {
+    expect(Object.keys(keel).sort()).toEqual(
+      [
+        'KeelError',
+        'TransientToolError',
+        'configFileNames',
+        'createLogger',
+        'createRuntime',
+        'createSqliteStore',
+        'defineAgent',
+        'defineConfig',
+        'defineTool',
+        'errorCatalogue',
+        'loadConfig',
+        'openStore',
+      ].sort(),
+    );
+  });
+
+  it('names every export explicitly (no export *)', async () => {
+    const source = await readFile(join(import.meta.dirname, 'index.ts'), 'utf8');
+    expect(source).not.toMatch(/export\s*(type\s*)?\*/);
+  });
+});

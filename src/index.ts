@@ -1,0 +1,52 @@
+/**
+ * The public API of `keel`. Every export is listed by name on purpose: what is not here is
+ * internal and may change without notice.
+ *
+ * @example
+ * import { defineAgent, defineTool, defineConfig } from 'keel';
+ */
+
+// Authoring
+export { defineAgent } from './sdk/define-agent.ts';
+export type { AgentDefinition, AgentLimits, AgentOptions, ModelReference, AiSdkLanguageModelLike } from './sdk/define-agent.ts';
+export { defineTool, TransientToolError } from './sdk/define-tool.ts';
+export type { ToolDefinition, ToolOptions, ToolContext, ToolRetry, ReconcileResult } from './sdk/define-tool.ts';
+export { defineConfig } from './sdk/define-config.ts';
+export type { KeelConfig, ConfigOptions, ProviderSettings } from './sdk/define-config.ts';
+export { loadConfig, configFileNames } from './sdk/load-config.ts';
+export type { LoadConfigOptions } from './sdk/load-config.ts';
+
+// Errors
+export { KeelError, errorCatalogue } from './errors/index.ts';
+export type { ErrorCode, ErrorCategory, KeelErrorOptions, SerializedError } from './errors/index.ts';
+
+// Runtime: start, execute and follow runs
+export { createRuntime } from './engine/runtime.ts';
+export type { Runtime, RuntimeOptions, StartRunInput, Worker, WorkerOptions } from './engine/runtime-types.ts';
+
+// Runs and their journal
+export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect } from './engine/events.ts';
+
+// Store
+export { openStore } from './store/open-store.ts';
+export type { OpenStoreOptions } from './store/open-store.ts';
+export { createSqliteStore } from './store/sqlite/sqlite-store.ts';
+export type { SqliteStoreOptions, SqliteDurability } from './store/sqlite/sqlite-store.ts';
+export type { Store, RunRecord, RunQuery, SessionRecord, SessionPolicy } from './store/store.ts';
+
+// Models
+export type {
+  Model,
+  ModelRequest,
+  ModelResponse,
+  ModelMessage,
+  ModelToolCall,
+  ModelToolSpec,
+  ModelStreamPart,
+  ModelUsage,
+  FinishReason,
+} from './gateway/model.ts';
+
+// Logging
+export { createLogger } from './telemetry/logger.ts';
+export type { Logger, LoggerOptions } from './telemetry/logger.ts';
