@@ -1,6 +1,6 @@
 /**
  * Keel's own model interface. The engine speaks only this; vendor SDKs are adapted to it at the
- * edge (`ai-sdk-adapter.ts`), so a provider or SDK upgrade touches one folder.
+ * edge (`ai-sdk/adapter.ts`), so a provider or SDK upgrade touches one folder.
  */
 
 export type ModelMessage =

@@ -1,0 +1,112 @@
+import type { JSONSchema7, JSONValue } from '@ai-sdk/provider';
+import type { ModelMessage, ModelRequest } from '../model.ts';
+
+/*
+ * The subset of the AI SDK call options Keel uses. It is written out here, rather than taken
+ * from LanguageModelV4CallOptions, because it is exactly the part that specification versions
+ * v3 and v4 share: one value of this type can be passed to either kind of model.
+ */
+
+type TextPart = { type: 'text'; text: string };
+type ToolCallPart = { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown };
+type ToolResultOutput =
+  | { type: 'text'; value: string }
+  | { type: 'error-text'; value: string }
+  | { type: 'json'; value: JSONValue }
+  | { type: 'error-json'; value: JSONValue };
+type ToolResultPart = { type: 'tool-result'; toolCallId: string; toolName: string; output: ToolResultOutput };
+
+export type PromptMessage =
+  | { role: 'system'; content: string }
+  | { role: 'user'; content: TextPart[] }
+  | { role: 'assistant'; content: (TextPart | ToolCallPart)[] }
+  | { role: 'tool'; content: ToolResultPart[] };
+
+export interface CallOptions {
+  prompt: PromptMessage[];
+  tools?: { type: 'function'; name: string; description?: string; inputSchema: JSONSchema7 }[];
+  toolChoice?: { type: 'auto' } | { type: 'none' } | { type: 'required' };
+  responseFormat?: { type: 'json'; schema?: JSONSchema7 };
+  maxOutputTokens?: number;
+  temperature?: number;
+  abortSignal?: AbortSignal;
+}
+
+/**
+ * Maps Keel's request onto the AI SDK's call options.
+ *
+ * @example
+ * const result = await model.doGenerate(toCallOptions({ messages: [{ role: 'user', content: 'Hi' }] }));
+ */
+export function toCallOptions(request: ModelRequest): CallOptions {
+  const options: CallOptions = { prompt: toPrompt(request.messages) };
+  if (request.tools !== undefined && request.tools.length > 0) {
+    options.tools = request.tools.map((tool) => ({
+      type: 'function',
+      name: tool.name,
+      description: tool.description,
+      // Keel keeps JSON Schemas as plain records; the SDK's JSONSchema7 type is the same data.
+      inputSchema: tool.inputSchema as JSONSchema7,
+    }));
+  }
+  if (request.toolChoice !== undefined) options.toolChoice = { type: request.toolChoice };
+  if (request.responseFormat !== undefined) {
+    const schema = request.responseFormat.schema;
+    options.responseFormat = schema === undefined ? { type: 'json' } : { type: 'json', schema: schema as JSONSchema7 };
+  }
+  if (request.maxOutputTokens !== undefined) options.maxOutputTokens = request.maxOutputTokens;
+  if (request.temperature !== undefined) options.temperature = request.temperature;
+  if (request.signal !== undefined) options.abortSignal = request.signal;
+  return options;
+}
+
+function toPrompt(messages: ModelMessage[]): PromptMessage[] {
+  const prompt: PromptMessage[] = [];
+  for (const message of messages) {
+    switch (message.role) {
+      case 'system':
+        prompt.push({ role: 'system', content: message.content });
+        break;
+      case 'user':
+        prompt.push({ role: 'user', content: [{ type: 'text', text: message.content }] });
+        break;
+      case 'assistant': {
+        const content: (TextPart | ToolCallPart)[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
+        for (const call of message.toolCalls ?? []) {
+          content.push({ type: 'tool-call', toolCallId: call.callId, toolName: call.toolName, input: parseArguments(call.arguments) });
+        }
+        prompt.push({ role: 'assistant', content });
+        break;
+      }
+      case 'tool': {
+        const part: ToolResultPart = { type: 'tool-result', toolCallId: message.callId, toolName: message.toolName, output: toOutput(message.content, message.isError === true) };
+        // Results of parallel calls belong in one tool message (Anthropic requires it).
+        const last = prompt.at(-1);
+        if (last?.role === 'tool') last.content.push(part);
+        else prompt.push({ role: 'tool', content: [part] });
+        break;
+      }
+    }
+  }
+  return prompt;
+}
+
+/**
+ * Providers require a call's input to be an object. A call whose arguments were malformed was
+ * rejected by the engine; it is replayed with an empty object, and its tool result explains.
+ */
+function parseArguments(text: string): unknown {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
+  } catch {
+    return {};
+  }
+}
+
+function toOutput(content: unknown, isError: boolean): ToolResultOutput {
+  if (typeof content === 'string') return { type: isError ? 'error-text' : 'text', value: content };
+  // A JSON round trip turns anything (Dates, undefined fields) into plain JSON.
+  const value = JSON.parse(JSON.stringify(content ?? null) ?? 'null') as JSONValue;
+  return { type: isError ? 'error-json' : 'json', value };
+}
