@@ -1,6 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from './cli.ts';
 import type { CliIo } from './command.ts';
@@ -107,5 +108,14 @@ describe('exitCodeForStatus', () => {
     expect(exitCodeForStatus('cancelled')).toBe(1);
     expect(exitCodeForStatus('waiting')).toBe(3);
     expect(exitCodeForStatus('running', true)).toBe(130);
+  });
+});
+
+describe('KEEL_LEASE_MS', () => {
+  it('rejects a value that is not a whole number of milliseconds', async () => {
+    const sdk = pathToFileURL(join(import.meta.dirname, '..', 'sdk', 'define-config.ts')).href;
+    await writeFile(join(directory, 'keel.config.mjs'), `import { defineConfig } from '${sdk}'; export default defineConfig({ agents: [] });`);
+    const result = await cli(['worker', '--until-idle'], { KEEL_LEASE_MS: 'soon' });
+    expect(result).toMatchObject({ code: 1, stderr: 'error CONFIG_INVALID: KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "soon")\n' });
   });
 });

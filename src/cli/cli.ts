@@ -17,6 +17,7 @@ Run "keel <command> --help" for the options of a command.
 Environment:
   KEEL_DATABASE_URL   the store (default sqlite:./.keel/keel.db; postgres://... for PostgreSQL)
   KEEL_LOG_LEVEL      JSON logs on stderr at this level and above (default warn)
+  KEEL_LEASE_MS       lease duration in ms (default 15000): how soon a crashed worker's runs resume
   KEEL_DEBUG=1        print stack traces with errors
   NO_COLOR            no colours, even on a terminal
 `;
