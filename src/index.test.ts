@@ -19,6 +19,7 @@ describe('the public API', () => {
         'errorCatalogue',
         'loadConfig',
         'openStore',
+        'resolveModel',
       ].sort(),
     );
   });

@@ -35,6 +35,8 @@ export type { SqliteStoreOptions, SqliteDurability } from './store/sqlite/sqlite
 export type { Store, RunRecord, RunQuery, SessionRecord, SessionPolicy } from './store/store.ts';
 
 // Models
+export { resolveModel } from './gateway/resolve-model.ts';
+export type { ResolveModelOptions } from './gateway/resolve-model.ts';
 export type {
   Model,
   ModelRequest,
