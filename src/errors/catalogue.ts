@@ -23,6 +23,16 @@ export const errorCatalogue = {
   RUN_NOT_CANCELLABLE: { status: 409, category: 'user', retryable: false },
   RUN_NOT_WAITING: { status: 409, category: 'user', retryable: false },
   IDEMPOTENCY_CONFLICT: { status: 409, category: 'user', retryable: false },
+  RUN_WAITING: { status: 409, category: 'user', retryable: false },
+
+  // HTTP API: authentication, authorisation and request shape
+  UNAUTHENTICATED: { status: 401, category: 'user', retryable: false },
+  FORBIDDEN: { status: 403, category: 'user', retryable: false },
+  ROUTE_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  SESSION_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  API_KEY_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  BODY_TOO_LARGE: { status: 413, category: 'user', retryable: false },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, category: 'user', retryable: false },
 
   // run outcomes (recorded on failed runs)
   RUN_TIMEOUT: { status: 408, category: 'user', retryable: false },
