@@ -146,6 +146,8 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
     }
 
     // Next model call: the unanswered step again (its earlier attempt died), or a new step.
+    // A draining process starts no new step: the run is released for another node to continue.
+    if (context.isDraining()) return 'released';
     const retrying = last !== undefined && last.response === undefined;
     const step = retrying ? last.step : (last?.step ?? 0) + 1;
     if (!retrying && step > agent.limits.maxSteps) {

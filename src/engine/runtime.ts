@@ -63,7 +63,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
 
   /** The one path every execution takes, whether started by a worker or by `executeRun`. */
-  async function executeLease(lease: Lease): Promise<void> {
+  async function executeLease(lease: Lease, isStopping: () => boolean = () => false): Promise<void> {
     const controller = new AbortController();
     keeper.hold(lease.runId, lease.epoch, controller);
     const finished = (async () => {
@@ -77,7 +77,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           logger,
           now,
           signal: controller.signal,
-          isDraining: () => draining,
+          isDraining: () => draining || isStopping(),
           onCommit: (runId) => notifier.notify(runId),
         });
         if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);

@@ -10,8 +10,11 @@ export interface WorkerDependencies {
   now: () => Date;
   notifier: RunNotifier;
   log: Logger;
-  /** Executes a claimed run to its next resting point (the runtime's shared execution path). */
-  execute: (lease: Lease) => Promise<void>;
+  /**
+   * Executes a claimed run to its next resting point (the runtime's shared execution path);
+   * `isStopping` turns true when this worker is stopped, so the run drains at its next step.
+   */
+  execute: (lease: Lease, isStopping: () => boolean) => Promise<void>;
   /** Number of runs this process is executing right now, through any path. */
   activeCount: () => number;
 }
@@ -40,7 +43,7 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
         }
       }
       for (const lease of claimed) {
-        const execution = dependencies.execute(lease).finally(() => {
+        const execution = dependencies.execute(lease, () => stopping.signal.aborted).finally(() => {
           running.delete(execution);
           notifier.notify('*');
         });
