@@ -34,6 +34,10 @@ export const errorCatalogue = {
   BODY_TOO_LARGE: { status: 413, category: 'user', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, category: 'user', retryable: false },
 
+  // protection: rate limits and load shedding
+  RATE_LIMITED: { status: 429, category: 'user', retryable: true },
+  OVERLOADED: { status: 503, category: 'system', retryable: true },
+
   // run outcomes (recorded on failed runs)
   RUN_TIMEOUT: { status: 408, category: 'user', retryable: false },
   RUN_CANCELLED: { status: 409, category: 'user', retryable: false },
