@@ -1,4 +1,6 @@
 import { KeelError } from '../errors/index.ts';
+import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
+import type { PricingOverrides } from '../gateway/pricing/types.ts';
 import type { AgentDefinition } from './define-agent.ts';
 
 export interface ProviderSettings {
@@ -11,19 +13,28 @@ export interface ProviderSettings {
 export interface ConfigOptions {
   agents: AgentDefinition[];
   providers?: ProviderSettings;
+  /**
+   * Prices for models the built-in catalogue lacks or prices differently (fine-tunes, local
+   * models, negotiated rates), keyed `provider:modelId`, in USD per million tokens.
+   */
+  pricing?: PricingOverrides;
 }
 
 export interface KeelConfig {
   readonly kind: 'keel.config';
   readonly agents: ReadonlyMap<string, AgentDefinition>;
   readonly providers: ProviderSettings;
+  readonly pricing: PricingOverrides;
 }
 
 /**
  * The default export of `keel.config.ts`.
  *
  * @example
- * export default defineConfig({ agents: [support] });
+ * export default defineConfig({
+ *   agents: [support],
+ *   pricing: { 'openai:ft:gpt-4o-mini:acme::abc123': { inputPerMTok: 0.3, outputPerMTok: 1.2, cachedInputPerMTok: 0.15 } },
+ * });
  */
 export function defineConfig(options: ConfigOptions): KeelConfig {
   if (options === null || typeof options !== 'object' || !Array.isArray(options.agents)) {
@@ -39,5 +50,7 @@ export function defineConfig(options: ConfigOptions): KeelConfig {
     }
     agents.set(agent.name, agent);
   }
-  return { kind: 'keel.config', agents, providers: options.providers ?? {} };
+  const problems = options.pricing === undefined ? [] : pricingProblems(options.pricing);
+  if (problems.length > 0) throw new KeelError({ code: 'CONFIG_INVALID', message: `defineConfig(): ${problems.join('; ')}` });
+  return { kind: 'keel.config', agents, providers: options.providers ?? {}, pricing: options.pricing ?? {} };
 }
