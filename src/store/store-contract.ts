@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describeApiKeyContract } from './contract/api-keys-contract.ts';
 import { describeLeaseContract } from './contract/leases-contract.ts';
 import { describeRunContract } from './contract/runs-contract.ts';
+import { describeSessionDeleteContract } from './contract/session-delete-contract.ts';
 import { describeSessionContract } from './contract/sessions-contract.ts';
 import type { Store } from './store.ts';
 
@@ -57,5 +59,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeRunContract(current);
     describeSessionContract(current);
     describeLeaseContract(current);
+    describeApiKeyContract(current);
+    describeSessionDeleteContract(current);
   });
 }

@@ -1,6 +1,7 @@
 import type { SerializedError } from '../errors/index.ts';
 import type { JournalEntry, JournalEvent, RunStatus, WaitingReason } from '../engine/events.ts';
 import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
+import type { ApiKeyStore } from './api-key-store.ts';
 
 /**
  * The Store port: everything the engine needs from a database, and nothing more. Adapters live
@@ -9,7 +10,7 @@ import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store {
+export interface Store extends ApiKeyStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
@@ -70,6 +71,13 @@ export interface Store {
   getSession(tenantId: string, sessionId: string): Promise<SessionRecord | undefined>;
   /** The conversation so far: messages of the session's completed runs, oldest first. */
   listSessionMessages(tenantId: string, sessionId: string): Promise<ModelMessage[]>;
+  /**
+   * Deletes a session's conversation: its messages go, so its next run starts with no history.
+   * The session row and its runs stay (their journals are the audit trail). False when the
+   * session does not exist; throws `SESSION_BUSY` while the session has an unfinished run, which
+   * would write messages back.
+   */
+  deleteSession(tenantId: string, sessionId: string): Promise<boolean>;
 }
 
 export type SessionPolicy = 'queue' | 'reject';

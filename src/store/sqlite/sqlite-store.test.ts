@@ -5,6 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../engine/events.ts';
+import { migrations } from '../migrations.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import type { NewRun, Store } from '../store.ts';
 import type { ClaimRaceInput } from './claim-race-worker.ts';
@@ -124,7 +125,7 @@ describe('sqlite store', () => {
     await Promise.all([a.close(), b.close()]);
 
     const probe = new DatabaseSync(path);
-    expect(probe.prepare('SELECT version, name FROM schema_migrations').all()).toEqual([{ version: 1, name: 'initial-schema' }]);
+    expect(probe.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map(({ version, name }) => ({ version, name })));
     probe.close();
   });
 

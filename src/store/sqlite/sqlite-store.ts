@@ -4,6 +4,8 @@ import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
 import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
+import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
+import { deleteSqliteSession } from './sqlite-session-delete.ts';
 import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
 import { integer, text, toJournalEntry, toLease, toModelMessage, toRunRecord, toSessionRecord, type Row } from './rows.ts';
 import { prepareStatements, type Statements } from './statements.ts';
@@ -85,6 +87,9 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
     listSessionMessages: (tenantId, sessionId) =>
       guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
+    deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
+
+    ...createSqliteApiKeyStore(db, () => void statements()),
   };
 }
 
