@@ -29,7 +29,7 @@ async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
   return { code, stdout, stderr };
 }
 
-const commandLines = [['run'], ['worker'], ['runs'], ['runs', 'ls'], ['runs', 'show'], ['runs', 'cancel'], ['migrate']];
+const commandLines = [['run'], ['worker'], ['runs'], ['runs', 'ls'], ['runs', 'show'], ['runs', 'cancel'], ['runs', 'resolve'], ['migrate']];
 
 describe('keel CLI arguments', () => {
   it('prints help for every command with exit code 0', async () => {
@@ -55,6 +55,9 @@ describe('keel CLI arguments', () => {
     expect(await cli(['runs', 'purge'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "purge"') as unknown });
     expect(await cli(['run', 'support'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing INPUT') as unknown });
     expect(await cli(['runs', 'show'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing ID') as unknown });
+    expect(await cli(['runs', 'resolve', 'run_1', '--rerun'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--call CALL_ID is required') as unknown });
+    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--rerun', '--failed', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one of') as unknown });
+    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--completed', '{oops'])).toMatchObject({ code: 2, stderr: expect.stringContaining('as JSON') as unknown });
     expect(await cli(['runs', 'ls', '--limit', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit must be a positive integer') as unknown });
     expect(await cli(['runs', 'ls', '--status', 'done'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--status must be one of') as unknown });
     expect(await cli(['worker', '--concurrency', 'many'])).toMatchObject({ code: 2 });

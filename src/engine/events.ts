@@ -53,6 +53,11 @@ export type JournalEvent =
       /** How the outcome was established when not by a normal execution. */
       resolvedBy?: 'reconcile' | 'human';
     }
+  /**
+   * A person's decision on an `unsafe` call whose outcome was unknown: `rerun` says the effect did
+   * not happen and the call may run once more. (A known outcome is journaled as a `tool-result`.)
+   */
+  | { type: 'outcome-decision'; step: number; callId: string; decision: 'rerun'; actor?: string }
   /** The final answer failed its output schema; the next step asks the model to repair it. */
   | { type: 'output-rejected'; step: number; error: SerializedError; repairAttempt: number }
   | { type: 'run-waiting'; reason: WaitingReason; details?: Record<string, unknown> }

@@ -9,6 +9,8 @@ export interface ToolCallState {
   intent: EventOf<'tool-call'>;
   /** Start markers written for this call (one per execution attempt). */
   starts: number;
+  /** Starts a person has declared to have had no effect: only later ones leave the outcome unknown. */
+  clearedStarts: number;
   result: EventOf<'tool-result'> | undefined;
 }
 
@@ -85,7 +87,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'usage-update':
       return;
     case 'tool-call':
-      stepOf(state, event.step).toolCalls.set(event.callId, { intent: event, starts: 0, result: undefined });
+      stepOf(state, event.step).toolCalls.set(event.callId, { intent: event, starts: 0, clearedStarts: 0, result: undefined });
       state.toolCallCount += 1;
       return;
     case 'tool-start':
@@ -94,6 +96,11 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'tool-result':
       callOf(state, event.step, event.callId).result = event;
       return;
+    case 'outcome-decision': {
+      const call = callOf(state, event.step, event.callId);
+      call.clearedStarts = call.starts;
+      return;
+    }
     case 'output-rejected':
       state.outputRejections.push(event);
       return;
@@ -157,4 +164,11 @@ function toolMessage(intent: EventOf<'tool-call'>, result: EventOf<'tool-result'
 
 export function repairPrompt(error: SerializedError): string {
   return `Your final answer did not match the required output format: ${error.message}\nReply again with only the corrected JSON.`;
+}
+
+/** Unsafe calls of the last step that started and have no result: nobody knows if they took effect. */
+export function callsWithUnknownOutcome(state: RunState): ToolCallState[] {
+  const step = lastAnsweredStep(state);
+  if (step === undefined) return [];
+  return [...step.toolCalls.values()].filter((call) => call.intent.effect === 'unsafe' && call.result === undefined && call.starts > call.clearedStarts);
 }

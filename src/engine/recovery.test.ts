@@ -73,7 +73,7 @@ async function crashAndResume(scenario: Scenario) {
   const worker = harness.runtime.startWorker({ untilIdle: true, pollIntervalMs: 5 });
   await worker.done;
   model.assertConsumed();
-  return { run: await harness.runtime.getRun(run.id), executions, reconciles, key, journal: await harness.store.readJournal(run.id) };
+  return { run: await harness.runtime.getRun(run.id), executions, reconciles, key, model, journal: await harness.store.readJournal(run.id) };
 }
 
 describe('resuming after a crash', () => {
@@ -140,5 +140,52 @@ describe('resuming after a crash', () => {
     // The script holds only the answer after the tool: a repeated first call would fail the strict model.
     const result = await crashAndResume({ effect: 'read', cutAfter: 'tool-call', script: [{ text: 'Done.' }] });
     expect(result.run.status).toBe('completed');
+  });
+});
+
+describe('a person resolving an unknown outcome', () => {
+  async function resume() {
+    const worker = harness!.runtime.startWorker({ untilIdle: true, pollIntervalMs: 5 });
+    await worker.done;
+  }
+
+  it('journals "it took effect" as the call\'s result and the run continues without re-running it', async () => {
+    const parked = await crashAndResume({ effect: 'unsafe', cutAfter: 'tool-start', script: [] });
+    parked.model.push({
+      expect: (request) => expect(request.messages.at(-1)).toMatchObject({ role: 'tool', content: { chargeId: 'ch_manual' } }),
+      text: 'Charged.',
+    });
+    const queued = await harness!.runtime.resolveToolOutcome(parked.run.id, [{ callId: 'call_1', outcome: 'completed', output: { chargeId: 'ch_manual' } }], { actor: 'ops@example.com' });
+    expect(queued.status).toBe('queued');
+    await resume();
+    const run = await harness!.runtime.getRun(parked.run.id);
+    expect(run.status).toBe('completed');
+    expect(parked.executions).toEqual([]);
+    const journal = await harness!.store.readJournal(run.id);
+    expect(journal.find((entry) => entry.type === 'tool-result')).toMatchObject({ resolvedBy: 'human' });
+    expect(journal.find((entry) => entry.type === 'run-resume')).toMatchObject({ details: { actor: 'ops@example.com' } });
+    parked.model.assertConsumed();
+  });
+
+  it('lets a call declared "never took effect" run exactly once more', async () => {
+    const parked = await crashAndResume({ effect: 'unsafe', cutAfter: 'tool-start', script: [] });
+    parked.model.push({ text: 'Charged.' });
+    await harness!.runtime.resolveToolOutcome(parked.run.id, [{ callId: 'call_1', outcome: 'rerun' }]);
+    await resume();
+    expect((await harness!.runtime.getRun(parked.run.id)).status).toBe('completed');
+    expect(parked.executions).toEqual([{ key: parked.key, attempt: 2 }]);
+  });
+
+  it('rejects resolutions for runs that are not waiting on an outcome, or for the wrong call, and changes nothing', async () => {
+    const parked = await crashAndResume({ effect: 'unsafe', cutAfter: 'tool-start', script: [] });
+    const before = await harness!.store.readJournal(parked.run.id);
+    await expect(harness!.runtime.resolveToolOutcome(parked.run.id, [{ callId: 'call_9', outcome: 'rerun' }])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(harness!.runtime.resolveToolOutcome(parked.run.id, [])).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(harness!.runtime.resolveToolOutcome('run_missing', [{ callId: 'call_1', outcome: 'rerun' }])).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+    expect(await harness!.store.readJournal(parked.run.id)).toEqual(before);
+    expect((await harness!.runtime.getRun(parked.run.id)).status).toBe('waiting');
+
+    const { run: other } = await harness!.runtime.startRun({ agent: 'a', input: 'x' });
+    await expect(harness!.runtime.resolveToolOutcome(other.id, [{ callId: 'call_1', outcome: 'rerun' }])).rejects.toMatchObject({ code: 'RUN_NOT_WAITING' });
   });
 });

@@ -129,7 +129,6 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
   const { agent, state, signal } = context;
   for (;;) {
     signal.throwIfAborted();
-    if (context.isDraining()) return 'released';
     const last = state.steps.at(-1);
 
     if (last?.response !== undefined) {
@@ -198,6 +197,8 @@ async function runPendingTools(context: LoopContext, step: StepState): Promise<E
   const { agent, state } = context;
   const pending = [...step.toolCalls.values()].filter((call) => call.result === undefined);
   if (pending.length === 0) return undefined;
+  // Draining: start no tool; whoever resumes the run runs them (finishing an answered run is fine).
+  if (context.isDraining()) return 'released';
   const settled = await Promise.allSettled(
     pending.map((call) => {
       const tool = agent.tools.find((candidate) => candidate.name === call.intent.toolName);

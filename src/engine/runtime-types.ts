@@ -4,6 +4,7 @@ import type { KeelConfig } from '../sdk/define-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Model } from '../gateway/model.ts';
 import type { ModelReference } from '../sdk/define-agent.ts';
+import type { OutcomeResolution } from './resolve-outcome.ts';
 
 export interface RuntimeOptions {
   config: KeelConfig;
@@ -69,6 +70,11 @@ export interface Runtime {
   getRun(runId: string, options?: { tenantId?: string }): Promise<RunRecord>;
   listRuns(query?: Partial<RunQuery>): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
   cancelRun(runId: string, options?: { tenantId?: string }): Promise<RunRecord>;
+  /**
+   * Settles the `unsafe` calls a run is `waiting: outcome-unknown` on, as a person found out:
+   * each took effect, failed, or may run again. When all are settled the run is queued again.
+   */
+  resolveToolOutcome(runId: string, resolutions: OutcomeResolution[], options?: { tenantId?: string; actor?: string }): Promise<RunRecord>;
   /** Stop workers and executions gracefully, release leases. Does not close the store. */
   close(): Promise<void>;
 }

@@ -9,6 +9,7 @@ import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { terminalStatuses, type JournalEntry } from './events.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
+import { resolveOutcome } from './resolve-outcome.ts';
 import { executeRun } from './run-executor.ts';
 import { createRunNotifier } from './run-notifier.ts';
 import type { Runtime, RuntimeOptions, StartRunInput, Worker } from './runtime-types.ts';
@@ -200,6 +201,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         if (lease !== undefined) await executeLease(lease);
       }
       return await getRun(runId, cancelOptions.tenantId);
+    },
+    async resolveToolOutcome(runId, resolutions, resolveOptions = {}) {
+      const tenantId = resolveOptions.tenantId ?? defaultTenant;
+      await resolveOutcome({ store, tenantId, runId, resolutions, owner, leaseMs, now: now(), ...(resolveOptions.actor === undefined ? {} : { actor: resolveOptions.actor }) });
+      notifier.notify('*');
+      return await getRun(runId, tenantId);
     },
     async close() {
       draining = true;

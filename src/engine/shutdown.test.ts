@@ -61,3 +61,22 @@ it('refuses new runs once shutting down', async () => {
   await harness.runtime.close();
   await expect(harness.runtime.startRun({ agent: 'a', input: 'x' })).rejects.toMatchObject({ code: 'SHUTTING_DOWN' });
 });
+
+it('a run whose final answer arrives while draining still ends instead of being left running', async () => {
+  let answering!: () => void;
+  const modelCalled = new Promise<void>((resolve) => (answering = resolve));
+  const model = scriptedModel([
+    (request) => {
+      answering();
+      return { text: 'Final answer.', delayMs: 50, expect: () => expect(request.messages.length).toBeGreaterThan(0) };
+    },
+  ]);
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  harness.runtime.startWorker({ pollIntervalMs: 5 });
+  await modelCalled;
+  await harness.runtime.close();
+  const finished = await harness.store.getRun('default', run.id);
+  expect(finished?.status).toBe('completed');
+  expect(finished?.output).toBe('Final answer.');
+});

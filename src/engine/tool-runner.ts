@@ -35,7 +35,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
   const { intent } = call;
   let attempt = call.starts;
 
-  if (tool.effect === 'unsafe' && call.starts > 0) {
+  if (tool.effect === 'unsafe' && call.starts > call.clearedStarts) {
     const reconciled = await reconcileUnsafe(options);
     if (reconciled.kind === 'outcome-unknown') return reconciled;
     if (reconciled.kind === 'result') return await commitResult(journal, reconciled.event);

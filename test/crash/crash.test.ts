@@ -6,7 +6,7 @@ import { foldJournal } from '../../src/engine/fold.ts';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { startFakeModelServer, type FakeModelRequest, type FakeModelServer, type FakeTurn } from '../../src/testing/index.ts';
-import { spawnWorker, type WorkerProcess } from './worker-process.ts';
+import { fixtureConfig, spawnKeel, spawnWorker, type WorkerProcess } from './worker-process.ts';
 
 /**
  * Real crashes: `keel worker` runs as a child process against a real SQLite file and a fake
@@ -148,5 +148,20 @@ describe('kill -9 at any point', () => {
     }
     for (const [call, callKeys] of keysByCall) expect(callKeys.size, call).toBe(1);
     expect(reservations.length).toBeGreaterThan(keysByCall.size);
+
+    // An operator settles one parked run from the terminal after checking the ledger; it resumes
+    // and finishes without charging again.
+    const parked = runs.find((run) => run.status === 'waiting');
+    const waitingEvent = (await store.readJournal(parked!.id)).at(-1);
+    const [unknownCall] = (waitingEvent?.type === 'run-waiting' ? waitingEvent.details?.calls : undefined) as Array<{ callId: string; idempotencyKey: string }>;
+    expect(effects().filter((effect) => effect.key === unknownCall!.idempotencyKey)).toHaveLength(1);
+    const chargesBefore = effects().length;
+    const resolve = spawnKeel(env, ['runs', 'resolve', parked!.id, '--call', unknownCall!.callId, '--completed', '{"chargeId":"ch_found_in_ledger"}', '--actor', 'ops', '--config', fixtureConfig]);
+    expect(await resolve.exited, resolve.output()).toBe(0);
+    expect(resolve.output()).toContain('queued');
+    worker = spawnWorker(env);
+    expect(await worker.exited, worker.output()).toBe(0);
+    expect((await store.getRun('default', parked!.id))?.status).toBe('completed');
+    expect(effects()).toHaveLength(chargesBefore);
   }, 300_000);
 });

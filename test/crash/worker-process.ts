@@ -13,7 +13,12 @@ export interface WorkerProcess {
 
 /** Starts `keel worker` as a real child process, exactly as an operator would. */
 export function spawnWorker(env: Record<string, string>, args: string[] = ['--until-idle']): WorkerProcess {
-  const child = spawn(process.execPath, ['--conditions=keel-source', 'src/cli/main.ts', 'worker', '--config', fixtureConfig, ...args], {
+  return spawnKeel(env, ['worker', '--config', fixtureConfig, ...args]);
+}
+
+/** Runs any `keel` command as a child process. */
+export function spawnKeel(env: Record<string, string>, args: string[]): WorkerProcess {
+  const child = spawn(process.execPath, ['--conditions=keel-source', 'src/cli/main.ts', ...args], {
     cwd: repositoryRoot,
     env: { ...process.env, NO_COLOR: '1', KEEL_LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

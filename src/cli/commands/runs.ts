@@ -1,13 +1,14 @@
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { runsCancelCommand } from './runs-cancel.ts';
 import { runsListCommand } from './runs-list.ts';
+import { runsResolveCommand } from './runs-resolve.ts';
 import { runsShowCommand } from './runs-show.ts';
 
-const subcommands: readonly Command[] = [runsListCommand, runsShowCommand, runsCancelCommand];
+const subcommands: readonly Command[] = [runsListCommand, runsShowCommand, runsCancelCommand, runsResolveCommand];
 
 export const runsCommand: Command = {
   name: 'runs',
-  summary: 'list, show and cancel runs',
+  summary: 'list, show, cancel runs and resolve unknown tool outcomes',
   help: `Usage: keel runs <command> [options]
 
 Commands:
@@ -21,9 +22,9 @@ Run "keel runs <command> --help" for the options of each.
       io.stdout.write(this.help);
       return exitCodes.ok;
     }
-    if (subcommand === undefined) throw new UsageError('keel runs', 'missing command: ls, show or cancel');
+    if (subcommand === undefined) throw new UsageError('keel runs', 'missing command: ls, show, cancel or resolve');
     const command = subcommands.find((candidate) => candidate.name === subcommand || (subcommand === 'list' && candidate.name === 'ls'));
-    if (command === undefined) throw new UsageError('keel runs', `unknown command "${subcommand}" (expected ls, show or cancel)`);
+    if (command === undefined) throw new UsageError('keel runs', `unknown command "${subcommand}" (expected ls, show, cancel or resolve)`);
     return command.run(rest, io);
   },
 };
