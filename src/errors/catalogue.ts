@@ -58,6 +58,9 @@ export const errorCatalogue = {
   MODEL_RESPONSE_INVALID: { status: 502, category: 'third-party', retryable: true },
   MODEL_REQUEST_REJECTED: { status: 400, category: 'third-party', retryable: false },
   MODEL_AUTH_FAILED: { status: 401, category: 'third-party', retryable: false },
+  MODEL_CONTEXT_TOO_LONG: { status: 400, category: 'user', retryable: false },
+  MODEL_CONTENT_FILTERED: { status: 422, category: 'third-party', retryable: false },
+  MODEL_CIRCUIT_OPEN: { status: 503, category: 'third-party', retryable: true },
   SCRIPTED_MODEL_MISMATCH: { status: 500, category: 'user', retryable: false },
 
   // store and scheduling

@@ -68,6 +68,28 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
       expect(error.message).toMatch(mode === 'stream' ? /expected an event stream, got text\/html/ : /Invalid JSON response/);
     });
 
+    it('maps a 200 with an empty body to MODEL_RESPONSE_INVALID, retryable', async () => {
+      server.enqueue({ fault: 'empty' });
+      const error = await failure(fromAiSdk(create(server)), mode);
+      expect(error.code).toBe('MODEL_RESPONSE_INVALID');
+      expect(error.retryable).toBe(true);
+    });
+
+    it('maps a context-window 400 to MODEL_CONTEXT_TOO_LONG', async () => {
+      server.enqueue({ fault: 'context-length' });
+      const error = await failure(fromAiSdk(create(server)), mode);
+      expect(error.code).toBe('MODEL_CONTEXT_TOO_LONG');
+      expect(error.retryable).toBe(false);
+      expect(error.details).toMatchObject({ status: 400 });
+    });
+
+    it('maps a content-policy 400 to MODEL_CONTENT_FILTERED', async () => {
+      server.enqueue({ fault: 'content-policy' });
+      const error = await failure(fromAiSdk(create(server)), mode);
+      expect(error.code).toBe('MODEL_CONTENT_FILTERED');
+      expect(error.retryable).toBe(false);
+    });
+
     it('passes malformed tool-call arguments through raw, for the engine to reject', async () => {
       server.enqueue({ fault: 'malformed-tool-call' });
       const { response } = await ask(fromAiSdk(create(server)), request, mode);

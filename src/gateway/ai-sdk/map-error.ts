@@ -22,6 +22,8 @@ export interface ModelErrorContext {
 interface Failure {
   status: number | undefined;
   message: string;
+  /** The raw response body, where providers put machine-readable codes. */
+  body: string;
   /** The provider's own verdict, used only where the status alone cannot tell. */
   isRetryable: boolean | undefined;
   headers: Record<string, string> | undefined;
@@ -67,6 +69,9 @@ export function toModelError(error: unknown, context: ModelErrorContext): KeelEr
     if (status === 401 || status === 403) return make('MODEL_AUTH_FAILED', `authentication failed (${status}): ${message}`, status);
     if (status === 408) return make('MODEL_TIMEOUT', `request timed out (408): ${message}`, status);
     if (status >= 500) return make('MODEL_UNAVAILABLE', `provider unavailable (${status}): ${message}`, status);
+    const evidence = `${message}\n${failure.body}`;
+    if (status === 413 || contextTooLong.test(evidence)) return make('MODEL_CONTEXT_TOO_LONG', `context window exceeded (${status}): ${message}`, status);
+    if (contentFiltered.test(evidence)) return make('MODEL_CONTENT_FILTERED', `refused by the provider's content policy (${status}): ${message}`, status);
     return make('MODEL_REQUEST_REJECTED', `request rejected (${status}): ${message}`, status);
   }
   const message = error instanceof Error ? error.message : String(error);
@@ -87,17 +92,27 @@ export function toModelError(error: unknown, context: ModelErrorContext): KeelEr
   return make('MODEL_RESPONSE_INVALID', message, undefined, { retryable: false });
 }
 
+/*
+ * Providers say "your prompt is too long" and "refused by the safety system" only in words and
+ * codes, with a plain 400: OpenAI `context_length_exceeded` / `content_policy_violation` (and
+ * Azure's `content_filter`), Anthropic "prompt is too long" / "content filtering policy",
+ * Google "exceeds the maximum number of tokens" / SAFETY blocks. These are worth telling apart
+ * from other 400s because another model may well accept the same request (a fallback).
+ */
+const contextTooLong = /context_length_exceeded|maximum context length|context window|prompt is too long|input is too long|exceeds the maximum number of tokens|too many tokens/i;
+const contentFiltered = /content_policy_violation|content_filter|content filtering policy|safety system|content management policy|blocked.{0,20}\bsafety\b/i;
+
 /** The HTTP-level facts of an APICallError, a provider stream error, or an error-shaped object. */
 function describeFailure(error: unknown): Failure | undefined {
   if (APICallError.isInstance(error)) {
-    return { status: error.statusCode, message: error.message, isRetryable: error.isRetryable, headers: error.responseHeaders };
+    return { status: error.statusCode, message: error.message, body: error.responseBody ?? '', isRetryable: error.isRetryable, headers: error.responseHeaders };
   }
   if (isProviderStreamError(error)) {
-    return { status: error.statusCode ?? 500, message: error.message, isRetryable: error.isRetryable, headers: undefined };
+    return { status: error.statusCode ?? 500, message: error.message, body: '', isRetryable: error.isRetryable, headers: undefined };
   }
   // OpenAI-style `{ message, type, code }` objects that arrived in a stream without a status.
   if (!(error instanceof Error) && typeof error === 'object' && error !== null && typeof (error as { message?: unknown }).message === 'string') {
-    return { status: 500, message: (error as { message: string }).message, isRetryable: undefined, headers: undefined };
+    return { status: 500, message: (error as { message: string }).message, body: '', isRetryable: undefined, headers: undefined };
   }
   return undefined;
 }

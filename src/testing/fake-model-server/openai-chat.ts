@@ -14,8 +14,8 @@ import {
 import type { FakeMessage, FakeToolSpec } from './types.ts';
 
 /** OpenAI's error envelope, shared by Chat Completions and Responses. */
-export function openaiErrorBody(status: number, message: string): unknown {
-  const [type, code] =
+export function openaiErrorBody(status: number, message: string, code?: string): unknown {
+  const [type, defaultCode] =
     status === 429
       ? ['requests', 'rate_limit_exceeded']
       : status === 401
@@ -23,7 +23,7 @@ export function openaiErrorBody(status: number, message: string): unknown {
         : status >= 500
           ? ['server_error', null]
           : ['invalid_request_error', null];
-  return { error: { message, type, param: null, code } };
+  return { error: { message, type, param: code === 'context_length_exceeded' ? 'messages' : null, code: code ?? defaultCode } };
 }
 
 function parseMessage(value: unknown): FakeMessage {

@@ -37,8 +37,8 @@ export interface ProtocolHandler {
   renderResponse(reply: ScriptedReply, context: RenderContext): unknown;
   /** The streamed events, in order, including the protocol's terminator. */
   renderEvents(reply: ScriptedReply, context: RenderContext): SseEvent[];
-  /** The provider's error body for an HTTP status. */
-  errorBody(status: number, message: string): unknown;
+  /** The provider's error body for an HTTP status (`code`: OpenAI's machine-readable error code). */
+  errorBody(status: number, message: string, code?: string): unknown;
   /** The prefix of generated tool call ids. */
   readonly toolCallIdPrefix: string;
 }

@@ -190,6 +190,26 @@ async function answerFault(
       response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       response.end(htmlPage);
       return undefined;
+    case 'empty':
+      response.writeHead(200, { 'content-type': request.stream ? 'text/event-stream' : 'application/json' });
+      response.end();
+      return undefined;
+    case 'context-length': {
+      const anthropic = protocol.protocol === 'anthropic-messages';
+      const message = anthropic
+        ? 'prompt is too long: 212345 tokens > 200000 maximum'
+        : "This model's maximum context length is 128000 tokens. However, your messages resulted in 212345 tokens. Please reduce the length of the messages.";
+      sendJson(response, 400, protocol.errorBody(400, message, 'context_length_exceeded'));
+      return undefined;
+    }
+    case 'content-policy': {
+      const anthropic = protocol.protocol === 'anthropic-messages';
+      const message = anthropic
+        ? 'Output blocked by content filtering policy'
+        : 'Your request was rejected as a result of our safety system. Your prompt may contain text that is not allowed by our safety system.';
+      sendJson(response, 400, protocol.errorBody(400, message, 'content_policy_violation'));
+      return undefined;
+    }
     case 'malformed-tool-call':
       return { toolCalls: [{ name: turn.name ?? request.tools[0]?.name ?? 'tool', arguments: turn.arguments ?? '{"query": "unterminated' }] };
     case 'cut-stream':

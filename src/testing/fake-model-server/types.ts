@@ -38,6 +38,11 @@ export interface FakeReplyTurn extends TurnTiming {
  * - `bad-request`: 400 `invalid_request_error`.
  * - `hang`: never answers, until the client aborts or the server closes.
  * - `html`: 200 with a `text/html` error page, as a misconfigured proxy would send.
+ * - `empty`: 200 with an empty body (no JSON, no events), as a proxy that dropped it would send.
+ * - `context-length`: 400 saying the prompt is longer than the model's context window, in the
+ *   provider's own words (`context_length_exceeded` on OpenAI, "prompt is too long" on Anthropic).
+ * - `content-policy`: 400 saying the request was refused by the provider's safety system
+ *   (`content_policy_violation` on OpenAI, "Output blocked by content filtering policy" on Anthropic).
  * - `malformed-tool-call`: a tool call whose arguments are broken JSON (the first offered tool's
  *   name unless `name` is given). The Anthropic Messages API carries tool input as a JSON value,
  *   so without streaming the broken text arrives there as a JSON string, not an object.
@@ -52,6 +57,9 @@ export type FakeFaultTurn = TurnTiming &
     | { fault: 'bad-request'; message?: string }
     | { fault: 'hang' }
     | { fault: 'html' }
+    | { fault: 'empty' }
+    | { fault: 'context-length' }
+    | { fault: 'content-policy' }
     | { fault: 'malformed-tool-call'; name?: string; arguments?: string }
     | { fault: 'cut-stream'; afterChunks?: number; text?: string; endCleanly?: boolean }
   );
