@@ -1,0 +1,37 @@
+import type { Model, ModelRequest, ModelResponse } from '../../src/gateway/model.ts';
+
+export interface InstantModelOptions {
+  /** Tool-calling turns before the final answer. */
+  turns: number;
+  toolName: string;
+  /** Called at the start of every model call with the number of turns completed so far. */
+  onCall?: (completedTurns: number) => void;
+}
+
+const usage = { inputTokens: 10, outputTokens: 5, cachedTokens: 0 };
+
+/**
+ * A Keel `Model` that answers at once: one tool call per turn, then a final answer. It reads the
+ * turn from the request (tool results so far), so one instance serves any number of runs.
+ */
+export function instantModel(options: InstantModelOptions): Model {
+  const { turns, toolName } = options;
+  return {
+    provider: 'bench',
+    modelId: 'instant',
+    generate(request: ModelRequest): Promise<ModelResponse> {
+      const completed = countToolResults(request);
+      options.onCall?.(completed);
+      const base = { usage, modelId: 'instant', provider: 'bench' };
+      if (completed >= turns) return Promise.resolve({ ...base, text: 'done', toolCalls: [], finishReason: 'stop' });
+      const call = { callId: `call_${completed + 1}`, toolName, arguments: JSON.stringify({ id: completed + 1 }) };
+      return Promise.resolve({ ...base, text: '', toolCalls: [call], finishReason: 'tool-calls' });
+    },
+  };
+}
+
+function countToolResults(request: ModelRequest): number {
+  let count = 0;
+  for (const message of request.messages) if (message.role === 'tool') count += 1;
+  return count;
+}

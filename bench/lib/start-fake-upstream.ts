@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { median } from './timing.ts';
+
+export interface FakeUpstream {
+  /** `http://127.0.0.1:<port>/v1` */
+  openaiBaseURL: string;
+  close(): Promise<void>;
+}
+
+/** Starts `fake-upstream.ts` in a child process (same Node binary) and waits for its URL. */
+export async function startFakeUpstream(): Promise<FakeUpstream> {
+  const script = new URL('./fake-upstream.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout });
+  const first = await Promise.race([
+    once(lines, 'line').then(([line]) => String(line)),
+    once(child, 'exit').then(() => undefined),
+  ]);
+  if (first === undefined) throw new Error(`the fake upstream exited before it started (code ${String(child.exitCode)})`);
+  const { openaiBaseURL } = JSON.parse(first) as { openaiBaseURL: string };
+  return {
+    openaiBaseURL,
+    async close() {
+      lines.close();
+      const gone = once(child, 'exit');
+      child.stdin.end();
+      await gone;
+    },
+  };
+}
+
+/**
+ * Median time of a bare `fetch` of one answer (no streaming) from the upstream: the floor under
+ * any per-turn time over HTTP, reported next to the figures that include it.
+ */
+export async function upstreamRoundTripMs(upstream: FakeUpstream, samples: number): Promise<number> {
+  const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'round trip: 0 turns' }] });
+  const times: number[] = [];
+  for (let index = 0; index < samples + 5; index += 1) {
+    const started = performance.now();
+    const headers = { 'content-type': 'application/json' };
+    const response = await fetch(`${upstream.openaiBaseURL}/chat/completions`, { method: 'POST', headers, body });
+    await response.text();
+    if (index >= 5) times.push(performance.now() - started);
+  }
+  return median(times);
+}
