@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiKeyContract } from './contract/api-keys-contract.ts';
+import { describeFairClaimContract } from './contract/fair-claims-contract.ts';
 import { describeLeaseContract } from './contract/leases-contract.ts';
+import { describeLimitsContract } from './contract/limits-contract.ts';
 import { describeRunContract } from './contract/runs-contract.ts';
 import { describeSessionDeleteContract } from './contract/session-delete-contract.ts';
 import { describeSessionContract } from './contract/sessions-contract.ts';
@@ -59,6 +61,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeRunContract(current);
     describeSessionContract(current);
     describeLeaseContract(current);
+    describeLimitsContract(current);
+    describeFairClaimContract(current);
     describeApiKeyContract(current);
     describeSessionDeleteContract(current);
   });

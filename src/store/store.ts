@@ -2,6 +2,7 @@ import type { SerializedError } from '../errors/index.ts';
 import type { JournalEntry, JournalEvent, RunStatus, WaitingReason } from '../engine/events.ts';
 import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
+import type { LimitsStore } from './limits-store.ts';
 
 /**
  * The Store port: everything the engine needs from a database, and nothing more. Adapters live
@@ -10,7 +11,7 @@ import type { ApiKeyStore } from './api-key-store.ts';
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore {
+export interface Store extends ApiKeyStore, LimitsStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
@@ -43,11 +44,17 @@ export interface Store extends ApiKeyStore {
    * Claims up to `limit` runnable runs: status `queued` or `running` (or `waiting` with a
    * cancellation requested, so the claimant can end it) with no live lease, and no older
    * unfinished run ahead of them in their session. Each claim bumps the lease epoch.
+   *
+   * Fair: tenants, and users within a tenant, take turns, the ones with the fewest runs
+   * executing (live leases) first, so one user's burst cannot starve the others. Capped: a
+   * tenant never gets more runs executing than its `maxConcurrentRuns` (runs whose cancellation
+   * was requested are exempt, so cancelling always goes through).
    */
   claimRunnable(options: ClaimOptions & { limit: number }): Promise<Lease[]>;
   /**
-   * Claims one specific run if it is unfinished, not leased by a live owner, and not queued
-   * behind an older unfinished run of its session.
+   * Claims one specific run if it is unfinished, not leased by a live owner, not queued behind
+   * an older unfinished run of its session, and its tenant is below its concurrency cap (or the
+   * run's cancellation was requested).
    */
   claimRun(runId: string, options: ClaimOptions & { includeWaiting?: boolean }): Promise<Lease | undefined>;
   /**

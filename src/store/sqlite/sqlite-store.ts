@@ -3,6 +3,7 @@ import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '..
 import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
 import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
+import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
 import { deleteSqliteSession } from './sqlite-session-delete.ts';
@@ -87,6 +88,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
     listSessionMessages: (tenantId, sessionId) =>
       guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
+    ...createSqliteLimitsStore(statements, transaction, now),
     deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
 
     ...createSqliteApiKeyStore(db, () => void statements()),

@@ -1,5 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { leaseColumns, runColumns } from './rows.ts';
+import { cappedClaimRunSql, fairClaimRunnableSql } from './claim-statements.ts';
+import { limitSql } from './limits.ts';
+import { runColumns } from './rows.ts';
 
 const unfinished = "status NOT IN ('completed', 'failed', 'cancelled')";
 /** Runs that want a worker: queued or running, or waiting with a cancellation to carry out. */
@@ -61,17 +63,9 @@ const sql = {
     ORDER BY creation_order DESC
     LIMIT :limit`,
 
-  claimRunnable: `
-    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
-    WHERE creation_order IN (
-      SELECT creation_order FROM runs WHERE ${claimable}
-      ORDER BY creation_order
-      LIMIT :limit)
-    RETURNING ${leaseColumns}, creation_order`,
-  claimRun: `
-    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
-    WHERE id = :run_id AND ${claimable}
-    RETURNING ${leaseColumns}`,
+  // Fair across tenants and users, and capped per tenant: see claim-statements.ts.
+  claimRunnable: fairClaimRunnableSql({ wantsWorker, claimable }),
+  claimRun: cappedClaimRunSql({ wantsWorker, claimable }),
   // One statement for any number of leases: the held leases arrive as a JSON array.
   renewLeases: `
     UPDATE runs SET lease_expires_at = :expires_at
@@ -98,6 +92,8 @@ const sql = {
     INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at)
     VALUES (?, ?, ?, ?, ?, ?)`,
   listMessages: 'SELECT message FROM session_messages WHERE tenant_id = ? AND session_id = ? ORDER BY position',
+
+  ...limitSql,
 } as const;
 
 export type Statements = Record<keyof typeof sql, StatementSync>;
