@@ -2,6 +2,7 @@
  * Keel's own model interface. The engine speaks only this; vendor SDKs are adapted to it at the
  * edge (`ai-sdk/adapter.ts`), so a provider or SDK upgrade touches one folder.
  */
+import type { SerializedError } from '../errors/index.ts';
 
 export type ModelMessage =
   | { role: 'system'; content: string }
@@ -32,6 +33,31 @@ export interface ModelRequest {
   maxOutputTokens?: number;
   temperature?: number;
   signal?: AbortSignal;
+  /** Who the call is for and what it does: keys the response cache, informs routing, hears of fallbacks. */
+  call?: ModelCallContext;
+}
+
+/**
+ * Context of a model call that is not part of the prompt. Models ignore it; the gateway's
+ * wrappers (cache, routing, fallbacks) read it.
+ */
+export interface ModelCallContext {
+  /** Cached responses are shared within a tenant only. Default `default`. */
+  tenantId?: string;
+  runId?: string;
+  /** The run's step number (1-based), for routing policies. */
+  step?: number;
+  /** What the call is for, for routing: `agent-step` (the default), `summarise`, `classify`, or any name. */
+  purpose?: string;
+  /** Told each time the gateway gives up on one model and turns to the next of a fallback chain. */
+  onFallback?: (event: ModelFallbackEvent) => void;
+}
+
+/** A switch from one model of a fallback chain to the next, and the error that caused it. */
+export interface ModelFallbackEvent {
+  from: { provider: string; modelId: string };
+  to: { provider: string; modelId: string };
+  error: SerializedError;
 }
 
 export interface ModelUsage {
@@ -51,6 +77,8 @@ export interface ModelResponse {
   /** The model that actually answered (providers may resolve aliases). */
   modelId: string;
   provider: string;
+  /** True when the response cache answered: no provider was called and the usage is zero. */
+  cached?: boolean;
 }
 
 export type ModelStreamPart =
