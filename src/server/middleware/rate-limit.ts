@@ -1,0 +1,43 @@
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import type { RateLimiter, RateLimitSubject } from '../../budget/rate-limit.ts';
+import { KeelError } from '../../errors/index.ts';
+
+export interface RateLimitOptions<E extends Env> {
+  limiter: Pick<RateLimiter, 'admit'>;
+  /**
+   * The tenant and end user a request counts against (after authentication has run), or
+   * `undefined` to let it through uncounted.
+   */
+  identify: (c: Context<E>) => RateLimitSubject | undefined | Promise<RateLimitSubject | undefined>;
+}
+
+/**
+ * Counts each request against its end user's per-user limits (`createRateLimiter`) and answers
+ * 429 `RATE_LIMITED` with `Retry-After` once they are used up. Admitted requests carry
+ * `X-RateLimit-Limit` and `X-RateLimit-Remaining` when the tenant limits requests. Other errors
+ * (the store unreachable, say) go to the app's error handler.
+ *
+ * @example
+ * app.use('/v1/*', rateLimit({ limiter: createRateLimiter({ store }), identify: (c) => ({ tenantId: c.get('principal').tenantId, userId: c.req.header('x-keel-user') ?? c.get('principal').keyId }) }));
+ */
+export function rateLimit<E extends Env>(options: RateLimitOptions<E>): MiddlewareHandler<E> {
+  return async (c, next) => {
+    const subject = await options.identify(c);
+    if (subject === undefined) {
+      await next();
+      return;
+    }
+    try {
+      const status = await options.limiter.admit(subject);
+      if (status !== undefined) {
+        c.header('X-RateLimit-Limit', String(status.limit));
+        c.header('X-RateLimit-Remaining', String(status.remaining));
+      }
+    } catch (error) {
+      if (!KeelError.isInstance(error) || error.code !== 'RATE_LIMITED') throw error;
+      const retryAfter = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)));
+      return c.json({ error: error.toJSON() }, 429, { 'Retry-After': retryAfter });
+    }
+    await next();
+  };
+}
