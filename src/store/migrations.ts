@@ -1,3 +1,4 @@
+import { costControl } from './cost-control-migration.ts';
 import type { Store } from './store.ts';
 
 export type Dialect = Store['dialect'];
@@ -284,4 +285,4 @@ CREATE INDEX runs_user_queue ON runs (tenant_id, user_id, creation_order);
 };
 
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits];
+export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl];

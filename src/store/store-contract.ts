@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiKeyContract } from './contract/api-keys-contract.ts';
+import { describeBudgetContract } from './contract/budgets-contract.ts';
 import { describeFairClaimContract } from './contract/fair-claims-contract.ts';
 import { describeLeaseContract } from './contract/leases-contract.ts';
 import { describeLimitsContract } from './contract/limits-contract.ts';
@@ -65,5 +66,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeFairClaimContract(current);
     describeApiKeyContract(current);
     describeSessionDeleteContract(current);
+    describeBudgetContract(current);
   });
 }

@@ -2,6 +2,7 @@ import type { SerializedError } from '../errors/index.ts';
 import type { JournalEntry, JournalEvent, RunStatus, WaitingReason } from '../engine/events.ts';
 import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
+import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { LimitsStore } from './limits-store.ts';
 
 /**
@@ -11,7 +12,7 @@ import type { LimitsStore } from './limits-store.ts';
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore {
+export interface Store extends ApiKeyStore, LimitsStore, BudgetStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
@@ -114,6 +115,8 @@ export interface RunRecord {
   output: unknown;
   error: SerializedError | null;
   usage: ModelUsage;
+  /** What the run's model calls cost, in USD (exact sum of the ledger's nanodollars). */
+  costUsd: number;
   metadata: Record<string, unknown>;
   idempotencyKey: string | null;
   cancelRequested: boolean;
@@ -154,6 +157,10 @@ export interface RunPatch {
   endedAt?: Date;
   /** Messages this run adds to its session's history (written with its `run-end`). */
   sessionMessages?: ModelMessage[];
+  /** The run's total cost so far, in nanodollars. */
+  costNanoUsd?: number;
+  /** A model call to record in the usage ledger (and the reservation it settles), atomically with its `model-response`. */
+  usageEntry?: UsageEntry;
 }
 
 export interface ClaimOptions {

@@ -8,7 +8,7 @@ import { errorCatalogue, KeelError } from '../../errors/index.ts';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
 import type { Store } from '../../store/store.ts';
 import { createFakeClock, type FakeClock } from '../../testing/fake-clock.ts';
-import { rateLimit } from './rate-limit.ts';
+import { endUserOf, rateLimit } from './rate-limit.ts';
 
 let directory: string;
 let store: Store;
@@ -95,5 +95,29 @@ describe('rateLimit middleware', () => {
     const response = await app.request('/v1/runs', as('alice'));
     expect(response.status).toBe(500);
     expect(await response.json()).toEqual({ error: { code: 'STORE_UNAVAILABLE', message: 'The store is closed' } });
+  });
+});
+
+describe('endUserOf', () => {
+  const app = new Hono();
+  app.all('/v1/*', async (c) => {
+    const userId = (await endUserOf(c)) ?? null;
+    // The route can still read the body after it.
+    const body = c.req.header('content-type') === 'application/json' ? await c.req.text() : '';
+    return c.json({ userId, body });
+  });
+  const post = (body: string, contentType = 'application/json') => app.request('/v1/runs', { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  it('finds the user in ?userId=, in a JSON body as userId or as OpenAI user', async () => {
+    expect(await (await app.request('/v1/runs/run-1?userId=alice')).json()).toEqual({ userId: 'alice', body: '' });
+    expect(await (await post('{"agent":"support","userId":"bob"}')).json()).toEqual({ userId: 'bob', body: '{"agent":"support","userId":"bob"}' });
+    expect(await (await post('{"model":"support","user":"carol"}')).json()).toMatchObject({ userId: 'carol' });
+  });
+
+  it('finds nobody in a request that names no user, a body that is not JSON, or a userId that is not a string', async () => {
+    expect(await (await app.request('/v1/runs')).json()).toMatchObject({ userId: null });
+    expect(await (await post('{not json')).json()).toEqual({ userId: null, body: '{not json' });
+    expect(await (await post('{"userId":42}')).json()).toMatchObject({ userId: null });
+    expect(await (await post('userId=alice', 'application/x-www-form-urlencoded')).json()).toMatchObject({ userId: null });
   });
 });

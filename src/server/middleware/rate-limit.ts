@@ -41,3 +41,22 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
     await next();
   };
 }
+
+/**
+ * The end user a `/v1` request is for, as the API names it: `?userId=` on reads, `userId` in a
+ * JSON body (`POST /v1/runs`) or `user` (`POST /v1/chat/completions`). `undefined` when the
+ * request names none, or its body is not JSON (validation answers that later). Hono caches the
+ * body, so the route can still read it.
+ *
+ * @example
+ * identify: async (c) => ({ tenantId: c.get('principal').tenantId, userId: (await endUserOf(c)) ?? `key:${c.get('principal').keyId}` })
+ */
+export async function endUserOf(c: Context): Promise<string | undefined> {
+  const fromQuery = c.req.query('userId');
+  if (fromQuery !== undefined && fromQuery !== '') return fromQuery;
+  if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) return undefined;
+  const body: unknown = await c.req.json().catch(() => undefined);
+  if (typeof body !== 'object' || body === null) return undefined;
+  const named = 'userId' in body ? body.userId : 'user' in body ? body.user : undefined;
+  return typeof named === 'string' && named !== '' ? named : undefined;
+}

@@ -22,6 +22,7 @@ export function describeRunContract(current: CurrentStore): void {
         output: null,
         error: null,
         usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0 },
+        costUsd: 0,
         metadata: { channel: 'web' },
         idempotencyKey: null,
         cancelRequested: false,

@@ -10,7 +10,7 @@ export type Row = Record<string, SQLOutputValue>;
 /** The columns `toRunRecord` reads; lease columns come on top where a lease is returned. */
 export const runColumns =
   'id, tenant_id, agent, session_id, user_id, status, waiting_reason, input, output, error, usage, metadata, ' +
-  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at';
+  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at, cost_nano_usd';
 export const leaseColumns = `${runColumns}, lease_owner, lease_epoch, lease_expires_at`;
 
 export function toRunRecord(row: Row): RunRecord {
@@ -27,6 +27,8 @@ export function toRunRecord(row: Row): RunRecord {
     output: parseJson(nullableText(row, 'output') ?? 'null', 'output'),
     error: parseJson(nullableText(row, 'error') ?? 'null', 'error') as SerializedError | null,
     usage: parseJson(text(row, 'usage'), 'usage') as ModelUsage,
+    // Dividing whole nanodollars by a power of ten gives the nearest double to the exact amount.
+    costUsd: integer(row, 'cost_nano_usd') / 1e9,
     metadata: parseJson(text(row, 'metadata'), 'metadata') as Record<string, unknown>,
     idempotencyKey: nullableText(row, 'idempotency_key'),
     cancelRequested: integer(row, 'cancel_requested') === 1,

@@ -3,6 +3,7 @@ import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '..
 import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
 import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
+import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
@@ -92,6 +93,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
 
     ...createSqliteApiKeyStore(db, () => void statements()),
+    ...createSqliteBudgetStore(statements, transaction, now),
   };
 }
 
@@ -181,8 +183,10 @@ function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunP
     usage: patch.usage === undefined ? null : JSON.stringify(patch.usage),
     started_at: patch.startedAt?.toISOString() ?? null,
     ended_at: patch.endedAt?.toISOString() ?? null,
+    cost_nano_usd: patch.costNanoUsd ?? null,
   });
   if (row === undefined) throw leaseLost(s, fence);
+  if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
 
   events.forEach((event, index) => insertJournalRow(s, fence.runId, fence.lastSeq + index + 1, event, at));
 

@@ -1,4 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { budgetSql } from './budget-statements.ts';
 import { cappedClaimRunSql, fairClaimRunnableSql } from './claim-statements.ts';
 import { limitSql } from './limits.ts';
 import { runColumns } from './rows.ts';
@@ -45,9 +46,10 @@ const sql = {
       error = CASE WHEN :set_error = 1 THEN :error ELSE error END,
       usage = COALESCE(:usage, usage),
       started_at = COALESCE(:started_at, started_at),
-      ended_at = COALESCE(:ended_at, ended_at)
+      ended_at = COALESCE(:ended_at, ended_at),
+      cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd)
     WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
-    RETURNING tenant_id, session_id`,
+    RETURNING tenant_id, session_id, user_id, agent`,
   insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
   readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
 
@@ -94,6 +96,7 @@ const sql = {
   listMessages: 'SELECT message FROM session_messages WHERE tenant_id = ? AND session_id = ? ORDER BY position',
 
   ...limitSql,
+  ...budgetSql,
 } as const;
 
 export type Statements = Record<keyof typeof sql, StatementSync>;

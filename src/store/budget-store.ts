@@ -1,0 +1,111 @@
+/**
+ * The part of the Store port that accounts for money: the usage ledger (one row per journaled
+ * model call), budgets, and reservations held while a model call is in flight.
+ *
+ * Spend is never kept as a counter: a budget's spend in its current period is the sum of the
+ * ledger rows it covers, so a budget created or raised mid-period sees the true spend at once and
+ * nothing can drift. Amounts are whole nanodollars (1e-9 USD), so sums are exact.
+ */
+export interface BudgetStore {
+  /** Creates or replaces the budget of one scope (`PUT /v1/budgets/:scope/:id`). */
+  putBudget(input: PutBudgetInput): Promise<BudgetStatus>;
+  /** The tenant's budgets (optionally of one scope / id), each with its current-period spend. */
+  listBudgets(tenantId: string, query: { scope?: BudgetScope; scopeId?: string; now: Date }): Promise<BudgetStatus[]>;
+  /**
+   * Reserves `amountNanoUsd` against every budget covering the subject (its tenant, user, agent
+   * and session), all or nothing, in one transaction — so concurrent calls of many processes
+   * can never together overshoot a budget by more than the estimates' error. First drops any
+   * reservation the run still holds (it belongs to an attempt that died). With no budget
+   * covering the subject nothing is written and `{ ok: true, reserved: false }` is returned.
+   */
+  reserveBudget(input: ReserveInput): Promise<ReserveResult>;
+  /** Drops the reservations a run holds (when it parks or ends without settling). */
+  releaseReservations(runId: string): Promise<void>;
+  /** Usage totals grouped by `groupBy` over `[from, to)`, biggest cost first. */
+  queryUsage(query: UsageQuery): Promise<UsageTotals[]>;
+  /** Moves the tenant's runs waiting for `reason` back to `queued` (after a budget was raised). Returns their ids. */
+  requeueWaiting(tenantId: string, reason: 'budget'): Promise<string[]>;
+  /** Records that an alert was sent; false if one with this key was recorded before (dedupe across processes). */
+  recordAlert(input: { tenantId: string; key: string; kind: string; payload: Record<string, unknown>; now: Date }): Promise<boolean>;
+}
+
+export type BudgetScope = 'tenant' | 'user' | 'agent' | 'session';
+export type BudgetPeriod = 'day' | 'month' | 'total';
+
+export interface PutBudgetInput {
+  tenantId: string;
+  scope: BudgetScope;
+  scopeId: string;
+  limitNanoUsd: number;
+  period: BudgetPeriod;
+  now: Date;
+}
+
+export interface BudgetStatus {
+  tenantId: string;
+  scope: BudgetScope;
+  scopeId: string;
+  period: BudgetPeriod;
+  limitNanoUsd: number;
+  /** Settled spend in the current period (UTC day / month, or all time). */
+  spentNanoUsd: number;
+  /** Held by calls in flight. */
+  reservedNanoUsd: number;
+  /** Start of the current period (ISO), or null for `total`. */
+  periodStart: string | null;
+  updatedAt: string;
+}
+
+/** Who a model call is for: every budget of these scopes applies. */
+export interface BudgetSubject {
+  tenantId: string;
+  userId: string;
+  agent: string;
+  sessionId: string;
+}
+
+export interface ReserveInput {
+  reservationId: string;
+  runId: string;
+  subject: BudgetSubject;
+  amountNanoUsd: number;
+  now: Date;
+}
+
+export type ReserveResult =
+  | { ok: true; reserved: boolean; budgets: BudgetStatus[] }
+  /** `exhausted`: the first budget that cannot cover the amount, with its spend and reservations. */
+  | { ok: false; exhausted: BudgetStatus; budgets: BudgetStatus[] };
+
+/** One journaled model call, as the ledger records it. Written by `append` (RunPatch.usageEntry). */
+export interface UsageEntry {
+  step: number;
+  provider: string;
+  modelId: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costNanoUsd: number;
+  latencyMs: number;
+  /** The reservation this call settles, if one was made. */
+  reservationId?: string;
+}
+
+export type UsageGroupBy = 'user' | 'agent' | 'model' | 'tenant';
+
+export interface UsageQuery {
+  tenantId: string;
+  groupBy: UsageGroupBy;
+  from?: Date;
+  to?: Date;
+}
+
+export interface UsageTotals {
+  /** The user id, agent name, `provider:model`, or tenant id. */
+  key: string;
+  inputTokens: number;
+  outputTokens: number;
+  cachedTokens: number;
+  costNanoUsd: number;
+  calls: number;
+}

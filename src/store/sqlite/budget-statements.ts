@@ -1,0 +1,110 @@
+import type { StatementSync } from 'node:sqlite';
+import type { BudgetScope, UsageGroupBy } from '../budget-store.ts';
+
+/**
+ * The ledger and reservation column each scope's budgets are matched on. A tenant budget's id
+ * is its tenant id, so the tenant scope matches on `tenant_id` again (true by construction).
+ */
+const subjectColumn: Record<BudgetScope, string> = { tenant: 'tenant_id', user: 'user_id', agent: 'agent', session: 'session_id' };
+
+/**
+ * A budget's settled spend in `[from, to)` and what calls in flight hold against it. The spend
+ * is one range scan of the (tenant, subject, at, cost) index and never touches the table.
+ */
+function budgetTotalsSql(scope: BudgetScope): string {
+  const column = subjectColumn[scope];
+  return `
+    SELECT
+      (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage
+       WHERE tenant_id = :tenant_id AND ${column} = :scope_id AND at >= :from AND at < :to) AS spent,
+      (SELECT COALESCE(SUM(amount_nano_usd), 0) FROM budget_reservations
+       WHERE tenant_id = :tenant_id AND ${column} = :scope_id) AS reserved`;
+}
+
+const usageKey: Record<UsageGroupBy, string> = {
+  user: 'user_id',
+  agent: 'agent',
+  model: "provider || ':' || model_id",
+  tenant: 'tenant_id',
+};
+
+function queryUsageSql(groupBy: UsageGroupBy): string {
+  return `
+    SELECT ${usageKey[groupBy]} AS group_key,
+      SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens, SUM(cached_tokens) AS cached_tokens,
+      SUM(cost_nano_usd) AS total_cost, COUNT(*) AS calls
+    FROM usage
+    WHERE tenant_id = :tenant_id AND at >= :from AND at < :to
+    GROUP BY group_key
+    ORDER BY total_cost DESC, group_key`;
+}
+
+const budgetColumns = 'tenant_id, scope, scope_id, period, limit_nano_usd, updated_at';
+
+/** Spread into `statements.ts`, so these are prepared with the others (`append` uses two of them). */
+export const budgetSql = {
+  // The subject's budgets: four primary-key lookups (SQLite's OR optimisation), the one read
+  // a model call pays when no budget applies.
+  findSubjectBudgets: `
+    SELECT ${budgetColumns} FROM budgets
+    WHERE (tenant_id = :tenant_id AND scope = 'tenant' AND scope_id = :tenant_id)
+       OR (tenant_id = :tenant_id AND scope = 'user' AND scope_id = :user_id)
+       OR (tenant_id = :tenant_id AND scope = 'agent' AND scope_id = :agent)
+       OR (tenant_id = :tenant_id AND scope = 'session' AND scope_id = :session_id)`,
+  listBudgets: `
+    SELECT ${budgetColumns} FROM budgets
+    WHERE tenant_id = :tenant_id AND (:scope IS NULL OR scope = :scope) AND (:scope_id IS NULL OR scope_id = :scope_id)`,
+  upsertBudget: `
+    INSERT INTO budgets (tenant_id, scope, scope_id, period, limit_nano_usd, updated_at)
+    VALUES (:tenant_id, :scope, :scope_id, :period, :limit_nano_usd, :now)
+    ON CONFLICT (tenant_id, scope, scope_id) DO UPDATE SET
+      period = excluded.period, limit_nano_usd = excluded.limit_nano_usd, updated_at = excluded.updated_at
+    RETURNING ${budgetColumns}`,
+
+  budgetTotalsTenant: budgetTotalsSql('tenant'),
+  budgetTotalsUser: budgetTotalsSql('user'),
+  budgetTotalsAgent: budgetTotalsSql('agent'),
+  budgetTotalsSession: budgetTotalsSql('session'),
+
+  insertReservation: `
+    INSERT INTO budget_reservations (id, tenant_id, run_id, user_id, agent, session_id, amount_nano_usd, created_at)
+    VALUES (:id, :tenant_id, :run_id, :user_id, :agent, :session_id, :amount_nano_usd, :now)`,
+  deleteRunReservations: 'DELETE FROM budget_reservations WHERE run_id = ?',
+  // Scoped by run too, so a call can only ever settle its own run's reservation.
+  settleReservation: 'DELETE FROM budget_reservations WHERE id = ? AND run_id = ?',
+
+  insertUsage: `
+    INSERT INTO usage (tenant_id, run_id, step, user_id, agent, session_id, provider, model_id,
+                       input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms, at)
+    VALUES (:tenant_id, :run_id, :step, :user_id, :agent, :session_id, :provider, :model_id,
+            :input_tokens, :output_tokens, :cached_tokens, :cost_nano_usd, :latency_ms, :at)`,
+  queryUsageByUser: queryUsageSql('user'),
+  queryUsageByAgent: queryUsageSql('agent'),
+  queryUsageByModel: queryUsageSql('model'),
+  queryUsageByTenant: queryUsageSql('tenant'),
+
+  requeueWaiting: `
+    UPDATE runs SET status = 'queued', waiting_reason = NULL, updated_at = :now
+    WHERE tenant_id = :tenant_id AND status = 'waiting' AND waiting_reason = :reason
+    RETURNING id`,
+  recordAlert: `
+    INSERT INTO alerts (tenant_id, key, kind, payload, at) VALUES (:tenant_id, :key, :kind, :payload, :at)
+    ON CONFLICT (tenant_id, key) DO NOTHING
+    RETURNING 1 AS inserted`,
+} as const;
+
+export type BudgetStatements = Record<keyof typeof budgetSql, StatementSync>;
+
+export const budgetTotalsStatement: Record<BudgetScope, keyof typeof budgetSql> = {
+  tenant: 'budgetTotalsTenant',
+  user: 'budgetTotalsUser',
+  agent: 'budgetTotalsAgent',
+  session: 'budgetTotalsSession',
+};
+
+export const queryUsageStatement: Record<UsageGroupBy, keyof typeof budgetSql> = {
+  user: 'queryUsageByUser',
+  agent: 'queryUsageByAgent',
+  model: 'queryUsageByModel',
+  tenant: 'queryUsageByTenant',
+};
