@@ -12,6 +12,9 @@ import { countingAppends } from './keel-store.ts';
 
 export const toolName = 'read_record';
 
+/** No bench run takes anywhere near this; one that does is stuck, and the bench should say so. */
+const runDeadlineMs = 300_000;
+
 /**
  * The agent every engine bench runs: one `read` tool that returns `toolOutput(id)`, and limits
  * high enough for `turns` tool calls plus the final answer.
@@ -62,11 +65,19 @@ export async function benchRuntime(options: { agent: AgentDefinition; databasePa
  */
 export async function timedRun(runtime: Runtime, input: string, turns: number): Promise<{ runId: string; ms: number }> {
   const started = performance.now();
-  const run = await runtime.run({ agent: 'bench', input });
+  const run = await withDeadline(runtime.run({ agent: 'bench', input }), runDeadlineMs);
   const ms = performance.now() - started;
   if (run.status !== 'completed') throw new Error(`bench run ended ${run.status}: ${JSON.stringify(run.error)}`);
   let results = 0;
   for await (const entry of runtime.events(run.id, { follow: false })) if (entry.type === 'tool-result') results += 1;
   if (results !== turns) throw new Error(`bench run made ${results} tool calls, expected ${turns}`);
   return { runId: run.id, ms };
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`a bench run did not finish within ${ms / 1_000} s`)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }
