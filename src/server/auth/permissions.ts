@@ -1,0 +1,39 @@
+import { KeelError } from '../../errors/index.ts';
+import type { ApiKeyRole } from '../../store/api-key-store.ts';
+import type { Principal } from '../server-types.ts';
+
+/** Every permission an endpoint can require. docs/permissions.md documents each. */
+export const permissions = ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'] as const;
+export type Permission = (typeof permissions)[number];
+
+/**
+ * The permission matrix. `permissions.test.ts` checks it against the table in
+ * docs/permissions.md and checks every endpoint against it.
+ */
+export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>> = {
+  admin: permissions,
+  app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'],
+  reviewer: ['runs:read', 'runs:cancel', 'sessions:read'],
+  viewer: ['runs:read', 'sessions:read'],
+};
+
+export function roleHas(role: ApiKeyRole, permission: Permission): boolean {
+  return rolePermissions[role].includes(permission);
+}
+
+/**
+ * Throws `FORBIDDEN` (403) unless the caller's role has `permission`. Every `/v1` route calls
+ * it first, before reading any input.
+ *
+ * @example
+ * assertPermission(c.get('principal'), 'runs:create');
+ */
+export function assertPermission(principal: Principal, permission: Permission): void {
+  if (!roleHas(principal.role, permission)) {
+    throw new KeelError({
+      code: 'FORBIDDEN',
+      message: `A key with role "${principal.role}" may not do this (it needs "${permission}")`,
+      details: { permission, role: principal.role },
+    });
+  }
+}

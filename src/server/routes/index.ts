@@ -1,0 +1,13 @@
+import type { RouteModule } from '../server-types.ts';
+import { healthRoutes } from './health.ts';
+import { openApiRoutes } from './openapi.ts';
+import { runEventRoutes } from './run-events.ts';
+import { runRoutes } from './runs.ts';
+import { sessionRoutes } from './sessions.ts';
+
+/**
+ * Every endpoint module the server mounts, in order. A new resource is one file in this folder
+ * exporting a `RouteModule`, and one line here. `openApiRoutes` stays last: it describes the
+ * routes registered before it.
+ */
+export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, openApiRoutes];

@@ -1,0 +1,59 @@
+import { z } from '@hono/zod-openapi';
+import { KeelError } from '../../errors/index.ts';
+import type { JournalEntry } from '../../engine/events.ts';
+import { RunIdParams, UserFilterQuery } from '../schemas.ts';
+import { sseResponse, type SseFrame } from '../sse.ts';
+import type { RouteModule } from '../server-types.ts';
+import { registerRoute } from './define-route.ts';
+import { findRun } from './runs.ts';
+
+const seqSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+const EventsQuery = UserFilterQuery.extend({
+  after: seqSchema.optional().openapi({ type: 'integer', description: 'Send only entries with a greater sequence number (Last-Event-ID wins when both are given)' }),
+});
+
+/** One journal entry as an SSE frame: `id` is its sequence number, `event` its type. */
+export function journalFrame(entry: JournalEntry): SseFrame {
+  return { id: String(entry.seq), event: entry.type, data: JSON.stringify(entry) };
+}
+
+/** `GET /v1/runs/{id}/events`: the run's journal as server-sent events, live until `run-end`. */
+export const runEventRoutes: RouteModule = {
+  name: 'run-events',
+  register(app, context) {
+    registerRoute(app, {
+      method: 'get',
+      path: '/v1/runs/{id}/events',
+      tags: ['runs'],
+      summary: "Stream a run's journal (SSE)",
+      description:
+        'Every journal entry as one event: `id:` is its sequence number, `event:` its type, `data:` the entry as JSON. ' +
+        'Reconnect with Last-Event-ID (or ?after=) to receive exactly what was missed. Comments (`: keep-alive`) every 15 s ' +
+        'keep idle streams open. The stream ends after `run-end`. Works for runs executing in any process sharing the store.',
+      permission: 'runs:read',
+      notFoundCode: 'RUN_NOT_FOUND',
+      request: { params: RunIdParams, query: EventsQuery },
+      responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } } },
+      async handler(c, { params, query }) {
+        const { tenantId } = c.get('principal');
+        const lastEventId = c.req.header('last-event-id');
+        let afterSeq = query.after ?? 0;
+        if (lastEventId !== undefined && lastEventId.trim() !== '') {
+          const parsed = seqSchema.safeParse(lastEventId.trim());
+          if (!parsed.success) throw new KeelError({ code: 'INPUT_INVALID', message: 'Last-Event-ID must be a journal sequence number' });
+          afterSeq = parsed.data;
+        }
+        // Checked before the stream starts, so an unknown run is a plain 404.
+        await findRun(context, tenantId, params.id, query.userId);
+        const log = c.get('log');
+        return sseResponse(
+          async function* (signal) {
+            for await (const entry of context.runtime.events(params.id, { tenantId, afterSeq, signal })) yield journalFrame(entry);
+          },
+          { heartbeatMs: context.heartbeatMs, onError: (error) => log.error({ err: error, runId: params.id }, 'event stream failed') },
+        );
+      },
+    });
+  },
+};

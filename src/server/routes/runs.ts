@@ -1,0 +1,126 @@
+import { z } from '@hono/zod-openapi';
+import { KeelError } from '../../errors/index.ts';
+import type { RunRecord } from '../../store/store.ts';
+import { idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
+import type { RouteContext, RouteModule } from '../server-types.ts';
+import { registerRoute } from './define-route.ts';
+
+const maxMetadataBytes = 16 * 1024;
+
+const StartRunBody = z
+  .strictObject({
+    agent: z.string().min(1).max(200),
+    input: z.string().min(1).openapi({ description: 'The user message; at most 1 MB' }),
+    userId: idSchema.openapi({ description: 'The end user this run is for; sessions belong to one user' }),
+    sessionId: idSchema.optional().openapi({ description: 'Continue this session (created when new); default: a new session' }),
+    metadata: z
+      .record(z.string(), z.unknown())
+      .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= maxMetadataBytes, `metadata is at most ${maxMetadataBytes} bytes of JSON`)
+      .optional(),
+    idempotencyKey: z.string().min(1).max(255).optional().openapi({ description: 'Retrying with the same key returns the same run' }),
+  })
+  .openapi('StartRun');
+
+const StartedRun = z.object({ id: z.string(), sessionId: z.string(), status: RunSchema.shape.status }).openapi('StartedRun');
+
+const ListRunsQuery = z.object({
+  status: RunSchema.shape.status.optional(),
+  agent: z.string().min(1).max(200).optional(),
+  userId: idSchema.optional(),
+  sessionId: idSchema.optional(),
+  cursor: z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
+  limit: z.coerce.number().int().min(1).max(200).optional().openapi({ type: 'integer', description: 'Page size, default 50' }),
+});
+
+const RunPage = z.object({ data: z.array(RunSchema), nextCursor: z.string().nullable() }).openapi('RunPage');
+
+/** A run as one caller may see it: in its tenant (the store scopes that) and, if asked, of one user. */
+export async function findRun(context: RouteContext, tenantId: string, runId: string, userId?: string): Promise<RunRecord> {
+  const run = await context.store.getRun(tenantId, runId);
+  if (run === undefined || (userId !== undefined && run.userId !== userId)) {
+    throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}"` });
+  }
+  return run;
+}
+
+/** `POST /v1/runs`, `GET /v1/runs`, `GET /v1/runs/{id}`, `POST /v1/runs/{id}/cancel`. */
+export const runRoutes: RouteModule = {
+  name: 'runs',
+  register(app, context) {
+    registerRoute(app, {
+      method: 'post',
+      path: '/v1/runs',
+      tags: ['runs'],
+      summary: 'Start a run',
+      description:
+        'Enqueues a run durably and answers at once; follow it with GET /v1/runs/{id}/events. ' +
+        'The same idempotencyKey returns the same run (header Idempotent-Replayed: true), also for concurrent requests.',
+      permission: 'runs:create',
+      request: { body: StartRunBody },
+      responses: { 202: { description: 'The run is queued', content: { 'application/json': { schema: StartedRun } } } },
+      async handler(c, { body }) {
+        const { tenantId } = c.get('principal');
+        if (body.sessionId !== undefined) {
+          // Another user's session is not found, rather than "forbidden": its existence is not
+          // this caller's business. The store re-checks ownership atomically when it creates the run.
+          const session = await context.store.getSession(tenantId, body.sessionId);
+          if (session !== undefined && session.userId !== body.userId) {
+            throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${body.sessionId}"` });
+          }
+        }
+        const { run, created } = await context.runtime.startRun({ ...body, tenantId });
+        if (!created) c.header('Idempotent-Replayed', 'true');
+        c.header('Location', `/v1/runs/${run.id}`);
+        return c.json({ id: run.id, sessionId: run.sessionId, status: run.status }, 202);
+      },
+    });
+
+    registerRoute(app, {
+      method: 'get',
+      path: '/v1/runs',
+      tags: ['runs'],
+      summary: 'List runs, newest first',
+      permission: 'runs:read',
+      request: { query: ListRunsQuery },
+      responses: { 200: { description: 'A page of runs', content: { 'application/json': { schema: RunPage } } } },
+      async handler(c, { query }) {
+        const page = await context.store.listRuns({ ...query, tenantId: c.get('principal').tenantId });
+        return c.json({ data: page.runs, nextCursor: page.nextCursor ?? null });
+      },
+    });
+
+    registerRoute(app, {
+      method: 'get',
+      path: '/v1/runs/{id}',
+      tags: ['runs'],
+      summary: 'Get a run: status, waiting reason, output, error, usage, timings',
+      permission: 'runs:read',
+      notFoundCode: 'RUN_NOT_FOUND',
+      request: { params: RunIdParams, query: UserFilterQuery },
+      responses: { 200: { description: 'The run (the object `keel runs show --json` prints)', content: { 'application/json': { schema: RunSchema } } } },
+      async handler(c, { params, query }) {
+        return c.json(await findRun(context, c.get('principal').tenantId, params.id, query.userId));
+      },
+    });
+
+    registerRoute(app, {
+      method: 'post',
+      path: '/v1/runs/{id}/cancel',
+      tags: ['runs'],
+      summary: 'Cancel a run that has not ended',
+      description: 'Answers with the run as it stands once the cancellation has been carried out or handed to the worker executing it.',
+      permission: 'runs:cancel',
+      notFoundCode: 'RUN_NOT_FOUND',
+      request: { params: RunIdParams, query: UserFilterQuery },
+      responses: {
+        200: { description: 'The run', content: { 'application/json': { schema: RunSchema } } },
+        409: { description: 'The run has already ended (`RUN_NOT_CANCELLABLE`)' },
+      },
+      async handler(c, { params, query }) {
+        const { tenantId } = c.get('principal');
+        await findRun(context, tenantId, params.id, query.userId);
+        return c.json(await context.runtime.cancelRun(params.id, { tenantId }));
+      },
+    });
+  },
+};

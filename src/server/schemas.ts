@@ -1,0 +1,48 @@
+import { z } from '@hono/zod-openapi';
+
+/** Ids are opaque strings; this only bounds them, so a bad one is a 404, not a 500. */
+export const idSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, "_", ".", ":" or "-"');
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'RUN_NOT_FOUND', description: 'A stable code from docs/errors.md' }),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()).optional(),
+    }),
+  })
+  .openapi('Error');
+
+const UsageSchema = z.object({ inputTokens: z.number(), outputTokens: z.number(), cachedTokens: z.number() }).openapi('Usage');
+
+/** The RunRecord as `GET /v1/runs/:id` and `keel runs show --json` return it. */
+export const RunSchema = z
+  .object({
+    id: z.string(),
+    tenantId: z.string(),
+    agent: z.string(),
+    sessionId: z.string(),
+    userId: z.string(),
+    status: z.enum(['queued', 'running', 'waiting', 'completed', 'failed', 'cancelled']),
+    waitingReason: z.enum(['approval', 'human', 'budget', 'credential', 'outcome-unknown', 'rate-limit']).nullable(),
+    input: z.string(),
+    output: z.unknown().openapi({ description: 'The final answer: text, or the object matching the agent output schema' }),
+    error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
+    usage: UsageSchema,
+    metadata: z.record(z.string(), z.unknown()),
+    idempotencyKey: z.string().nullable(),
+    cancelRequested: z.boolean(),
+    lastSeq: z.number().int().openapi({ description: 'Sequence number of the last journal entry' }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    startedAt: z.string().nullable(),
+    endedAt: z.string().nullable(),
+  })
+  .openapi('Run');
+
+export const RunIdParams = z.object({ id: idSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'run_0m1abcd2e3f4a5b6c7d8e9f0' }) });
+
+/** `?userId=` on reads: answers 404 unless the object belongs to that end user. */
+export const UserFilterQuery = z.object({
+  userId: idSchema.optional().openapi({ description: 'Only find the object if it belongs to this end user (for app keys acting for one user)' }),
+});

@@ -1,0 +1,39 @@
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { Runtime } from '../engine/runtime-types.ts';
+import type { ApiKeyRole } from '../store/api-key-store.ts';
+import type { Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+
+/** Who is calling: the API key's tenant and role. Every store query is scoped to `tenantId`. */
+export interface Principal {
+  keyId: string;
+  tenantId: string;
+  role: ApiKeyRole;
+}
+
+/** Per-request values the middleware sets for the routes. */
+export interface ServerEnv {
+  Variables: {
+    requestId: string;
+    log: Logger;
+    /** Set by the authentication middleware on every `/v1` request. */
+    principal: Principal;
+  };
+}
+
+export type ApiApp = OpenAPIHono<ServerEnv>;
+
+/** What a route module may use: the runtime and store, and the server's settings. */
+export interface RouteContext {
+  runtime: Runtime;
+  store: Store;
+  logger: Logger;
+  /** Interval of SSE heartbeat comments. */
+  heartbeatMs: number;
+}
+
+/** One resource's endpoints. Adding a resource is one file exporting this, plus one line in `routes/index.ts`. */
+export interface RouteModule {
+  name: string;
+  register(app: ApiApp, context: RouteContext): void;
+}

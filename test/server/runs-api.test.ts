@@ -1,0 +1,78 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { defineAgent } from '../../src/sdk/define-agent.ts';
+import { scriptedModel } from '../../src/testing/scripted-model.ts';
+import type { RunRecord } from '../../src/store/store.ts';
+import { createTestApi, type TestApi } from './api-fixture.ts';
+
+let api: TestApi | undefined;
+afterEach(async () => {
+  await api?.close();
+  api = undefined;
+});
+
+function greeter(turns = 1) {
+  return defineAgent({ name: 'greeter', model: scriptedModel(Array.from({ length: turns }, (_, index) => ({ text: `Hello #${index + 1}!` }))), instructions: 'Greet.' });
+}
+
+describe('runs API', () => {
+  it('starts a run (202), executes it in a worker and shows it as keel runs show --json does', async () => {
+    api = await createTestApi({ agents: [greeter()], worker: true });
+    const started = await api.json<{ id: string; sessionId: string; status: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
+    expect(started.status).toBe(202);
+    expect(started.body).toEqual({ id: expect.stringMatching(/^run_/), sessionId: expect.stringMatching(/^ses_/), status: 'queued' });
+
+    const finished = await api.runtime.waitForRun(started.body.id, { tenantId: 'acme' });
+    const shown = await api.json<RunRecord>('GET', `/v1/runs/${started.body.id}`);
+    expect(shown.status).toBe(200);
+    expect(shown.body).toEqual(JSON.parse(JSON.stringify(finished)));
+    expect(shown.body).toMatchObject({ status: 'completed', output: 'Hello #1!', tenantId: 'acme', userId: 'ana' });
+  });
+
+  it('returns the same run for the same idempotency key, also for concurrent requests', async () => {
+    api = await createTestApi({ agents: [greeter()] });
+    const body = { agent: 'greeter', input: 'hi', userId: 'ana', idempotencyKey: 'order-1001-refund' };
+    const responses = await Promise.all(Array.from({ length: 20 }, () => api!.request('POST', '/v1/runs', { body })));
+    const ids = await Promise.all(responses.map(async (response) => ((await response.json()) as { id: string }).id));
+    expect(new Set(ids).size).toBe(1);
+    expect(responses.map((response) => response.status)).toEqual(Array(20).fill(202));
+    expect(responses.filter((response) => response.headers.get('idempotent-replayed') === 'true')).toHaveLength(19);
+    expect((await api.store.listRuns({ tenantId: 'acme' })).runs).toHaveLength(1);
+
+    const conflict = await api.json('POST', '/v1/runs', { body: { ...body, input: 'something else' } });
+    expect([conflict.status, conflict.body]).toEqual([409, { error: expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT' }) }]);
+  });
+
+  it('lists runs newest first with filters and cursors', async () => {
+    api = await createTestApi({ agents: [greeter()] });
+    for (let index = 0; index < 5; index += 1) {
+      await api.request('POST', '/v1/runs', { body: { agent: 'greeter', input: `hi ${index}`, userId: index % 2 === 0 ? 'ana' : 'ben' } });
+    }
+    const first = await api.json<{ data: RunRecord[]; nextCursor: string | null }>('GET', '/v1/runs?limit=2');
+    expect(first.body.data.map((run) => run.input)).toEqual(['hi 4', 'hi 3']);
+    const second = await api.json<{ data: RunRecord[]; nextCursor: string | null }>('GET', `/v1/runs?limit=2&cursor=${first.body.nextCursor}`);
+    expect(second.body.data.map((run) => run.input)).toEqual(['hi 2', 'hi 1']);
+    const ana = await api.json<{ data: RunRecord[]; nextCursor: string | null }>('GET', '/v1/runs?userId=ana&status=queued&agent=greeter');
+    expect(ana.body).toEqual({ data: expect.any(Array), nextCursor: null });
+    expect(ana.body.data.map((run) => run.input)).toEqual(['hi 4', 'hi 2', 'hi 0']);
+  });
+
+  it("cancels a queued run, and refuses to cancel it twice", async () => {
+    api = await createTestApi({ agents: [greeter()] });
+    const { body } = await api.json<{ id: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
+    const cancelled = await api.json<RunRecord>('POST', `/v1/runs/${body.id}/cancel`);
+    expect([cancelled.status, cancelled.body.status]).toEqual([200, 'cancelled']);
+    const again = await api.json('POST', `/v1/runs/${body.id}/cancel`);
+    expect([again.status, again.body]).toEqual([409, { error: expect.objectContaining({ code: 'RUN_NOT_CANCELLABLE' }) }]);
+  });
+
+  it("keeps end users' sessions apart: another user's session is not found", async () => {
+    api = await createTestApi({ agents: [greeter(2)], worker: true });
+    const { body } = await api.json<{ id: string; sessionId: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
+    await api.runtime.waitForRun(body.id, { tenantId: 'acme' });
+    const intruder = await api.json('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'mallory', sessionId: body.sessionId } });
+    expect([intruder.status, intruder.body]).toEqual([404, { error: expect.objectContaining({ code: 'SESSION_NOT_FOUND' }) }]);
+    expect((await api.json('GET', `/v1/sessions/${body.sessionId}?userId=mallory`)).status).toBe(404);
+    expect((await api.json('GET', `/v1/runs/${body.id}?userId=mallory`)).status).toBe(404);
+    expect((await api.json('GET', `/v1/runs/${body.id}?userId=ana`)).status).toBe(200);
+  });
+});
