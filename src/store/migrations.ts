@@ -1,4 +1,5 @@
 import { costControl } from './cost-control-migration.ts';
+import { modelResponseCache } from './model-cache-migration.ts';
 import type { Store } from './store.ts';
 
 export type Dialect = Store['dialect'];
@@ -285,4 +286,4 @@ CREATE INDEX runs_user_queue ON runs (tenant_id, user_id, creation_order);
 };
 
 /** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl];
+export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl, modelResponseCache];

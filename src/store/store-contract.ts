@@ -4,6 +4,7 @@ import { describeBudgetContract } from './contract/budgets-contract.ts';
 import { describeFairClaimContract } from './contract/fair-claims-contract.ts';
 import { describeLeaseContract } from './contract/leases-contract.ts';
 import { describeLimitsContract } from './contract/limits-contract.ts';
+import { describeModelCacheContract } from './contract/model-cache-contract.ts';
 import { describeRunContract } from './contract/runs-contract.ts';
 import { describeSessionDeleteContract } from './contract/session-delete-contract.ts';
 import { describeSessionContract } from './contract/sessions-contract.ts';
@@ -67,5 +68,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeApiKeyContract(current);
     describeSessionDeleteContract(current);
     describeBudgetContract(current);
+    describeModelCacheContract(current);
   });
 }

@@ -4,6 +4,7 @@ import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
 import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { LimitsStore } from './limits-store.ts';
+import type { ModelCacheStore } from './model-cache-store.ts';
 
 /**
  * The Store port: everything the engine needs from a database, and nothing more. Adapters live
@@ -12,7 +13,7 @@ import type { LimitsStore } from './limits-store.ts';
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore, BudgetStore {
+export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */

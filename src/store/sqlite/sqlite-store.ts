@@ -7,6 +7,7 @@ import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
+import { createSqliteModelCacheStore } from './sqlite-model-cache.ts';
 import { deleteSqliteSession } from './sqlite-session-delete.ts';
 import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
 import { integer, text, toJournalEntry, toLease, toModelMessage, toRunRecord, toSessionRecord, type Row } from './rows.ts';
@@ -93,6 +94,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
 
     ...createSqliteApiKeyStore(db, () => void statements()),
+    ...createSqliteModelCacheStore(db, () => void statements()),
     ...createSqliteBudgetStore(statements, transaction, now),
   };
 }
