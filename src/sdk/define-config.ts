@@ -1,3 +1,4 @@
+import { alertSettingsProblems, type AlertSettings } from '../budget/alert-settings.ts';
 import { KeelError } from '../errors/index.ts';
 import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
 import type { PricingOverrides } from '../gateway/pricing/types.ts';
@@ -18,6 +19,8 @@ export interface ConfigOptions {
    * models, negotiated rates), keyed `provider:modelId`, in USD per million tokens.
    */
   pricing?: PricingOverrides;
+  /** Spend alerts: the webhook they go to and when they fire (budget thresholds, cost spikes). */
+  alerts?: AlertSettings;
 }
 
 export interface KeelConfig {
@@ -25,6 +28,7 @@ export interface KeelConfig {
   readonly agents: ReadonlyMap<string, AgentDefinition>;
   readonly providers: ProviderSettings;
   readonly pricing: PricingOverrides;
+  readonly alerts: AlertSettings;
 }
 
 /**
@@ -34,6 +38,7 @@ export interface KeelConfig {
  * export default defineConfig({
  *   agents: [support],
  *   pricing: { 'openai:ft:gpt-4o-mini:acme::abc123': { inputPerMTok: 0.3, outputPerMTok: 1.2, cachedInputPerMTok: 0.15 } },
+ *   alerts: { webhookUrl: 'https://hooks.example.com/keel', budgetThresholds: [0.8, 1] },
  * });
  */
 export function defineConfig(options: ConfigOptions): KeelConfig {
@@ -50,7 +55,10 @@ export function defineConfig(options: ConfigOptions): KeelConfig {
     }
     agents.set(agent.name, agent);
   }
-  const problems = options.pricing === undefined ? [] : pricingProblems(options.pricing);
+  const problems = [
+    ...(options.pricing === undefined ? [] : pricingProblems(options.pricing)),
+    ...(options.alerts === undefined ? [] : alertSettingsProblems(options.alerts)),
+  ];
   if (problems.length > 0) throw new KeelError({ code: 'CONFIG_INVALID', message: `defineConfig(): ${problems.join('; ')}` });
-  return { kind: 'keel.config', agents, providers: options.providers ?? {}, pricing: options.pricing ?? {} };
+  return { kind: 'keel.config', agents, providers: options.providers ?? {}, pricing: options.pricing ?? {}, alerts: options.alerts ?? {} };
 }
