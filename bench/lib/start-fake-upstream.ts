@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import { median } from './timing.ts';
 
 export interface FakeUpstream {
   /** `http://127.0.0.1:<port>/v1` */
@@ -32,19 +31,12 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   };
 }
 
-/**
- * Median time of a bare `fetch` of one answer (no streaming) from the upstream: the floor under
- * any per-turn time over HTTP, reported next to the figures that include it.
- */
-export async function upstreamRoundTripMs(upstream: FakeUpstream, samples: number): Promise<number> {
+/** One bare `fetch` of an answer (no streaming) from the upstream, in ms. */
+export async function upstreamRoundTripMs(upstream: FakeUpstream): Promise<number> {
   const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'round trip: 0 turns' }] });
-  const times: number[] = [];
-  for (let index = 0; index < samples + 5; index += 1) {
-    const started = performance.now();
-    const headers = { 'content-type': 'application/json' };
-    const response = await fetch(`${upstream.openaiBaseURL}/chat/completions`, { method: 'POST', headers, body });
-    await response.text();
-    if (index >= 5) times.push(performance.now() - started);
-  }
-  return median(times);
+  const headers = { 'content-type': 'application/json' };
+  const started = performance.now();
+  const response = await fetch(`${upstream.openaiBaseURL}/chat/completions`, { method: 'POST', headers, body });
+  await response.text();
+  return performance.now() - started;
 }
