@@ -1,7 +1,8 @@
 import { bytesPerStep } from './bytes-per-step.ts';
 import { durableStep } from './durable-step.ts';
+import { gatewayLatency } from './gateway-latency.ts';
 import { langGraphComparison } from './langgraph-comparison.ts';
 import type { BenchModule } from './lib/report.ts';
 
 /** Every bench, in the order `npm run bench` runs them. */
-export const benchModules: readonly BenchModule[] = [durableStep, bytesPerStep, langGraphComparison];
+export const benchModules: readonly BenchModule[] = [durableStep, bytesPerStep, langGraphComparison, gatewayLatency];

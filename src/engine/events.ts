@@ -20,6 +20,11 @@ export type JournalEvent =
   | { type: 'step-start'; step: number; attempt: number }
   /** A batch of streamed text; `attempt` ties it to one model call so a retried call's partial text is ignored. */
   | { type: 'text-delta'; step: number; attempt: number; text: string }
+  /**
+   * The gateway gave up on one model of the agent's fallback chain and called the next, because
+   * of `error`. Journaled as it happens, before the next model answers (or fails too).
+   */
+  | { type: 'model-fallback'; step: number; from: ModelIdentity; to: ModelIdentity; error: SerializedError }
   | {
       type: 'model-response';
       step: number;
@@ -30,6 +35,8 @@ export type JournalEvent =
       provider: string;
       modelId: string;
       latencyMs: number;
+      /** True when the response cache answered: no provider was called and the usage is zero. */
+      cached?: boolean;
     }
   | { type: 'usage-update'; usage: ModelUsage; modelCalls: number }
   | {
@@ -65,6 +72,12 @@ export type JournalEvent =
   | { type: 'run-end'; status: 'completed' | 'failed' | 'cancelled'; output?: unknown; error?: SerializedError };
 
 export type JournalEventType = JournalEvent['type'];
+
+/** A model as the journal names it. */
+export interface ModelIdentity {
+  provider: string;
+  modelId: string;
+}
 
 /** An event as stored: its sequence number within the run (1-based, gapless) and time. */
 export type JournalEntry = JournalEvent & { seq: number; at: string; v: number };

@@ -85,6 +85,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       state.modelCalls += 1;
       return;
     case 'usage-update':
+    case 'model-fallback':
       return;
     case 'tool-call':
       stepOf(state, event.step).toolCalls.set(event.callId, { intent: event, starts: 0, clearedStarts: 0, result: undefined });

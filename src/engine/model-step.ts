@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { Model, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../gateway/model.ts';
+import type { Model, ModelCallContext, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../gateway/model.ts';
 import { toolIdempotencyKey } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { JournalEvent } from './events.ts';
@@ -7,7 +7,7 @@ import type { JournalEvent } from './events.ts';
 /** Streamed text is journaled in batches at most this often, not one row per token. */
 const textFlushIntervalMs = 100;
 
-export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[], signal: AbortSignal): ModelRequest {
+export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[], signal: AbortSignal, call?: ModelCallContext): ModelRequest {
   let system = agent.instructions;
   if (agent.outputJsonSchema !== undefined) {
     system += `\n\nWhen you give your final answer, reply with only JSON matching this JSON Schema:\n${JSON.stringify(agent.outputJsonSchema)}`;
@@ -21,13 +21,15 @@ export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[
     ...(agent.modelSettings.maxOutputTokens !== undefined ? { maxOutputTokens: agent.modelSettings.maxOutputTokens } : {}),
     ...(agent.modelSettings.temperature !== undefined ? { temperature: agent.modelSettings.temperature } : {}),
     signal,
+    ...(call === undefined ? {} : { call }),
   };
 }
 
 /**
  * Calls the model, streaming when it can. Text deltas are journaled in timed batches as they
  * arrive; the complete response is returned only once the model has finished — a stream that
- * breaks off mid-way throws, and nothing of it counts as a response.
+ * breaks off mid-way throws, and nothing of it counts as a response. A switch to a fallback
+ * model is journaled (`model-fallback`) as the gateway makes it.
  */
 export async function callModel(options: {
   model: Model;
@@ -37,12 +39,22 @@ export async function callModel(options: {
   step: number;
   attempt: number;
 }): Promise<{ response: ModelResponse; unflushedText: string }> {
-  const { model, request, journal, step, attempt } = options;
-  if (model.stream === undefined) return { response: await model.generate(request), unflushedText: '' };
+  const { model, journal, step, attempt } = options;
+  const flushes: Promise<void>[] = [];
+  const request: ModelRequest = {
+    ...options.request,
+    call: { ...options.request.call, step, onFallback: (event) => flushes.push(journal.append([{ type: 'model-fallback', step, ...event }])) },
+  };
+  if (model.stream === undefined) {
+    try {
+      return { response: await model.generate(request), unflushedText: '' };
+    } finally {
+      await Promise.all(flushes);
+    }
+  }
 
   let pending = '';
   let lastFlush = Date.now();
-  const flushes: Promise<void>[] = [];
   let response: ModelResponse | undefined;
   try {
     for await (const part of model.stream(request)) {

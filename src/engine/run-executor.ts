@@ -87,7 +87,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   );
   const signal = AbortSignal.any([options.signal, timeout.signal]);
 
-  const context = { runId: run.id, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
+  const context = { runId: run.id, tenantId: run.tenantId, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
   try {
     if (state.end !== undefined) return 'ended';
     if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
@@ -111,6 +111,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
 
 interface LoopContext {
   runId: string;
+  tenantId: string;
   agent: AgentDefinition;
   model: Model;
   log: Logger;
@@ -160,7 +161,7 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
 async function modelStep(context: LoopContext, history: ModelMessage[], step: number, attempt: number): Promise<ExecutionOutcome | undefined> {
   const { agent, state } = context;
   context.defer([{ type: 'step-start', step, attempt }]);
-  const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal);
+  const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal, { tenantId: context.tenantId, runId: context.runId, step });
   const started = Date.now();
   const { response, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
   const toolCalls = normaliseToolCallIds(response.toolCalls);
@@ -175,6 +176,7 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
     usage: response.usage,
     provider: response.provider,
     modelId: response.modelId,
+    ...(response.cached === true ? { cached: true } : {}),
     latencyMs: Date.now() - started,
   });
   const usage = { ...state.usage };

@@ -4,14 +4,22 @@ import type { KeelConfig } from '../sdk/define-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Model } from '../gateway/model.ts';
 import type { ModelReference } from '../sdk/define-agent.ts';
+import type { BreakerOptions } from '../gateway/breaker/circuit-breaker.ts';
+import type { RetryOptions } from '../gateway/retry.ts';
 import type { OutcomeResolution } from './resolve-outcome.ts';
 
 export interface RuntimeOptions {
   config: KeelConfig;
   store: Store;
   logger?: Logger;
-  /** Resolves an agent's model reference. Default: `resolveModel` with the config's providers and process.env. */
+  /**
+   * Resolves a model reference (an agent's model, fallbacks, routing model) to a bare model; the
+   * gateway adds retries, breakers, timeouts, fallbacks, routing and caching around it.
+   * Default: `resolveModel` with the config's providers and process.env.
+   */
   resolveModel?: (reference: ModelReference) => Model;
+  /** Retry and circuit-breaker settings of the model gateway (defaults: see `createGateway`). */
+  gateway?: { retry?: RetryOptions; breaker?: BreakerOptions };
   /** Identifies this process's leases. Default: hostname + pid + random suffix. */
   workerId?: string;
   /** How long a lease lasts without a heartbeat. Default 15 s; heartbeats every third of it. */

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
 import { resolveModel } from '../gateway/resolve-model.ts';
-import { withRetry } from '../gateway/retry.ts';
+import { createGateway } from '../gateway/gateway.ts';
 import { createId } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
@@ -46,7 +46,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const executions = new Set<Promise<void>>();
   let draining = false;
 
-  const resolve = options.resolveModel ?? ((reference) => withRetry(resolveModel(reference, { providers: config.providers, env: process.env })));
+  const gateway = createGateway({
+    resolve: options.resolveModel ?? ((reference) => resolveModel(reference, { providers: config.providers, env: process.env })),
+    cacheStore: store,
+    logger,
+    now,
+    ...options.gateway,
+  });
   const agentNamed = (name: string): AgentDefinition => {
     const agent = config.agents.get(name);
     if (agent === undefined) {
@@ -57,7 +63,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const modelFor = (agent: AgentDefinition): Model => {
     let model = models.get(agent.name);
     if (model === undefined) {
-      model = resolve(agent.model);
+      model = gateway.modelFor(agent);
       models.set(agent.name, model);
     }
     return model;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
+import type { RoutingPredicate } from '../gateway/routing.ts';
 import type { SessionPolicy } from '../store/store.ts';
 import type { ToolDefinition } from './define-tool.ts';
 
@@ -27,9 +28,39 @@ export interface AgentLimits {
   maxOutputRepairs?: number;
 }
 
+/** Per-call model settings. Timeouts apply to each attempt of each model of the chain. */
+export interface ModelSettings {
+  temperature?: number;
+  maxOutputTokens?: number;
+  /** Give up on a streamed call when its first token takes longer than this (then retry or fall back). */
+  firstTokenTimeoutMs?: number;
+  /** Give up on a call that takes longer than this in all. */
+  timeoutMs?: number;
+}
+
+/** Send some calls to a cheaper model: by default summarisation and classification calls. */
+export interface AgentRouting {
+  cheap: ModelReference;
+  /** Decides per call; default: `purpose` is `summarise` or `classify`. */
+  when?: RoutingPredicate;
+}
+
 export interface AgentOptions {
   name: string;
   model: ModelReference;
+  /**
+   * Models to try, in order, when the previous one fails with a rate limit, a 5xx, a timeout,
+   * an unreadable answer, an open circuit breaker, a context-length or a content-policy error.
+   * Each switch is journaled as `model-fallback`.
+   */
+  fallbacks?: ModelReference[];
+  /** A cheaper model for some calls (see `AgentRouting`). */
+  routing?: AgentRouting;
+  /**
+   * Answer repeated deterministic calls (temperature 0 or unset, same model, same request)
+   * from a per-tenant cache in the store for `ttlMs`. A hit costs nothing. Off by default.
+   */
+  cache?: { ttlMs: number };
   instructions: string;
   tools?: ToolDefinition[];
   /** Optional zod schema: the final answer must be JSON matching it. */
@@ -37,7 +68,7 @@ export interface AgentOptions {
   limits?: AgentLimits;
   /** What a new message does while the session has an unfinished run. Default `queue`. */
   sessionPolicy?: SessionPolicy;
-  modelSettings?: { temperature?: number; maxOutputTokens?: number };
+  modelSettings?: ModelSettings;
   description?: string;
 }
 
@@ -46,13 +77,16 @@ export interface AgentDefinition {
   readonly name: string;
   readonly description: string;
   readonly model: ModelReference;
+  readonly fallbacks: readonly ModelReference[];
+  readonly routing: AgentRouting | undefined;
+  readonly cache: { ttlMs: number } | undefined;
   readonly instructions: string;
   readonly tools: readonly ToolDefinition[];
   readonly output: z.ZodType | undefined;
   readonly outputJsonSchema: Record<string, unknown> | undefined;
   readonly limits: Required<AgentLimits>;
   readonly sessionPolicy: SessionPolicy;
-  readonly modelSettings: { temperature?: number; maxOutputTokens?: number };
+  readonly modelSettings: ModelSettings;
 }
 
 const agentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -64,6 +98,8 @@ const agentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
  * export const support = defineAgent({
  *   name: 'support',
  *   model: 'openai:gpt-4o-mini',
+ *   fallbacks: ['anthropic:claude-haiku-4-5'],
+ *   modelSettings: { firstTokenTimeoutMs: 15_000, timeoutMs: 120_000 },
  *   instructions: 'You help customers with their orders.',
  *   tools: [lookupOrder, issueRefund],
  * });
@@ -97,6 +133,7 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     outputJsonSchema = z.toJSONSchema(options.output, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete outputJsonSchema.$schema;
   }
+  validateModelOptions(options, invalid);
   const sessionPolicy = options.sessionPolicy ?? 'queue';
   if (sessionPolicy !== 'queue' && sessionPolicy !== 'reject') throw invalid('sessionPolicy must be "queue" or "reject"');
   return {
@@ -104,6 +141,9 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     name: options.name,
     description: options.description ?? '',
     model: options.model,
+    fallbacks: options.fallbacks ?? [],
+    routing: options.routing,
+    cache: options.cache,
     instructions: options.instructions,
     tools,
     output: options.output,
@@ -112,4 +152,22 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     sessionPolicy,
     modelSettings: options.modelSettings ?? {},
   };
+}
+
+function validateModelOptions(options: AgentOptions, invalid: (message: string) => KeelError): void {
+  const isReference = (value: unknown) => (typeof value === 'string' && value.trim() !== '') || (typeof value === 'object' && value !== null);
+  if (options.fallbacks !== undefined && (!Array.isArray(options.fallbacks) || !options.fallbacks.every(isReference))) {
+    throw invalid('fallbacks must be a list of models ("provider:model" strings or model instances)');
+  }
+  if (options.routing !== undefined) {
+    if (!isReference(options.routing.cheap)) throw invalid('routing.cheap must be a model');
+    if (options.routing.when !== undefined && typeof options.routing.when !== 'function') throw invalid('routing.when must be a function');
+  }
+  if (options.cache !== undefined && !(Number.isInteger(options.cache.ttlMs) && options.cache.ttlMs > 0)) {
+    throw invalid('cache.ttlMs must be a positive whole number of milliseconds');
+  }
+  for (const key of ['firstTokenTimeoutMs', 'timeoutMs'] as const) {
+    const value = options.modelSettings?.[key];
+    if (value !== undefined && !(Number.isInteger(value) && value > 0)) throw invalid(`modelSettings.${key} must be a positive whole number of milliseconds`);
+  }
 }

@@ -49,6 +49,7 @@ export async function createTestRuntime(options: TestRuntimeOptions): Promise<Te
   const runtime = createRuntime({
     logger: createSilentLogger(),
     resolveModel: (reference): Model => resolveModel(reference, { providers: config.providers, env: process.env }),
+    gateway: { retry: { maxAttempts: 1 } },
     leaseMs: 2_000,
     ...runtimeOptions,
     config,
