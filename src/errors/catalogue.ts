@@ -31,6 +31,7 @@ export const errorCatalogue = {
   ROUTE_NOT_FOUND: { status: 404, category: 'user', retryable: false },
   SESSION_NOT_FOUND: { status: 404, category: 'user', retryable: false },
   API_KEY_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  BUDGET_NOT_FOUND: { status: 404, category: 'user', retryable: false },
   BODY_TOO_LARGE: { status: 413, category: 'user', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, category: 'user', retryable: false },
 

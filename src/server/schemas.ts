@@ -29,6 +29,7 @@ export const RunSchema = z
     output: z.unknown().openapi({ description: 'The final answer: text, or the object matching the agent output schema' }),
     error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }).nullable(),
     usage: UsageSchema,
+    costUsd: z.number().openapi({ description: "What the run's model calls cost so far, in USD" }),
     metadata: z.record(z.string(), z.unknown()),
     idempotencyKey: z.string().nullable(),
     cancelRequested: z.boolean(),

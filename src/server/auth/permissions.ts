@@ -3,7 +3,7 @@ import type { ApiKeyRole } from '../../store/api-key-store.ts';
 import type { Principal } from '../server-types.ts';
 
 /** Every permission an endpoint can require. docs/permissions.md documents each. */
-export const permissions = ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'] as const;
+export const permissions = ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete', 'usage:read', 'budgets:read', 'budgets:write'] as const;
 export type Permission = (typeof permissions)[number];
 
 /**
@@ -14,7 +14,8 @@ export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>
   admin: permissions,
   app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'],
   reviewer: ['runs:read', 'runs:cancel', 'sessions:read'],
-  viewer: ['runs:read', 'sessions:read'],
+  // Cost is the operators' concern: viewers (dashboards) read it, only admins set budgets.
+  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read'],
 };
 
 export function roleHas(role: ApiKeyRole, permission: Permission): boolean {

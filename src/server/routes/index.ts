@@ -1,13 +1,15 @@
 import type { RouteModule } from '../server-types.ts';
+import { budgetRoutes } from './budgets.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runEventRoutes } from './run-events.ts';
 import { runRoutes } from './runs.ts';
 import { sessionRoutes } from './sessions.ts';
+import { usageRoutes } from './usage.ts';
 
 /**
  * Every endpoint module the server mounts, in order. A new resource is one file in this folder
  * exporting a `RouteModule`, and one line here. `openApiRoutes` stays last: it describes the
  * routes registered before it.
  */
-export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, openApiRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, usageRoutes, budgetRoutes, openApiRoutes];
