@@ -228,8 +228,7 @@ CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at);
  * Protection (ADR 0003). `tenant_limits` holds each tenant's own limits, and under tenant id '*'
  * the defaults; NULL means "not set here" (the default applies; no limit if that is NULL too).
  * `window_counters` holds sliding-window rate-limit counters (times in epoch milliseconds), one
- * row per key, updated by a single conditional upsert. `runs_user_queue` serves the fair claim,
- * which ranks runnable runs within each user's queue.
+ * row per key, updated by a single conditional upsert.
  */
 const tenantLimits: Migration = {
   version: 3,
@@ -255,8 +254,6 @@ CREATE TABLE window_counters (
   current_count INTEGER NOT NULL,
   previous_count INTEGER NOT NULL
 );
-
-CREATE INDEX runs_user_queue ON runs (tenant_id, user_id, creation_order);
 `,
     // window_counters rows are updated on every request: fillfactor leaves room for HOT updates.
     postgres: `
@@ -279,8 +276,6 @@ CREATE TABLE window_counters (
   current_count bigint NOT NULL,
   previous_count bigint NOT NULL
 ) WITH (fillfactor = 80);
-
-CREATE INDEX runs_user_queue ON runs (tenant_id, user_id, creation_order);
 `,
   },
 };

@@ -33,28 +33,32 @@ const capOf = (tenant: string) => `(
  * as SQLite does with its write lock (ADR 0003).
  */
 export function fairClaimRunnableSql({ wantsWorker, claimable }: ClaimFragments): string {
+  // MATERIALIZED: each CTE is computed once. Left to the planner, `executing` could be re-run
+  // for every candidate, making a claim quadratic in the queue.
   return `
-    WITH executing AS (
+    WITH executing AS MATERIALIZED (
       SELECT tenant_id, user_id, COUNT(*) AS runs FROM runs
       WHERE runs.lease_expires_at > :now AND ${wantsWorker}
       GROUP BY tenant_id, user_id),
-    tenant_executing AS (
-      SELECT tenant_id, SUM(runs) AS runs FROM executing GROUP BY tenant_id),
-    candidates AS (
+    candidates AS MATERIALIZED (
       SELECT runs.creation_order, runs.tenant_id, runs.cancel_requested,
         ROW_NUMBER() OVER (PARTITION BY runs.tenant_id, runs.user_id ORDER BY runs.creation_order)
           + COALESCE(executing.runs, 0) AS user_turn
       FROM runs
       LEFT JOIN executing ON executing.tenant_id = runs.tenant_id AND executing.user_id = runs.user_id
       WHERE ${claimable}),
+    tenants AS MATERIALIZED (
+      SELECT waiting.tenant_id, ${capOf('waiting.tenant_id')} AS cap,
+        COALESCE((SELECT SUM(runs) FROM executing WHERE executing.tenant_id = waiting.tenant_id), 0) AS executing
+      FROM (SELECT DISTINCT tenant_id FROM candidates) AS waiting),
     ranked AS (
-      SELECT candidates.*,
-        ROW_NUMBER() OVER (PARTITION BY tenant_id, cancel_requested ORDER BY user_turn, creation_order)
-          + COALESCE((SELECT runs FROM tenant_executing WHERE tenant_executing.tenant_id = candidates.tenant_id), 0) AS tenant_turn
-      FROM candidates),
+      SELECT candidates.creation_order, candidates.cancel_requested, candidates.user_turn, tenants.cap,
+        ROW_NUMBER() OVER (PARTITION BY candidates.tenant_id, candidates.cancel_requested ORDER BY candidates.user_turn, candidates.creation_order)
+          + tenants.executing AS tenant_turn
+      FROM candidates JOIN tenants ON tenants.tenant_id = candidates.tenant_id),
     picked AS (
       SELECT creation_order FROM ranked
-      WHERE cancel_requested = 1 OR ${capOf('ranked.tenant_id')} IS NULL OR tenant_turn <= ${capOf('ranked.tenant_id')}
+      WHERE cancel_requested = 1 OR cap IS NULL OR tenant_turn <= cap
       ORDER BY tenant_turn, user_turn, creation_order
       LIMIT :limit)
     UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
@@ -64,6 +68,7 @@ export function fairClaimRunnableSql({ wantsWorker, claimable }: ClaimFragments)
 
 /** Claims one run, if it is claimable and its tenant has room under its cap. */
 export function cappedClaimRunSql({ wantsWorker, claimable }: ClaimFragments): string {
+  // `busy`: the tenant's runs executing now, the same test as `executing` in the fair claim.
   return `
     UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
     WHERE id = :run_id AND ${claimable}
