@@ -59,11 +59,19 @@ export interface CliRuntime {
  * Loads the config and opens the store and a runtime over them. `wrapStore` lets a command watch
  * what this process writes (the worker reports the runs it finishes that way).
  */
-export async function openCliRuntime(io: CliIo, options: { configPath?: string; wrapStore?: (store: Store) => Store } = {}): Promise<CliRuntime> {
+export async function openCliRuntime(
+  io: CliIo,
+  options: { configPath?: string; wrapStore?: (store: Store) => Store; logger?: Logger } = {},
+): Promise<CliRuntime> {
   const { config, path } = await loadConfig({ cwd: io.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
   const store = await openCliStore(io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store: options.wrapStore?.(store) ?? store, logger: createCliLogger(io), ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const runtime = createRuntime({
+    config,
+    store: options.wrapStore?.(store) ?? store,
+    logger: options.logger ?? createCliLogger(io),
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+  });
   let closed: Promise<void> | undefined;
   return {
     runtime,
@@ -102,7 +110,7 @@ export function noticeDemoModels(config: KeelConfig, agentNames: readonly string
  * `KEEL_LEASE_MS`: how long a worker's claim on a run lasts without a heartbeat (default 15 s).
  * Shorter means faster takeover after a crash, at the price of more heartbeat writes.
  */
-function leaseMsFrom(env: NodeJS.ProcessEnv): number | undefined {
+export function leaseMsFrom(env: NodeJS.ProcessEnv): number | undefined {
   const raw = env.KEEL_LEASE_MS?.trim();
   if (raw === undefined || raw === '') return undefined;
   const value = Number(raw);

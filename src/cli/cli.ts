@@ -1,11 +1,14 @@
 import { exitCodes, UsageError, type CliIo, type Command } from './command.ts';
+import { devCommand } from './commands/dev.ts';
+import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
 import { reportError } from './report-error.ts';
 
-const commands: readonly Command[] = [runCommand, workerCommand, runsCommand, migrateCommand];
+const commands: readonly Command[] = [devCommand, startCommand, runCommand, workerCommand, runsCommand, keysCommand, migrateCommand];
 
 export const globalHelp = `Usage: keel <command> [options]
 
@@ -16,6 +19,8 @@ Run "keel <command> --help" for the options of a command.
 
 Environment:
   KEEL_DATABASE_URL   the store (default sqlite:./.keel/keel.db; postgres://... for PostgreSQL)
+  KEEL_PORT           port of keel dev and keel start (default 4000)
+  KEEL_HOST           address of keel dev and keel start (default 127.0.0.1)
   KEEL_LOG_LEVEL      JSON logs on stderr at this level and above (default warn)
   KEEL_LEASE_MS       lease duration in ms (default 15000): how soon a crashed worker's runs resume
   KEEL_DEBUG=1        print stack traces with errors

@@ -19,6 +19,11 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** SSE heartbeat comment interval. Default 15 s. */
   heartbeatMs?: number;
+  /**
+   * Abort to end the journal streams (`GET /v1/runs/{id}/events`) before a shutdown: clients
+   * reconnect elsewhere with Last-Event-ID and miss nothing.
+   */
+  shutdownSignal?: AbortSignal;
   /** The endpoints to serve. Default: every module in `routes/index.ts`. */
   routes?: readonly RouteModule[];
 }
@@ -57,7 +62,13 @@ export function createApp(options: AppOptions): ApiApp {
   );
   app.use('/v1/*', authenticate(store));
 
-  const context = { runtime: options.runtime, store, logger, heartbeatMs: options.heartbeatMs ?? 15_000 };
+  const context = {
+    runtime: options.runtime,
+    store,
+    logger,
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+    shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
+  };
   for (const module of options.routes ?? routeModules) module.register(app, context);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', { type: 'http', scheme: 'bearer', description: 'An API key: keel_…' });

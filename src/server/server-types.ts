@@ -30,6 +30,8 @@ export interface RouteContext {
   logger: Logger;
   /** Interval of SSE heartbeat comments. */
   heartbeatMs: number;
+  /** Aborted when the server shuts down: long-lived streams end so the drain can finish. */
+  shutdownSignal: AbortSignal;
 }
 
 /** One resource's endpoints. Adding a resource is one file exporting this, plus one line in `routes/index.ts`. */

@@ -20,6 +20,8 @@ export interface SseOptions {
   heartbeatMs: number;
   /** Called with errors the producer threw (after the stream is closed): log them here. */
   onError(error: unknown): void;
+  /** Ends the stream cleanly when aborted (server shutdown). */
+  endSignal?: AbortSignal;
 }
 
 /**
@@ -33,7 +35,8 @@ export interface SseOptions {
  */
 export function sseResponse(produce: (signal: AbortSignal) => AsyncIterable<SseFrame | string>, options: SseOptions, headers: Record<string, string> = {}): Response {
   const controller = new AbortController();
-  const iterator = produce(controller.signal)[Symbol.asyncIterator]();
+  const signal = options.endSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.endSignal]);
+  const iterator = produce(signal)[Symbol.asyncIterator]();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   const stop = () => {
     clearInterval(heartbeat);

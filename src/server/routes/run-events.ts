@@ -51,7 +51,11 @@ export const runEventRoutes: RouteModule = {
           async function* (signal) {
             for await (const entry of context.runtime.events(params.id, { tenantId, afterSeq, signal })) yield journalFrame(entry);
           },
-          { heartbeatMs: context.heartbeatMs, onError: (error) => log.error({ err: error, runId: params.id }, 'event stream failed') },
+          {
+            heartbeatMs: context.heartbeatMs,
+            endSignal: context.shutdownSignal,
+            onError: (error) => log.error({ err: error, runId: params.id }, 'event stream failed'),
+          },
         );
       },
     });

@@ -1,0 +1,57 @@
+import { parseArgs } from 'node:util';
+import { createLogger } from '../../telemetry/logger.ts';
+import { exitCodes, type Command } from '../command.ts';
+import { openCliRuntime } from '../cli-environment.ts';
+import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { listenAddress, serveApi } from '../serve/serve-api.ts';
+
+const name = 'keel start';
+
+export const startCommand: Command = {
+  name: 'start',
+  summary: 'production server: API and worker, config from the environment',
+  help: `Usage: keel start [--config PATH]
+
+Serves the HTTP API and executes runs in this process, with JSON logs on stdout. Any number of
+processes may share one store. On SIGTERM or SIGINT it shuts down gracefully: stops accepting
+connections, lets in-flight requests finish, then finishes or parks in-flight steps and
+releases their leases.
+
+Environment:
+  KEEL_DATABASE_URL   the store (default sqlite:./.keel/keel.db); migrations are applied at start
+  KEEL_PORT           port to listen on (default 4000; 0 picks a free one)
+  KEEL_HOST           address to listen on (default 127.0.0.1; 0.0.0.0 for all interfaces)
+  KEEL_CONFIG         config file or directory (default: keel.config.* in the working directory)
+  KEEL_LOG_LEVEL      log level (default info)
+  KEEL_LEASE_MS       lease duration in ms (default 15000)
+
+Options:
+  --config PATH   overrides KEEL_CONFIG
+  -h, --help      show this help
+`,
+  async run(argv, io) {
+    const { values, positionals } = usageErrors(name, () =>
+      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
+    );
+    if (values.help === true) {
+      io.stdout.write(this.help);
+      return exitCodes.ok;
+    }
+    requirePositionals(name, positionals, []);
+    const { port, host } = listenAddress(io.env);
+    const logger = createLogger({ level: io.env.KEEL_LOG_LEVEL?.trim() || 'info', destination: { write: (line: string) => io.stdout.write(line) } });
+    const configPath = values.config ?? (io.env.KEEL_CONFIG?.trim() || undefined);
+    const cli = await openCliRuntime(io, { logger, ...(configPath === undefined ? {} : { configPath }) });
+    cli.runtime.startWorker();
+    await serveApi(io, {
+      runtime: cli.runtime,
+      store: cli.runtime.store,
+      logger,
+      port,
+      host,
+      closeRuntime: () => cli.close(),
+      onListening: (server) => logger.info({ url: server.url, config: cli.configPath, agents: [...cli.config.agents.keys()] }, 'listening'),
+    });
+    return exitCodes.ok;
+  },
+};
