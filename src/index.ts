@@ -8,7 +8,7 @@
 
 // Authoring
 export { defineAgent } from './sdk/define-agent.ts';
-export type { AgentDefinition, AgentLimits, AgentOptions, ModelReference, AiSdkLanguageModelLike } from './sdk/define-agent.ts';
+export type { AgentDefinition, AgentLimits, AgentOptions, AgentRouting, ModelReference, ModelSettings, AiSdkLanguageModelLike } from './sdk/define-agent.ts';
 export { defineTool, TransientToolError } from './sdk/define-tool.ts';
 export type { ToolDefinition, ToolOptions, ToolContext, ToolRetry, ReconcileResult } from './sdk/define-tool.ts';
 export { defineConfig } from './sdk/define-config.ts';
@@ -46,8 +46,18 @@ export type {
   ModelToolSpec,
   ModelStreamPart,
   ModelUsage,
+  ModelCallContext,
+  ModelFallbackEvent,
   FinishReason,
 } from './gateway/model.ts';
+export type { RoutingContext, RoutingPredicate } from './gateway/routing.ts';
+export type { BreakerOptions, BreakerState, BreakerStateChange } from './gateway/breaker/circuit-breaker.ts';
+export type { RetryOptions } from './gateway/retry.ts';
+
+// Prices, costs and token estimates
+export { priceOf, costOf, estimateCost } from './gateway/pricing/index.ts';
+export type { Cost, EstimateInput, ModelPrice, PriceLookup, PriceOverride, PricingOverrides } from './gateway/pricing/index.ts';
+export { countTokens } from './gateway/tokens/count-tokens.ts';
 
 // Logging
 export { createLogger } from './telemetry/logger.ts';
