@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { createRateLimiter, type RateLimiter } from '../budget/rate-limit.ts';
 import { KeelError } from '../errors/index.ts';
 import type { Runtime } from '../engine/runtime-types.ts';
 import { createId } from '../internal/ids.ts';
@@ -7,6 +8,8 @@ import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { errorResponse } from './errors.ts';
+import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
+import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
 import { routeModules } from './routes/index.ts';
 import type { ApiApp, RouteModule, ServerEnv } from './server-types.ts';
 
@@ -24,6 +27,16 @@ export interface AppOptions {
    * reconnect elsewhere with Last-Event-ID and miss nothing.
    */
   shutdownSignal?: AbortSignal;
+  /**
+   * Answer 503 OVERLOADED before taking on more than the process can serve. Default
+   * `{ maxInFlight: 1024 }` with the event-loop and heap bounds' defaults; `false` turns it off.
+   */
+  loadShedding?: LoadSheddingOptions | false;
+  /**
+   * Per-user rate limits (the tenant's limits in the store), keyed by tenant and end user: the
+   * request's `userId`/`user`, else the API key. Default: a limiter over `store`; `false` turns it off.
+   */
+  rateLimiter?: RateLimiter | false;
   /** The endpoints to serve. Default: every module in `routes/index.ts`. */
   routes?: readonly RouteModule[];
 }
@@ -51,6 +64,8 @@ export function createApp(options: AppOptions): ApiApp {
     c.header('x-request-id', requestId);
     await next();
   });
+  // First, so an overloaded process spends nothing (no body, no key lookup) on a request it sheds.
+  if (options.loadShedding !== false) app.use('/v1/*', loadShedding(options.loadShedding ?? { maxInFlight: 1024 }));
   app.use(
     '/v1/*',
     bodyLimit({
@@ -61,6 +76,17 @@ export function createApp(options: AppOptions): ApiApp {
     }),
   );
   app.use('/v1/*', authenticate(store));
+  if (options.rateLimiter !== false) {
+    const limiter = options.rateLimiter ?? createRateLimiter({ store });
+    app.use(
+      '/v1/*',
+      rateLimit<ServerEnv>({
+        limiter,
+        // The end user the request names, else its API key: every request counts against someone.
+        identify: async (c) => ({ tenantId: c.get('principal').tenantId, userId: (await endUserOf(c)) ?? `key:${c.get('principal').keyId}` }),
+      }),
+    );
+  }
 
   const context = {
     runtime: options.runtime,
