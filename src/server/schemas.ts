@@ -1,7 +1,12 @@
 import { z } from '@hono/zod-openapi';
 
 /** Ids are opaque strings; this only bounds them, so a bad one is a 404, not a 500. */
-export const idSchema = z.string().min(1).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits, "_", ".", ":" or "-"');
+export const idSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
 
 export const ErrorSchema = z
   .object({

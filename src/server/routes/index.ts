@@ -1,5 +1,6 @@
 import type { RouteModule } from '../server-types.ts';
 import { budgetRoutes } from './budgets.ts';
+import { chatCompletionRoutes } from './chat-completions.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runEventRoutes } from './run-events.ts';
@@ -12,4 +13,4 @@ import { usageRoutes } from './usage.ts';
  * exporting a `RouteModule`, and one line here. `openApiRoutes` stays last: it describes the
  * routes registered before it.
  */
-export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, usageRoutes, budgetRoutes, openApiRoutes];
+export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, chatCompletionRoutes, usageRoutes, budgetRoutes, openApiRoutes];

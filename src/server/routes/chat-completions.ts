@@ -1,0 +1,103 @@
+import { z } from '@hono/zod-openapi';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { errorCatalogue } from '../../errors/index.ts';
+import { KeelError } from '../../errors/index.ts';
+import { chatChunk, chatCompletion, usageChunk, type ChatIdentity } from '../chat/chat-response.ts';
+import { ChatCompletionRequest, chatRunInput } from '../chat/chat-request.ts';
+import { followChatRun } from '../chat/follow-chat-run.ts';
+import { idSchema } from '../schemas.ts';
+import { sseResponse } from '../sse.ts';
+import type { RouteModule } from '../server-types.ts';
+import { registerRoute } from './define-route.ts';
+
+const sessionHeader = 'x-keel-session-id';
+
+const data = (value: unknown) => `data: ${JSON.stringify(value)}\n\n`;
+
+/**
+ * `POST /v1/chat/completions`: OpenAI's Chat Completions API over a durable Keel run. `model`
+ * names the agent, `user` the end user. The run is an ordinary run (GET /v1/runs lists it);
+ * the agent's tool calls happen inside it and never reach the client.
+ */
+export const chatCompletionRoutes: RouteModule = {
+  name: 'chat-completions',
+  register(app, context) {
+    registerRoute(app, {
+      method: 'post',
+      path: '/v1/chat/completions',
+      tags: ['openai-compatible'],
+      summary: 'OpenAI-compatible chat completion, backed by a durable run',
+      description:
+        'model = agent name, user = end user id. The last message (a user message) is the run input; earlier messages are quoted ' +
+        `ahead of it, unless the ${sessionHeader} header continues a Keel session, whose own history is used. Streaming follows ` +
+        "OpenAI's chunk format (usage chunk with stream_options.include_usage, then [DONE]). Responses carry x-keel-run-id and " +
+        `${sessionHeader}. A run that parks for a human answers RUN_WAITING (409, or an error event when streaming).`,
+      permission: 'runs:create',
+      request: { body: ChatCompletionRequest },
+      responses: {
+        200: {
+          description: 'A chat.completion, or a stream of chat.completion.chunk events',
+          content: { 'application/json': { schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).passthrough() }, 'text/event-stream': { schema: z.string() } },
+        },
+      },
+      async handler(c, { body }) {
+        const { tenantId } = c.get('principal');
+        const sessionId = c.req.header(sessionHeader);
+        if (sessionId !== undefined && !idSchema.safeParse(sessionId).success) {
+          throw new KeelError({ code: 'INPUT_INVALID', message: `${sessionHeader} is not a valid session id` });
+        }
+        const input = chatRunInput(body, sessionId !== undefined);
+        const userId = body.user ?? 'anonymous';
+        if (sessionId !== undefined) {
+          const session = await context.store.getSession(tenantId, sessionId);
+          if (session !== undefined && session.userId !== userId) throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${sessionId}"` });
+        }
+        const agent = context.runtime.config.agents.get(body.model);
+        const { run } = await context.runtime.startRun({
+          agent: body.model,
+          input,
+          userId,
+          tenantId,
+          metadata: { source: 'chat-completions' },
+          ...(sessionId === undefined ? {} : { sessionId }),
+        });
+        const identity: ChatIdentity = { id: `chatcmpl-${run.id}`, created: Math.floor(Date.parse(run.createdAt) / 1000), model: body.model };
+        const headers = { 'x-keel-run-id': run.id, [sessionHeader]: run.sessionId };
+        const follow = { tenantId, structured: agent?.output !== undefined };
+        const includeUsage = body.stream_options?.include_usage === true;
+
+        if (body.stream !== true) {
+          // A client that hangs up stops the wait, not the run: it stays durable and finishes.
+          let content = '';
+          for await (const event of followChatRun(context.runtime, run.id, { ...follow, signal: c.req.raw.signal })) {
+            if (event.type === 'text') content += event.text;
+            else if (event.type === 'done') return c.json(chatCompletion(identity, content, event.finishReason, event.usage), 200, headers);
+            else return c.json({ error: event.error }, errorCatalogue[event.error.code].status as ContentfulStatusCode, headers);
+          }
+          throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The request ended before the run did', details: { runId: run.id } });
+        }
+
+        const log = c.get('log');
+        return sseResponse(
+          async function* (signal) {
+            const usageField = includeUsage ? null : undefined;
+            yield data(chatChunk(identity, { role: 'assistant', content: '' }, null, usageField));
+            for await (const event of followChatRun(context.runtime, run.id, { ...follow, signal })) {
+              if (event.type === 'text') {
+                yield data(chatChunk(identity, { content: event.text }, null, usageField));
+              } else if (event.type === 'done') {
+                yield data(chatChunk(identity, {}, event.finishReason, usageField));
+                if (includeUsage) yield data(usageChunk(identity, event.usage));
+                yield 'data: [DONE]\n\n';
+              } else {
+                yield data({ error: event.error });
+              }
+            }
+          },
+          { heartbeatMs: context.heartbeatMs, onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed') },
+          headers,
+        );
+      },
+    });
+  },
+};
