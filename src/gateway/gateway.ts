@@ -48,14 +48,21 @@ export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger;
   const breakers = createCircuitBreakers({ ...(logger === undefined ? {} : { logger }), ...options.breaker });
 
+  function logRetry(model: Model, retry: Parameters<NonNullable<RetryOptions['onRetry']>>[0]): void {
+    logger?.warn({ provider: model.provider, modelId: model.modelId, attempt: retry.attempt, delayMs: Math.round(retry.delayMs), code: retry.error.code }, 'model call retried');
+    options.retry?.onRetry?.(retry);
+  }
+
   function modelFor(agent: AgentDefinition): Model {
     const { firstTokenTimeoutMs, timeoutMs } = agent.modelSettings;
     const timeouts: TimeoutOptions = {
       ...(firstTokenTimeoutMs === undefined ? {} : { firstTokenTimeoutMs }),
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     };
-    const harden = (reference: ModelReference): Model =>
-      withRetry(withCircuitBreaker(withTimeouts(withResponseValidation(options.resolve(reference)), timeouts), breakers), options.retry);
+    const harden = (reference: ModelReference): Model => {
+      const model = withCircuitBreaker(withTimeouts(withResponseValidation(options.resolve(reference)), timeouts), breakers);
+      return withRetry(model, { ...options.retry, onRetry: (retry) => logRetry(model, retry) });
+    };
     const fallbackOptions = logger === undefined ? {} : { logger };
     const cached = (model: Model): Model =>
       agent.cache === undefined || options.cacheStore === undefined

@@ -76,6 +76,17 @@ describe('withRetry', () => {
     expect(sleeps).toHaveLength(2);
   });
 
+  it('tells onRetry about each retry before waiting', async () => {
+    server.enqueue({ fault: 'rate-limit', retryAfterSeconds: 1 }, { fault: 'server-error' }, { text: 'Hello' });
+    const retries: Array<{ attempt: number; delayMs: number; code: string }> = [];
+    const model = openai({ random: () => 0.5, onRetry: ({ attempt, delayMs, error }) => retries.push({ attempt, delayMs, code: error.code }) });
+    await model.generate(request);
+    expect(retries).toEqual([
+      { attempt: 1, delayMs: 1000, code: 'MODEL_RATE_LIMITED' },
+      { attempt: 2, delayMs: 500, code: 'MODEL_UNAVAILABLE' },
+    ]);
+  });
+
   it('does not retry an error that is not retryable', async () => {
     server.enqueue({ fault: 'bad-request' }, { text: 'never sent' });
     const error = await rejection(openai().generate(request));

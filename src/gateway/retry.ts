@@ -12,6 +12,8 @@ export interface RetryOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Injected in tests. A number in [0, 1). */
   random?: () => number;
+  /** Told before each wait for another attempt (for logs and metrics). */
+  onRetry?: (retry: { attempt: number; delayMs: number; error: KeelError }) => void;
 }
 
 /**
@@ -37,6 +39,7 @@ export function withRetry(model: Model, options: RetryOptions = {}): Model {
         ? random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1))
         : error.retryAfterSeconds * 1000;
     if (delayMs > maxDelayMs) throw error;
+    options.onRetry?.({ attempt, delayMs, error });
     await sleep(delayMs, signal);
     if (isAborted(signal)) {
       throw new KeelError({ code: 'MODEL_TIMEOUT', message: 'The model request was aborted while waiting to retry.', details: error.details, cause: error });
