@@ -37,8 +37,11 @@ export type JournalEvent =
       latencyMs: number;
       /** True when the response cache answered: no provider was called and the usage is zero. */
       cached?: boolean;
+      /** What the call cost at the price catalogue's rates, in whole nanodollars (absent before v1 runs recorded it: 0). */
+      costNanoUsd?: number;
     }
-  | { type: 'usage-update'; usage: ModelUsage; modelCalls: number }
+  /** Running totals of the run after a model call. */
+  | { type: 'usage-update'; usage: ModelUsage; modelCalls: number; costUsd?: number }
   | {
       type: 'tool-call';
       step: number;

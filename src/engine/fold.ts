@@ -34,6 +34,8 @@ export interface RunState {
   steps: StepState[];
   toolCallCount: number;
   usage: ModelUsage;
+  /** Sum of the model calls' costs, in nanodollars. */
+  costNanoUsd: number;
   modelCalls: number;
   outputRejections: EventOf<'output-rejected'>[];
   waiting: { reason: WaitingReason; details?: Record<string, unknown> } | undefined;
@@ -52,6 +54,7 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
     steps: [],
     toolCallCount: 0,
     usage: emptyUsage,
+    costNanoUsd: 0,
     modelCalls: 0,
     outputRejections: [],
     waiting: undefined,
@@ -82,6 +85,7 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
     case 'model-response':
       stepOf(state, event.step).response = event;
       state.usage = addUsage(state.usage, event.usage);
+      state.costNanoUsd += event.costNanoUsd ?? 0;
       state.modelCalls += 1;
       return;
     case 'usage-update':

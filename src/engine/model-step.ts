@@ -29,7 +29,9 @@ export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[
  * Calls the model, streaming when it can. Text deltas are journaled in timed batches as they
  * arrive; the complete response is returned only once the model has finished — a stream that
  * breaks off mid-way throws, and nothing of it counts as a response. A switch to a fallback
- * model is journaled (`model-fallback`) as the gateway makes it.
+ * model is journaled (`model-fallback`) as the gateway makes it. When the gateway starts a
+ * broken stream over, a new `step-start` (the next attempt) is journaled, so readers drop the
+ * text of the failed attempt.
  */
 export async function callModel(options: {
   model: Model;
@@ -39,11 +41,23 @@ export async function callModel(options: {
   step: number;
   attempt: number;
 }): Promise<{ response: ModelResponse; unflushedText: string }> {
-  const { model, journal, step, attempt } = options;
+  const { model, journal, step } = options;
+  let attempt = options.attempt;
+  let pending = '';
   const flushes: Promise<void>[] = [];
   const request: ModelRequest = {
     ...options.request,
-    call: { ...options.request.call, step, onFallback: (event) => flushes.push(journal.append([{ type: 'model-fallback', step, ...event }])) },
+    call: {
+      ...options.request.call,
+      step,
+      onFallback: (event) => flushes.push(journal.append([{ type: 'model-fallback', step, ...event }])),
+      onStreamRestart: () => {
+        // Text of the failed attempt not yet journaled is dropped: nobody has seen it.
+        attempt += 1;
+        pending = '';
+        flushes.push(journal.append([{ type: 'step-start', step, attempt }]));
+      },
+    },
   };
   if (model.stream === undefined) {
     try {
@@ -53,7 +67,6 @@ export async function callModel(options: {
     }
   }
 
-  let pending = '';
   let lastFlush = Date.now();
   let response: ModelResponse | undefined;
   try {
@@ -75,6 +88,11 @@ export async function callModel(options: {
   }
   if (response === undefined) {
     throw new KeelError({ code: 'MODEL_RESPONSE_INVALID', message: 'The model stream ended without a complete response', retryable: true });
+  }
+  if (attempt !== options.attempt && pending !== '') {
+    // The caller tags leftover text with the attempt it started; text of a restarted one goes here.
+    await journal.append([{ type: 'text-delta', step, attempt, text: pending }]);
+    pending = '';
   }
   return { response, unflushedText: pending };
 }

@@ -303,3 +303,23 @@ describe('cancellation and bad input', () => {
     expect([one.created, two.created].sort()).toEqual([false, true]);
   });
 });
+
+describe('cost', () => {
+  it('prices each call from the catalogue, exactly, and parks the run in waiting: budget before its own cap is exceeded', async () => {
+    // gpt-4o-mini: 150 nanodollars per input token, 600 per output token.
+    const usage = { inputTokens: 20, outputTokens: 50 };
+    const model = scriptedModel(
+      [{ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }], usage }],
+      { provider: 'openai', modelId: 'gpt-4o-mini' },
+    );
+    const agent = defineAgent({ name: 'a', model, instructions: '', tools: [lookupOrder], modelSettings: { maxOutputTokens: 50 }, budget: { perRunUsd: 0.00005 } });
+    harness = await createTestRuntime({ agents: [agent] });
+    const run = await harness.runtime.run({ agent: 'a', input: 'x' });
+    expect(run.status).toBe('waiting');
+    expect(run.waitingReason).toBe('budget');
+    expect(run.costUsd).toBe((20 * 150 + 50 * 600) / 1e9);
+    const waiting = (await journalOf(run.id)).at(-1);
+    expect(waiting).toMatchObject({ type: 'run-waiting', reason: 'budget', details: { scope: 'run', limitUsd: 0.00005 } });
+    model.assertConsumed();
+  });
+});

@@ -2,6 +2,7 @@ import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts
 import type { Model, ModelMessage } from '../gateway/model.ts';
 import { sleep } from '../internal/sleep.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { BudgetStatus } from '../store/budget-store.ts';
 import type { Lease, RunPatch, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent, WaitingReason } from './events.ts';
@@ -9,6 +10,8 @@ import { applyEvent, foldJournal, runMessages, type RunState, type StepState } f
 import { createJournalWriter } from './journal-writer.ts';
 import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
 import { runToolCall, type ToolOutcome } from './tool-runner.ts';
+import { createBudgetGate, type BudgetGate } from './budget-gate.ts';
+import { usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
 
 /** How an execution left the run. */
 export type ExecutionOutcome = 'ended' | 'waiting' | 'released' | 'lease-lost';
@@ -18,6 +21,8 @@ export interface ExecuteRunOptions {
   store: Store;
   agent: AgentDefinition;
   model: Model;
+  /** Price overrides from the config, for cost estimates and the usage ledger. */
+  pricing?: PricingOverrides;
   logger: Logger;
   now: () => Date;
   /**
@@ -28,6 +33,15 @@ export interface ExecuteRunOptions {
   /** True once the process is draining: finish the step in flight, start no new one. */
   isDraining: () => boolean;
   onCommit?: (runId: string, lastSeq: number) => void;
+  /** Told of every settled model call that cost money (for spend alerts); must not throw. */
+  onSpend?: (spend: SettledSpend) => void;
+}
+
+/** A settled model call: its cost and the budgets covering it as they now stand. */
+export interface SettledSpend {
+  tenantId: string;
+  costNanoUsd: number;
+  budgets: BudgetStatus[];
 }
 
 /**
@@ -60,6 +74,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     writer.defer(events);
   };
   const end = async (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => {
+    // A call that failed or was cut short settled nothing: give its reservation back.
+    await store.releaseReservations(run.id);
     const sessionMessages: ModelMessage[] | undefined = status === 'completed' ? runMessages(state) : undefined;
     await record([{ type: 'run-end', status, ...result }], {
       status,
@@ -73,6 +89,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     return 'ended' as const;
   };
   const park = async (reason: WaitingReason, details: Record<string, unknown>) => {
+    await store.releaseReservations(run.id);
     await record([{ type: 'run-waiting', reason, details }], { status: 'waiting', waitingReason: reason });
     log.info({ reason }, 'run waiting');
     return 'waiting' as const;
@@ -87,7 +104,18 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   );
   const signal = AbortSignal.any([options.signal, timeout.signal]);
 
-  const context = { runId: run.id, tenantId: run.tenantId, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
+  const budget = createBudgetGate({
+    store,
+    runId: run.id,
+    subject: { tenantId: run.tenantId, userId: run.userId, agent: run.agent, sessionId: run.sessionId },
+    agent,
+    model: options.model,
+    pricing: options.pricing ?? {},
+    spentNanoUsd: () => state.costNanoUsd,
+    now,
+  });
+  const onSpend = (spend: SettledSpend) => options.onSpend?.(spend);
+  const context = { runId: run.id, tenantId: run.tenantId, onSpend, budget, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
   try {
     if (state.end !== undefined) return 'ended';
     if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
@@ -112,6 +140,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
 interface LoopContext {
   runId: string;
   tenantId: string;
+  budget: BudgetGate;
+  onSpend: (spend: SettledSpend) => void;
   agent: AgentDefinition;
   model: Model;
   log: Logger;
@@ -162,9 +192,13 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
   const { agent, state } = context;
   context.defer([{ type: 'step-start', step, attempt }]);
   const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal, { tenantId: context.tenantId, runId: context.runId, step });
+  const admission = await context.budget.admit(step, attempt, request);
+  if (!admission.ok) return await context.park('budget', admission.details);
   const started = Date.now();
   const { response, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
+  const latencyMs = Date.now() - started;
   const toolCalls = normaliseToolCallIds(response.toolCalls);
+  const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
   const events: JournalEvent[] = [];
   if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
   events.push({
@@ -177,20 +211,32 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
     provider: response.provider,
     modelId: response.modelId,
     ...(response.cached === true ? { cached: true } : {}),
-    latencyMs: Date.now() - started,
+    latencyMs,
+    costNanoUsd,
   });
   const usage = { ...state.usage };
   usage.inputTokens += response.usage.inputTokens;
   usage.outputTokens += response.usage.outputTokens;
   usage.cachedTokens += response.usage.cachedTokens;
-  events.push({ type: 'usage-update', usage, modelCalls: state.modelCalls + 1 });
+  const runCost = state.costNanoUsd + costNanoUsd;
+  events.push({ type: 'usage-update', usage, modelCalls: state.modelCalls + 1, costUsd: usdFromNano(runCost) });
+  const patch: RunPatch = { usage, costNanoUsd: runCost, usageEntry: entry };
 
   if (state.toolCallCount + toolCalls.length > agent.limits.maxToolCalls) {
-    await context.record(events, { usage });
+    await context.record(events, patch);
     return await context.end('failed', { error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` } });
   }
   events.push(...toolCallEvents(agent, context.runId, step, toolCalls));
-  await context.record(events, { usage });
+  await context.record(events, patch);
+  if (costNanoUsd > 0) {
+    // The reservation is settled: its estimate leaves the budgets' reserved sums, the cost joins their spend.
+    const budgets = admission.budgets.map((budget) => ({
+      ...budget,
+      spentNanoUsd: budget.spentNanoUsd + costNanoUsd,
+      reservedNanoUsd: Math.max(0, budget.reservedNanoUsd - admission.amountNanoUsd),
+    }));
+    context.onSpend({ tenantId: context.tenantId, costNanoUsd, budgets });
+  }
   return undefined;
 }
 

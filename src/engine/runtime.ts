@@ -10,7 +10,9 @@ import { createLogger } from '../telemetry/logger.ts';
 import { terminalStatuses, type JournalEntry } from './events.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
-import { executeRun } from './run-executor.ts';
+import { executeRun, type SettledSpend } from './run-executor.ts';
+import { alertSinkFromSettings } from '../budget/alert-settings.ts';
+import { createSpendAlertCache, evaluateSpendAlerts } from '../budget/spend-alerts.ts';
 import { createRunNotifier } from './run-notifier.ts';
 import type { Runtime, RuntimeOptions, StartRunInput, Worker } from './runtime-types.ts';
 import { startWorkerLoop } from './worker.ts';
@@ -45,6 +47,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const workers = new Set<Worker>();
   const executions = new Set<Promise<void>>();
   let draining = false;
+  // Work that must not hold up a step (alert delivery), awaited on close so nothing is dropped.
+  const background = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    background.add(work);
+    void work.finally(() => background.delete(work));
+  };
+  const alertSink = alertSinkFromSettings({ settings: config.alerts, env: process.env, logger });
+  const alertCache = createSpendAlertCache();
+  const onSpend = (spend: SettledSpend) =>
+    track(
+      evaluateSpendAlerts({
+        store,
+        sink: alertSink,
+        budgets: spend.budgets,
+        costNanoUsd: spend.costNanoUsd,
+        tenantId: spend.tenantId,
+        now: now(),
+        cache: alertCache,
+        logger,
+        ...(config.alerts.budgetThresholds === undefined ? {} : { thresholds: config.alerts.budgetThresholds }),
+        ...(config.alerts.costSpikeFactor === undefined ? {} : { spikeFactor: config.alerts.costSpikeFactor }),
+      }),
+    );
 
   const gateway = createGateway({
     resolve: options.resolveModel ?? ((reference) => resolveModel(reference, { providers: config.providers, env: process.env })),
@@ -81,6 +106,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           store,
           agent,
           model: modelFor(agent),
+          pricing: config.pricing,
+          onSpend,
           logger,
           now,
           signal: controller.signal,
@@ -225,6 +252,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         await settled;
       }
       keeper.stop();
+      await Promise.allSettled([...background]);
     },
   };
 

@@ -69,6 +69,13 @@ export interface AgentOptions {
   /** What a new message does while the session has an unfinished run. Default `queue`. */
   sessionPolicy?: SessionPolicy;
   modelSettings?: ModelSettings;
+  /**
+   * Spending cap of one run, in USD. Before each model call the run's cost so far plus the
+   * call's worst case (prompt tokens + max output tokens, at list price) must fit, or the run
+   * waits with reason `budget`. Budgets per user, agent, session and tenant are set through the
+   * API (`PUT /v1/budgets/:scope/:id`).
+   */
+  budget?: { perRunUsd?: number };
   description?: string;
 }
 
@@ -87,6 +94,7 @@ export interface AgentDefinition {
   readonly limits: Required<AgentLimits>;
   readonly sessionPolicy: SessionPolicy;
   readonly modelSettings: ModelSettings;
+  readonly budget: { perRunUsd?: number };
 }
 
 const agentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -133,6 +141,10 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     outputJsonSchema = z.toJSONSchema(options.output, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
     delete outputJsonSchema.$schema;
   }
+  const perRunUsd = options.budget?.perRunUsd;
+  if (perRunUsd !== undefined && !(typeof perRunUsd === 'number' && Number.isFinite(perRunUsd) && perRunUsd >= 0)) {
+    throw invalid('budget.perRunUsd must be a non-negative number of dollars');
+  }
   validateModelOptions(options, invalid);
   const sessionPolicy = options.sessionPolicy ?? 'queue';
   if (sessionPolicy !== 'queue' && sessionPolicy !== 'reject') throw invalid('sessionPolicy must be "queue" or "reject"');
@@ -151,6 +163,7 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     limits,
     sessionPolicy,
     modelSettings: options.modelSettings ?? {},
+    budget: options.budget ?? {},
   };
 }
 

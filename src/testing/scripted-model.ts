@@ -40,10 +40,15 @@ export interface ScriptedModel extends Model {
  * // ... run the agent ...
  * model.assertConsumed();
  */
-export function scriptedModel(steps: ScriptStep[], options: { modelId?: string; stream?: boolean; chunkSize?: number } = {}): ScriptedModel {
+export function scriptedModel(
+  steps: ScriptStep[],
+  options: { modelId?: string; provider?: string; stream?: boolean; chunkSize?: number } = {},
+): ScriptedModel {
   const script = [...steps];
   const requests: ModelRequest[] = [];
   const modelId = options.modelId ?? 'scripted';
+  // A real provider and model id make costs follow the price catalogue.
+  const provider = options.provider ?? 'scripted';
   const chunkSize = options.chunkSize ?? 8;
 
   async function answer(request: ModelRequest): Promise<ModelResponse> {
@@ -69,12 +74,12 @@ export function scriptedModel(steps: ScriptStep[], options: { modelId?: string; 
       finishReason: turn.finishReason ?? (toolCalls.length > 0 ? 'tool-calls' : 'stop'),
       usage: { inputTokens: turn.usage?.inputTokens ?? 10, outputTokens: turn.usage?.outputTokens ?? 5, cachedTokens: turn.usage?.cachedTokens ?? 0 },
       modelId,
-      provider: 'scripted',
+      provider,
     };
   }
 
   const model: ScriptedModel = {
-    provider: 'scripted',
+    provider,
     modelId,
     requests,
     generate: answer,

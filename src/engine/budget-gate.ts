@@ -1,0 +1,109 @@
+import type { Model, ModelMessage, ModelRequest, ModelResponse } from '../gateway/model.ts';
+import { costOf, estimateCost, priceOf, usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
+import { countTokens } from '../gateway/tokens/count-tokens.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { BudgetStatus, BudgetSubject, UsageEntry } from '../store/budget-store.ts';
+import type { Store } from '../store/store.ts';
+
+/** Output tokens a call is assumed to be able to produce when the agent sets no `maxOutputTokens`. */
+const defaultMaxOutputTokens = 4_096;
+
+export type Admission =
+  /** `budgets`: those covering the call, with the reservation of `amountNanoUsd` counted in. */
+  | { ok: true; reservationId: string | undefined; budgets: BudgetStatus[]; amountNanoUsd: number }
+  | { ok: false; details: Record<string, unknown> };
+
+export interface BudgetGate {
+  /**
+   * Before a model call: the call's worst-case cost must fit the run's own cap and every budget
+   * covering it; the amount is reserved against those budgets until the call settles.
+   */
+  admit(step: number, attempt: number, request: ModelRequest): Promise<Admission>;
+  /** The ledger entry and exact cost of an answered call, priced by the model that answered. */
+  price(step: number, response: ModelResponse, latencyMs: number, reservationId: string | undefined): { entry: UsageEntry; costNanoUsd: number };
+}
+
+/**
+ * Cost control for one executing run. Prompt tokens are counted incrementally: the conversation
+ * only grows within a run, so each message is tokenized once and a step costs O(new messages).
+ */
+export function createBudgetGate(options: {
+  store: Store;
+  runId: string;
+  subject: BudgetSubject;
+  agent: AgentDefinition;
+  model: Model;
+  pricing: PricingOverrides;
+  spentNanoUsd: () => number;
+  now: () => Date;
+}): BudgetGate {
+  const { store, agent, model, pricing } = options;
+  const counted = { messages: 0, tokens: 0 };
+  let overheadTokens: number | undefined;
+
+  function promptTokens(request: ModelRequest): number {
+    const target = { provider: model.provider, modelId: model.modelId };
+    // System prompt, tool definitions and response schema do not change within a run.
+    overheadTokens ??= countTokens({ ...request, messages: request.messages.slice(0, 1) }, target);
+    // The conversation after the system prompt is a fold of an append-only journal: it only grows.
+    const messages = request.messages.slice(1);
+    if (messages.length < counted.messages) {
+      counted.messages = 0;
+      counted.tokens = 0;
+    }
+    const fresh: ModelMessage[] = messages.slice(counted.messages);
+    if (fresh.length > 0) counted.tokens += countTokens(fresh, target);
+    counted.messages = messages.length;
+    return overheadTokens + counted.tokens;
+  }
+
+  return {
+    async admit(step, attempt, request) {
+      const estimate = estimateCost({
+        provider: model.provider,
+        modelId: model.modelId,
+        inputTokens: promptTokens(request),
+        maxOutputTokens: request.maxOutputTokens ?? defaultMaxOutputTokens,
+        overrides: pricing,
+      });
+      const cap = agent.budget.perRunUsd;
+      if (cap !== undefined && options.spentNanoUsd() + estimate.nanoUsd > Math.round(cap * 1e9)) {
+        return { ok: false, details: { scope: 'run', scopeId: options.runId, limitUsd: cap, spentUsd: usdFromNano(options.spentNanoUsd()), estimateUsd: estimate.usd } };
+      }
+      const reservationId = `${options.runId}:${step}:${attempt}`;
+      const result = await store.reserveBudget({ reservationId, runId: options.runId, subject: options.subject, amountNanoUsd: estimate.nanoUsd, now: options.now() });
+      if (!result.ok) {
+        const budget = result.exhausted;
+        return {
+          ok: false,
+          details: {
+            scope: budget.scope,
+            scopeId: budget.scopeId,
+            period: budget.period,
+            limitUsd: usdFromNano(budget.limitNanoUsd),
+            spentUsd: usdFromNano(budget.spentNanoUsd),
+            reservedUsd: usdFromNano(budget.reservedNanoUsd),
+            estimateUsd: estimate.usd,
+          },
+        };
+      }
+      return { ok: true, reservationId: result.reserved ? reservationId : undefined, budgets: result.budgets, amountNanoUsd: estimate.nanoUsd };
+    },
+    price(step, response, latencyMs, reservationId) {
+      const { price } = priceOf(response.provider, response.modelId, pricing);
+      const cost = costOf(response.usage, price);
+      const entry: UsageEntry = {
+        step,
+        provider: response.provider,
+        modelId: response.modelId,
+        inputTokens: response.usage.inputTokens,
+        outputTokens: response.usage.outputTokens,
+        cachedTokens: response.usage.cachedTokens,
+        costNanoUsd: cost.nanoUsd,
+        latencyMs,
+        ...(reservationId === undefined ? {} : { reservationId }),
+      };
+      return { entry, costNanoUsd: cost.nanoUsd };
+    },
+  };
+}
