@@ -5,7 +5,6 @@ export const idSchema = z
   .string()
   .min(1)
   .max(200)
-  // eslint-disable-next-line no-control-regex -- the point is to refuse control characters
   .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
 
 export const ErrorSchema = z
