@@ -109,6 +109,19 @@ describe.each(directions)('withFallbacks, $name', ({ primary, fallback, fallback
     expect(server.requests).toHaveLength(1);
   });
 
+  it('switches a stream mid-way when the caller can start over', async () => {
+    server.enqueue({ fault: 'cut-stream', afterChunks: 6, text: 'one two three four five six seven' }, { text: 'Fallback answer' });
+    const restarts: string[] = [];
+    const model = withFallbacks([primary(), fallback()]);
+    let text: string | undefined;
+    for await (const part of model.stream?.({ ...request(), call: { onFallback: (event) => events.push(event), onStreamRestart: (error) => restarts.push(error.code) } }) ?? []) {
+      if (part.type === 'response') text = part.response.text;
+    }
+    expect(restarts).toEqual(['MODEL_UNAVAILABLE']);
+    expect(events).toHaveLength(1);
+    expect(text).toBe('Fallback answer');
+  });
+
   it('never switches after the caller aborted', async () => {
     server.enqueue({ fault: 'hang' }, { text: 'never sent' });
     const model = withFallbacks([primary(), fallback()]);

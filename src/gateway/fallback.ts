@@ -39,8 +39,8 @@ export function shouldFallBack(error: unknown, request: ModelRequest): boolean {
  * timeout, unreadable answer, open breaker, context too long, content policy) the next is
  * called with the same request, and the switch is reported through `request.call.onFallback`
  * (the engine journals it as `model-fallback`) and `options.onFallback`. The last model's
- * error is thrown when all fail. A stream switches only before its first part: after text has
- * reached the caller, starting over elsewhere would repeat it.
+ * error is thrown when all fail. A stream switches after its first part only when the caller
+ * can start over (`request.call.onStreamRestart`): otherwise the text would be repeated.
  *
  * Each model should already be wrapped with its own retries and breaker, so a chain means
  * "retry the primary a little, then move on".
@@ -97,7 +97,9 @@ export function withFallbacks(models: readonly Model[], options: FallbackOptions
           return;
         } catch (error) {
           const next = models[index + 1];
-          if (yielded || next === undefined || !shouldFallBack(error, request)) throw error;
+          const restart = request.call?.onStreamRestart;
+          if ((yielded && restart === undefined) || next === undefined || !shouldFallBack(error, request)) throw error;
+          if (yielded) restart?.(toKeelError(error).toJSON());
           report(model, next, error, request);
         }
       }

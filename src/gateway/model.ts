@@ -51,6 +51,13 @@ export interface ModelCallContext {
   purpose?: string;
   /** Told each time the gateway gives up on one model and turns to the next of a fallback chain. */
   onFallback?: (event: ModelFallbackEvent) => void;
+  /**
+   * Lets the gateway start over a stream that failed after it produced text (a retry, or a
+   * fallback model): it calls this first, and the caller must then discard the text streamed so
+   * far, since the new attempt streams its answer from the beginning. Without it, such a stream
+   * fails, because repeating text the caller has already shown would corrupt it.
+   */
+  onStreamRestart?: (error: SerializedError) => void;
 }
 
 /** A switch from one model of a fallback chain to the next, and the error that caused it. */

@@ -135,6 +135,21 @@ describe('withRetry', () => {
     expect(server.requests).toHaveLength(1);
   });
 
+  it('restarts a stream that broke after yielding when the caller can start over', async () => {
+    server.enqueue({ fault: 'cut-stream', afterChunks: 8, text: 'one two three four five six' }, { text: 'Hello world' });
+    const restarts: string[] = [];
+    const deltas: string[] = [];
+    let response: string | undefined;
+    for await (const part of openai().stream?.({ ...request, call: { onStreamRestart: (error) => restarts.push(`${error.code} after ${deltas.length}`) } }) ?? []) {
+      if (part.type === 'text-delta') deltas.push(part.text);
+      else response = part.response.text;
+    }
+    expect(restarts).toHaveLength(1);
+    expect(restarts[0]).toMatch(/^MODEL_UNAVAILABLE after [1-9]/);
+    expect(response).toBe('Hello world');
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('keeps a model without streaming without streaming', () => {
     const plain: Model = { provider: 'test', modelId: 'plain', generate: () => Promise.reject(new Error('unused')) };
     expect(withRetry(plain).stream).toBeUndefined();

@@ -1,4 +1,4 @@
-import { KeelError } from '../errors/index.ts';
+import { KeelError, toKeelError } from '../errors/index.ts';
 import type { Model, ModelRequest, ModelStreamPart } from './model.ts';
 
 export interface RetryOptions {
@@ -22,8 +22,9 @@ export interface RetryOptions {
  * sent `Retry-After`. When the server asks for more than `maxDelayMs`, the error is thrown at
  * once so the caller (the engine's scheduler) can park the run instead of holding a worker.
  *
- * A stream is retried only before its first part: after text has reached the caller a retry
- * would duplicate it, so the error is thrown. An aborted request is never retried.
+ * A stream is retried before its first part; after text has reached the caller it is retried
+ * only if the caller passed `request.call.onStreamRestart` (told before the new attempt, so it
+ * can discard the text), and otherwise the error is thrown. An aborted request is never retried.
  *
  * @example
  * const model = withRetry(resolveModel('openai:gpt-4o-mini'), { maxAttempts: 4 });
@@ -73,8 +74,10 @@ export function withRetry(model: Model, options: RetryOptions = {}): Model {
           }
           return;
         } catch (error) {
-          if (yielded) throw error;
+          const restart = request.call?.onStreamRestart;
+          if (yielded && restart === undefined) throw error;
           await backoff(error, attempt, request.signal);
+          if (yielded) restart?.(toKeelError(error).toJSON());
         }
       }
     },

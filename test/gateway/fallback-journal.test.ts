@@ -75,6 +75,22 @@ describe.each(wireProtocols)('an agent on $name', ({ model, other, otherPath }) 
     expect(ofType(await harness.store.readJournal(run.id), 'model-response')).toEqual([]);
   });
 
+  it('starts a stream cut mid-way over as the next attempt, and journals only that attempt as the response', async () => {
+    harness = await runtimeAgainst(server, [defineAgent({ name: 'support', model, instructions: 'Help.' })], {
+      gateway: { retry: { maxAttempts: 2, sleep: () => Promise.resolve() } },
+    });
+    server.enqueue({ fault: 'cut-stream', afterChunks: 12, text: 'one two three four five six seven eight nine ten' }, { text: 'The complete answer.' });
+    const run = await harness.runtime.run({ agent: 'support', input: 'Hello' });
+    expect(run.status).toBe('completed');
+    expect(run.output).toBe('The complete answer.');
+    const journal = await harness.store.readJournal(run.id);
+    expect(ofType(journal, 'step-start').map((entry) => entry.attempt)).toEqual([1, 2]);
+    // Whatever text was journaled belongs to one attempt; the answer's text is all from the second.
+    const secondAttemptText = ofType(journal, 'text-delta').filter((entry) => entry.attempt === 2).map((entry) => entry.text).join('');
+    expect(secondAttemptText).toBe('The complete answer.');
+    expect(ofType(journal, 'model-response')).toHaveLength(1);
+  });
+
   it('shows malformed tool-call JSON to the model as TOOL_INPUT_INVALID, and the model repairs it', async () => {
     harness = await runtimeAgainst(server, [defineAgent({ name: 'support', model, tools: [lookupOrder], instructions: 'Help.' })]);
     server.enqueue(
