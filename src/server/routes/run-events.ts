@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
-import type { JournalEntry } from '../../engine/events.ts';
+import { terminalStatuses, type JournalEntry } from '../../engine/events.ts';
 import { RunIdParams, UserFilterQuery } from '../schemas.ts';
 import { sseResponse, type SseFrame } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';
@@ -45,10 +45,13 @@ export const runEventRoutes: RouteModule = {
           afterSeq = parsed.data;
         }
         // Checked before the stream starts, so an unknown run is a plain 404.
-        await findRun(context, tenantId, params.id, query.userId);
+        const run = await findRun(context, tenantId, params.id, query.userId);
+        // A client that already has `run-end` (the last entry) reconnected: nothing will follow.
+        const finished = terminalStatuses.includes(run.status) && afterSeq >= run.lastSeq;
         const log = c.get('log');
         return sseResponse(
           async function* (signal) {
+            if (finished) return;
             for await (const entry of context.runtime.events(params.id, { tenantId, afterSeq, signal })) yield journalFrame(entry);
           },
           {
