@@ -59,6 +59,11 @@ export function createBudgetGate(options: {
 
   return {
     async admit(step, attempt, request) {
+      const cap = agent.budget.perRunUsd;
+      // Estimating means tokenizing the prompt: skip it when nothing would be checked against it.
+      if (cap === undefined && !(await store.hasCoveringBudget(options.subject))) {
+        return { ok: true, reservationId: undefined, budgets: [], amountNanoUsd: 0 };
+      }
       const estimate = estimateCost({
         provider: model.provider,
         modelId: model.modelId,
@@ -66,7 +71,6 @@ export function createBudgetGate(options: {
         maxOutputTokens: request.maxOutputTokens ?? defaultMaxOutputTokens,
         overrides: pricing,
       });
-      const cap = agent.budget.perRunUsd;
       if (cap !== undefined && options.spentNanoUsd() + estimate.nanoUsd > Math.round(cap * 1e9)) {
         return { ok: false, details: { scope: 'run', scopeId: options.runId, limitUsd: cap, spentUsd: usdFromNano(options.spentNanoUsd()), estimateUsd: estimate.usd } };
       }

@@ -19,6 +19,11 @@ export interface BudgetStore {
    * covering the subject nothing is written and `{ ok: true, reserved: false }` is returned.
    */
   reserveBudget(input: ReserveInput): Promise<ReserveResult>;
+  /**
+   * Whether any budget covers the subject: one indexed read, so a caller can skip estimating a
+   * call's cost (token counting) when nothing would be checked against it.
+   */
+  hasCoveringBudget(subject: BudgetSubject): Promise<boolean>;
   /** Drops the reservations a run holds (when it parks or ends without settling). */
   releaseReservations(runId: string): Promise<void>;
   /** Usage totals grouped by `groupBy` over `[from, to)`, biggest cost first. */

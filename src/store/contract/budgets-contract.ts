@@ -61,6 +61,19 @@ export function describeBudgetContract(current: CurrentStore): void {
       expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 0 });
     });
 
+    it('says whether any budget covers a subject, by each of its scopes, within its tenant only', async () => {
+      const store = current();
+      const { subject } = reservation(await claimedRun(store), 1);
+      expect(await store.hasCoveringBudget(subject)).toBe(false);
+      await store.putBudget(budget({ scope: 'agent', scopeId: 'some-other-agent', limitNanoUsd: 1 }));
+      expect(await store.hasCoveringBudget(subject)).toBe(false);
+      await store.putBudget(budget({ tenantId: 'tenant-b', scope: 'user', scopeId: subject.userId, limitNanoUsd: 1 }));
+      expect(await store.hasCoveringBudget(subject)).toBe(false);
+      await store.putBudget(budget({ scope: 'session', scopeId: subject.sessionId, limitNanoUsd: 1 }));
+      expect(await store.hasCoveringBudget(subject)).toBe(true);
+      expect(await store.hasCoveringBudget({ ...subject, tenantId: 'tenant-c' })).toBe(false);
+    });
+
     it('reserves against every covering budget, all or nothing', async () => {
       const store = current();
       await store.putBudget(budget({ scope: 'user', scopeId: 'user-1', limitNanoUsd: 100 }));

@@ -36,6 +36,7 @@ export function createSqliteBudgetStore(statements: () => BudgetStatements, tran
     putBudget: (input) => guard(() => transaction(() => putBudget(statements(), input))),
     listBudgets: (tenantId, query) => guard(() => listBudgets(statements(), tenantId, query)),
     reserveBudget: (input) => guard(() => reserveBudget(statements(), transaction, input)),
+    hasCoveringBudget: (subject) => guard(() => statements().findSubjectBudgets.all(subjectParameters(subject)).length > 0),
     releaseReservations: (runId) => guard(() => void statements().deleteRunReservations.run(runId)),
     queryUsage: (query) => guard(() => queryUsage(statements(), query)),
     requeueWaiting: (tenantId, reason) =>
