@@ -29,9 +29,7 @@ export function meterTokens(store: Store, limiter: Pick<RateLimiter, 'recordToke
     owners.set(runId, { tenantId: run.tenantId, userId: run.userId });
   };
 
-  // Adapters are plain objects of closures, so a spread keeps every method of the port.
-  return {
-    ...store,
+  const overrides: Partial<Store> = {
     async claimRunnable(claim) {
       const leases = await store.claimRunnable(claim);
       for (const lease of leases) remember(lease.runId, lease.run);
@@ -59,6 +57,15 @@ export function meterTokens(store: Store, limiter: Pick<RateLimiter, 'recordToke
       }
     },
   };
+
+  // A Proxy rather than a spread, so a class-based store keeps its prototype methods and `this`.
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (typeof property === 'string' && property in overrides) return overrides[property as keyof Store];
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }
 
 function tokensIn(events: JournalEvent[]): number {

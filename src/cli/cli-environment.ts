@@ -1,8 +1,12 @@
+import { limitsFromEnv } from '../budget/limits-from-env.ts';
+import { createRateLimiter } from '../budget/rate-limit.ts';
+import { meterTokens } from '../budget/token-meter.ts';
 import { KeelError } from '../errors/index.ts';
 import { createRuntime } from '../engine/runtime.ts';
 import type { Runtime } from '../engine/runtime-types.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
 import { loadConfig } from '../sdk/load-config.ts';
+import { defaultLimitsTenant } from '../store/limits-store.ts';
 import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
@@ -66,9 +70,13 @@ export async function openCliRuntime(
   const { config, path } = await loadConfig({ cwd: io.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
   const store = await openCliStore(io);
   const leaseMs = leaseMsFrom(io.env);
+  await applyLimitsFromEnv(store, io).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const runtime = createRuntime({
     config,
-    store: options.wrapStore?.(store) ?? store,
+    store: meteredStore(options.wrapStore?.(store) ?? store),
     logger: options.logger ?? createCliLogger(io),
     ...(leaseMs === undefined ? {} : { leaseMs }),
   });
@@ -88,6 +96,24 @@ export async function openCliRuntime(
       return closed;
     },
   };
+}
+
+/**
+ * The store a runtime executes runs through: each model call's tokens count against its end
+ * user's token limit (ADR 0003).
+ */
+export function meteredStore(store: Store): Store {
+  return meterTokens(store, createRateLimiter({ store }));
+}
+
+/**
+ * Every tenant's default limits from `KEEL_TENANT_MAX_CONCURRENT_RUNS`,
+ * `KEEL_USER_REQUESTS_PER_MINUTE` and `KEEL_USER_TOKENS_PER_HOUR`; unset variables leave the
+ * stored defaults as they are.
+ */
+export async function applyLimitsFromEnv(store: Store, io: CliIo): Promise<void> {
+  const limits = limitsFromEnv(io.env);
+  if (Object.keys(limits).length > 0) await store.setTenantLimits(defaultLimitsTenant, limits);
 }
 
 /**

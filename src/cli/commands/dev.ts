@@ -6,7 +6,7 @@ import { loadConfig } from '../../sdk/load-config.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
-import { cliTenantId, createCliLogger, leaseMsFrom, noticeDemoModels, openCliStore } from '../cli-environment.ts';
+import { applyLimitsFromEnv, cliTenantId, createCliLogger, leaseMsFrom, meteredStore, noticeDemoModels, openCliStore } from '../cli-environment.ts';
 import { ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
@@ -47,6 +47,7 @@ Options:
     const store = await openCliStore(io);
     let watcher: { close(): void } | undefined;
     try {
+      await applyLimitsFromEnv(store, io);
       const first = await loadGeneration(io, directory, store, logger, true);
       const reloading = createReloadingRuntime(first.generation);
       const { key } = await ensureDevKey(store, join(io.cwd, '.keel', 'dev-admin-key'), cliTenantId);
@@ -93,7 +94,7 @@ async function loadGeneration(
   const agents = [...config.agents.keys()];
   if (first) noticeDemoModels(config, agents, io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store, logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const runtime = createRuntime({ config, store: meteredStore(store), logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
   return { generation: { runtime, worker: runtime.startWorker() }, path, agents };
 }
 
