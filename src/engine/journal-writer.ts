@@ -13,9 +13,13 @@ export interface JournalWriter {
   append(events: JournalEvent[], patch?: RunPatch): Promise<void>;
   /**
    * Queues events that need not be durable on their own (a step's start, a read tool's start
-   * marker): they are committed with the next `append`, in order, and lost harmlessly in a crash.
+   * marker and result): they are committed with the next `append`, in order, and lost harmlessly
+   * in a crash. With `flushWithinMs` they are committed by then at the latest, so readers of the
+   * journal see them promptly even when no other write comes.
    */
-  defer(events: JournalEvent[]): void;
+  defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void;
+  /** Commits deferred events now, if there are any. */
+  flush(): Promise<void>;
   readonly lastSeq: number;
 }
 
@@ -41,6 +45,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   let queue: PendingAppend[] = [];
   let draining = false;
   let failure: unknown;
+  let flushTimer: NodeJS.Timeout | undefined;
 
   async function drain(): Promise<void> {
     draining = true;
@@ -54,6 +59,12 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         }
         const events = [...deferred, ...batch.flatMap((item) => item.events)];
         const patch = mergePatches(batch.map((item) => item.patch));
+        if (events.length === 0 && patch === undefined) {
+          for (const item of batch) item.resolve();
+          continue;
+        }
+        clearTimeout(flushTimer);
+        flushTimer = undefined;
         try {
           await store.append({ runId, epoch, lastSeq, now: now() }, events, patch);
           deferred = [];
@@ -79,8 +90,18 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         if (!draining) void drain();
       });
     },
-    defer(events) {
+    defer(events, options) {
       deferred.push(...events);
+      if (options?.flushWithinMs === undefined || flushTimer !== undefined) return;
+      flushTimer = setTimeout(() => {
+        flushTimer = undefined;
+        // A failed flush fails this writer; the run's next append reports it to the executor.
+        this.flush().catch(() => undefined);
+      }, options.flushWithinMs);
+      flushTimer.unref();
+    },
+    flush() {
+      return this.append([]);
     },
     get lastSeq() {
       return lastSeq;

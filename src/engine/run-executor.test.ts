@@ -323,3 +323,21 @@ describe('cost', () => {
     model.assertConsumed();
   });
 });
+
+describe('journal batching', () => {
+  it('commits a read tool\'s result with the next write, yet within a bound when the next model call is slow', async () => {
+    const model = scriptedModel([{ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }] }, { text: 'Shipped.', delayMs: 60_000 }]);
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookupOrder] })] });
+    const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+    const execution = harness.runtime.executeRun(run.id);
+    for (let waited = 0; waited < 10_000; waited += 10) {
+      if ((await journalOf(run.id)).some((entry) => entry.type === 'tool-result')) break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    // Durable while the second model call is still in flight (it answers only after a minute).
+    expect((await journalOf(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'model-response', 'usage-update', 'tool-call', 'tool-start', 'tool-result', 'step-start']);
+    expect(model.requests).toHaveLength(2);
+    await harness.runtime.cancelRun(run.id);
+    expect((await execution).status).toBe('cancelled');
+  });
+});

@@ -69,9 +69,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     for (const event of events) applyEvent(state, event);
     await writer.append(events, merged);
   };
-  const defer = (events: JournalEvent[]) => {
+  const defer = (events: JournalEvent[], deferOptions?: { flushWithinMs?: number }) => {
     for (const event of events) applyEvent(state, event);
-    writer.defer(events);
+    writer.defer(events, deferOptions);
   };
   const end = async (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => {
     // A call that failed or was cut short settled nothing: give its reservation back.
@@ -121,7 +121,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
     if (state.waiting !== undefined) await record([{ type: 'run-resume', reason: state.waiting.reason }]);
     const history = await store.listSessionMessages(run.tenantId, run.sessionId);
-    return await loop(context, history);
+    const outcome = await loop(context, history);
+    // Released to another node: keep what already finished here (deferred tool results).
+    if (outcome === 'released') await writer.flush();
+    return outcome;
   } catch (thrown) {
     const error = signal.aborted ? toKeelError(signal.reason) : toKeelError(thrown);
     if (error.code === 'LEASE_LOST') {
@@ -149,7 +152,7 @@ interface LoopContext {
   signal: AbortSignal;
   state: RunState;
   record: (events: JournalEvent[], patch?: RunPatch) => Promise<void>;
-  defer: (events: JournalEvent[]) => void;
+  defer: (events: JournalEvent[], options?: { flushWithinMs?: number }) => void;
   end: (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => Promise<'ended'>;
   park: (reason: WaitingReason, details: Record<string, unknown>) => Promise<'waiting'>;
   isDraining: () => boolean;

@@ -1,7 +1,7 @@
 import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
 import { isRetryableToolError, type ToolContext, type ToolDefinition } from '../sdk/define-tool.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { JournalEvent } from './events.ts';
+import type { JournalEvent, ToolEffect } from './events.ts';
 import type { ToolCallState } from './fold.ts';
 
 type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;
@@ -15,7 +15,7 @@ export interface RunToolCallOptions {
   tool: ToolDefinition;
   call: ToolCallState;
   /** Where the call's start marker and result are journaled (the run's single writer). */
-  journal: { append(events: JournalEvent[]): Promise<void>; defer(events: JournalEvent[]): void };
+  journal: { append(events: JournalEvent[]): Promise<void>; defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void };
   /** Aborted when the run is cancelled, times out, loses its lease or the process shuts down. */
   signal: AbortSignal;
   context: Omit<ToolContext, 'signal' | 'attempt' | 'idempotencyKey' | 'callId' | 'log'>;
@@ -55,7 +55,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     const resultEvent = (fields: { output: unknown } | { error: SerializedError }): ToolResultEvent => ({
       type: 'tool-result', step: intent.step, callId: intent.callId, ...fields, durationMs,
     });
-    if (execution.ok) return await commitResult(journal, resultEvent({ output: execution.output }));
+    if (execution.ok) return await commitResult(journal, resultEvent({ output: execution.output }), tool.effect);
     // The run is stopping (cancel, shutdown, lost lease): journal nothing, so whoever resumes the
     // run decides by the tool's effect, exactly as after a crash.
     if (options.signal.aborted) throw toKeelError(options.signal.reason, 'RUN_CANCELLED');
@@ -66,15 +66,25 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
       if (reconciled.kind !== 'not-applied') return reconciled.kind === 'result' ? await commitResult(journal, reconciled.event) : reconciled;
     }
     if (!execution.retryable || attempt >= tool.retry.maxAttempts) {
-      return await commitResult(journal, resultEvent({ error: execution.error.toJSON() }));
+      return await commitResult(journal, resultEvent({ error: execution.error.toJSON() }), tool.effect);
     }
     const delay = Math.min(tool.retry.maxDelayMs, tool.retry.initialDelayMs * 2 ** (attempt - 1));
     await options.sleep(Math.random() * delay, options.signal);
   }
 }
 
-async function commitResult(journal: RunToolCallOptions['journal'], event: ToolResultEvent): Promise<ToolOutcome> {
-  await journal.append([event]);
+/** Results of `read` and `idempotent` calls reach the journal at most this long after they arrive. */
+const safeResultFlushMs = 50;
+
+/**
+ * An `unsafe` call's result is committed before anything else happens: losing it would leave an
+ * effect that happened looking unknown. A `read` or `idempotent` result may share the run's next
+ * commit (usually the next model response): lost in a crash, the call simply runs again, which
+ * its effect declares safe — and a turn then costs one commit instead of two.
+ */
+async function commitResult(journal: RunToolCallOptions['journal'], event: ToolResultEvent, effect: ToolEffect = 'unsafe'): Promise<ToolOutcome> {
+  if (effect === 'unsafe') await journal.append([event]);
+  else journal.defer([event], { flushWithinMs: safeResultFlushMs });
   return { kind: 'result', event };
 }
 
