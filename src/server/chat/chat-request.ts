@@ -50,7 +50,7 @@ function textOf(message: ChatMessage): string {
 }
 
 /**
- * The run input for a chat request (docs/adr/0004-openai-compatible-endpoint.md). The last
+ * The run input for a chat request (docs/adr/0010-openai-compatible-endpoint.md). The last
  * message must come from the user; it is the input. Earlier messages are the conversation so
  * far: in a new session they are quoted ahead of it, so the agent sees what the client's user
  * saw; when the request continues a Keel session, the session's own history is used instead.
