@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface, type Interface } from 'node:readline';
+
+export interface KeelServerProcess {
+  url: string;
+  /** A bare node:http server in the same process, answering 202 at once. */
+  bareUrl: string;
+  /** An admin key of tenant `default`. */
+  key: string;
+  /** `process.memoryUsage()` of the server process, after garbage collection. */
+  memory(): Promise<NodeJS.MemoryUsage>;
+  close(): Promise<void>;
+}
+
+/** Starts `keel-server-process.ts` in a child process (same Node binary, --expose-gc). */
+export async function startKeelServer(upstreamOpenAiBaseUrl: string): Promise<KeelServerProcess> {
+  const script = new URL('./keel-server-process.ts', import.meta.url).pathname;
+  const child = spawn(process.execPath, ['--expose-gc', '--conditions=keel-source', script, upstreamOpenAiBaseUrl], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Interface = createInterface({ input: child.stdout });
+  const iterator = lines[Symbol.asyncIterator]();
+  const nextLine = async (): Promise<string> => {
+    const next = await Promise.race([iterator.next(), once(child, 'exit').then(() => ({ done: true as const, value: undefined }))]);
+    if (next.done === true) throw new Error(`the Keel server process exited (code ${String(child.exitCode)})`);
+    return String(next.value);
+  };
+  const { url, bareUrl, key } = JSON.parse(await nextLine()) as { url: string; bareUrl: string; key: string };
+  return {
+    url,
+    bareUrl,
+    key,
+    async memory() {
+      child.stdin.write('memory\n');
+      return JSON.parse(await nextLine()) as NodeJS.MemoryUsage;
+    },
+    async close() {
+      const gone = once(child, 'exit');
+      child.stdin.end();
+      await gone;
+      lines.close();
+    },
+  };
+}
