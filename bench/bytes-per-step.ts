@@ -28,17 +28,20 @@ async function run(options: BenchOptions): Promise<BenchReport> {
   const { turns, window } = options.quick ? sizes.quick : sizes.full;
   return await withTemporaryDirectory(async (directory) => {
     const databasePath = join(directory, 'keel.db');
-    const marks = [0, window, turns - window, turns];
+    // Snapshots are taken while tool call t runs, between two commits: by then the journal holds
+    // model responses 1..t and tool results 1..t-1 (a `read` result shares the next response's
+    // commit), so every window between two marks holds exactly `window` of each.
+    const marks = [1, 1 + window, turns - window, turns];
     const snapshots = new Map<number, Snapshot>();
     let observer: DatabaseSync | undefined;
-    // The model is called at the start of every turn, between two commits: a safe moment for a
-    // second connection to checkpoint the WAL and measure.
-    const onCall = (completed: number) => {
-      if (!marks.includes(completed) || snapshots.has(completed)) return;
-      observer ??= new DatabaseSync(databasePath);
-      snapshots.set(completed, snapshot(observer, databasePath));
+    const toolOutput = (id: number) => {
+      if (marks.includes(id) && !snapshots.has(id)) {
+        observer ??= new DatabaseSync(databasePath);
+        snapshots.set(id, snapshot(observer, databasePath));
+      }
+      return benchPayload(id);
     };
-    const agent = benchAgent({ model: instantModel({ turns, toolName, onCall }), turns, toolOutput: benchPayload });
+    const agent = benchAgent({ model: instantModel({ turns, toolName }), turns, toolOutput });
     const keel = await benchRuntime({ agent, databasePath });
     try {
       options.log(`bytes-per-step: one Keel run of ${turns} turns, windows of ${window}`);
@@ -59,8 +62,8 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const figure = (name: string, key: keyof Snapshot, cumulative: boolean): Figure =>
       compare({
         name,
-        baseline: { label: `turns 1-${window}`, value: perStep(start, early, key, cumulative), unit: 'bytes/turn' },
-        measured: { label: `turns ${turns - window + 1}-${turns}`, value: perStep(late, end, key, cumulative), unit: 'bytes/turn' },
+        baseline: { label: `first ${window} turns`, value: perStep(start, early, key, cumulative), unit: 'bytes/turn' },
+        measured: { label: `last ${window} turns`, value: perStep(late, end, key, cumulative), unit: 'bytes/turn' },
         ratioOf: 'last / first window',
         bar: flat,
       });
