@@ -1,4 +1,5 @@
 import type { AgentDefinition } from '../../src/sdk/define-agent.ts';
+import type { ProviderSettings } from '../../src/sdk/define-config.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { ApiApp } from '../../src/server/server-types.ts';
@@ -19,8 +20,14 @@ export interface TestApi extends TestRuntime {
  * The API over a fresh test runtime, with one key per role. With `worker`, a worker executes
  * runs in the background as `keel dev` does.
  */
-export async function createTestApi(options: { agents: AgentDefinition[]; worker?: boolean; heartbeatMs?: number; maxBodyBytes?: number }): Promise<TestApi & { worker?: Worker }> {
-  const test = await createTestRuntime({ agents: options.agents });
+export async function createTestApi(options: {
+  agents: AgentDefinition[];
+  worker?: boolean;
+  heartbeatMs?: number;
+  maxBodyBytes?: number;
+  providers?: ProviderSettings;
+}): Promise<TestApi & { worker?: Worker }> {
+  const test = await createTestRuntime({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
   const worker = options.worker === true ? test.runtime.startWorker({ pollIntervalMs: 20 }) : undefined;
   const app = createApp({
     runtime: test.runtime,
