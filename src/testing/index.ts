@@ -1,3 +1,13 @@
+/**
+ * `keel/testing`: the kit Keel's own tests use, public so agent authors test the same way.
+ * - `scriptedModel`: a strict scripted model (fails on unexpected and on unconsumed calls);
+ * - `startFakeModelServer`: a real HTTP server speaking OpenAI and Anthropic wire protocols, with fault injection;
+ * - `createFakeClock`: a clock moved by hand;
+ * - `createTestRuntime`: a runtime on a temporary SQLite database.
+ */
+export { createFakeClock, type FakeClock } from './fake-clock.ts';
+export { scriptedModel, type ScriptedModel, type ScriptedTurn, type ScriptStep } from './scripted-model.ts';
+export { createTestRuntime, type TestRuntime, type TestRuntimeOptions } from './test-runtime.ts';
 export { startFakeModelServer } from './fake-model-server/server.ts';
 export type {
   FakeFaultTurn,
