@@ -3,7 +3,8 @@
  * `bench` agent (one `lookup` tool) on the OpenAI provider pointed at the fake upstream, a worker,
  * and the API on a free port — plus a bare node:http server answering 202 at once, the floor an
  * HTTP round trip costs on this machine. Prints one JSON line with both URLs and an admin key.
- * On a `memory` line on stdin it collects garbage and prints `process.memoryUsage()`; it exits
+ * On a `memory` line on stdin it collects garbage and prints `process.memoryUsage()` and the CPU
+ * time used so far (`cpuMicros`); it exits
  * when stdin closes.
  *
  * Usage: node --expose-gc bench/lib/keel-server-process.ts <upstream-openai-base-url>
@@ -62,7 +63,7 @@ lines.on('line', (line) => {
   const collect = (globalThis as { gc?: () => void }).gc;
   collect?.();
   collect?.();
-  process.stdout.write(`${JSON.stringify(process.memoryUsage())}\n`);
+  process.stdout.write(`${JSON.stringify({ ...process.memoryUsage(), cpuMicros: process.cpuUsage().user + process.cpuUsage().system })}\n`);
 });
 lines.on('close', () => {
   void (async () => {

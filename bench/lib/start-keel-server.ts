@@ -8,8 +8,8 @@ export interface KeelServerProcess {
   bareUrl: string;
   /** An admin key of tenant `default`. */
   key: string;
-  /** `process.memoryUsage()` of the server process, after garbage collection. */
-  memory(): Promise<NodeJS.MemoryUsage>;
+  /** `process.memoryUsage()` of the server process after garbage collection, and its CPU time so far. */
+  memory(): Promise<NodeJS.MemoryUsage & { cpuMicros: number }>;
   close(): Promise<void>;
 }
 
@@ -31,7 +31,7 @@ export async function startKeelServer(upstreamOpenAiBaseUrl: string): Promise<Ke
     key,
     async memory() {
       child.stdin.write('memory\n');
-      return JSON.parse(await nextLine()) as NodeJS.MemoryUsage;
+      return JSON.parse(await nextLine()) as NodeJS.MemoryUsage & { cpuMicros: number };
     },
     async close() {
       const gone = once(child, 'exit');

@@ -19,6 +19,12 @@ import { startWorkerLoop } from './worker.ts';
 
 const maxInputBytes = 1_000_000;
 const followPollMs = 200;
+/**
+ * A follower that keeps finding nothing new backs off to this (200, 400, 800, 1000 ms …), so
+ * thousands of idle streams (waiting runs) cost little; commits made in this process still wake
+ * it at once, and the first new entry brings it back to 200 ms.
+ */
+const idleFollowPollMs = 1_000;
 const shutdownGraceMs = 10_000;
 
 /**
@@ -183,6 +189,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   async function* events(runId: string, eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {}): AsyncGenerator<JournalEntry> {
     await getRun(runId, eventOptions.tenantId);
     let seq = eventOptions.afterSeq ?? 0;
+    let idlePolls = 0;
     for (;;) {
       const entries = await store.readJournal(runId, { afterSeq: seq, limit: 500 });
       for (const entry of entries) {
@@ -192,7 +199,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       if (entries.length === 500) continue;
       if (eventOptions.follow === false || eventOptions.signal?.aborted === true) return;
-      await notifier.wait(runId, followPollMs, eventOptions.signal);
+      idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
+      await notifier.wait(runId, Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
     }
   }
 
