@@ -77,3 +77,17 @@ describe('keel keys', () => {
     expect(await storedKeys()).toEqual([]);
   });
 });
+
+describe('help of the server commands', () => {
+  it('prints usage for dev, start and every keys command, and rejects unknown options', async () => {
+    for (const command of [['dev'], ['start'], ['keys'], ['keys', 'create'], ['keys', 'ls'], ['keys', 'revoke']]) {
+      const help = await keel(...command, '--help');
+      expect(help.code, command.join(' ')).toBe(0);
+      expect(help.stdout, command.join(' ')).toMatch(new RegExp(`^Usage: keel ${command.join(' ')}`));
+    }
+    for (const command of [['dev'], ['start'], ['keys', 'create'], ['keys', 'ls'], ['keys', 'revoke']]) {
+      expect(await keel(...command, '--frobnicate'), command.join(' ')).toMatchObject({ code: 2 });
+    }
+    expect((await keel('--help')).stdout).toMatch(/ {2}dev {6}development server[\s\S]* {2}start {4}production server[\s\S]* {2}keys {5}create, list and revoke API keys/);
+  });
+});
