@@ -44,7 +44,9 @@ export function fairClaimRunnableSql({ wantsWorker, claimable }: ClaimFragments)
       SELECT runs.creation_order, runs.tenant_id, runs.cancel_requested,
         ROW_NUMBER() OVER (PARTITION BY runs.tenant_id, runs.user_id ORDER BY runs.creation_order)
           + COALESCE(executing.runs, 0) AS user_turn
-      FROM runs
+      -- Pinned: left to itself the planner walks runs_tenant_order (every run ever created) to
+      -- save the window function a sort; runs_claim reads only the unfinished ones.
+      FROM runs INDEXED BY runs_claim
       LEFT JOIN executing ON executing.tenant_id = runs.tenant_id AND executing.user_id = runs.user_id
       WHERE ${claimable}),
     tenants AS MATERIALIZED (

@@ -66,7 +66,9 @@ const SQLITE_LOCKED = 6;
 export function toStoreError(error: unknown): KeelError {
   if (KeelError.isInstance(error)) return error;
   if (typeof error === 'object' && error !== null && 'code' in error) {
-    if (error.code === 'ERR_INVALID_STATE') {
+    // node:sqlite uses this code for a closed database, but also for misuse such as a wrong
+    // statement parameter: only the former is the store being unavailable.
+    if (error.code === 'ERR_INVALID_STATE' && error instanceof Error && /not open|closed/i.test(error.message)) {
       return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'The store is closed', cause: error, retryable: false });
     }
     if (error.code === 'ERR_SQLITE_ERROR' && 'errcode' in error && typeof error.errcode === 'number') {

@@ -260,7 +260,7 @@ function claimRunnable(s: Statements, claim: ClaimOptions & { limit: number }): 
   if (claim.limit < 1) return [];
   // One UPDATE picks and leases the runs, inside a write transaction taken before the first
   // read, so two processes can never both see a run as unleased.
-  const rows: Row[] = s.claimRunnable.all({ ...leaseParameters(claim), limit: claim.limit, include_waiting: 0 });
+  const rows: Row[] = s.claimRunnable.all({ ...leaseParameters(claim), limit: claim.limit });
   // RETURNING gives no order guarantee; hand leases out oldest first.
   rows.sort((a, b) => integer(a, 'creation_order') - integer(b, 'creation_order'));
   return rows.map(toLease);

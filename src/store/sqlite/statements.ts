@@ -13,13 +13,19 @@ const wantsWorker = "(runs.status IN ('queued', 'running') OR (runs.status = 'wa
  * runs), nobody holds a live lease on it, and no older unfinished run of its session is ahead of
  * it: a session runs one run at a time, in order.
  */
-const claimable = `
-  (${wantsWorker} OR (runs.status = 'waiting' AND :include_waiting = 1))
+const claimableWhen = (wants: string) => `
+  ${wants}
   AND (runs.lease_expires_at IS NULL OR runs.lease_expires_at <= :now)
   AND NOT EXISTS (
     SELECT 1 FROM runs AS ahead
     WHERE ahead.tenant_id = runs.tenant_id AND ahead.session_id = runs.session_id
       AND ahead.creation_order < runs.creation_order AND ahead.${unfinished})`;
+const claimable = claimableWhen(`(${wantsWorker} OR (runs.status = 'waiting' AND :include_waiting = 1))`);
+/*
+ * The same test as `wantsWorker`, written as one `status IN` term so the claim reads only the
+ * runs in those states through the `runs_claim` index, never the ever-growing finished ones.
+ */
+const workerClaimable = claimableWhen("runs.status IN ('queued', 'running', 'waiting') AND (runs.status <> 'waiting' OR runs.cancel_requested = 1)");
 
 const sql = {
   getRun: `SELECT ${runColumns} FROM runs WHERE tenant_id = ? AND id = ?`,
@@ -66,7 +72,7 @@ const sql = {
     LIMIT :limit`,
 
   // Fair across tenants and users, and capped per tenant: see claim-statements.ts.
-  claimRunnable: fairClaimRunnableSql({ wantsWorker, claimable }),
+  claimRunnable: fairClaimRunnableSql({ wantsWorker, claimable: workerClaimable }),
   claimRun: cappedClaimRunSql({ wantsWorker, claimable }),
   // One statement for any number of leases: the held leases arrive as a JSON array.
   renewLeases: `
