@@ -1,4 +1,5 @@
-import { UsageError } from './command.ts';
+import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
+import { exitCodes, UsageError, type CliIo } from './command.ts';
 
 /**
  * Runs a `node:util` parseArgs call and turns its errors (unknown option, missing value) into a
@@ -40,4 +41,24 @@ export function parseChoice<T extends string>(command: string, flag: string, val
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) throw new UsageError(command, `${flag} must be one of ${choices.join(', ')}, got "${value}"`);
   return value as T;
+}
+
+/**
+ * Parses a command's arguments strictly (unknown options are usage errors), with `-h/--help`
+ * added to its options.
+ *
+ * @example
+ * const { values, positionals } = parseCommandLine('keel runs show', argv, { json: { type: 'boolean' } });
+ * if (values.help === true) return showHelp(io, help);
+ */
+export function parseCommandLine<Options extends ParseArgsOptionsConfig>(command: string, argv: string[], options: Options) {
+  return usageErrors(command, () =>
+    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } as Options & { help: { type: 'boolean'; short: 'h' } } }),
+  );
+}
+
+/** Prints a command's help; the exit code of asking for it. */
+export function showHelp(io: CliIo, help: string): number {
+  io.stdout.write(help);
+  return exitCodes.ok;
 }

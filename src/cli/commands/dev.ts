@@ -1,6 +1,5 @@
 import { watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createRuntime } from '../../engine/runtime.ts';
 import { loadConfig } from '../../sdk/load-config.ts';
 import type { Store } from '../../store/store.ts';
@@ -10,7 +9,7 @@ import { applyLimitsFromEnv, cliTenantId, createCliLogger, leaseMsFrom, meteredS
 import { ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
-import { usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, showHelp } from '../parse-arguments.ts';
 import { listenAddress, serveApi } from '../serve/serve-api.ts';
 import { reportError } from '../report-error.ts';
 import { createStyle, shouldColor } from '../style.ts';
@@ -33,13 +32,8 @@ Options:
   -h, --help   show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { port: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, { port: { type: 'string' } });
+    if (values.help === true) return showHelp(io, this.help);
     const directory = resolve(io.cwd, positionals[0] ?? '.');
     const { port, host } = listenAddress(io.env, values.port);
     const logger = createCliLogger(io);

@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { createApiKey } from '../../server/auth/api-keys.ts';
 import { apiKeyRoles } from '../../store/api-key-store.ts';
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
-import { parseChoice, requirePositionals, usageErrors } from '../parse-arguments.ts';
+import {parseChoice, parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 
 const name = 'keel keys create';
 
@@ -23,24 +22,13 @@ Options:
   -h, --help    show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          tenant: { type: 'string' },
-          role: { type: 'string' },
-          name: { type: 'string' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {
+      tenant: { type: 'string' },
+      role: { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' }
+    });
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     if (values.tenant === undefined) throw new UsageError(name, 'missing --tenant');
     const role = parseChoice(name, '--role', values.role, apiKeyRoles);

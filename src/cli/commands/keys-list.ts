@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import type { ApiKeyRecord } from '../../store/api-key-store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
 const name = 'keel keys ls';
@@ -21,13 +20,8 @@ Options:
   -h, --help    show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { tenant: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, { tenant: { type: 'string' }, json: { type: 'boolean' } });
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     const store = await openCliStore(io);
     try {

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { openStore } from '../../store/open-store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { databaseUrl, displayDatabaseUrl } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 
 const name = 'keel migrate';
 
@@ -18,13 +17,8 @@ Options:
   -h, --help   show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {});
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     const url = databaseUrl(io);
     const store = await openStore(url);

@@ -1,10 +1,9 @@
-import { parseArgs } from 'node:util';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import type { RunStatus } from '../../engine/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createEventPrinter } from '../print-events.ts';
 import { createStyle, shouldColor } from '../style.ts';
 
@@ -29,24 +28,13 @@ Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 
 (approval, human, budget, ...), 130 interrupted (the run stays resumable by \`keel worker\`).
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          session: { type: 'string' },
-          user: { type: 'string' },
-          detach: { type: 'boolean' },
-          config: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {
+      session: { type: 'string' },
+      user: { type: 'string' },
+      detach: { type: 'boolean' },
+      config: { type: 'string' }
+    });
+    if (values.help === true) return showHelp(io, this.help);
     const [agent = '', input = ''] = requirePositionals(name, positionals, ['AGENT', 'INPUT']);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
     try {

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 
 const name = 'keel runs cancel';
 
@@ -18,13 +17,8 @@ Options:
   -h, --help      show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, { config: { type: 'string' } });
+    if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
     try {

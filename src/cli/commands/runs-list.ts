@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import type { RunStatus } from '../../engine/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { cliTenantId, openCliStore } from '../cli-environment.ts';
-import { parseChoice, parsePositiveInteger, requirePositionals, usageErrors } from '../parse-arguments.ts';
+import {parseChoice, parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { truncate } from '../print-events.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
@@ -26,25 +25,14 @@ Options:
   -h, --help    show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          status: { type: 'string' },
-          agent: { type: 'string' },
-          limit: { type: 'string' },
-          cursor: { type: 'string' },
-          json: { type: 'boolean' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {
+      status: { type: 'string' },
+      agent: { type: 'string' },
+      limit: { type: 'string' },
+      cursor: { type: 'string' },
+      json: { type: 'boolean' }
+    });
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     const status = parseChoice(name, '--status', values.status, statuses);
     const limit = parsePositiveInteger(name, '--limit', values.limit) ?? 20;

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util';
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import type { OutcomeResolution } from '../../engine/resolve-outcome.ts';
 
 const name = 'keel runs resolve';
@@ -28,26 +27,15 @@ Options:
   -h, --help      show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          call: { type: 'string' },
-          completed: { type: 'string' },
-          failed: { type: 'string' },
-          rerun: { type: 'boolean' },
-          actor: { type: 'string' },
-          config: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {
+      call: { type: 'string' },
+      completed: { type: 'string' },
+      failed: { type: 'string' },
+      rerun: { type: 'boolean' },
+      actor: { type: 'string' },
+      config: { type: 'string' }
+    });
+    if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
     const resolution = toResolution(values);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });

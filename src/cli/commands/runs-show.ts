@@ -1,9 +1,8 @@
-import { parseArgs } from 'node:util';
 import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { cliTenantId, openCliStore } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createEventPrinter, formatTokens } from '../print-events.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
@@ -21,13 +20,8 @@ Options:
   -h, --help    show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, { json: { type: 'boolean' } });
+    if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
     const store = await openCliStore(io);
     try {

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { createLogger } from '../../telemetry/logger.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
-import { requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { listenAddress, serveApi } from '../serve/serve-api.ts';
 
 const name = 'keel start';
@@ -30,13 +29,8 @@ Options:
   -h, --help      show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({ args: argv, allowPositionals: true, strict: true, options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } } }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, { config: { type: 'string' } });
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     const { port, host } = listenAddress(io.env);
     const logger = createLogger({ level: io.env.KEEL_LOG_LEVEL?.trim() || 'info', destination: { write: (line: string) => io.stdout.write(line) } });

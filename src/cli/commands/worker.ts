@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util';
 import { exitCodes, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
 import { observeSettledRuns, type SettledRun } from '../observe-store.ts';
-import { parsePositiveInteger, requirePositionals, usageErrors } from '../parse-arguments.ts';
+import { parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
 const name = 'keel worker';
@@ -23,23 +22,12 @@ Options:
   -h, --help        show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = usageErrors(name, () =>
-      parseArgs({
-        args: argv,
-        allowPositionals: true,
-        strict: true,
-        options: {
-          'until-idle': { type: 'boolean' },
-          concurrency: { type: 'string' },
-          config: { type: 'string' },
-          help: { type: 'boolean', short: 'h' },
-        },
-      }),
-    );
-    if (values.help === true) {
-      io.stdout.write(this.help);
-      return exitCodes.ok;
-    }
+    const { values, positionals } = parseCommandLine(name, argv, {
+      'until-idle': { type: 'boolean' },
+      concurrency: { type: 'string' },
+      config: { type: 'string' }
+    });
+    if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
     const concurrency = parsePositiveInteger(name, '--concurrency', values.concurrency);
     const style = createStyle(shouldColor(io.stdout, io.env));
