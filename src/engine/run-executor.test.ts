@@ -341,3 +341,18 @@ describe('journal batching', () => {
     expect((await execution).status).toBe('cancelled');
   });
 });
+
+describe('executing a run in this process', () => {
+  it('waits its turn behind the session\'s earlier run, then executes it here without a worker', async () => {
+    const model = scriptedModel([{ text: 'first' }, { text: 'second' }]);
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '' })] });
+    const first = await harness.runtime.startRun({ agent: 'a', input: 'one', sessionId: 's', userId: 'u' });
+    const second = await harness.runtime.startRun({ agent: 'a', input: 'two', sessionId: 's', userId: 'u' });
+    // Asked for the second run first: it must not run ahead of the first, nor wait forever.
+    const secondDone = harness.runtime.executeRun(second.run.id);
+    const firstDone = await harness.runtime.executeRun(first.run.id);
+    expect(firstDone.output).toBe('first');
+    expect((await secondDone).output).toBe('second');
+    model.assertConsumed();
+  });
+});

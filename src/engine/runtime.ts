@@ -177,13 +177,19 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     return result;
   }
 
+  /**
+   * Executes the run here until it rests. While it cannot be claimed — another process holds
+   * it, an older run of its session goes first, its tenant is at its concurrency cap — waits and
+   * tries again, so a process without a worker still gets its run done.
+   */
   async function executeById(runId: string, executeOptions: { tenantId?: string } = {}): Promise<RunRecord> {
-    const run = await getRun(runId, executeOptions.tenantId);
-    if (!terminalStatuses.includes(run.status) && run.status !== 'waiting') {
+    for (;;) {
+      const run = await getRun(runId, executeOptions.tenantId);
+      if (terminalStatuses.includes(run.status) || run.status === 'waiting' || draining) return run;
       const lease = await store.claimRun(runId, { owner, leaseMs, now: now() });
       if (lease !== undefined) await executeLease(lease);
+      else await notifier.wait(runId, followPollMs);
     }
-    return await waitForRun(runId, executeOptions);
   }
 
   async function* events(runId: string, eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {}): AsyncGenerator<JournalEntry> {
