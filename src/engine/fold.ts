@@ -38,7 +38,9 @@ export interface RunState {
   costNanoUsd: number;
   modelCalls: number;
   outputRejections: EventOf<'output-rejected'>[];
-  waiting: { reason: WaitingReason; details?: Record<string, unknown> } | undefined;
+  waiting: { reason: WaitingReason; details?: Record<string, unknown>; since: string } | undefined;
+  /** Time spent in finished waits: a run's time limit counts only the time it could work. */
+  waitedMs: number;
   end: EventOf<'run-end'> | undefined;
 }
 
@@ -58,6 +60,7 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
     modelCalls: 0,
     outputRejections: [],
     waiting: undefined,
+    waitedMs: 0,
     end: undefined,
   };
   for (const entry of entries) {
@@ -65,13 +68,16 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
       throw new KeelError({ code: 'JOURNAL_CORRUPT', message: `Journal gap: expected seq ${state.lastSeq + 1}, got ${entry.seq}` });
     }
     state.lastSeq = entry.seq;
-    applyEvent(state, entry);
+    applyEvent(state, entry, entry.at);
   }
   return state;
 }
 
-/** Applies one event to a folded state (used by the live executor to keep its fold current). */
-export function applyEvent(state: RunState, event: JournalEvent): void {
+/**
+ * Applies one event to a folded state (used by the live executor to keep its fold current);
+ * `at` is when it was (or is being) journaled.
+ */
+export function applyEvent(state: RunState, event: JournalEvent, at: string): void {
   switch (event.type) {
     case 'run-start':
     case 'text-delta':
@@ -110,9 +116,10 @@ export function applyEvent(state: RunState, event: JournalEvent): void {
       state.outputRejections.push(event);
       return;
     case 'run-waiting':
-      state.waiting = { reason: event.reason, ...(event.details === undefined ? {} : { details: event.details }) };
+      state.waiting = { reason: event.reason, ...(event.details === undefined ? {} : { details: event.details }), since: at };
       return;
     case 'run-resume':
+      if (state.waiting !== undefined) state.waitedMs += Math.max(0, Date.parse(at) - Date.parse(state.waiting.since));
       state.waiting = undefined;
       return;
     case 'run-end':

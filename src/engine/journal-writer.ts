@@ -20,6 +20,8 @@ export interface JournalWriter {
   defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void;
   /** Commits deferred events now, if there are any. */
   flush(): Promise<void>;
+  /** Stops the deferred-flush timer: nothing is written after the execution has let the run go. */
+  close(): void;
   readonly lastSeq: number;
 }
 
@@ -57,7 +59,11 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
           for (const item of batch) item.reject(failure);
           continue;
         }
-        const events = [...deferred, ...batch.flatMap((item) => item.events)];
+        // Taken before the commit's await: events deferred while it is in flight belong to the
+        // next commit, not to this one (and must not be cleared with it).
+        const taken = deferred;
+        deferred = [];
+        const events = [...taken, ...batch.flatMap((item) => item.events)];
         const patch = mergePatches(batch.map((item) => item.patch));
         if (events.length === 0 && patch === undefined) {
           for (const item of batch) item.resolve();
@@ -67,7 +73,6 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         flushTimer = undefined;
         try {
           await store.append({ runId, epoch, lastSeq, now: now() }, events, patch);
-          deferred = [];
           lastSeq += events.length;
           onCommit?.(lastSeq);
           for (const item of batch) item.resolve();
@@ -102,6 +107,10 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     },
     flush() {
       return this.append([]);
+    },
+    close() {
+      clearTimeout(flushTimer);
+      flushTimer = undefined;
     },
     get lastSeq() {
       return lastSeq;

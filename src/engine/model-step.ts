@@ -45,17 +45,26 @@ export async function callModel(options: {
   let attempt = options.attempt;
   let pending = '';
   const flushes: Promise<void>[] = [];
+  // A journal write that fails mid-call (a lost lease, say) stops the call at once, and is what
+  // the caller hears about; until then its rejection is held here, never left unhandled.
+  const stop = new AbortController();
+  const signals = options.request.signal === undefined ? [stop.signal] : [options.request.signal, stop.signal];
+  const track = (write: Promise<void>) => {
+    write.catch((error: unknown) => stop.abort(error));
+    flushes.push(write);
+  };
   const request: ModelRequest = {
     ...options.request,
+    signal: AbortSignal.any(signals),
     call: {
       ...options.request.call,
       step,
-      onFallback: (event) => flushes.push(journal.append([{ type: 'model-fallback', step, ...event }])),
+      onFallback: (event) => track(journal.append([{ type: 'model-fallback', step, ...event }])),
       onStreamRestart: () => {
         // Text of the failed attempt not yet journaled is dropped: nobody has seen it.
         attempt += 1;
         pending = '';
-        flushes.push(journal.append([{ type: 'step-start', step, attempt }]));
+        track(journal.append([{ type: 'step-start', step, attempt }]));
       },
     },
   };
@@ -77,7 +86,7 @@ export async function callModel(options: {
       }
       pending += part.text;
       if (Date.now() - lastFlush >= textFlushIntervalMs && pending !== '') {
-        flushes.push(journal.append([{ type: 'text-delta', step, attempt, text: pending }]));
+        track(journal.append([{ type: 'text-delta', step, attempt, text: pending }]));
         pending = '';
         lastFlush = Date.now();
       }

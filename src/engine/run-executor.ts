@@ -1,5 +1,5 @@
 import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
-import type { Model, ModelMessage } from '../gateway/model.ts';
+import type { Model, ModelMessage, ModelUsage } from '../gateway/model.ts';
 import { sleep } from '../internal/sleep.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { BudgetStatus } from '../store/budget-store.ts';
@@ -8,6 +8,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent, WaitingReason } from './events.ts';
 import { applyEvent, foldJournal, runMessages, type RunState, type StepState } from './fold.ts';
 import { createJournalWriter } from './journal-writer.ts';
+import { failRun } from './fail-run.ts';
 import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
 import { runToolCall, type ToolOutcome } from './tool-runner.ts';
 import { createBudgetGate, type BudgetGate } from './budget-gate.ts';
@@ -52,7 +53,17 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   const { lease, store, agent, now } = options;
   const run = lease.run;
   const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent });
-  const state = foldJournal(await store.readJournal(run.id));
+  let state: RunState;
+  try {
+    state = foldJournal(await store.readJournal(run.id));
+  } catch (thrown) {
+    const error = toKeelError(thrown);
+    if (error.code !== 'JOURNAL_CORRUPT') throw error;
+    // Unreadable for good: failing it is the one outcome that does not repeat on every claim.
+    log.error({ err: thrown }, 'run journal cannot be folded');
+    await failRun({ store, lease, error: error.toJSON(), now: now() });
+    return 'ended';
+  }
   const writer = createJournalWriter({
     store,
     runId: run.id,
@@ -66,16 +77,16 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   const record = async (events: JournalEvent[], patch?: RunPatch) => {
     const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
     firstPatch = undefined;
-    for (const event of events) applyEvent(state, event);
+    const at = now().toISOString();
+    for (const event of events) applyEvent(state, event, at);
     await writer.append(events, merged);
   };
   const defer = (events: JournalEvent[], deferOptions?: { flushWithinMs?: number }) => {
-    for (const event of events) applyEvent(state, event);
+    const at = now().toISOString();
+    for (const event of events) applyEvent(state, event, at);
     writer.defer(events, deferOptions);
   };
   const end = async (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => {
-    // A call that failed or was cut short settled nothing: give its reservation back.
-    await store.releaseReservations(run.id);
     const sessionMessages: ModelMessage[] | undefined = status === 'completed' ? runMessages(state) : undefined;
     await record([{ type: 'run-end', status, ...result }], {
       status,
@@ -83,25 +94,32 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
       output: result.output ?? null,
       error: result.error ?? null,
       endedAt: now(),
+      // A call that failed or was cut short settled nothing: its reservation goes back.
+      releaseReservations: true,
       ...(sessionMessages === undefined ? {} : { sessionMessages }),
     });
     log.info({ status, ...(result.error === undefined ? {} : { code: result.error.code }) }, 'run ended');
     return 'ended' as const;
   };
   const park = async (reason: WaitingReason, details: Record<string, unknown>) => {
-    await store.releaseReservations(run.id);
-    await record([{ type: 'run-waiting', reason, details }], { status: 'waiting', waitingReason: reason });
+    await record([{ type: 'run-waiting', reason, details }], { status: 'waiting', waitingReason: reason, releaseReservations: true });
     log.info({ reason }, 'run waiting');
     return 'waiting' as const;
   };
 
-  // The run's deadline also aborts work in flight, not only the next step.
-  const deadline = startedAt.getTime() + agent.limits.timeoutMs;
+  // The run's time limit counts the time it could work: from its first start, minus its waits
+  // (for approvals, budgets, …). Past the deadline, work in flight is aborted too.
+  const timeoutError = () => new KeelError({ code: 'RUN_TIMEOUT', message: `The run exceeded its ${agent.limits.timeoutMs} ms time limit` });
+  const deadline = () => startedAt.getTime() + agent.limits.timeoutMs + state.waitedMs;
   const timeout = new AbortController();
-  const timer = setTimeout(
-    () => timeout.abort(new KeelError({ code: 'RUN_TIMEOUT', message: `The run exceeded its ${agent.limits.timeoutMs} ms time limit` })),
-    Math.max(0, deadline - now().getTime()),
-  );
+  let timer: NodeJS.Timeout | undefined;
+  const armDeadline = () => {
+    clearTimeout(timer);
+    timer = setTimeout(() => timeout.abort(timeoutError()), Math.max(0, deadline() - now().getTime()));
+  };
+  const checkDeadline = () => {
+    if (now().getTime() >= deadline()) throw timeoutError();
+  };
   const signal = AbortSignal.any([options.signal, timeout.signal]);
 
   const budget = createBudgetGate({
@@ -115,11 +133,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     now,
   });
   const onSpend = (spend: SettledSpend) => options.onSpend?.(spend);
-  const context = { runId: run.id, tenantId: run.tenantId, onSpend, budget, store, agent, model: options.model, log, now, signal, state, record, defer, end, park, isDraining: options.isDraining };
+  const context = { runId: run.id, tenantId: run.tenantId, onSpend, budget, store, agent, model: options.model, log, now, signal, checkDeadline, state, record, defer, end, park, isDraining: options.isDraining };
   try {
     if (state.end !== undefined) return 'ended';
     if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
     if (state.waiting !== undefined) await record([{ type: 'run-resume', reason: state.waiting.reason }]);
+    armDeadline();
     const history = await store.listSessionMessages(run.tenantId, run.sessionId);
     const outcome = await loop(context, history);
     // Released to another node: keep what already finished here (deferred tool results).
@@ -131,17 +150,33 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
       log.warn('lease lost; another worker owns the run now');
       return 'lease-lost';
     }
-    if (error.code === 'SHUTTING_DOWN' || error.code === 'STORE_UNAVAILABLE') return 'released';
-    if (error.code === 'RUN_CANCELLED') return await end('cancelled', { error: error.toJSON() });
+    if (error.code === 'SHUTTING_DOWN' || error.code === 'STORE_UNAVAILABLE') {
+      await writer.flush().catch(() => undefined);
+      return 'released';
+    }
     if (error.category === 'system' && !KeelError.isInstance(thrown)) log.error({ err: thrown }, 'run failed unexpectedly');
-    return await end('failed', { error: error.toJSON() });
+    const status = error.code === 'RUN_CANCELLED' ? 'cancelled' : 'failed';
+    try {
+      return await end(status, { error: error.toJSON() });
+    } catch (ending) {
+      const endError = toKeelError(ending);
+      if (endError.code === 'LEASE_LOST' || endError.code === 'STORE_UNAVAILABLE') throw endError;
+      // The writer died on something that would recur on every retry (a value the store cannot
+      // encode, say): end the run past it, or the next claimant would re-send its model calls.
+      log.error({ err: ending }, 'run could not be ended through its journal writer; failing it directly');
+      await failRun({ store, lease, error: error.toJSON(), now: now() });
+      return 'ended';
+    }
   } finally {
     clearTimeout(timer);
+    writer.close();
   }
 }
 
 interface LoopContext {
   runId: string;
+  /** Throws RUN_TIMEOUT once the run is past its time limit: checked before starting new work. */
+  checkDeadline: () => void;
   tenantId: string;
   budget: BudgetGate;
   onSpend: (spend: SettledSpend) => void;
@@ -181,6 +216,7 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
     // Next model call: the unanswered step again (its earlier attempt died), or a new step.
     // A draining process starts no new step: the run is released for another node to continue.
     if (context.isDraining()) return 'released';
+    context.checkDeadline();
     const retrying = last !== undefined && last.response === undefined;
     const step = retrying ? last.step : (last?.step ?? 0) + 1;
     if (!retrying && step > agent.limits.maxSteps) {
@@ -198,8 +234,10 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
   const admission = await context.budget.admit(step, attempt, request);
   if (!admission.ok) return await context.park('budget', admission.details);
   const started = Date.now();
-  const { response, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
-  const latencyMs = Date.now() - started;
+  const { response: answer, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
+  // Clocks can step backwards; the ledger takes whole, non-negative numbers only.
+  const latencyMs = Math.max(0, Date.now() - started);
+  const response = { ...answer, usage: wholeUsage(answer.usage) };
   const toolCalls = normaliseToolCallIds(response.toolCalls);
   const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
   const events: JournalEvent[] = [];
@@ -250,9 +288,15 @@ async function runPendingTools(context: LoopContext, step: StepState): Promise<E
   if (pending.length === 0) return undefined;
   // Draining: start no tool; whoever resumes the run runs them (finishing an answered run is fine).
   if (context.isDraining()) return 'released';
+  context.checkDeadline();
   const settled = await Promise.allSettled(
     pending.map((call) => {
       const tool = agent.tools.find((candidate) => candidate.name === call.intent.toolName);
+      if (tool === undefined && call.intent.effect === 'unsafe' && call.starts > call.clearedStarts) {
+        // The tool is gone but may have taken effect: telling the model it failed invites a redo.
+        const details = { callId: call.intent.callId, step: call.intent.step, toolName: call.intent.toolName, idempotencyKey: call.intent.idempotencyKey, input: call.intent.input };
+        return Promise.resolve<ToolOutcome>({ kind: 'outcome-unknown', details });
+      }
       if (tool === undefined) {
         // The agent changed since the call was journaled: report it to the model like any bad call.
         const event: JournalEvent = { type: 'tool-result', step: step.step, callId: call.intent.callId, error: { code: 'TOOL_NOT_FOUND', message: `The tool "${call.intent.toolName}" no longer exists` }, durationMs: 0 };
@@ -279,4 +323,10 @@ async function runPendingTools(context: LoopContext, step: StepState): Promise<E
 
 function cancelledError(): SerializedError {
   return { code: 'RUN_CANCELLED', message: 'The run was cancelled' };
+}
+
+/** Token counts as whole non-negative numbers, whatever a provider reported. */
+function wholeUsage(usage: ModelUsage): ModelUsage {
+  const whole = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
+  return { inputTokens: whole(usage.inputTokens), outputTokens: whole(usage.outputTokens), cachedTokens: whole(usage.cachedTokens) };
 }

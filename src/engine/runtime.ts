@@ -11,6 +11,7 @@ import { terminalStatuses, type JournalEntry } from './events.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
 import { executeRun, type SettledSpend } from './run-executor.ts';
+import { failRun } from './fail-run.ts';
 import { alertSinkFromSettings } from '../budget/alert-settings.ts';
 import { createSpendAlertCache, evaluateSpendAlerts } from '../budget/spend-alerts.ts';
 import { createRunNotifier } from './run-notifier.ts';
@@ -106,7 +107,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     keeper.hold(lease.runId, lease.epoch, controller);
     const finished = (async () => {
       try {
-        const agent = agentNamed(lease.run.agent);
+        const agent = config.agents.get(lease.run.agent);
+        if (agent === undefined) {
+          // Permanent here: released, it would be claimed straight back and fail again, forever.
+          const error = { code: 'AGENT_NOT_FOUND' as const, message: `The run's agent "${lease.run.agent}" is not in the configuration` };
+          logger.error({ runId: lease.runId, agent: lease.run.agent }, 'run failed: its agent is not configured');
+          await failRun({ store, lease, error, now: now() });
+          return;
+        }
         const outcome = await executeRun({
           lease,
           store,
@@ -122,12 +130,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         });
         if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);
       } catch (error) {
-        // Only reachable when the run cannot even be started here (unknown agent after a config
-        // change, an unreachable store): give the lease back so another node can try.
+        // Only reachable when the store fails under the execution: give the lease back so
+        // another node (or this one, after a pause) can try again.
         logger.error({ err: error, runId: lease.runId }, 'could not execute run');
         await store.releaseLease(lease.runId, lease.epoch).catch(() => undefined);
       } finally {
-        keeper.drop(lease.runId);
+        keeper.drop(lease.runId, lease.epoch);
         notifier.notify(lease.runId);
       }
     })();
@@ -221,11 +229,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     startWorker(workerOptions) {
       const worker = startWorkerLoop(
-        { store, owner, leaseMs, now, notifier, log: logger, execute: executeLease, activeCount: () => executions.size },
+        { store, owner, leaseMs, now, notifier, log: logger, execute: executeLease, activeCount: () => executions.size, beforeClaim: () => keeper.beatIfDue() },
         workerOptions,
       );
       workers.add(worker);
-      void worker.done.finally(() => workers.delete(worker));
+      // `done` is the caller's to observe; this bookkeeping must not add an unhandled rejection.
+      void worker.done.catch(() => undefined).finally(() => workers.delete(worker));
       return worker;
     },
     events,

@@ -110,6 +110,15 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
       running.catch(() => undefined);
       return { ok: false, error: new KeelError({ code: 'TOOL_TIMEOUT', message: `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms` }), retryable: true };
     }
+    // What the journal keeps is JSON: a value it cannot encode (a BigInt, a cycle) is the tool's
+    // error, reported now, not a failed commit later.
+    let encoded: string | undefined;
+    try {
+      encoded = JSON.stringify(settled.output);
+    } catch (error) {
+      const message = `Tool "${tool.name}" returned a value that cannot be stored as JSON: ${error instanceof Error ? error.message : String(error)}`;
+      return { ok: false, error: new KeelError({ code: 'TOOL_OUTPUT_INVALID', message }), retryable: false };
+    }
     if (tool.output !== undefined) {
       const parsed = tool.output.safeParse(settled.output);
       if (!parsed.success) {
@@ -118,7 +127,8 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
       }
       return { ok: true, output: parsed.data };
     }
-    return { ok: true, output: settled.output === undefined ? null : settled.output };
+    // The model and any later resume see the same value: the one the journal holds.
+    return { ok: true, output: encoded === undefined ? null : (JSON.parse(encoded) as unknown) };
   } catch (thrown) {
     const error = KeelError.isInstance(thrown)
       ? thrown

@@ -17,6 +17,8 @@ export interface WorkerDependencies {
   execute: (lease: Lease, isStopping: () => boolean) => Promise<void>;
   /** Number of runs this process is executing right now, through any path. */
   activeCount: () => number;
+  /** Runs before each claim (the heartbeat, if one is overdue). */
+  beforeClaim?: () => Promise<void>;
 }
 
 /**
@@ -37,6 +39,7 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
       let claimed: Lease[] = [];
       if (free > 0) {
         try {
+          await dependencies.beforeClaim?.();
           claimed = await store.claimRunnable({ owner, leaseMs, now: now(), limit: free });
         } catch (error) {
           log.error({ err: error }, 'claiming runs failed');
@@ -49,11 +52,19 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
         });
         running.add(execution);
       }
-      if (claimed.length > 0) continue;
+      if (claimed.length > 0) {
+        // With a synchronous store a claim round is all microtasks: let timers (heartbeats) and
+        // I/O in before the next one.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        continue;
+      }
       if (options.untilIdle === true && running.size === 0 && dependencies.activeCount() === 0) {
         // Runs still leased by a crashed process become claimable when their lease expires.
-        const leased = await store.countLiveLeases(now());
-        if (leased === 0) return;
+        try {
+          if ((await store.countLiveLeases(now())) === 0) return;
+        } catch (error) {
+          log.error({ err: error }, 'checking for leased runs failed');
+        }
       }
       await notifier.wait('*', pollIntervalMs, stopping.signal);
     }

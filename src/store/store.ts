@@ -162,6 +162,11 @@ export interface RunPatch {
   costNanoUsd?: number;
   /** A model call to record in the usage ledger (and the reservation it settles), atomically with its `model-response`. */
   usageEntry?: UsageEntry;
+  /**
+   * Drop the run's outstanding budget reservations, in the same fenced transaction: a run that
+   * parks or ends settles nothing more, and a stale writer cannot touch the new owner's.
+   */
+  releaseReservations?: boolean;
 }
 
 export interface ClaimOptions {

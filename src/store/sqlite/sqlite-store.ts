@@ -189,6 +189,7 @@ function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunP
   });
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
+  if (patch.releaseReservations === true) s.deleteRunReservations.run(fence.runId);
 
   events.forEach((event, index) => insertJournalRow(s, fence.runId, fence.lastSeq + index + 1, event, at));
 

@@ -1,0 +1,51 @@
+import { afterEach, expect, it } from 'vitest';
+import type { JournalEvent } from './events.ts';
+import { createJournalWriter } from './journal-writer.ts';
+import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
+import { defineAgent } from '../sdk/define-agent.ts';
+import { scriptedModel } from '../testing/scripted-model.ts';
+import type { Store } from '../store/store.ts';
+
+let harness: TestRuntime | undefined;
+afterEach(async () => {
+  await harness?.close();
+});
+
+/** A store whose appends take a while, as a networked database's do. */
+function slowAppends(store: Store): Store {
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return async (...args: Parameters<Store['append']>) => {
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          return target.append(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+it('keeps events deferred while a commit is in flight for the next commit, in order', async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  const writer = createJournalWriter({ store: slowAppends(harness.store), runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const start = (step: number): JournalEvent => ({ type: 'step-start', step, attempt: 1 });
+  writer.defer([start(1)]);
+  const first = writer.append([{ type: 'run-waiting', reason: 'human' }]);
+  writer.defer([start(2)]); // while the first commit is in flight
+  await first;
+  await writer.append([{ type: 'run-resume', reason: 'human' }]);
+  writer.close();
+  const journal = await harness.store.readJournal(run.id);
+  expect(journal.map((entry) => (entry.type === 'step-start' ? `step-start ${entry.step}` : entry.type))).toEqual([
+    'run-start',
+    'step-start 1',
+    'run-waiting',
+    'step-start 2',
+    'run-resume',
+  ]);
+});
