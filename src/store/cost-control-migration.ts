@@ -80,6 +80,8 @@ CREATE INDEX alerts_tenant_at ON alerts (tenant_id, at);
 ALTER TABLE runs ADD COLUMN cost_nano_usd INTEGER NOT NULL DEFAULT 0;
 `,
     // INCLUDE keeps the budget sums index-only; bigint holds up to ~9.2e9 USD in nanodollars.
+    // payload is json, not jsonb, for the reason given in migration 1 (changed before the
+    // PostgreSQL adapter first shipped).
     // Adding a NOT NULL column with a constant default rewrites nothing in PostgreSQL >= 11.
     postgres: `
 CREATE TABLE usage (
@@ -136,7 +138,7 @@ CREATE TABLE alerts (
   tenant_id text NOT NULL,
   key text NOT NULL,
   kind text NOT NULL,
-  payload jsonb NOT NULL,
+  payload json NOT NULL,
   at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, key)
 );

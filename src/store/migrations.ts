@@ -113,8 +113,12 @@ CREATE INDEX session_messages_run ON session_messages (run_id);
 `,
     // fillfactor leaves room on each page so the per-append UPDATE of a run (last_seq,
     // updated_at: no indexed column) can be a HOT update instead of a new index entry.
-    // journal.data and session_messages.message are json, not jsonb: they are only ever read
-    // whole, and json stores the text as written, which is cheaper on the hot insert path.
+    // Every JSON column is json, not jsonb: Keel only ever reads them whole, json stores the text
+    // as written (cheaper on the hot write path), and jsonb refuses the escape \u0000, which
+    // model and tool text may hold and SQLite stores — a run whose output held one could never
+    // end. (The columns of runs were jsonb until the PostgreSQL adapter first shipped; no
+    // PostgreSQL database had been migrated before, so the change is made here, not in a new
+    // migration.)
     postgres: `
 CREATE TABLE sessions (
   tenant_id text NOT NULL,
@@ -136,10 +140,10 @@ CREATE TABLE runs (
   status text NOT NULL CHECK (status IN ('queued', 'running', 'waiting', 'completed', 'failed', 'cancelled')),
   waiting_reason text,
   input text NOT NULL,
-  output jsonb,
-  error jsonb,
-  usage jsonb NOT NULL,
-  metadata jsonb NOT NULL,
+  output json,
+  error json,
+  usage json NOT NULL,
+  metadata json NOT NULL,
   idempotency_key text,
   cancel_requested boolean NOT NULL DEFAULT false,
   last_seq integer NOT NULL DEFAULT 0,

@@ -22,11 +22,13 @@ CREATE TABLE model_response_cache (
 
 CREATE INDEX model_response_cache_expiry ON model_response_cache (expires_at);
 `,
+    // json, not jsonb, for the reason given in migration 1 (changed before the PostgreSQL
+    // adapter first shipped).
     postgres: `
 CREATE TABLE model_response_cache (
   tenant_id text NOT NULL,
   cache_key text NOT NULL,
-  response jsonb NOT NULL,
+  response json NOT NULL,
   created_at timestamptz NOT NULL,
   expires_at timestamptz NOT NULL,
   PRIMARY KEY (tenant_id, cache_key)

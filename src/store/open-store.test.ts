@@ -1,8 +1,10 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
+import { describePostgres, testDatabaseUrl } from './postgres/postgres-test-database.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'keel-open-store-'));
 afterAll(async () => {
@@ -52,11 +54,15 @@ describe('openStore', () => {
     expect((await stat(join(root, 'b', 'keel.db'))).isFile()).toBe(true);
   });
 
-  it('says plainly that PostgreSQL is not available yet', async () => {
-    for (const url of ['postgres://keel:secret@db:5432/keel', 'postgresql://db/keel']) {
-      const failure = openStore(url);
-      await expect(failure).rejects.toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/PostgreSQL adapter is not available yet/) });
+  it('opens a PostgreSQL store for postgres:// and postgresql:// URLs, connecting only on first use', async () => {
+    for (const url of ['postgres://keel:secret@127.0.0.1:1/keel', 'postgresql://keel:secret@127.0.0.1:1/keel']) {
+      const store = await openStore(url);
+      expect(store.dialect).toBe('postgres');
+      // Nothing listens on port 1: the first query says so, without echoing the URL's password.
+      const failure = store.isMigrated();
+      await expect(failure).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: true });
       await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('secret') });
+      await store.close();
     }
   });
 
@@ -64,5 +70,24 @@ describe('openStore', () => {
     for (const url of ['', 'sqlite:', 'mysql://db/keel', './keel.db']) {
       await expect(openStore(url)).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
     }
+  });
+});
+
+await describePostgres('openStore on PostgreSQL', (schemas) => {
+  it('runs a store at the URL, its schema chosen by the options parameter', async () => {
+    const schema = await schemas.create();
+    const url = new URL(testDatabaseUrl);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    const store = await openStore(url.toString(), { poolSize: 2 });
+    await store.migrate();
+    await store.createRun(run);
+    expect(await store.getRun('tenant-a', 'run-1')).toMatchObject({ status: 'queued' });
+    await store.close();
+
+    const probe = new Client({ connectionString: testDatabaseUrl });
+    await probe.connect();
+    const { rows } = await probe.query(`SELECT id FROM ${schema}.runs`);
+    await probe.end();
+    expect(rows).toEqual([{ id: 'run-1' }]);
   });
 });

@@ -1,12 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KeelError } from '../errors/index.ts';
+import { createPostgresStore } from './postgres/postgres-store.ts';
 import { createSqliteStore, type SqliteDurability } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
 export interface OpenStoreOptions {
   /** SQLite only; see `SqliteDurability`. */
   durability?: SqliteDurability;
+  /** PostgreSQL only: connections this process may open at most (default 10). */
+  poolSize?: number;
   now?: () => Date;
 }
 
@@ -16,7 +19,9 @@ export interface OpenStoreOptions {
  * - `sqlite:./path/keel.db` (relative to the working directory), `sqlite:/abs/keel.db` or
  *   `sqlite:///abs/keel.db`: a SQLite file; missing parent directories are created.
  * - `sqlite::memory:`: a private in-memory database, gone when the store closes.
- * - `postgres://…`: not available yet (the PostgreSQL adapter is still to come).
+ * - `postgres://user:password@host:5432/database` (or `postgresql://`): PostgreSQL, through a
+ *   connection pool; any parameter `pg` understands may follow (`?sslmode=require`,
+ *   `?options=-c%20search_path%3Dkeel` for a schema of its own). Connections open on first use.
  *
  * @example
  * const store = await openStore(process.env.KEEL_DATABASE_URL ?? 'sqlite:./.keel/keel.db');
@@ -24,11 +29,7 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(url)) {
-    throw new KeelError({
-      code: 'CONFIG_INVALID',
-      message: 'The PostgreSQL adapter is not available yet: use a sqlite: database URL for now',
-      details: { scheme: 'postgres' },
-    });
+    return createPostgresStore({ connectionString: url, poolSize: options.poolSize, now: options.now });
   }
   const match = /^sqlite:(.*)$/i.exec(url);
   // A leading "//" is the URL-style spelling (sqlite:///abs/path); the rest is a file path.
@@ -36,8 +37,8 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   if (location === undefined || location === '') {
     throw new KeelError({
       code: 'CONFIG_INVALID',
-      message: 'Unsupported database URL: expected sqlite:./path/to/keel.db or sqlite::memory:',
-      // The URL may carry a password once PostgreSQL is supported; only its scheme is echoed.
+      message: 'Unsupported database URL: expected sqlite:./path/to/keel.db, sqlite::memory: or postgres://…',
+      // A URL may carry a password: only its scheme is echoed.
       details: { scheme: /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1] ?? null },
     });
   }

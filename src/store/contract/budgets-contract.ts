@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { budget, budgetOf, claimedRun, reservation, spend, totals } from './budget-fixtures.ts';
-import { type CurrentStore, at, expectKeelError, start } from './fixtures.ts';
+import { type CurrentStore, appendAs, at, expectKeelError, start } from './fixtures.ts';
 import { describeUsageLedgerContract } from './usage-ledger-contract.ts';
 
 /** Budgets, reservations and the spend they derive from the usage ledger (BudgetStore). */
@@ -149,6 +149,22 @@ export function describeBudgetContract(current: CurrentStore): void {
       await store.releaseReservations(first.runId);
       expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 200 });
       await store.releaseReservations(first.runId);
+      expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 200 });
+    });
+
+    it("drops the run's reservations with a fenced append that releases them, and keeps them when the fence fails", async () => {
+      const store = current();
+      await store.putBudget(budget({ limitNanoUsd: 1_000 }));
+      const parking = await claimedRun(store);
+      const other = await claimedRun(store);
+      await store.reserveBudget(reservation(parking, 100));
+      await store.reserveBudget(reservation(other, 200));
+
+      const stale = { runId: parking.runId, epoch: parking.epoch + 1, lastSeq: 1, now: start };
+      await expectKeelError(store.append(stale, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget', releaseReservations: true }), 'LEASE_LOST');
+      expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 300 });
+
+      await appendAs(store, parking, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget', releaseReservations: true });
       expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 200 });
     });
 

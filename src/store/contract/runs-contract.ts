@@ -251,6 +251,26 @@ export function describeRunContract(current: CurrentStore): void {
       });
     });
 
+    it('keeps JSON that holds a NUL character (\\u0000) in output, error, metadata, messages and the journal', async () => {
+      const store = current();
+      const nul = 'before\u0000after';
+      const { run } = await store.createRun(newRun({ metadata: { note: nul } }));
+      const lease = await claim(store, run.id);
+      const error = { code: 'TOOL_FAILED' as const, message: nul };
+      await appendAs(store, lease, [{ type: 'text-delta', step: 1, attempt: 1, text: nul }], { error });
+      expect((await store.getRun('tenant-a', run.id))?.error).toEqual(error);
+      await appendAs(store, lease, [{ type: 'run-end', status: 'completed', output: nul }], {
+        status: 'completed',
+        output: { text: nul },
+        error: null,
+        sessionMessages: [{ role: 'assistant', content: nul }],
+      });
+
+      expect(await store.getRun('tenant-a', run.id)).toMatchObject({ output: { text: nul }, metadata: { note: nul }, error: null });
+      expect((await store.readJournal(run.id, { afterSeq: 1 })).map((entry) => (entry.type === 'text-delta' ? entry.text : entry.type === 'run-end' ? entry.output : undefined))).toEqual([nul, nul]);
+      expect(await store.listSessionMessages('tenant-a', run.sessionId)).toEqual([{ role: 'assistant', content: nul }]);
+    });
+
     it('stores an error until it is cleared', async () => {
       const store = current();
       const { run } = await store.createRun(newRun());

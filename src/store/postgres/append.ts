@@ -1,0 +1,104 @@
+import type { Pool } from 'pg';
+import { KeelError } from '../../errors/index.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../engine/events.ts';
+import { assertCount, assertNanoUsd } from '../budget-rules.ts';
+import type { UsageEntry } from '../budget-store.ts';
+import type { Fence, RunPatch } from '../store.ts';
+import { appendSql } from './append-statements.ts';
+import { query, type Queryable, type Row } from './named-sql.ts';
+import { inTransaction } from './open-pool.ts';
+import { runSql } from './run-statements.ts';
+import { integer, text } from './rows.ts';
+
+/**
+ * `Store.append` for PostgreSQL: one statement (one round trip) for every append but a run's
+ * last, whose session messages need a small transaction (see `append-statements.ts`).
+ */
+export async function appendPostgres(pool: Pool, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): Promise<void> {
+  // Checked before anything is sent: a bad ledger entry writes nothing.
+  if (patch.usageEntry !== undefined) assertUsageEntry(patch.usageEntry);
+  const messages = patch.sessionMessages ?? [];
+  if (messages.length === 0) {
+    const [row] = await fencedAppend(pool, fence, events, patch);
+    if (row === undefined) throw await leaseLost(pool, fence);
+    return;
+  }
+  await inTransaction(pool, async (client) => {
+    const [row] = await fencedAppend(client, fence, events, patch);
+    if (row === undefined) throw await leaseLost(client, fence);
+    const session = { tenant_id: text(row, 'tenant_id'), session_id: text(row, 'session_id'), now: fence.now.toISOString() };
+    await query(client, appendSql.lockSession, session);
+    await query(client, appendSql.insertMessages, { ...session, run_id: fence.runId, messages: messages.map((message) => JSON.stringify(message)) });
+  });
+}
+
+async function fencedAppend(db: Queryable, fence: Fence, events: JournalEvent[], patch: RunPatch): Promise<Row[]> {
+  const types: string[] = [];
+  const data: string[] = [];
+  for (const { type, ...rest } of events) {
+    types.push(type);
+    data.push(JSON.stringify(rest));
+  }
+  const values = {
+    run_id: fence.runId,
+    epoch: fence.epoch,
+    last_seq: fence.lastSeq,
+    new_last_seq: fence.lastSeq + events.length,
+    now: fence.now.toISOString(),
+    status: patch.status ?? null,
+    set_waiting_reason: patch.waitingReason !== undefined,
+    waiting_reason: patch.waitingReason ?? null,
+    output: patch.output === undefined ? null : JSON.stringify(patch.output),
+    set_error: patch.error !== undefined,
+    error: patch.error == null ? null : JSON.stringify(patch.error),
+    usage: patch.usage === undefined ? null : JSON.stringify(patch.usage),
+    started_at: patch.startedAt?.toISOString() ?? null,
+    ended_at: patch.endedAt?.toISOString() ?? null,
+    cost_nano_usd: patch.costNanoUsd ?? null,
+    release_reservations: patch.releaseReservations === true,
+    v: JOURNAL_SCHEMA_VERSION,
+    types,
+    data,
+  };
+  const entry = patch.usageEntry;
+  if (entry === undefined) return await query(db, appendSql.append, values);
+  return await query(db, appendSql.appendWithUsage, {
+    ...values,
+    step: entry.step,
+    provider: entry.provider,
+    model_id: entry.modelId,
+    input_tokens: entry.inputTokens,
+    output_tokens: entry.outputTokens,
+    cached_tokens: entry.cachedTokens,
+    usage_cost_nano_usd: entry.costNanoUsd,
+    latency_ms: entry.latencyMs,
+    reservation_id: entry.reservationId ?? null,
+  });
+}
+
+function assertUsageEntry(entry: UsageEntry): void {
+  assertCount(entry.step, 'usageEntry.step');
+  assertCount(entry.inputTokens, 'usageEntry.inputTokens');
+  assertCount(entry.outputTokens, 'usageEntry.outputTokens');
+  assertCount(entry.cachedTokens, 'usageEntry.cachedTokens');
+  assertCount(entry.latencyMs, 'usageEntry.latencyMs');
+  assertNanoUsd(entry.costNanoUsd, 'usageEntry.costNanoUsd');
+}
+
+/** Off the hot path: says why the fence failed, for whoever debugs a lost lease. */
+async function leaseLost(db: Queryable, fence: Fence): Promise<KeelError> {
+  const [current] = await query(db, runSql.getRunById, { id: fence.runId });
+  if (current === undefined) return new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${fence.runId}"` });
+  return new KeelError({
+    code: 'LEASE_LOST',
+    message: `The lease on run "${fence.runId}" was lost: another worker claimed it or its journal moved on`,
+    details: {
+      runId: fence.runId,
+      epoch: fence.epoch,
+      currentEpoch: integer(current, 'lease_epoch'),
+      lastSeq: fence.lastSeq,
+      currentLastSeq: integer(current, 'last_seq'),
+    },
+  });
+}
+

@@ -1,0 +1,145 @@
+import type { Pool } from 'pg';
+import { KeelError } from '../../errors/index.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
+import { emptyUsage } from '../../gateway/model.ts';
+import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
+import type { NewRun, RunQuery, RunRecord } from '../store.ts';
+import { query, type Queryable } from './named-sql.ts';
+import { inTransaction } from './open-pool.ts';
+import { runSql } from './run-statements.ts';
+import { boolean, integer, text, toJournalEntry, toRunRecord } from './rows.ts';
+
+/** Starting over after losing an idempotency race finds the winner's run; more rounds mean a bug. */
+const maxCreateAttempts = 3;
+
+/**
+ * `Store.createRun` for PostgreSQL: one transaction that locks the session row (creating the
+ * session if needed), so the runs of one session are created one at a time.
+ */
+export async function createRun(pool: Pool, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  for (let attempt = 1; attempt <= maxCreateAttempts; attempt += 1) {
+    try {
+      return await inTransaction(pool, (client) => tryCreateRun(client, input));
+    } catch (error) {
+      if (error !== lostRace) throw error;
+    }
+  }
+  throw new KeelError({ code: 'INTERNAL', message: 'Creating the run kept conflicting with its idempotency key', details: { idempotencyKey: input.idempotencyKey } });
+}
+
+async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  // Idempotency comes first: a retried request must get its run back even if the session has
+  // moved on (busy, say) since the first attempt.
+  if (input.idempotencyKey !== undefined) {
+    const [existing] = await query(db, runSql.getRunByIdempotencyKey, { tenant_id: input.tenantId, idempotency_key: input.idempotencyKey });
+    if (existing !== undefined) return { run: sameRequest(toRunRecord(existing), input), created: false };
+  }
+
+  const at = input.now.toISOString();
+  const values = { tenant_id: input.tenantId, session_id: input.sessionId, user_id: input.userId, agent: input.agent, now: at };
+  const [session] = await query(db, runSql.upsertSession, values);
+  if (session === undefined) throw new KeelError({ code: 'INTERNAL', message: 'A session write returned no row' });
+  // Any error from here on rolls the touch of the session back with everything else.
+  if (text(session, 'user_id') !== input.userId) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'session belongs to another user', details: { sessionId: input.sessionId } });
+  }
+  if (!boolean(session, 'inserted') && input.sessionPolicy === 'reject') {
+    const busy = await query(db, runSql.sessionHasUnfinishedRun, values);
+    if (busy.length > 0) {
+      throw new KeelError({ code: 'SESSION_BUSY', message: 'The session already has a run in progress', details: { sessionId: input.sessionId } });
+    }
+  }
+
+  const start: JournalEvent = {
+    type: 'run-start',
+    agent: input.agent,
+    input: input.input,
+    sessionId: input.sessionId,
+    userId: input.userId,
+    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
+  };
+  const { type: _type, ...data } = start;
+  const [row] = await query(db, runSql.insertRun, {
+    ...values,
+    id: input.id,
+    input: input.input,
+    usage: JSON.stringify(emptyUsage),
+    metadata: JSON.stringify(input.metadata ?? {}),
+    idempotency_key: input.idempotencyKey ?? null,
+    v: JOURNAL_SCHEMA_VERSION,
+    data: JSON.stringify(data),
+  });
+  // Nothing inserted: a concurrent request with the same key committed first. Roll back and
+  // start over, which returns that run.
+  if (row === undefined) throw lostRace;
+  return { run: toRunRecord(row), created: true };
+}
+
+/** Thrown to roll a losing attempt back; `createRun` catches it by identity. */
+const lostRace = new KeelError({ code: 'IDEMPOTENCY_CONFLICT', message: 'A concurrent request created this run first' });
+
+/** The user is compared too: returning one user's run to another would leak it. */
+function sameRequest(existing: RunRecord, input: NewRun): RunRecord {
+  // The session is not compared: a client that lets the server pick a new session id retries with a different one.
+  if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
+    throw new KeelError({
+      code: 'IDEMPOTENCY_CONFLICT',
+      message: 'This idempotency key was already used for a different request',
+      details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
+    });
+  }
+  return existing;
+}
+
+export async function readJournal(pool: Pool, runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<JournalEntry[]> {
+  const afterSeq = options.afterSeq ?? 0;
+  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'afterSeq must be a non-negative integer', details: { afterSeq } });
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
+  }
+  // LIMIT NULL is PostgreSQL for "no limit".
+  const rows = await query(pool, runSql.readJournal, { run_id: runId, after_seq: afterSeq, limit: options.limit ?? null });
+  return rows.map(toJournalEntry);
+}
+
+export async function listRuns(pool: Pool, runQuery: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
+  const limit = resolveListLimit(runQuery.limit);
+  // One row more than asked says whether another page exists.
+  const rows = await query(pool, runSql.listRuns, {
+    tenant_id: runQuery.tenantId,
+    before: runQuery.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(runQuery.cursor),
+    status: runQuery.status ?? null,
+    agent: runQuery.agent ?? null,
+    user_id: runQuery.userId ?? null,
+    session_id: runQuery.sessionId ?? null,
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const runs = page.map(toRunRecord);
+  if (rows.length <= limit || last === undefined) return { runs };
+  return { runs, nextCursor: encodeRunCursor(integer(last, 'creation_order')) };
+}
+
+/**
+ * `Store.deleteSession` for PostgreSQL: the session row is locked first, so no run can write
+ * its messages (that write locks the same row) between the busy check and the delete.
+ */
+export async function deleteSession(pool: Pool, tenantId: string, sessionId: string): Promise<boolean> {
+  return await inTransaction(pool, async (client) => {
+    const values = { tenant_id: tenantId, id: sessionId, session_id: sessionId };
+    if ((await query(client, runSql.lockSession, values)).length === 0) return false;
+    if ((await query(client, runSql.sessionHasUnfinishedRun, values)).length > 0) {
+      throw new KeelError({
+        code: 'SESSION_BUSY',
+        message: 'The session has a run in progress: cancel it or wait for it to end, then delete the session',
+        details: { sessionId },
+      });
+    }
+    await query(client, runSql.deleteMessages, values);
+    return true;
+  });
+}
+
