@@ -34,6 +34,9 @@ if (input.task === 'claim') {
     const leases = await store.claimRunnable({ owner: input.owner, leaseMs: 600_000, now, limit: 2 });
     claims += leases.length;
     mostExecuting = Math.max(mostExecuting, Number(countExecuting.get(input.tenantId, now.toISOString())?.count));
+    // Hold the leases a moment, as a run would: without overlapping holds the workers would
+    // rarely contend, and the cap would never be put to the test.
+    if (leases.length > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 3);
     for (const lease of leases) await store.releaseLease(lease.runId, lease.epoch);
   }
   probe.close();
