@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { BudgetPeriod, BudgetScope } from './budget-store.ts';
+import type { BudgetPeriod, BudgetScope, BudgetStatus, UsageEntry } from './budget-store.ts';
 
 /** Every budget scope, in the order budgets are listed and checked: the widest first. */
 export const budgetScopes: readonly BudgetScope[] = ['tenant', 'user', 'agent', 'session'];
@@ -73,4 +73,26 @@ export function assertTimeRange(from: Date | undefined, to: Date | undefined): v
   if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) {
     throw new KeelError({ code: 'INPUT_INVALID', message: 'from must not be after to', details: { from: from.toISOString(), to: to.toISOString() } });
   }
+}
+
+/** Checks a usage-ledger entry before it is written: whole, non-negative counts and amounts. */
+export function assertUsageEntry(entry: UsageEntry): void {
+  assertCount(entry.step, 'usageEntry.step');
+  assertCount(entry.inputTokens, 'usageEntry.inputTokens');
+  assertCount(entry.outputTokens, 'usageEntry.outputTokens');
+  assertCount(entry.cachedTokens, 'usageEntry.cachedTokens');
+  assertCount(entry.latencyMs, 'usageEntry.latencyMs');
+  assertNanoUsd(entry.costNanoUsd, 'usageEntry.costNanoUsd');
+}
+
+/**
+ * Whether `amountNanoUsd` fits every budget covering a call (spend + reservations + amount within
+ * each limit): the first budget it does not fit, or the budgets as they stand with it reserved.
+ * Both adapters decide with this, inside whatever serialises their reservations.
+ */
+export function decideReservation(budgets: BudgetStatus[], amountNanoUsd: number): { fits: false; exhausted: BudgetStatus } | { fits: true; reserved: BudgetStatus[] } {
+  const exhausted = budgets.find((budget) => budget.spentNanoUsd + budget.reservedNanoUsd + amountNanoUsd > budget.limitNanoUsd);
+  if (exhausted !== undefined) return { fits: false, exhausted };
+  // Every budget found covers the subject, so the new reservation counts against each.
+  return { fits: true, reserved: budgets.map((budget) => ({ ...budget, reservedNanoUsd: budget.reservedNanoUsd + amountNanoUsd })) };
 }

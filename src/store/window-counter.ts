@@ -98,3 +98,17 @@ function invalid(field: string, value: unknown): never {
     details: { field, value },
   });
 }
+
+/**
+ * A tenant's own limits from its `tenant_limits` row, read through the adapter's column reader
+ * (`null` for a column that is NULL): a limit needs both its count and its window.
+ */
+export function tenantLimitsFromColumns(read: ((column: string) => number | null) | undefined): TenantLimits {
+  if (read === undefined) return { maxConcurrentRuns: null, userRequests: null, userTokens: null };
+  const windowLimit = (prefix: string): WindowLimit | null => {
+    const limit = read(`${prefix}_limit`);
+    const windowMs = read(`${prefix}_window_ms`);
+    return limit === null || windowMs === null ? null : { limit, windowMs };
+  };
+  return { maxConcurrentRuns: read('max_concurrent_runs'), userRequests: windowLimit('user_requests'), userTokens: windowLimit('user_tokens') };
+}

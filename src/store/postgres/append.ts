@@ -1,8 +1,7 @@
 import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../engine/events.ts';
-import { assertCount, assertNanoUsd } from '../budget-rules.ts';
-import type { UsageEntry } from '../budget-store.ts';
+import { assertUsageEntry } from '../budget-rules.ts';
 import type { Fence, RunPatch } from '../store.ts';
 import { appendSql } from './append-statements.ts';
 import { query, type Queryable, type Row } from './named-sql.ts';
@@ -74,15 +73,6 @@ async function fencedAppend(db: Queryable, fence: Fence, events: JournalEvent[],
     latency_ms: entry.latencyMs,
     reservation_id: entry.reservationId ?? null,
   });
-}
-
-function assertUsageEntry(entry: UsageEntry): void {
-  assertCount(entry.step, 'usageEntry.step');
-  assertCount(entry.inputTokens, 'usageEntry.inputTokens');
-  assertCount(entry.outputTokens, 'usageEntry.outputTokens');
-  assertCount(entry.cachedTokens, 'usageEntry.cachedTokens');
-  assertCount(entry.latencyMs, 'usageEntry.latencyMs');
-  assertNanoUsd(entry.costNanoUsd, 'usageEntry.costNanoUsd');
 }
 
 /** Off the hot path: says why the fence failed, for whoever debugs a lost lease. */

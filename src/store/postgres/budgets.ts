@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import { assertBudgetKey, assertNanoUsd, assertTimeRange, budgetPeriodRange, budgetScopes } from '../budget-rules.ts';
+import { assertBudgetKey, assertNanoUsd, assertTimeRange, budgetPeriodRange, budgetScopes, decideReservation } from '../budget-rules.ts';
 import type { BudgetPeriod, BudgetScope, BudgetStatus, BudgetStore, BudgetSubject, ReserveInput, ReserveResult, UsageQuery, UsageTotals } from '../budget-store.ts';
 import { budgetSql, queryUsageStatement } from './budget-statements.ts';
 import { query, queryOne, type Row } from './named-sql.ts';
@@ -84,8 +84,8 @@ async function reserveBudget(pool: Pool, input: ReserveInput): Promise<ReserveRe
     if (locked.length === 0) return { ok: true, reserved: false, budgets: [] };
     const rows = await query(client, budgetSql.subjectBudgets, { ...subjectValues(input.subject), ...periodValues(input.now) });
     const budgets = sortBudgets(rows.map((row) => toBudgetStatus(row, input.now)));
-    const exhausted = budgets.find((budget) => budget.spentNanoUsd + budget.reservedNanoUsd + input.amountNanoUsd > budget.limitNanoUsd);
-    if (exhausted !== undefined) return { ok: false, exhausted, budgets };
+    const decision = decideReservation(budgets, input.amountNanoUsd);
+    if (!decision.fits) return { ok: false, exhausted: decision.exhausted, budgets };
     await query(client, budgetSql.insertReservation, {
       id: input.reservationId,
       tenant_id: input.subject.tenantId,
@@ -96,8 +96,7 @@ async function reserveBudget(pool: Pool, input: ReserveInput): Promise<ReserveRe
       amount_nano_usd: input.amountNanoUsd,
       now: input.now.toISOString(),
     });
-    // Every budget found covers the subject, so the new reservation counts against each.
-    return { ok: true, reserved: true, budgets: budgets.map((budget) => ({ ...budget, reservedNanoUsd: budget.reservedNanoUsd + input.amountNanoUsd })) };
+    return { ok: true, reserved: true, budgets: decision.reserved };
   });
 }
 

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
-import { defaultLimitsTenant, type LimitsStore, type TenantLimits, type WindowCounterHit, type WindowCounterState, type WindowLimit } from '../limits-store.ts';
-import { rollCounter, validateTenantLimits, windowStartOf } from '../window-counter.ts';
+import { defaultLimitsTenant, type LimitsStore, type TenantLimits, type WindowCounterHit, type WindowCounterState } from '../limits-store.ts';
+import { rollCounter, tenantLimitsFromColumns, validateTenantLimits, windowStartOf } from '../window-counter.ts';
 import { execute, namedSql, query, type Row } from './named-sql.ts';
 import { guard } from './open-pool.ts';
 import { integer, nullableInteger, text } from './rows.ts';
@@ -123,16 +123,5 @@ async function setTenantLimits(pool: Pool, tenantId: string, change: Partial<Ten
 }
 
 function ownLimits(row: Row | undefined): TenantLimits {
-  if (row === undefined) return { maxConcurrentRuns: null, userRequests: null, userTokens: null };
-  return {
-    maxConcurrentRuns: nullableInteger(row, 'max_concurrent_runs'),
-    userRequests: windowLimit(row, 'user_requests'),
-    userTokens: windowLimit(row, 'user_tokens'),
-  };
-}
-
-function windowLimit(row: Row, prefix: string): WindowLimit | null {
-  const limit = nullableInteger(row, `${prefix}_limit`);
-  const windowMs = nullableInteger(row, `${prefix}_window_ms`);
-  return limit === null || windowMs === null ? null : { limit, windowMs };
+  return tenantLimitsFromColumns(row === undefined ? undefined : (column) => nullableInteger(row, column));
 }

@@ -1,5 +1,5 @@
 import { KeelError } from '../../errors/index.ts';
-import { assertBudgetKey, assertCount, assertNanoUsd, assertTimeRange, budgetPeriodRange, budgetScopes } from '../budget-rules.ts';
+import { assertBudgetKey, assertNanoUsd, assertTimeRange, assertUsageEntry, budgetPeriodRange, budgetScopes, decideReservation } from '../budget-rules.ts';
 import type {
   BudgetPeriod,
   BudgetScope,
@@ -65,12 +65,7 @@ export function createSqliteBudgetStore(statements: () => BudgetStatements, tran
  * committed is never billed).
  */
 export function recordUsage(s: BudgetStatements, run: Row, runId: string, entry: UsageEntry, at: string): void {
-  assertCount(entry.step, 'usageEntry.step');
-  assertCount(entry.inputTokens, 'usageEntry.inputTokens');
-  assertCount(entry.outputTokens, 'usageEntry.outputTokens');
-  assertCount(entry.cachedTokens, 'usageEntry.cachedTokens');
-  assertCount(entry.latencyMs, 'usageEntry.latencyMs');
-  assertNanoUsd(entry.costNanoUsd, 'usageEntry.costNanoUsd');
+  assertUsageEntry(entry);
   s.insertUsage.run({
     tenant_id: text(run, 'tenant_id'),
     run_id: runId,
@@ -134,8 +129,8 @@ function reserveBudget(s: BudgetStatements, transaction: <T>(work: () => T) => T
     const rows: Row[] = s.findSubjectBudgets.all(subjectParameters(input.subject));
     if (rows.length === 0) return { ok: true, reserved: false, budgets: [] };
     const budgets = sortBudgets(rows).map((row) => budgetStatus(s, row, input.now));
-    const exhausted = budgets.find((budget) => budget.spentNanoUsd + budget.reservedNanoUsd + input.amountNanoUsd > budget.limitNanoUsd);
-    if (exhausted !== undefined) return { ok: false, exhausted, budgets };
+    const decision = decideReservation(budgets, input.amountNanoUsd);
+    if (!decision.fits) return { ok: false, exhausted: decision.exhausted, budgets };
     s.insertReservation.run({
       id: input.reservationId,
       tenant_id: input.subject.tenantId,
@@ -146,8 +141,7 @@ function reserveBudget(s: BudgetStatements, transaction: <T>(work: () => T) => T
       amount_nano_usd: input.amountNanoUsd,
       now: input.now.toISOString(),
     });
-    // Every budget found covers the subject, so the new reservation counts against each.
-    return { ok: true, reserved: true, budgets: budgets.map((budget) => ({ ...budget, reservedNanoUsd: budget.reservedNanoUsd + input.amountNanoUsd })) };
+    return { ok: true, reserved: true, budgets: decision.reserved };
   });
 }
 

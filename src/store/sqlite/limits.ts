@@ -1,8 +1,8 @@
 import type { StatementSync } from 'node:sqlite';
-import { defaultLimitsTenant, type LimitsStore, type TenantLimits, type WindowCounterHit, type WindowCounterState, type WindowLimit } from '../limits-store.ts';
-import { rollCounter, validateTenantLimits, windowStartOf } from '../window-counter.ts';
+import { defaultLimitsTenant, type LimitsStore, type TenantLimits, type WindowCounterHit, type WindowCounterState } from '../limits-store.ts';
+import { rollCounter, tenantLimitsFromColumns, validateTenantLimits, windowStartOf } from '../window-counter.ts';
 import { toStoreError } from './open-database.ts';
-import { integer, type Row } from './rows.ts';
+import { integer } from './rows.ts';
 
 /** A counter's state in the caller's window, the same rule as `rollCounter`, in SQL. */
 const previousAsOfNow = `CASE
@@ -139,22 +139,7 @@ function setTenantLimits(s: LimitStatements, tenantId: string, change: Partial<T
 
 function ownLimits(s: LimitStatements, tenantId: string): TenantLimits {
   const row = s.getTenantLimits.get(tenantId);
-  if (row === undefined) return { maxConcurrentRuns: null, userRequests: null, userTokens: null };
-  return {
-    maxConcurrentRuns: nullableInteger(row, 'max_concurrent_runs'),
-    userRequests: windowLimit(row, 'user_requests'),
-    userTokens: windowLimit(row, 'user_tokens'),
-  };
-}
-
-function windowLimit(row: Row, prefix: string): WindowLimit | null {
-  const limit = nullableInteger(row, `${prefix}_limit`);
-  const windowMs = nullableInteger(row, `${prefix}_window_ms`);
-  return limit === null || windowMs === null ? null : { limit, windowMs };
-}
-
-function nullableInteger(row: Row, column: string): number | null {
-  return row[column] === null ? null : integer(row, column);
+  return tenantLimitsFromColumns(row === undefined ? undefined : (column) => (row[column] === null ? null : integer(row, column)));
 }
 
 function withoutUndefined(change: Partial<TenantLimits>): Partial<TenantLimits> {
