@@ -1,4 +1,5 @@
 import { KeelError } from '../errors/index.ts';
+import type { RunQuery } from './store.ts';
 
 /** Paging rules `listRuns` shares across adapters, so cursors mean the same on every backend. */
 export const defaultListLimit = 50;
@@ -28,4 +29,33 @@ export function decodeRunCursor(cursor: string): number {
     throw new KeelError({ code: 'INPUT_INVALID', message: 'cursor is not one this server produced' });
   }
   return Number(match[1]);
+}
+
+/**
+ * The named parameters of an adapter's `listRuns` statement, and the page size: the statement
+ * fetches one row more than the page, which says whether another page exists.
+ */
+export function listRunsParameters(query: RunQuery): { parameters: Record<string, string | number | null>; limit: number } {
+  const limit = resolveListLimit(query.limit);
+  return {
+    limit,
+    parameters: {
+      tenant_id: query.tenantId,
+      before: query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(query.cursor),
+      status: query.status ?? null,
+      agent: query.agent ?? null,
+      user_id: query.userId ?? null,
+      session_id: query.sessionId ?? null,
+      limit: limit + 1,
+    },
+  };
+}
+
+/** Turns the rows a `listRuns` statement returned (page size + 1 at most) into a page. */
+export function toRunsPage<Row, Run>(rows: Row[], limit: number, toRun: (row: Row) => Run, creationOrder: (row: Row) => number): { runs: Run[]; nextCursor?: string } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  const runs = page.map(toRun);
+  if (rows.length <= limit || last === undefined) return { runs };
+  return { runs, nextCursor: encodeRunCursor(creationOrder(last)) };
 }

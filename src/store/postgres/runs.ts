@@ -2,7 +2,7 @@ import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
 import { emptyUsage } from '../../gateway/model.ts';
-import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
+import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import type { NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
@@ -105,22 +105,9 @@ export async function readJournal(pool: Pool, runId: string, options: { afterSeq
 }
 
 export async function listRuns(pool: Pool, runQuery: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
-  const limit = resolveListLimit(runQuery.limit);
-  // One row more than asked says whether another page exists.
-  const rows = await query(pool, runSql.listRuns, {
-    tenant_id: runQuery.tenantId,
-    before: runQuery.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(runQuery.cursor),
-    status: runQuery.status ?? null,
-    agent: runQuery.agent ?? null,
-    user_id: runQuery.userId ?? null,
-    session_id: runQuery.sessionId ?? null,
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const runs = page.map(toRunRecord);
-  if (rows.length <= limit || last === undefined) return { runs };
-  return { runs, nextCursor: encodeRunCursor(integer(last, 'creation_order')) };
+  const { parameters, limit } = listRunsParameters(runQuery);
+  const rows = await query(pool, runSql.listRuns, parameters);
+  return toRunsPage(rows, limit, toRunRecord, (row) => integer(row, 'creation_order'));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
 import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
-import { decodeRunCursor, encodeRunCursor, resolveListLimit } from '../list-runs-paging.ts';
+import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
@@ -239,22 +239,9 @@ function readJournal(s: Statements, runId: string, options: { afterSeq?: number;
 }
 
 function listRuns(s: Statements, query: RunQuery): { runs: RunRecord[]; nextCursor?: string } {
-  const limit = resolveListLimit(query.limit);
-  // One row more than asked says whether another page exists.
-  const rows: Row[] = s.listRuns.all({
-    tenant_id: query.tenantId,
-    before: query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(query.cursor),
-    status: query.status ?? null,
-    agent: query.agent ?? null,
-    user_id: query.userId ?? null,
-    session_id: query.sessionId ?? null,
-    limit: limit + 1,
-  });
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const runs = page.map(toRunRecord);
-  if (rows.length <= limit || last === undefined) return { runs };
-  return { runs, nextCursor: encodeRunCursor(integer(last, 'creation_order')) };
+  const { parameters, limit } = listRunsParameters(query);
+  const rows: Row[] = s.listRuns.all(parameters);
+  return toRunsPage(rows, limit, toRunRecord, (row) => integer(row, 'creation_order'));
 }
 
 function claimRunnable(s: Statements, claim: ClaimOptions & { limit: number }): Lease[] {
