@@ -2,6 +2,7 @@ import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../engine/events.ts';
 import { assertUsageEntry } from '../budget-rules.ts';
+import { fenceError } from '../run-columns.ts';
 import type { Fence, RunPatch } from '../store.ts';
 import { appendSql } from './append-statements.ts';
 import { query, type Queryable, type Row } from './named-sql.ts';
@@ -75,20 +76,8 @@ async function fencedAppend(db: Queryable, fence: Fence, events: JournalEvent[],
   });
 }
 
-/** Off the hot path: says why the fence failed, for whoever debugs a lost lease. */
 async function leaseLost(db: Queryable, fence: Fence): Promise<KeelError> {
   const [current] = await query(db, runSql.getRunById, { id: fence.runId });
-  if (current === undefined) return new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${fence.runId}"` });
-  return new KeelError({
-    code: 'LEASE_LOST',
-    message: `The lease on run "${fence.runId}" was lost: another worker claimed it or its journal moved on`,
-    details: {
-      runId: fence.runId,
-      epoch: fence.epoch,
-      currentEpoch: integer(current, 'lease_epoch'),
-      lastSeq: fence.lastSeq,
-      currentLastSeq: integer(current, 'last_seq'),
-    },
-  });
+  return fenceError(fence, current === undefined ? undefined : { epoch: integer(current, 'lease_epoch'), lastSeq: integer(current, 'last_seq') });
 }
 

@@ -1,6 +1,6 @@
 import { defaultLimitsTenant } from '../limits-store.ts';
 import { namedSql } from './named-sql.ts';
-import { leaseColumns } from './rows.ts';
+import { leaseColumns } from '../run-columns.ts';
 import { unfinished, wantsWorker } from './run-statements.ts';
 
 /**

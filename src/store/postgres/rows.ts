@@ -11,11 +11,6 @@ import type { Row } from './named-sql.ts';
  * wrong type means the schema and this adapter disagree.
  */
 
-/** The columns `toRunRecord` reads; lease columns come on top where a lease is returned. */
-export const runColumns =
-  'id, tenant_id, agent, session_id, user_id, status, waiting_reason, input, output, error, usage, metadata, ' +
-  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at, cost_nano_usd';
-export const leaseColumns = `${runColumns}, lease_owner, lease_epoch, lease_expires_at`;
 
 export function toRunRecord(row: Row): RunRecord {
   return {

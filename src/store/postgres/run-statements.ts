@@ -1,5 +1,5 @@
 import { namedSql } from './named-sql.ts';
-import { runColumns } from './rows.ts';
+import { runColumns } from '../run-columns.ts';
 
 /*
  * SQL fragments shared by the run, claim and session statements (PostgreSQL spelling of

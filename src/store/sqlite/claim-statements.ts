@@ -1,5 +1,5 @@
 import { defaultLimitsTenant } from '../limits-store.ts';
-import { leaseColumns } from './rows.ts';
+import { leaseColumns } from '../run-columns.ts';
 
 /** The SQL fragments `statements.ts` defines for every claim. */
 export interface ClaimFragments {

@@ -2,6 +2,7 @@ import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
 import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
+import { fenceError } from '../run-columns.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
@@ -209,21 +210,9 @@ function appendSessionMessages(s: Statements, tenantId: string, sessionId: strin
   s.touchSession.run(at, tenantId, sessionId);
 }
 
-/** Off the hot path: says why the fence failed, for whoever debugs a lost lease. */
 function leaseLost(s: Statements, fence: Fence): KeelError {
   const current = s.getRunById.get(fence.runId);
-  if (current === undefined) return new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${fence.runId}"` });
-  return new KeelError({
-    code: 'LEASE_LOST',
-    message: `The lease on run "${fence.runId}" was lost: another worker claimed it or its journal moved on`,
-    details: {
-      runId: fence.runId,
-      epoch: fence.epoch,
-      currentEpoch: integer(current, 'lease_epoch'),
-      lastSeq: fence.lastSeq,
-      currentLastSeq: integer(current, 'last_seq'),
-    },
-  });
+  return fenceError(fence, current === undefined ? undefined : { epoch: integer(current, 'lease_epoch'), lastSeq: integer(current, 'last_seq') });
 }
 
 function readJournal(s: Statements, runId: string, options: { afterSeq?: number; limit?: number } = {}): JournalEntry[] {

@@ -2,7 +2,7 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { budgetSql } from './budget-statements.ts';
 import { cappedClaimRunSql, fairClaimRunnableSql } from './claim-statements.ts';
 import { limitSql } from './limits.ts';
-import { runColumns } from './rows.ts';
+import { runColumns } from '../run-columns.ts';
 
 const unfinished = "status NOT IN ('completed', 'failed', 'cancelled')";
 /** Runs that want a worker: queued or running, or waiting with a cancellation to carry out. */
