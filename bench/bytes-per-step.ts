@@ -57,8 +57,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     };
     const [start, early, late, end] = marks.map(at) as [Snapshot, Snapshot, Snapshot, Snapshot];
     // Payload and file size are running totals; WAL bytes are counted afresh at each snapshot.
-    const perStep = (from: Snapshot, to: Snapshot, key: keyof Snapshot, cumulative: boolean) =>
-      (cumulative ? to[key] - from[key] : to[key]) / window;
+    const perStep = (from: Snapshot, to: Snapshot, key: keyof Snapshot, cumulative: boolean) => (cumulative ? to[key] - from[key] : to[key]) / window;
     const figure = (name: string, key: keyof Snapshot, cumulative: boolean): Figure =>
       compare({
         name,

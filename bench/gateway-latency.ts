@@ -23,7 +23,13 @@ import { median } from './lib/timing.ts';
 
 const sizes = { full: { calls: 3_000, warmup: 300 }, quick: { calls: 40, warmup: 10 } };
 
-const request: ModelRequest = { messages: [{ role: 'system', content: 'Be brief.' }, { role: 'user', content: 'Say done: 0 turns' }], call: { step: 1 } };
+const request: ModelRequest = {
+  messages: [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Say done: 0 turns' },
+  ],
+  call: { step: 1 },
+};
 
 /** Wraps the adapter so the time spent awaiting it can be told apart from everything around it. */
 function probed(model: Model): { model: Model; takeInsideMs: () => number } {

@@ -49,7 +49,16 @@ async function stepsPerSecond(runs: number, steps: number, step: (run: number, i
 async function leasedRuns(store: Store, count: number): Promise<Lease[]> {
   const now = new Date();
   for (let index = 0; index < count; index += 1) {
-    await store.createRun({ id: `run_${index}`, tenantId: 'default', agent: 'bench', sessionId: `ses_${index}`, userId: `user_${index}`, input: 'bench', sessionPolicy: 'queue', now });
+    await store.createRun({
+      id: `run_${index}`,
+      tenantId: 'default',
+      agent: 'bench',
+      sessionId: `ses_${index}`,
+      userId: `user_${index}`,
+      input: 'bench',
+      sessionPolicy: 'queue',
+      now,
+    });
   }
   const leases = await store.claimRunnable({ owner: 'bench', leaseMs: 3_600_000, now, limit: count });
   if (leases.length !== count) throw new Error(`expected to lease ${count} runs, leased ${leases.length}`);
@@ -148,7 +157,8 @@ async function verifyJournals(store: Store, leases: Lease[]): Promise<void> {
   for (const lease of leases) {
     const current = await store.getRun(lease.run.tenantId, lease.runId);
     const journal = await store.readJournal(lease.runId, { afterSeq: (current?.lastSeq ?? 1) - 1 });
-    if (current === undefined || journal.length !== 1 || journal[0]?.seq !== current.lastSeq) throw new Error(`run ${lease.runId}: journal and run row disagree`);
+    if (current === undefined || journal.length !== 1 || journal[0]?.seq !== current.lastSeq)
+      throw new Error(`run ${lease.runId}: journal and run row disagree`);
   }
 }
 

@@ -14,7 +14,10 @@ import { benchModules } from './modules.ts';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
+const only = args
+  .find((arg) => arg.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
 const unknown = args.filter((arg) => arg !== '--quick' && !arg.startsWith('--only='));
 const selected = benchModules.filter((module) => only === undefined || only.includes(module.id));
 if (unknown.length > 0 || selected.length === 0) {

@@ -72,7 +72,9 @@ async function waitingRunsWithStreams(server: KeelServerProcess, streams: number
   if (budget.status !== 200) throw new Error(`setting a zero budget answered ${budget.status}`);
   const ids: string[] = [];
   for (let start = 0; start < streams; start += 50) {
-    const batch = await Promise.all(Array.from({ length: Math.min(50, streams - start) }, (_, index) => postRun(server, server.url, `parked-${start + index}`, 'Park here: 1 turns')));
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(50, streams - start) }, (_, index) => postRun(server, server.url, `parked-${start + index}`, 'Park here: 1 turns')),
+    );
     for (const { id } of batch) if (id !== undefined) ids.push(id);
   }
   log(`  ${ids.length} runs posted; waiting for them to park`);
@@ -88,7 +90,11 @@ async function waitingRunsWithStreams(server: KeelServerProcess, streams: number
   // Opening each stream and reading up to `run-waiting` also proves every run really parked.
   for (let start = 0; start < ids.length; start += 100) {
     const parked = await Promise.all(
-      ids.slice(start, start + 100).map((id) => readEventsUntil(`${server.url}/v1/runs/${id}/events`, headers, new Set(['run-waiting', 'run-end']), { signal: controller.signal, hold: true })),
+      ids
+        .slice(start, start + 100)
+        .map((id) =>
+          readEventsUntil(`${server.url}/v1/runs/${id}/events`, headers, new Set(['run-waiting', 'run-end']), { signal: controller.signal, hold: true }),
+        ),
     );
     for (const { event, data } of parked) {
       const key = event === 'run-waiting' ? String(data.reason) : `ended ${String(data.status)}`;

@@ -77,7 +77,11 @@ export async function openBarePostgres(options: { schema: string; runs: number; 
       try {
         await client.query('BEGIN');
         await client.query({ name: 'bare_insert', text: 'INSERT INTO bare_journal (run_id, seq, data) VALUES ($1, $2, $3)', values: [run, seq, data] });
-        await client.query({ name: 'bare_update', text: 'UPDATE bare_runs SET last_seq = $2, updated_at = $3 WHERE id = $1', values: [run, seq, new Date().toISOString()] });
+        await client.query({
+          name: 'bare_update',
+          text: 'UPDATE bare_runs SET last_seq = $2, updated_at = $3 WHERE id = $1',
+          values: [run, seq, new Date().toISOString()],
+        });
         await client.query('COMMIT');
       } catch (error) {
         // A bench step never fails on a healthy server: drop the connection and let the bench fail.

@@ -29,7 +29,13 @@ import { createSilentLogger } from '../../src/telemetry/logger.ts';
 const upstream = process.argv[2];
 if (upstream === undefined) throw new Error('usage: keel-server-process.ts <upstream-openai-base-url>');
 
-const lookup = defineTool({ name: 'lookup', description: 'Look a record up', input: z.object({ id: z.number() }), effect: 'read', execute: ({ id }) => ({ id, ok: true }) });
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Look a record up',
+  input: z.object({ id: z.number() }),
+  effect: 'read',
+  execute: ({ id }) => ({ id, ok: true }),
+});
 const config = defineConfig({
   agents: [defineAgent({ name: 'bench', model: 'openai:gpt-4o-mini', instructions: 'Look records up.', tools: [lookup] })],
   providers: { openai: { baseURL: upstream, apiKey: 'bench' } },

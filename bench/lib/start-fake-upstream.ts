@@ -14,10 +14,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   const script = new URL('./fake-upstream.ts', import.meta.url).pathname;
   const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
-  const first = await Promise.race([
-    once(lines, 'line').then(([line]) => String(line)),
-    once(child, 'exit').then(() => undefined),
-  ]);
+  const first = await Promise.race([once(lines, 'line').then(([line]) => String(line)), once(child, 'exit').then(() => undefined)]);
   if (first === undefined) throw new Error(`the fake upstream exited before it started (code ${String(child.exitCode)})`);
   const { openaiBaseURL } = JSON.parse(first) as { openaiBaseURL: string };
   return {

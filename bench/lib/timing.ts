@@ -18,10 +18,7 @@ export function median(values: readonly number[]): number {
  * Runs each contender `rounds` times, interleaved (a, b, c, a, b, c, …) so that drift in the
  * machine's speed (thermal, other load) hits all of them alike, and returns each one's median.
  */
-export async function interleave<Name extends string>(
-  rounds: number,
-  contenders: Record<Name, () => Promise<number>>,
-): Promise<Record<Name, number>> {
+export async function interleave<Name extends string>(rounds: number, contenders: Record<Name, () => Promise<number>>): Promise<Record<Name, number>> {
   const names = Object.keys(contenders) as Name[];
   const samples = new Map<Name, number[]>(names.map((name) => [name, []]));
   for (let round = 0; round < rounds; round += 1) {

@@ -94,7 +94,9 @@ function summarise(orderId: string | undefined, results: Map<string, ToolOutcome
   const parts = [`Order ${orderId} (${items}, ${usd(order.value.totalUsd)}) is ${String(order.value.status)}.`];
   const shipping = results.get('get_shipping_status');
   if (shipping?.ok === true && shipping.value.carrier !== undefined) {
-    parts.push(`${String(shipping.value.carrier)} tracking ${String(shipping.value.trackingNumber)}: ${String(shipping.value.status)}, expected ${String(shipping.value.estimatedDelivery)}.`);
+    parts.push(
+      `${String(shipping.value.carrier)} tracking ${String(shipping.value.trackingNumber)}: ${String(shipping.value.status)}, expected ${String(shipping.value.estimatedDelivery)}.`,
+    );
   } else if (shipping?.ok === true) {
     parts.push('It has not been handed to a carrier yet.');
   }

@@ -59,7 +59,9 @@ const issueRefund = defineTool({
   // After a crash mid-refund, the ledger says whether this exact call went through.
   async reconcile(_input, ctx) {
     const refund = await refunds.findByKey(ctx.idempotencyKey);
-    return refund === undefined ? { status: 'not-applied' } : { status: 'completed', output: { refundId: refund.refundId, orderId: refund.orderId, amountUsd: refund.amountUsd } };
+    return refund === undefined
+      ? { status: 'not-applied' }
+      : { status: 'completed', output: { refundId: refund.refundId, orderId: refund.orderId, amountUsd: refund.amountUsd } };
   },
 });
 

@@ -79,7 +79,11 @@ describe('webhook alert sink', () => {
   });
 
   it('retries a 5xx and a 429 answer, then delivers', async () => {
-    const receiver = await startReceiver([(r) => r.writeHead(503).end('down'), (r) => r.writeHead(429, { 'retry-after': '0' }).end(), (r) => r.writeHead(204).end()]);
+    const receiver = await startReceiver([
+      (r) => r.writeHead(503).end('down'),
+      (r) => r.writeHead(429, { 'retry-after': '0' }).end(),
+      (r) => r.writeHead(204).end(),
+    ]);
     const { logger, lines } = capturingLogger();
     await createWebhookAlertSink({ url: receiver.url, logger, retryDelayMs: 1 }).send(alert);
     expect(receiver.received).toHaveLength(3);
@@ -96,7 +100,12 @@ describe('webhook alert sink', () => {
   });
 
   it('logs and gives up after its retries, never throwing, and never logs the secret path', async () => {
-    const receiver = await startReceiver([(r) => r.writeHead(500).end(), (r) => r.writeHead(500).end(), (r) => r.writeHead(500).end(), (r) => r.writeHead(500).end()]);
+    const receiver = await startReceiver([
+      (r) => r.writeHead(500).end(),
+      (r) => r.writeHead(500).end(),
+      (r) => r.writeHead(500).end(),
+      (r) => r.writeHead(500).end(),
+    ]);
     const { logger, lines } = capturingLogger();
     await expect(createWebhookAlertSink({ url: receiver.url, logger, retries: 2, retryDelayMs: 1 }).send(alert)).resolves.toBeUndefined();
     expect(receiver.received).toHaveLength(3);

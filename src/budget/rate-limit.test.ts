@@ -86,7 +86,7 @@ describe('createRateLimiter: requests per window', () => {
     await refusal();
   });
 
-  it("uses the defaults for tenants without limits of their own", async () => {
+  it('uses the defaults for tenants without limits of their own', async () => {
     await store.setTenantLimits(defaultLimitsTenant, { userRequests: { limit: 1, windowMs: minute } });
     await store.setTenantLimits('big-customer', { userRequests: { limit: 100, windowMs: minute } });
     await limiter.admit(alice);

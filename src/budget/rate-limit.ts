@@ -70,12 +70,24 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         // Tokens are counted after the fact, so the check is "any left?": adding nothing under
         // a limit one lower succeeds exactly when the estimate is below the limit.
         const at = now();
-        const state = await store.hitWindowCounter({ key: counterKey('tokens', subject, limits.userTokens), windowMs: limits.userTokens.windowMs, cost: 0, limit: limits.userTokens.limit - 1, now: at });
+        const state = await store.hitWindowCounter({
+          key: counterKey('tokens', subject, limits.userTokens),
+          windowMs: limits.userTokens.windowMs,
+          cost: 0,
+          limit: limits.userTokens.limit - 1,
+          now: at,
+        });
         if (!state.added) throw rateLimited('tokens', limits.userTokens, state, at);
       }
       if (limits.userRequests === null) return undefined;
       const at = now();
-      const state = await store.hitWindowCounter({ key: counterKey('requests', subject, limits.userRequests), windowMs: limits.userRequests.windowMs, cost: 1, limit: limits.userRequests.limit, now: at });
+      const state = await store.hitWindowCounter({
+        key: counterKey('requests', subject, limits.userRequests),
+        windowMs: limits.userRequests.windowMs,
+        cost: 1,
+        limit: limits.userRequests.limit,
+        now: at,
+      });
       if (!state.added) throw rateLimited('requests', limits.userRequests, state, at);
       const used = estimateWindowCount(state, at.getTime(), limits.userRequests.windowMs);
       return { limit: limits.userRequests.limit, remaining: Math.max(0, limits.userRequests.limit - used) };
@@ -87,7 +99,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       }
       const limits = await limitsOf(subject.tenantId);
       if (limits.userTokens === null || subject.tokens === 0) return;
-      await store.hitWindowCounter({ key: counterKey('tokens', subject, limits.userTokens), windowMs: limits.userTokens.windowMs, cost: subject.tokens, limit: null, now: now() });
+      await store.hitWindowCounter({
+        key: counterKey('tokens', subject, limits.userTokens),
+        windowMs: limits.userTokens.windowMs,
+        cost: subject.tokens,
+        limit: null,
+        now: now(),
+      });
     },
   };
 }

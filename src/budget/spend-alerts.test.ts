@@ -72,7 +72,9 @@ describe('budget-threshold alerts', () => {
     // Tomorrow's spend is a spike over today's too; only the threshold alerts matter here.
     const tomorrow = new Date(today.getTime() + day);
     const thresholdKeys = async () =>
-      (await evaluate({ budgets: await userBudget(tomorrow), thresholds: [0.5, 1], now: tomorrow })).filter((alert) => alert.kind === 'budget-threshold').map((alert) => alert.key);
+      (await evaluate({ budgets: await userBudget(tomorrow), thresholds: [0.5, 1], now: tomorrow }))
+        .filter((alert) => alert.kind === 'budget-threshold')
+        .map((alert) => alert.key);
     await spend(store, lease, { costNanoUsd: 60 }, tomorrow);
     expect(await thresholdKeys()).toEqual(['budget-threshold:user:user-1:2030-01-09T00:00:00.000Z:100:0.5']);
 

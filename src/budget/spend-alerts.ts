@@ -70,7 +70,11 @@ export async function evaluateSpendAlerts(input: EvaluateSpendAlertsInput): Prom
   const raised: SpendAlert[] = [];
   const candidates = [...thresholdAlerts(input), ...(await guarded(input, () => spikeAlert(input), []))];
   for (const alert of candidates) {
-    const recorded = await guarded(input, () => input.store.recordAlert({ tenantId: alert.tenantId, key: alert.key, kind: alert.kind, payload: { ...alert }, now: input.now }), false);
+    const recorded = await guarded(
+      input,
+      () => input.store.recordAlert({ tenantId: alert.tenantId, key: alert.key, kind: alert.kind, payload: { ...alert }, now: input.now }),
+      false,
+    );
     if (!recorded) continue;
     if (alert.kind === 'cost-spike') input.cache?.spikeRaised.set(alert.tenantId, alert.day);
     // Sinks promise not to throw; a hand-written one might.

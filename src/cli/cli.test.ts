@@ -55,10 +55,22 @@ describe('keel CLI arguments', () => {
     expect(await cli(['runs', 'purge'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unknown command "purge"') as unknown });
     expect(await cli(['run', 'support'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing INPUT') as unknown });
     expect(await cli(['runs', 'show'])).toMatchObject({ code: 2, stderr: expect.stringContaining('missing ID') as unknown });
-    expect(await cli(['runs', 'resolve', 'run_1', '--rerun'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--call CALL_ID is required') as unknown });
-    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--rerun', '--failed', 'x'])).toMatchObject({ code: 2, stderr: expect.stringContaining('exactly one of') as unknown });
-    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--completed', '{oops'])).toMatchObject({ code: 2, stderr: expect.stringContaining('as JSON') as unknown });
-    expect(await cli(['runs', 'ls', '--limit', '0'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--limit must be a positive integer') as unknown });
+    expect(await cli(['runs', 'resolve', 'run_1', '--rerun'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--call CALL_ID is required') as unknown,
+    });
+    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--rerun', '--failed', 'x'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('exactly one of') as unknown,
+    });
+    expect(await cli(['runs', 'resolve', 'run_1', '--call', 'c', '--completed', '{oops'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('as JSON') as unknown,
+    });
+    expect(await cli(['runs', 'ls', '--limit', '0'])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--limit must be a positive integer') as unknown,
+    });
     expect(await cli(['runs', 'ls', '--status', 'done'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--status must be one of') as unknown });
     expect(await cli(['worker', '--concurrency', 'many'])).toMatchObject({ code: 2 });
     expect(await cli(['migrate', 'now'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "now"') as unknown });
@@ -119,6 +131,9 @@ describe('KEEL_LEASE_MS', () => {
     const sdk = pathToFileURL(join(import.meta.dirname, '..', 'sdk', 'define-config.ts')).href;
     await writeFile(join(directory, 'keel.config.mjs'), `import { defineConfig } from '${sdk}'; export default defineConfig({ agents: [] });`);
     const result = await cli(['worker', '--until-idle'], { KEEL_LEASE_MS: 'soon' });
-    expect(result).toMatchObject({ code: 1, stderr: 'error CONFIG_INVALID: KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "soon")\n' });
+    expect(result).toMatchObject({
+      code: 1,
+      stderr: 'error CONFIG_INVALID: KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "soon")\n',
+    });
   });
 });

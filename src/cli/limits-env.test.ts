@@ -38,7 +38,11 @@ describe('limits in the CLI', () => {
 
     const store = createSqliteStore({ path: join(directory, 'keel.db') });
     try {
-      expect(await store.getTenantLimits(defaultLimitsTenant)).toEqual({ maxConcurrentRuns: 5, userRequests: null, userTokens: { limit: 10, windowMs: 3_600_000 } });
+      expect(await store.getTenantLimits(defaultLimitsTenant)).toEqual({
+        maxConcurrentRuns: 5,
+        userRequests: null,
+        userTokens: { limit: 10, windowMs: 3_600_000 },
+      });
       const limiter = createRateLimiter({ store });
       await expect(limiter.admit({ tenantId: 'default', userId: 'ana' })).rejects.toMatchObject({ code: 'RATE_LIMITED', details: { limit: 'tokens' } });
       expect(await limiter.admit({ tenantId: 'default', userId: 'ben' })).toBeUndefined();

@@ -53,7 +53,12 @@ export function parseChoice<T extends string>(command: string, flag: string, val
  */
 export function parseCommandLine<Options extends ParseArgsOptionsConfig>(command: string, argv: string[], options: Options) {
   return usageErrors(command, () =>
-    parseArgs({ args: argv, allowPositionals: true, strict: true, options: { ...options, help: { type: 'boolean', short: 'h' } } as Options & { help: { type: 'boolean'; short: 'h' } } }),
+    parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { ...options, help: { type: 'boolean', short: 'h' } } as Options & { help: { type: 'boolean'; short: 'h' } },
+    }),
   );
 }
 

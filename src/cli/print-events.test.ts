@@ -22,7 +22,17 @@ describe('createEventPrinter', () => {
     const out = render([
       start,
       { type: 'step-start', step: 1, attempt: 1 },
-      { type: 'model-response', step: 1, text: '', toolCalls: [{ callId: 'c1', toolName: 'lookup_order', arguments: '{"orderId":"1001"}' }], finishReason: 'tool-calls', usage, provider: 'keel-demo', modelId: 'support-script', latencyMs: 4 },
+      {
+        type: 'model-response',
+        step: 1,
+        text: '',
+        toolCalls: [{ callId: 'c1', toolName: 'lookup_order', arguments: '{"orderId":"1001"}' }],
+        finishReason: 'tool-calls',
+        usage,
+        provider: 'keel-demo',
+        modelId: 'support-script',
+        latencyMs: 4,
+      },
       { type: 'tool-call', step: 1, callId: 'c1', toolName: 'lookup_order', input: { orderId: '1001' }, effect: 'read', idempotencyKey: 'k1' },
       { type: 'tool-start', step: 1, callId: 'c1', attempt: 1, startedAt: '2025-01-01T00:00:00.000Z' },
       { type: 'tool-result', step: 1, callId: 'c1', output: { status: 'shipped' }, durationMs: 3 },
@@ -30,7 +40,17 @@ describe('createEventPrinter', () => {
       { type: 'step-start', step: 2, attempt: 1 },
       { type: 'text-delta', step: 2, attempt: 1, text: 'Order 1001 ' },
       { type: 'text-delta', step: 2, attempt: 1, text: 'has shipped.' },
-      { type: 'model-response', step: 2, text: 'Order 1001 has shipped.', toolCalls: [], finishReason: 'stop', usage, provider: 'keel-demo', modelId: 'support-script', latencyMs: 5 },
+      {
+        type: 'model-response',
+        step: 2,
+        text: 'Order 1001 has shipped.',
+        toolCalls: [],
+        finishReason: 'stop',
+        usage,
+        provider: 'keel-demo',
+        modelId: 'support-script',
+        latencyMs: 5,
+      },
       { type: 'usage-update', usage: { inputTokens: 240, outputTokens: 60, cachedTokens: 10 }, modelCalls: 2 },
       { type: 'run-end', status: 'completed', output: 'Order 1001 has shipped.' },
     ]);
@@ -54,7 +74,17 @@ describe('createEventPrinter', () => {
 
   it('prints the text of a model that does not stream, and a structured output', () => {
     const out = render([
-      { type: 'model-response', step: 1, text: '{"ok":true}', toolCalls: [], finishReason: 'stop', usage, provider: 'openai', modelId: 'gpt-4o-mini', latencyMs: 800 },
+      {
+        type: 'model-response',
+        step: 1,
+        text: '{"ok":true}',
+        toolCalls: [],
+        finishReason: 'stop',
+        usage,
+        provider: 'openai',
+        modelId: 'gpt-4o-mini',
+        latencyMs: 800,
+      },
       { type: 'run-end', status: 'completed', output: { ok: true, refundId: 'r_1' } },
     ]);
     expect(out).toContain('{"ok":true}\n');

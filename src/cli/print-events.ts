@@ -51,7 +51,9 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
     print(entry) {
       switch (entry.type) {
         case 'run-start':
-          line(`${style('bold', `▸ ${entry.agent}`)} ${dim(`${options.runId === undefined ? '' : `run ${options.runId} · `}session ${entry.sessionId} · user ${entry.userId}`)}`);
+          line(
+            `${style('bold', `▸ ${entry.agent}`)} ${dim(`${options.runId === undefined ? '' : `run ${options.runId} · `}session ${entry.sessionId} · user ${entry.userId}`)}`,
+          );
           line(`${dim('you:')} ${entry.input}`);
           break;
         case 'step-start':
@@ -72,11 +74,17 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
           if (entry.text !== '' && streamed?.step !== entry.step) line(entry.text);
           else endLine();
           lastText = entry.text;
-          line(dim(`  ${entry.provider}:${entry.modelId} · ${entry.cached === true ? 'from the response cache' : `${entry.latencyMs} ms · ${entry.usage.inputTokens} in / ${entry.usage.outputTokens} out`}`));
+          line(
+            dim(
+              `  ${entry.provider}:${entry.modelId} · ${entry.cached === true ? 'from the response cache' : `${entry.latencyMs} ms · ${entry.usage.inputTokens} in / ${entry.usage.outputTokens} out`}`,
+            ),
+          );
           break;
         case 'model-fallback':
           endLine();
-          line(`${style('yellow', '↪')} ${dim(`${entry.from.provider}:${entry.from.modelId} → ${entry.to.provider}:${entry.to.modelId}`)} ${failure(entry.error)}`);
+          line(
+            `${style('yellow', '↪')} ${dim(`${entry.from.provider}:${entry.from.modelId} → ${entry.to.provider}:${entry.to.modelId}`)} ${failure(entry.error)}`,
+          );
           break;
         case 'usage-update':
           usage = { usage: entry.usage, modelCalls: entry.modelCalls };

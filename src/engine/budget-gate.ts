@@ -10,8 +10,7 @@ const defaultMaxOutputTokens = 4_096;
 
 export type Admission =
   /** `budgets`: those covering the call, with the reservation of `amountNanoUsd` counted in. */
-  | { ok: true; reservationId: string | undefined; budgets: BudgetStatus[]; amountNanoUsd: number }
-  | { ok: false; details: Record<string, unknown> };
+  { ok: true; reservationId: string | undefined; budgets: BudgetStatus[]; amountNanoUsd: number } | { ok: false; details: Record<string, unknown> };
 
 export interface BudgetGate {
   /**
@@ -72,10 +71,19 @@ export function createBudgetGate(options: {
         overrides: pricing,
       });
       if (cap !== undefined && options.spentNanoUsd() + estimate.nanoUsd > Math.round(cap * 1e9)) {
-        return { ok: false, details: { scope: 'run', scopeId: options.runId, limitUsd: cap, spentUsd: usdFromNano(options.spentNanoUsd()), estimateUsd: estimate.usd } };
+        return {
+          ok: false,
+          details: { scope: 'run', scopeId: options.runId, limitUsd: cap, spentUsd: usdFromNano(options.spentNanoUsd()), estimateUsd: estimate.usd },
+        };
       }
       const reservationId = `${options.runId}:${step}:${attempt}`;
-      const result = await store.reserveBudget({ reservationId, runId: options.runId, subject: options.subject, amountNanoUsd: estimate.nanoUsd, now: options.now() });
+      const result = await store.reserveBudget({
+        reservationId,
+        runId: options.runId,
+        subject: options.subject,
+        amountNanoUsd: estimate.nanoUsd,
+        now: options.now(),
+      });
       if (!result.ok) {
         const budget = result.exhausted;
         return {

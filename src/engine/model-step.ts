@@ -122,7 +122,10 @@ export function toolCallEvents(agent: AgentDefinition, runId: string, step: numb
       );
     };
     if (tool === undefined) {
-      rejected('TOOL_NOT_FOUND', `There is no tool named "${call.toolName}". Available tools: ${agent.tools.map((candidate) => candidate.name).join(', ') || 'none'}.`);
+      rejected(
+        'TOOL_NOT_FOUND',
+        `There is no tool named "${call.toolName}". Available tools: ${agent.tools.map((candidate) => candidate.name).join(', ') || 'none'}.`,
+      );
       continue;
     }
     let raw: unknown;
@@ -167,5 +170,8 @@ export function parseFinalOutput(agent: AgentDefinition, text: string): { ok: tr
   const parsed = agent.output.safeParse(value);
   if (parsed.success) return { ok: true, output: parsed.data };
   const issues = parsed.error.issues.slice(0, 5).map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  return { ok: false, error: new KeelError({ code: 'OUTPUT_INVALID', message: `The final answer does not match the output schema (${issues.join('; ')})`, details: { issues } }) };
+  return {
+    ok: false,
+    error: new KeelError({ code: 'OUTPUT_INVALID', message: `The final answer does not match the output schema (${issues.join('; ')})`, details: { issues } }),
+  };
 }

@@ -60,7 +60,17 @@ async function crashAndResume(scenario: Scenario) {
   const events: JournalEvent[] = [{ type: 'step-start', step: 1, attempt: 1 }];
   if (scenario.cutAfter !== 'model-call-started') {
     events.push(
-      { type: 'model-response', step: 1, text: '', toolCalls: [{ callId: 'call_1', toolName: 'act', arguments: '{"n":1}' }], finishReason: 'tool-calls', usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 }, provider: 'scripted', modelId: 'scripted', latencyMs: 1 },
+      {
+        type: 'model-response',
+        step: 1,
+        text: '',
+        toolCalls: [{ callId: 'call_1', toolName: 'act', arguments: '{"n":1}' }],
+        finishReason: 'tool-calls',
+        usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 },
+        provider: 'scripted',
+        modelId: 'scripted',
+        latencyMs: 1,
+      },
       { type: 'tool-call', step: 1, callId: 'call_1', toolName: 'act', input: { n: 1 }, effect: scenario.effect, idempotencyKey: key },
     );
     if (scenario.cutAfter === 'tool-start') events.push({ type: 'tool-start', step: 1, callId: 'call_1', attempt: 1, startedAt: clock.now().toISOString() });
@@ -87,7 +97,12 @@ describe('resuming after a crash', () => {
   });
 
   it('settles an interrupted unsafe call through reconcile when the effect happened', async () => {
-    const result = await crashAndResume({ effect: 'unsafe', cutAfter: 'tool-start', reconcile: { status: 'completed', output: { refundId: 'r1' } }, script: [{ text: 'Refunded.' }] });
+    const result = await crashAndResume({
+      effect: 'unsafe',
+      cutAfter: 'tool-start',
+      reconcile: { status: 'completed', output: { refundId: 'r1' } },
+      script: [{ text: 'Refunded.' }],
+    });
     expect(result.run.status).toBe('completed');
     expect(result.executions).toEqual([]);
     expect(result.reconciles).toEqual([result.key]);
@@ -133,7 +148,11 @@ describe('resuming after a crash', () => {
     });
     expect(result.run.status).toBe('completed');
     const starts = result.journal.filter((entry) => entry.type === 'step-start');
-    expect(starts.map((entry) => (entry.type === 'step-start' ? [entry.step, entry.attempt] : []))).toEqual([[1, 1], [1, 2], [2, 1]]);
+    expect(starts.map((entry) => (entry.type === 'step-start' ? [entry.step, entry.attempt] : []))).toEqual([
+      [1, 1],
+      [1, 2],
+      [2, 1],
+    ]);
   });
 
   it('does not re-send a completed model call', async () => {
@@ -155,7 +174,9 @@ describe('a person resolving an unknown outcome', () => {
       expect: (request) => expect(request.messages.at(-1)).toMatchObject({ role: 'tool', content: { chargeId: 'ch_manual' } }),
       text: 'Charged.',
     });
-    const queued = await harness!.runtime.resolveToolOutcome(parked.run.id, [{ callId: 'call_1', outcome: 'completed', output: { chargeId: 'ch_manual' } }], { actor: 'ops@example.com' });
+    const queued = await harness!.runtime.resolveToolOutcome(parked.run.id, [{ callId: 'call_1', outcome: 'completed', output: { chargeId: 'ch_manual' } }], {
+      actor: 'ops@example.com',
+    });
     expect(queued.status).toBe('queued');
     await resume();
     const run = await harness!.runtime.getRun(parked.run.id);

@@ -9,9 +9,7 @@ import { callsWithUnknownOutcome, foldJournal } from './fold.ts';
  * may run once more (`rerun`).
  */
 export type OutcomeResolution =
-  | { callId: string; outcome: 'completed'; output?: unknown }
-  | { callId: string; outcome: 'failed'; message: string }
-  | { callId: string; outcome: 'rerun' };
+  { callId: string; outcome: 'completed'; output?: unknown } | { callId: string; outcome: 'failed'; message: string } | { callId: string; outcome: 'rerun' };
 
 export interface ResolveOutcomeOptions {
   store: Store;
@@ -34,7 +32,11 @@ export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<vo
   const run = await store.getRun(options.tenantId, runId);
   if (run === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}"` });
   if (run.status !== 'waiting' || run.waitingReason !== 'outcome-unknown') {
-    throw new KeelError({ code: 'RUN_NOT_WAITING', message: 'The run is not waiting for a tool outcome to be resolved', details: { status: run.status, waitingReason: run.waitingReason } });
+    throw new KeelError({
+      code: 'RUN_NOT_WAITING',
+      message: 'The run is not waiting for a tool outcome to be resolved',
+      details: { status: run.status, waitingReason: run.waitingReason },
+    });
   }
   if (options.resolutions.length === 0) throw new KeelError({ code: 'INPUT_INVALID', message: 'Give at least one resolution' });
   const lease = await store.claimRun(runId, { owner: options.owner, leaseMs: options.leaseMs, now: options.now, includeWaiting: true });
@@ -65,7 +67,11 @@ export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<vo
     }
     const settled = unknown.every((call) => resolved.has(call.intent.callId));
     if (settled) events.push({ type: 'run-resume', reason: 'outcome-unknown', ...(options.actor === undefined ? {} : { details: { actor: options.actor } }) });
-    await store.append({ runId, epoch: lease.epoch, lastSeq: state.lastSeq, now: options.now }, events, settled ? { status: 'queued', waitingReason: null } : undefined);
+    await store.append(
+      { runId, epoch: lease.epoch, lastSeq: state.lastSeq, now: options.now },
+      events,
+      settled ? { status: 'queued', waitingReason: null } : undefined,
+    );
   } finally {
     await store.releaseLease(runId, lease.epoch);
   }

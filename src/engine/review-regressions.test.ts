@@ -12,11 +12,14 @@ afterEach(async () => {
   harness = undefined;
 });
 
-it('reports a tool output the journal cannot encode as the tool\'s error, once, instead of failing every commit', async () => {
+it("reports a tool output the journal cannot encode as the tool's error, once, instead of failing every commit", async () => {
   const bigint = defineTool({ name: 'balance', description: 'Balance', input: z.object({}), effect: 'read', execute: () => ({ cents: 10n }) });
   const model = scriptedModel([
     { toolCalls: [{ name: 'balance', arguments: {} }] },
-    { expect: (request) => expect(request.messages.at(-1)).toMatchObject({ role: 'tool', isError: true, content: { error: { code: 'TOOL_OUTPUT_INVALID' } } }), text: 'Could not read the balance.' },
+    {
+      expect: (request) => expect(request.messages.at(-1)).toMatchObject({ role: 'tool', isError: true, content: { error: { code: 'TOOL_OUTPUT_INVALID' } } }),
+      text: 'Could not read the balance.',
+    },
   ]);
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [bigint] })] });
   const run = await harness.runtime.run({ agent: 'a', input: 'balance?' });
@@ -26,7 +29,16 @@ it('reports a tool output the journal cannot encode as the tool\'s error, once, 
 
 it('fails a run whose agent is no longer configured, instead of claiming and releasing it forever', async () => {
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'current', model: scriptedModel([]), instructions: '' })] });
-  await harness.store.createRun({ id: 'run_orphan', tenantId: 'default', agent: 'renamed-away', sessionId: 's', userId: 'u', input: 'x', sessionPolicy: 'queue', now: new Date() });
+  await harness.store.createRun({
+    id: 'run_orphan',
+    tenantId: 'default',
+    agent: 'renamed-away',
+    sessionId: 's',
+    userId: 'u',
+    input: 'x',
+    sessionPolicy: 'queue',
+    now: new Date(),
+  });
   const worker = harness.runtime.startWorker({ untilIdle: true, pollIntervalMs: 5 });
   await worker.done;
   const run = await harness.runtime.getRun('run_orphan');
@@ -34,7 +46,7 @@ it('fails a run whose agent is no longer configured, instead of claiming and rel
   expect(run.error?.code).toBe('AGENT_NOT_FOUND');
 });
 
-it('does not count time spent waiting against the run\'s time limit', async () => {
+it("does not count time spent waiting against the run's time limit", async () => {
   const clock = createFakeClock(new Date());
   // Priced from the catalogue, so a zero budget parks its first call.
   const model = scriptedModel([{ text: 'Done.' }], { provider: 'openai', modelId: 'gpt-4o-mini' });

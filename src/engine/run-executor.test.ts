@@ -42,7 +42,12 @@ describe('the agent loop', () => {
 
   it('calls tools in parallel, feeds results back, and journals intent, start and result for each', async () => {
     const model = scriptedModel([
-      { toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }, { name: 'lookup_order', arguments: { orderId: '9' } }] },
+      {
+        toolCalls: [
+          { name: 'lookup_order', arguments: { orderId: '1001' } },
+          { name: 'lookup_order', arguments: { orderId: '9' } },
+        ],
+      },
       {
         text: 'Order 1001 has shipped.',
         expect: (request) => {
@@ -73,7 +78,11 @@ describe('the agent loop', () => {
       {
         expect: (request) => {
           const errors = request.messages.flatMap((message) => (message.role === 'tool' && message.isError === true ? [message.content] : []));
-          expect(errors.map((error) => (error as { error: { code: string } }).error.code)).toEqual(['TOOL_INPUT_INVALID', 'TOOL_NOT_FOUND', 'TOOL_INPUT_INVALID']);
+          expect(errors.map((error) => (error as { error: { code: string } }).error.code)).toEqual([
+            'TOOL_INPUT_INVALID',
+            'TOOL_NOT_FOUND',
+            'TOOL_INPUT_INVALID',
+          ]);
         },
         text: 'Sorry, let me try again later.',
       },
@@ -110,7 +119,12 @@ describe('the agent loop', () => {
       },
     });
     const model = scriptedModel([
-      { toolCalls: [{ name: 'flaky', arguments: {} }, { name: 'broken', arguments: {} }] },
+      {
+        toolCalls: [
+          { name: 'flaky', arguments: {} },
+          { name: 'broken', arguments: {} },
+        ],
+      },
       { text: 'done' },
     ]);
     harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [flaky, broken] })] });
@@ -119,7 +133,7 @@ describe('the agent loop', () => {
     expect(calls).toBe(3);
     expect(new Set(keys).size).toBe(1);
     const results = (await journalOf(run.id)).filter((entry) => entry.type === 'tool-result');
-    expect(results.map((entry) => (entry.type === 'tool-result' ? entry.error?.code ?? 'ok' : ''))).toEqual(expect.arrayContaining(['ok', 'TOOL_FAILED']));
+    expect(results.map((entry) => (entry.type === 'tool-result' ? (entry.error?.code ?? 'ok') : ''))).toEqual(expect.arrayContaining(['ok', 'TOOL_FAILED']));
     model.assertConsumed();
   });
 
@@ -308,11 +322,18 @@ describe('cost', () => {
   it('prices each call from the catalogue, exactly, and parks the run in waiting: budget before its own cap is exceeded', async () => {
     // gpt-4o-mini: 150 nanodollars per input token, 600 per output token.
     const usage = { inputTokens: 20, outputTokens: 50 };
-    const model = scriptedModel(
-      [{ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }], usage }],
-      { provider: 'openai', modelId: 'gpt-4o-mini' },
-    );
-    const agent = defineAgent({ name: 'a', model, instructions: '', tools: [lookupOrder], modelSettings: { maxOutputTokens: 50 }, budget: { perRunUsd: 0.00005 } });
+    const model = scriptedModel([{ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }], usage }], {
+      provider: 'openai',
+      modelId: 'gpt-4o-mini',
+    });
+    const agent = defineAgent({
+      name: 'a',
+      model,
+      instructions: '',
+      tools: [lookupOrder],
+      modelSettings: { maxOutputTokens: 50 },
+      budget: { perRunUsd: 0.00005 },
+    });
     harness = await createTestRuntime({ agents: [agent] });
     const run = await harness.runtime.run({ agent: 'a', input: 'x' });
     expect(run.status).toBe('waiting');
@@ -325,7 +346,7 @@ describe('cost', () => {
 });
 
 describe('journal batching', () => {
-  it('commits a read tool\'s result with the next write, yet within a bound when the next model call is slow', async () => {
+  it("commits a read tool's result with the next write, yet within a bound when the next model call is slow", async () => {
     const model = scriptedModel([{ toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }] }, { text: 'Shipped.', delayMs: 60_000 }]);
     harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookupOrder] })] });
     const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
@@ -335,7 +356,16 @@ describe('journal batching', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
     }
     // Durable while the second model call is still in flight (it answers only after a minute).
-    expect((await journalOf(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'model-response', 'usage-update', 'tool-call', 'tool-start', 'tool-result', 'step-start']);
+    expect((await journalOf(run.id)).map((entry) => entry.type)).toEqual([
+      'run-start',
+      'step-start',
+      'model-response',
+      'usage-update',
+      'tool-call',
+      'tool-start',
+      'tool-result',
+      'step-start',
+    ]);
     expect(model.requests).toHaveLength(2);
     await harness.runtime.cancelRun(run.id);
     expect((await execution).status).toBe('cancelled');
@@ -343,7 +373,7 @@ describe('journal batching', () => {
 });
 
 describe('executing a run in this process', () => {
-  it('waits its turn behind the session\'s earlier run, then executes it here without a worker', async () => {
+  it("waits its turn behind the session's earlier run, then executes it here without a worker", async () => {
     const model = scriptedModel([{ text: 'first' }, { text: 'second' }]);
     harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '' })] });
     const first = await harness.runtime.startRun({ agent: 'a', input: 'one', sessionId: 's', userId: 'u' });

@@ -133,7 +133,25 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     now,
   });
   const onSpend = (spend: SettledSpend) => options.onSpend?.(spend);
-  const context = { runId: run.id, tenantId: run.tenantId, onSpend, budget, store, agent, model: options.model, log, now, signal, checkDeadline, state, record, defer, end, park, isDraining: options.isDraining };
+  const context = {
+    runId: run.id,
+    tenantId: run.tenantId,
+    onSpend,
+    budget,
+    store,
+    agent,
+    model: options.model,
+    log,
+    now,
+    signal,
+    checkDeadline,
+    state,
+    record,
+    defer,
+    end,
+    park,
+    isDraining: options.isDraining,
+  };
   try {
     if (state.end !== undefined) return 'ended';
     if (run.cancelRequested) return await end('cancelled', { error: cancelledError() });
@@ -220,7 +238,9 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
     const retrying = last !== undefined && last.response === undefined;
     const step = retrying ? last.step : (last?.step ?? 0) + 1;
     if (!retrying && step > agent.limits.maxSteps) {
-      return await context.end('failed', { error: { code: 'MAX_STEPS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxSteps} model steps` } });
+      return await context.end('failed', {
+        error: { code: 'MAX_STEPS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxSteps} model steps` },
+      });
     }
     const ended = await modelStep(context, history, step, retrying ? last.attempts + 1 : 1);
     if (ended !== undefined) return ended;
@@ -234,7 +254,13 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
   const admission = await context.budget.admit(step, attempt, request);
   if (!admission.ok) return await context.park('budget', admission.details);
   const started = Date.now();
-  const { response: answer, unflushedText } = await callModel({ model: context.model, request, journal: { append: (events) => context.record(events) }, step, attempt });
+  const { response: answer, unflushedText } = await callModel({
+    model: context.model,
+    request,
+    journal: { append: (events) => context.record(events) },
+    step,
+    attempt,
+  });
   // Clocks can step backwards; the ledger takes whole, non-negative numbers only.
   const latencyMs = Math.max(0, Date.now() - started);
   const response = { ...answer, usage: wholeUsage(answer.usage) };
@@ -265,7 +291,9 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
 
   if (state.toolCallCount + toolCalls.length > agent.limits.maxToolCalls) {
     await context.record(events, patch);
-    return await context.end('failed', { error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` } });
+    return await context.end('failed', {
+      error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` },
+    });
   }
   events.push(...toolCallEvents(agent, context.runId, step, toolCalls));
   await context.record(events, patch);
@@ -294,12 +322,24 @@ async function runPendingTools(context: LoopContext, step: StepState): Promise<E
       const tool = agent.tools.find((candidate) => candidate.name === call.intent.toolName);
       if (tool === undefined && call.intent.effect === 'unsafe' && call.starts > call.clearedStarts) {
         // The tool is gone but may have taken effect: telling the model it failed invites a redo.
-        const details = { callId: call.intent.callId, step: call.intent.step, toolName: call.intent.toolName, idempotencyKey: call.intent.idempotencyKey, input: call.intent.input };
+        const details = {
+          callId: call.intent.callId,
+          step: call.intent.step,
+          toolName: call.intent.toolName,
+          idempotencyKey: call.intent.idempotencyKey,
+          input: call.intent.input,
+        };
         return Promise.resolve<ToolOutcome>({ kind: 'outcome-unknown', details });
       }
       if (tool === undefined) {
         // The agent changed since the call was journaled: report it to the model like any bad call.
-        const event: JournalEvent = { type: 'tool-result', step: step.step, callId: call.intent.callId, error: { code: 'TOOL_NOT_FOUND', message: `The tool "${call.intent.toolName}" no longer exists` }, durationMs: 0 };
+        const event: JournalEvent = {
+          type: 'tool-result',
+          step: step.step,
+          callId: call.intent.callId,
+          error: { code: 'TOOL_NOT_FOUND', message: `The tool "${call.intent.toolName}" no longer exists` },
+          durationMs: 0,
+        };
         return context.record([event]).then((): ToolOutcome => ({ kind: 'result', event }));
       }
       return runToolCall({

@@ -200,7 +200,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     }
   }
 
-  async function* events(runId: string, eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {}): AsyncGenerator<JournalEntry> {
+  async function* events(
+    runId: string,
+    eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {},
+  ): AsyncGenerator<JournalEntry> {
     await getRun(runId, eventOptions.tenantId);
     let seq = eventOptions.afterSeq ?? 0;
     let idlePolls = 0;
@@ -260,7 +263,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     async resolveToolOutcome(runId, resolutions, resolveOptions = {}) {
       const tenantId = resolveOptions.tenantId ?? defaultTenant;
-      await resolveOutcome({ store, tenantId, runId, resolutions, owner, leaseMs, now: now(), ...(resolveOptions.actor === undefined ? {} : { actor: resolveOptions.actor }) });
+      await resolveOutcome({
+        store,
+        tenantId,
+        runId,
+        resolutions,
+        owner,
+        leaseMs,
+        now: now(),
+        ...(resolveOptions.actor === undefined ? {} : { actor: resolveOptions.actor }),
+      });
       notifier.notify('*');
       return await getRun(runId, tenantId);
     },
@@ -278,5 +290,4 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       await Promise.allSettled([...background]);
     },
   };
-
 }

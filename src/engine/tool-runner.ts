@@ -7,9 +7,7 @@ import type { ToolCallState } from './fold.ts';
 type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;
 
 /** How a call ended: with a journaled result, or parked because nobody can tell what happened. */
-export type ToolOutcome =
-  | { kind: 'result'; event: ToolResultEvent }
-  | { kind: 'outcome-unknown'; details: Record<string, unknown> };
+export type ToolOutcome = { kind: 'result'; event: ToolResultEvent } | { kind: 'outcome-unknown'; details: Record<string, unknown> };
 
 export interface RunToolCallOptions {
   tool: ToolDefinition;
@@ -53,7 +51,11 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     const execution = await execute(options, attempt);
     const durationMs = Date.now() - startedAt.getTime();
     const resultEvent = (fields: { output: unknown } | { error: SerializedError }): ToolResultEvent => ({
-      type: 'tool-result', step: intent.step, callId: intent.callId, ...fields, durationMs,
+      type: 'tool-result',
+      step: intent.step,
+      callId: intent.callId,
+      ...fields,
+      durationMs,
     });
     if (execution.ok) return await commitResult(journal, resultEvent({ output: execution.output }), tool.effect);
     // The run is stopping (cancel, shutdown, lost lease): journal nothing, so whoever resumes the
@@ -108,7 +110,11 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
     const settled = await Promise.race([running.then((output) => ({ output })), timeout]);
     if (settled === 'timeout') {
       running.catch(() => undefined);
-      return { ok: false, error: new KeelError({ code: 'TOOL_TIMEOUT', message: `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms` }), retryable: true };
+      return {
+        ok: false,
+        error: new KeelError({ code: 'TOOL_TIMEOUT', message: `Tool "${tool.name}" timed out after ${tool.timeoutMs} ms` }),
+        retryable: true,
+      };
     }
     // What the journal keeps is JSON: a value it cannot encode (a BigInt, a cycle) is the tool's
     // error, reported now, not a failed commit later.
@@ -122,7 +128,11 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
     if (tool.output !== undefined) {
       const parsed = tool.output.safeParse(settled.output);
       if (!parsed.success) {
-        const error = new KeelError({ code: 'TOOL_OUTPUT_INVALID', message: `Tool "${tool.name}" returned output that does not match its schema`, details: { issues: parsed.error.issues.slice(0, 5) } });
+        const error = new KeelError({
+          code: 'TOOL_OUTPUT_INVALID',
+          message: `Tool "${tool.name}" returned output that does not match its schema`,
+          details: { issues: parsed.error.issues.slice(0, 5) },
+        });
         return { ok: false, error, retryable: false };
       }
       return { ok: true, output: parsed.data };
@@ -162,7 +172,10 @@ async function reconcileUnsafe(options: RunToolCallOptions): Promise<Reconciled>
   try {
     const verdict = await tool.reconcile(intent.input, toolContext(options, call.starts, options.signal));
     if (verdict.status === 'completed') {
-      return { kind: 'result', event: { type: 'tool-result', step: intent.step, callId: intent.callId, output: verdict.output ?? null, durationMs: 0, resolvedBy: 'reconcile' } };
+      return {
+        kind: 'result',
+        event: { type: 'tool-result', step: intent.step, callId: intent.callId, output: verdict.output ?? null, durationMs: 0, resolvedBy: 'reconcile' },
+      };
     }
     if (verdict.status === 'not-applied') return { kind: 'not-applied' };
     return { kind: 'outcome-unknown', details };

@@ -46,10 +46,12 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
         }
       }
       for (const lease of claimed) {
-        const execution = dependencies.execute(lease, () => stopping.signal.aborted).finally(() => {
-          running.delete(execution);
-          notifier.notify('*');
-        });
+        const execution = dependencies
+          .execute(lease, () => stopping.signal.aborted)
+          .finally(() => {
+            running.delete(execution);
+            notifier.notify('*');
+          });
         running.add(execution);
       }
       if (claimed.length > 0) {

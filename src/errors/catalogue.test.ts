@@ -28,8 +28,14 @@ describe('error catalogue and docs/errors.md', () => {
   it('documents every catalogue code, and only those', async () => {
     const documented = (await documentedCodes()).map((row) => row.code);
     const catalogued = Object.keys(errorCatalogue);
-    expect(documented.filter((code) => !catalogued.includes(code)), 'documented but not in the catalogue').toEqual([]);
-    expect(catalogued.filter((code) => !documented.includes(code)), 'in the catalogue but not documented').toEqual([]);
+    expect(
+      documented.filter((code) => !catalogued.includes(code)),
+      'documented but not in the catalogue',
+    ).toEqual([]);
+    expect(
+      catalogued.filter((code) => !documented.includes(code)),
+      'in the catalogue but not documented',
+    ).toEqual([]);
     expect(new Set(documented).size, 'a code is documented twice').toBe(documented.length);
   });
 

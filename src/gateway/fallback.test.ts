@@ -114,7 +114,10 @@ describe.each(directions)('withFallbacks, $name', ({ primary, fallback, fallback
     const restarts: string[] = [];
     const model = withFallbacks([primary(), fallback()]);
     let text: string | undefined;
-    for await (const part of model.stream?.({ ...request(), call: { onFallback: (event) => events.push(event), onStreamRestart: (error) => restarts.push(error.code) } }) ?? []) {
+    for await (const part of model.stream?.({
+      ...request(),
+      call: { onFallback: (event) => events.push(event), onStreamRestart: (error) => restarts.push(error.code) },
+    }) ?? []) {
       if (part.type === 'response') text = part.response.text;
     }
     expect(restarts).toEqual(['MODEL_UNAVAILABLE']);

@@ -26,7 +26,10 @@ const request: ModelRequest = { messages: [{ role: 'user', content: 'Hi' }] };
 describe('createGateway', () => {
   it('logs retries, breaker state changes and fallbacks, and shares breakers between agents', async () => {
     const gateway = createGateway({
-      resolve: (reference) => resolveModel(reference, { env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.openaiBaseURL, ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: server.anthropicBaseURL } }),
+      resolve: (reference) =>
+        resolveModel(reference, {
+          env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.openaiBaseURL, ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: server.anthropicBaseURL },
+        }),
       retry: { maxAttempts: 2, sleep: () => Promise.resolve() },
       breaker: { minimumCalls: 2, failureRate: 1, cooldownMs: 60_000 },
       logger: recordingLogger(),
@@ -52,18 +55,28 @@ describe('createGateway', () => {
 
   it('applies the agent timeouts to every model of the chain', async () => {
     const gateway = createGateway({
-      resolve: (reference) => resolveModel(reference, { env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.openaiBaseURL, ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: server.anthropicBaseURL } }),
+      resolve: (reference) =>
+        resolveModel(reference, {
+          env: { OPENAI_API_KEY: 'test', OPENAI_BASE_URL: server.openaiBaseURL, ANTHROPIC_API_KEY: 'test', ANTHROPIC_BASE_URL: server.anthropicBaseURL },
+        }),
       retry: { maxAttempts: 1 },
     });
     const model = gateway.modelFor(
-      defineAgent({ name: 'timed', model: 'openai:gpt-4o-mini', fallbacks: ['anthropic:claude-haiku-4-5'], modelSettings: { firstTokenTimeoutMs: 100 }, instructions: '' }),
+      defineAgent({
+        name: 'timed',
+        model: 'openai:gpt-4o-mini',
+        fallbacks: ['anthropic:claude-haiku-4-5'],
+        modelSettings: { firstTokenTimeoutMs: 100 },
+        instructions: '',
+      }),
     );
     server.enqueue({ fault: 'hang' }, { fault: 'hang' });
     const events: string[] = [];
     const parts: string[] = [];
     await expect(
       (async () => {
-        for await (const part of model.stream?.({ ...request, call: { onFallback: (event) => events.push(String(event.error.details?.timeout)) } }) ?? []) parts.push(part.type);
+        for await (const part of model.stream?.({ ...request, call: { onFallback: (event) => events.push(String(event.error.details?.timeout)) } }) ?? [])
+          parts.push(part.type);
       })(),
     ).rejects.toMatchObject({ code: 'MODEL_TIMEOUT', details: { timeout: 'first-token', modelId: 'claude-haiku-4-5' } });
     expect(events).toEqual(['first-token']);

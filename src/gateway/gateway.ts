@@ -49,7 +49,10 @@ export function createGateway(options: GatewayOptions): Gateway {
   const breakers = createCircuitBreakers({ ...(logger === undefined ? {} : { logger }), ...options.breaker });
 
   function logRetry(model: Model, retry: Parameters<NonNullable<RetryOptions['onRetry']>>[0]): void {
-    logger?.warn({ provider: model.provider, modelId: model.modelId, attempt: retry.attempt, delayMs: Math.round(retry.delayMs), code: retry.error.code }, 'model call retried');
+    logger?.warn(
+      { provider: model.provider, modelId: model.modelId, attempt: retry.attempt, delayMs: Math.round(retry.delayMs), code: retry.error.code },
+      'model call retried',
+    );
     options.retry?.onRetry?.(retry);
   }
 

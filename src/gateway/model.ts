@@ -88,9 +88,7 @@ export interface ModelResponse {
   cached?: boolean;
 }
 
-export type ModelStreamPart =
-  | { type: 'text-delta'; text: string }
-  | { type: 'response'; response: ModelResponse };
+export type ModelStreamPart = { type: 'text-delta'; text: string } | { type: 'response'; response: ModelResponse };
 
 export interface Model {
   readonly provider: string;

@@ -55,7 +55,10 @@ describe('resolveModel with strings', () => {
   });
 
   it('resolves openai-compatible:<model> from the config, keeping colons in the model id and streaming usage', async () => {
-    const model = resolveModel('openai-compatible:llama3.1:8b', { providers: { openaiCompatible: { baseURL: server.openaiBaseURL, name: 'ollama' } }, env: {} });
+    const model = resolveModel('openai-compatible:llama3.1:8b', {
+      providers: { openaiCompatible: { baseURL: server.openaiBaseURL, name: 'ollama' } },
+      env: {},
+    });
     expect([model.provider, model.modelId]).toEqual(['ollama', 'llama3.1:8b']);
     server.enqueue({ text: 'Hi there', usage: { inputTokens: 9, outputTokens: 2 } });
     const parts: unknown[] = [];

@@ -140,7 +140,8 @@ describe('withRetry', () => {
     const restarts: string[] = [];
     const deltas: string[] = [];
     let response: string | undefined;
-    for await (const part of openai().stream?.({ ...request, call: { onStreamRestart: (error) => restarts.push(`${error.code} after ${deltas.length}`) } }) ?? []) {
+    for await (const part of openai().stream?.({ ...request, call: { onStreamRestart: (error) => restarts.push(`${error.code} after ${deltas.length}`) } }) ??
+      []) {
       if (part.type === 'text-delta') deltas.push(part.text);
       else response = part.response.text;
     }

@@ -36,9 +36,7 @@ export function withRetry(model: Model, options: RetryOptions = {}): Model {
   async function backoff(error: unknown, attempt: number, signal: AbortSignal | undefined): Promise<void> {
     if (attempt >= maxAttempts || !KeelError.isInstance(error) || !error.retryable || isAborted(signal)) throw error;
     const delayMs =
-      error.retryAfterSeconds === undefined
-        ? random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1))
-        : error.retryAfterSeconds * 1000;
+      error.retryAfterSeconds === undefined ? random() * Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1)) : error.retryAfterSeconds * 1000;
     if (delayMs > maxDelayMs) throw error;
     options.onRetry?.({ attempt, delayMs, error });
     await sleep(delayMs, signal);

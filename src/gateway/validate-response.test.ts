@@ -55,7 +55,9 @@ describe('validateResponse', () => {
   const base = { text: '', toolCalls: [], usage: { inputTokens: 5, outputTokens: 0, cachedTokens: 0 }, provider: 'openai', modelId: 'gpt-4o' };
 
   it('turns an empty answer blocked by the content filter into MODEL_CONTENT_FILTERED', () => {
-    expect(() => validateResponse({ ...base, finishReason: 'content-filter' })).toThrow(expect.objectContaining({ code: 'MODEL_CONTENT_FILTERED', retryable: false }));
+    expect(() => validateResponse({ ...base, finishReason: 'content-filter' })).toThrow(
+      expect.objectContaining({ code: 'MODEL_CONTENT_FILTERED', retryable: false }),
+    );
   });
 
   it('keeps partial text the filter cut short, and ordinary empty answers', () => {

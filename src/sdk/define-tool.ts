@@ -19,10 +19,7 @@ export interface ToolContext {
 }
 
 /** What `reconcile` reports about an `unsafe` call whose outcome a crash left unknown. */
-export type ReconcileResult<Output> =
-  | { status: 'completed'; output: Output }
-  | { status: 'not-applied' }
-  | { status: 'unknown' };
+export type ReconcileResult<Output> = { status: 'completed'; output: Output } | { status: 'not-applied' } | { status: 'unknown' };
 
 export interface ToolRetry {
   /** Total attempts including the first. Only errors marked retryable are retried. */
@@ -76,9 +73,7 @@ const effects: readonly ToolEffect[] = ['read', 'idempotent', 'unsafe'];
  *   async execute({ orderId }) { return orders.get(orderId); },
  * });
  */
-export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z.ZodUnknown>(
-  options: ToolOptions<Input, Output>,
-): ToolDefinition {
+export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z.ZodUnknown>(options: ToolOptions<Input, Output>): ToolDefinition {
   const invalid = (message: string) => new KeelError({ code: 'TOOL_INVALID', message: `Tool "${String(options.name)}": ${message}` });
   if (typeof options.name !== 'string' || !toolNamePattern.test(options.name)) {
     throw invalid('name must be 1-64 characters of letters, digits, "_" or "-"');

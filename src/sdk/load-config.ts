@@ -95,7 +95,7 @@ function importFailure(path: string, error: unknown): KeelError {
     if (where !== undefined) reason = `${reason} (at ${where})`;
     if (typeScriptExtensions.has(extname(path)) || (where !== undefined && /\.m?ts:\d+$/.test(where))) {
       reason +=
-        '. TypeScript configs are loaded with Node\'s type stripping and must use erasable syntax only: ' +
+        ". TypeScript configs are loaded with Node's type stripping and must use erasable syntax only: " +
         'no enum, namespace, or constructor parameter properties (use a const object, a module, and plain fields instead)';
     }
   } else if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && typeScriptExtensions.has(extname(path))) {

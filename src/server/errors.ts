@@ -46,6 +46,8 @@ function toApiError(thrown: unknown): KeelError {
 }
 
 /** For `details` of validation errors: where each problem is, and what it is. */
-export function describeIssues(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>): Array<{ path: string; message: string }> {
+export function describeIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string; code?: string }>,
+): Array<{ path: string; message: string }> {
   return issues.slice(0, 20).map((issue) => ({ path: issue.path.map(String).join('.'), message: issue.message }));
 }

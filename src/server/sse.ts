@@ -33,7 +33,11 @@ export interface SseOptions {
  * @example
  * return sseResponse((signal) => frames(runId, signal), { heartbeatMs: 15_000, onError: (error) => log.error({ err: error }) });
  */
-export function sseResponse(produce: (signal: AbortSignal) => AsyncIterable<SseFrame | string>, options: SseOptions, headers: Record<string, string> = {}): Response {
+export function sseResponse(
+  produce: (signal: AbortSignal) => AsyncIterable<SseFrame | string>,
+  options: SseOptions,
+  headers: Record<string, string> = {},
+): Response {
   const controller = new AbortController();
   const signal = options.endSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.endSignal]);
   const iterator = produce(signal)[Symbol.asyncIterator]();

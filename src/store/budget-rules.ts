@@ -56,7 +56,11 @@ export function assertBudgetKey(input: { tenantId: string; scope: string; scopeI
     throw new KeelError({ code: 'INPUT_INVALID', message: `Unknown budget scope "${input.scope}"`, details: { scope: input.scope, allowed: budgetScopes } });
   }
   if (input.period !== undefined && !(budgetPeriods as readonly string[]).includes(input.period)) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: `Unknown budget period "${input.period}"`, details: { period: input.period, allowed: budgetPeriods } });
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: `Unknown budget period "${input.period}"`,
+      details: { period: input.period, allowed: budgetPeriods },
+    });
   }
   if (input.scopeId === '') throw new KeelError({ code: 'INPUT_INVALID', message: 'A budget needs a scope id' });
   // A tenant budget is always the caller's own: its id is the tenant id.
@@ -67,7 +71,10 @@ export function assertBudgetKey(input: { tenantId: string; scope: string; scopeI
 
 /** Throws `INPUT_INVALID` when `from` is after `to` or either is not a valid date. */
 export function assertTimeRange(from: Date | undefined, to: Date | undefined): void {
-  for (const [field, value] of [['from', from], ['to', to]] as const) {
+  for (const [field, value] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (value !== undefined && Number.isNaN(value.getTime())) throw new KeelError({ code: 'INPUT_INVALID', message: `${field} is not a valid date` });
   }
   if (from !== undefined && to !== undefined && from.getTime() > to.getTime()) {
@@ -90,7 +97,10 @@ export function assertUsageEntry(entry: UsageEntry): void {
  * each limit): the first budget it does not fit, or the budgets as they stand with it reserved.
  * Both adapters decide with this, inside whatever serialises their reservations.
  */
-export function decideReservation(budgets: BudgetStatus[], amountNanoUsd: number): { fits: false; exhausted: BudgetStatus } | { fits: true; reserved: BudgetStatus[] } {
+export function decideReservation(
+  budgets: BudgetStatus[],
+  amountNanoUsd: number,
+): { fits: false; exhausted: BudgetStatus } | { fits: true; reserved: BudgetStatus[] } {
   const exhausted = budgets.find((budget) => budget.spentNanoUsd + budget.reservedNanoUsd + amountNanoUsd > budget.limitNanoUsd);
   if (exhausted !== undefined) return { fits: false, exhausted };
   // Every budget found covers the subject, so the new reservation counts against each.

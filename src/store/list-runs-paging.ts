@@ -52,7 +52,12 @@ export function listRunsParameters(query: RunQuery): { parameters: Record<string
 }
 
 /** Turns the rows a `listRuns` statement returned (page size + 1 at most) into a page. */
-export function toRunsPage<Row, Run>(rows: Row[], limit: number, toRun: (row: Row) => Run, creationOrder: (row: Row) => number): { runs: Run[]; nextCursor?: string } {
+export function toRunsPage<Row, Run>(
+  rows: Row[],
+  limit: number,
+  toRun: (row: Row) => Run,
+  creationOrder: (row: Row) => number,
+): { runs: Run[]; nextCursor?: string } {
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   const runs = page.map(toRun);

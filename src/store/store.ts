@@ -63,7 +63,11 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
    * Extends the leases this owner still holds. Reports the ones it lost (epoch moved on) and the
    * ones whose cancellation was requested, so the owner can stop working on them.
    */
-  renewLeases(owner: string, leases: Array<{ runId: string; epoch: number }>, options: { leaseMs: number; now: Date }): Promise<{ lost: string[]; cancelRequested: string[] }>;
+  renewLeases(
+    owner: string,
+    leases: Array<{ runId: string; epoch: number }>,
+    options: { leaseMs: number; now: Date },
+  ): Promise<{ lost: string[]; cancelRequested: string[] }>;
   /**
    * Runs `claimRunnable` would take but for a lease still live at `now`: work that some
    * process holds, or held before it died. `keel worker --until-idle` waits for these to expire.

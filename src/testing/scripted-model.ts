@@ -40,10 +40,7 @@ export interface ScriptedModel extends Model {
  * // ... run the agent ...
  * model.assertConsumed();
  */
-export function scriptedModel(
-  steps: ScriptStep[],
-  options: { modelId?: string; provider?: string; stream?: boolean; chunkSize?: number } = {},
-): ScriptedModel {
+export function scriptedModel(steps: ScriptStep[], options: { modelId?: string; provider?: string; stream?: boolean; chunkSize?: number } = {}): ScriptedModel {
   const script = [...steps];
   const requests: ModelRequest[] = [];
   const modelId = options.modelId ?? 'scripted';

@@ -59,7 +59,16 @@ it('never overspends a budget under 50 concurrent runs in two processes, and res
   expect(completed.length).toBeGreaterThanOrEqual(1);
   expect(parked.length).toBeGreaterThanOrEqual(runs - 11);
   // Spend is exactly tokens × list prices, and within the budget.
-  expect(spent).toEqual([{ key: 'u1', inputTokens: completed.length * 20, outputTokens: completed.length * 50, cachedTokens: 0, costNanoUsd: completed.length * callCostNano, calls: completed.length }]);
+  expect(spent).toEqual([
+    {
+      key: 'u1',
+      inputTokens: completed.length * 20,
+      outputTokens: completed.length * 50,
+      cachedTokens: 0,
+      costNanoUsd: completed.length * callCostNano,
+      calls: completed.length,
+    },
+  ]);
   expect(spent[0]!.costNanoUsd).toBeLessThanOrEqual(limitNano);
   for (const run of completed) expect(run.costUsd).toBe(callCostNano / 1e9);
 

@@ -26,7 +26,13 @@ it('posts a budget-threshold alert to the webhook once a run takes a budget past
   try {
     // gpt-4o-mini: 20 input + 50 output tokens cost 33,000 nanodollars a call.
     const usage = { inputTokens: 20, outputTokens: 50 };
-    const model = scriptedModel([{ text: 'one', usage }, { text: 'two', usage }], { provider: 'openai', modelId: 'gpt-4o-mini' });
+    const model = scriptedModel(
+      [
+        { text: 'one', usage },
+        { text: 'two', usage },
+      ],
+      { provider: 'openai', modelId: 'gpt-4o-mini' },
+    );
     harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', modelSettings: { maxOutputTokens: 50 } })] });
     await harness.store.putBudget({ tenantId: 'default', scope: 'user', scopeId: 'u1', limitNanoUsd: 80_000, period: 'month', now: new Date() });
     expect((await harness.runtime.run({ agent: 'a', input: 'x', userId: 'u1' })).status).toBe('completed');

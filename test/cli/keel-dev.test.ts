@@ -45,7 +45,7 @@ export default defineConfig({ agents: [defineAgent({ name: 'echo', model: echo, 
 `;
 
 async function until(check: () => boolean | Promise<boolean>, what: string, output: () => string): Promise<void> {
-  for (const started = Date.now(); !(await check()); ) {
+  for (const started = Date.now(); !(await check());) {
     if (Date.now() - started > 15_000) throw new Error(`timed out waiting for ${what}:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -57,7 +57,11 @@ describe('keel dev', () => {
     await writeAgents('v1');
     const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
     for (const name of ['KEEL_DATABASE_URL', 'KEEL_PORT', 'KEEL_LOG_LEVEL']) delete env[name];
-    child = spawn(process.execPath, ['--conditions=keel-source', join(repository, 'src', 'cli', 'main.ts'), 'dev', 'agents', '--port', '0'], { cwd: directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn(process.execPath, ['--conditions=keel-source', join(repository, 'src', 'cli', 'main.ts'), 'dev', 'agents', '--port', '0'], {
+      cwd: directory,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

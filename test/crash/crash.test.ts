@@ -42,7 +42,14 @@ function respond(request: FakeModelRequest): FakeTurn {
   const timing = { chunkDelayMs: 10 };
   if (turns === 0) return { ...timing, text: 'Let me look that up.', toolCalls: [{ name: 'lookup', arguments: { account: 'acme' } }] };
   if (turns === 1) {
-    return { ...timing, text: 'Reserving and charging.', toolCalls: [{ name: 'reserve', arguments: { sku: 'sku-1' } }, { name: 'charge', arguments: { amount: 42 } }] };
+    return {
+      ...timing,
+      text: 'Reserving and charging.',
+      toolCalls: [
+        { name: 'reserve', arguments: { sku: 'sku-1' } },
+        { name: 'charge', arguments: { amount: 42 } },
+      ],
+    };
   }
   return { ...timing, text: 'All done: the stock is reserved and the customer was charged 42 once.' };
 }
@@ -50,7 +57,11 @@ function respond(request: FakeModelRequest): FakeTurn {
 function effects(): Array<{ key: string; runId: string; reconcilable: boolean }> {
   const file = join(directory, 'effects.jsonl');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as { key: string; runId: string; reconcilable: boolean });
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as { key: string; runId: string; reconcilable: boolean });
 }
 
 beforeAll(async () => {
@@ -73,7 +84,16 @@ describe('kill -9 at any point', () => {
     const agents = ['billing', 'billing-reconciled'];
     for (let index = 0; index < runsPerAgent * agents.length; index += 1) {
       const agent = agents[index % agents.length]!;
-      await store.createRun({ id: `run_${index}`, tenantId: 'default', agent, sessionId: `session_${index}`, userId: 'u', input: `Bill customer ${index}`, sessionPolicy: 'queue', now });
+      await store.createRun({
+        id: `run_${index}`,
+        tenantId: 'default',
+        agent,
+        sessionId: `session_${index}`,
+        userId: 'u',
+        input: `Bill customer ${index}`,
+        sessionPolicy: 'queue',
+        now,
+      });
     }
     const env = {
       KEEL_DATABASE_URL: `sqlite:${join(directory, 'keel.db')}`,
@@ -121,7 +141,9 @@ describe('kill -9 at any point', () => {
       if (run.status === 'waiting') expect(run.waitingReason).toBe('outcome-unknown');
       // Zero repeated completed model calls: one response per step, whatever was retried.
       const responses = journal.filter((entry) => entry.type === 'model-response');
-      expect(responses.map((entry) => (entry.type === 'model-response' ? entry.step : 0))).toEqual(state.steps.filter((step) => step.response !== undefined).map((step) => step.step));
+      expect(responses.map((entry) => (entry.type === 'model-response' ? entry.step : 0))).toEqual(
+        state.steps.filter((step) => step.response !== undefined).map((step) => step.step),
+      );
       expect(new Set(responses.map((entry) => (entry.type === 'model-response' ? entry.step : 0))).size).toBe(responses.length);
       interruptedModelCalls += state.steps.reduce((sum, step) => sum + step.attempts - 1, 0);
       if (run.status === 'completed') {
@@ -140,7 +162,10 @@ describe('kill -9 at any point', () => {
     }
 
     // An idempotent call sees one key, however many times it ran.
-    const reservations = readFileSync(join(directory, 'idempotency-keys.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { runId: string; callId: string; key: string; attempt: number });
+    const reservations = readFileSync(join(directory, 'idempotency-keys.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { runId: string; callId: string; key: string; attempt: number });
     const keysByCall = new Map<string, Set<string>>();
     for (const reservation of reservations) {
       const id = `${reservation.runId}/${reservation.callId}`;
@@ -156,7 +181,19 @@ describe('kill -9 at any point', () => {
     const [unknownCall] = (waitingEvent?.type === 'run-waiting' ? waitingEvent.details?.calls : undefined) as Array<{ callId: string; idempotencyKey: string }>;
     expect(effects().filter((effect) => effect.key === unknownCall!.idempotencyKey)).toHaveLength(1);
     const chargesBefore = effects().length;
-    const resolve = spawnKeel(env, ['runs', 'resolve', parked!.id, '--call', unknownCall!.callId, '--completed', '{"chargeId":"ch_found_in_ledger"}', '--actor', 'ops', '--config', fixtureConfig]);
+    const resolve = spawnKeel(env, [
+      'runs',
+      'resolve',
+      parked!.id,
+      '--call',
+      unknownCall!.callId,
+      '--completed',
+      '{"chargeId":"ch_found_in_ledger"}',
+      '--actor',
+      'ops',
+      '--config',
+      fixtureConfig,
+    ]);
     expect(await resolve.exited, resolve.output()).toBe(0);
     expect(resolve.output()).toContain('queued');
     worker = spawnWorker(env);

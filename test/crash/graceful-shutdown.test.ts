@@ -26,7 +26,16 @@ it('SIGTERM lets the unsafe call in flight finish and be journaled, then release
   const store = createSqliteStore({ path: join(directory, 'keel.db') });
   await store.migrate();
   cleanups.push(() => store.close());
-  await store.createRun({ id: 'run_term', tenantId: 'default', agent: 'billing', sessionId: 's', userId: 'u', input: 'charge', sessionPolicy: 'queue', now: new Date() });
+  await store.createRun({
+    id: 'run_term',
+    tenantId: 'default',
+    agent: 'billing',
+    sessionId: 's',
+    userId: 'u',
+    input: 'charge',
+    sessionPolicy: 'queue',
+    now: new Date(),
+  });
   const env = {
     KEEL_DATABASE_URL: `sqlite:${join(directory, 'keel.db')}`,
     KEEL_CRASH_DIR: directory,

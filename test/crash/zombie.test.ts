@@ -38,7 +38,16 @@ it('a worker paused past its lease cannot write after another took the run over:
   const store = createSqliteStore({ path: join(directory, 'keel.db') });
   await store.migrate();
   cleanups.push(() => store.close());
-  await store.createRun({ id: 'run_zombie', tenantId: 'default', agent: 'slow', sessionId: 's', userId: 'u', input: 'go', sessionPolicy: 'queue', now: new Date() });
+  await store.createRun({
+    id: 'run_zombie',
+    tenantId: 'default',
+    agent: 'slow',
+    sessionId: 's',
+    userId: 'u',
+    input: 'go',
+    sessionPolicy: 'queue',
+    now: new Date(),
+  });
   const env = {
     KEEL_DATABASE_URL: `sqlite:${join(directory, 'keel.db')}`,
     KEEL_CRASH_DIR: directory,

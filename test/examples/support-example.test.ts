@@ -88,7 +88,10 @@ describe('the demo model', () => {
         break;
       }
       called.push([call.toolName, JSON.parse(call.arguments)]);
-      messages.push({ role: 'assistant', content: '', toolCalls: [call] }, { role: 'tool', callId: call.callId, toolName: call.toolName, content: outputs[call.toolName] });
+      messages.push(
+        { role: 'assistant', content: '', toolCalls: [call] },
+        { role: 'tool', callId: call.callId, toolName: call.toolName, content: outputs[call.toolName] },
+      );
     }
     expect(called).toEqual([
       ['lookup_order', { orderId: '1002' }],

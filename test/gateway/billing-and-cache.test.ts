@@ -42,12 +42,20 @@ describe.each(wireProtocols)('billing on $name', ({ model }) => {
     const { price, known } = priceOf(provider, modelId);
     expect(known).toBe(true);
     const nanoPerToken = (dollarsPerMTok: number) => Math.round(dollarsPerMTok * 1000);
-    expect(costOf(run.usage, price).nanoUsd).toBe(234 * nanoPerToken(price.inputPerMTok) + 1000 * nanoPerToken(price.cachedInputPerMTok) + 56 * nanoPerToken(price.outputPerMTok));
+    expect(costOf(run.usage, price).nanoUsd).toBe(
+      234 * nanoPerToken(price.inputPerMTok) + 1000 * nanoPerToken(price.cachedInputPerMTok) + 56 * nanoPerToken(price.outputPerMTok),
+    );
   });
 });
 
 describe('the response cache through the engine', () => {
-  const cachedAgent = defineAgent({ name: 'faq', model: 'openai:gpt-4o-mini', instructions: 'Answer briefly.', modelSettings: { temperature: 0 }, cache: { ttlMs: 60_000 } });
+  const cachedAgent = defineAgent({
+    name: 'faq',
+    model: 'openai:gpt-4o-mini',
+    instructions: 'Answer briefly.',
+    modelSettings: { temperature: 0 },
+    cache: { ttlMs: 60_000 },
+  });
 
   it('answers a repeated deterministic call from the cache, at no cost, journaled as a cached model-response', async () => {
     const harness = await start(server, [cachedAgent]);
@@ -64,11 +72,25 @@ describe('the response cache through the engine', () => {
 
   it('misses for another request, another tenant, a sampled temperature, and after the TTL', async () => {
     let offsetMs = 0;
-    const harness = await start(server, [cachedAgent, defineAgent({ name: 'creative', model: 'openai:gpt-4o-mini', instructions: 'Answer briefly.', modelSettings: { temperature: 0.7 }, cache: { ttlMs: 60_000 } })], {
-      now: () => new Date(Date.now() + offsetMs),
-    });
+    const harness = await start(
+      server,
+      [
+        cachedAgent,
+        defineAgent({
+          name: 'creative',
+          model: 'openai:gpt-4o-mini',
+          instructions: 'Answer briefly.',
+          modelSettings: { temperature: 0.7 },
+          cache: { ttlMs: 60_000 },
+        }),
+      ],
+      {
+        now: () => new Date(Date.now() + offsetMs),
+      },
+    );
     server.setResponder(() => ({ text: `answer ${server.requests.length}` }));
-    const ask = async (agent: string, input: string, tenantId?: string) => (await harness.runtime.run({ agent, input, ...(tenantId === undefined ? {} : { tenantId }) })).output;
+    const ask = async (agent: string, input: string, tenantId?: string) =>
+      (await harness.runtime.run({ agent, input, ...(tenantId === undefined ? {} : { tenantId }) })).output;
 
     expect(await ask('faq', 'one')).toBe('answer 1');
     expect(await ask('faq', 'one')).toBe('answer 1');

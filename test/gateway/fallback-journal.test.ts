@@ -86,7 +86,10 @@ describe.each(wireProtocols)('an agent on $name', ({ model, other, otherPath }) 
     const journal = await harness.store.readJournal(run.id);
     expect(ofType(journal, 'step-start').map((entry) => entry.attempt)).toEqual([1, 2]);
     // Whatever text was journaled belongs to one attempt; the answer's text is all from the second.
-    const secondAttemptText = ofType(journal, 'text-delta').filter((entry) => entry.attempt === 2).map((entry) => entry.text).join('');
+    const secondAttemptText = ofType(journal, 'text-delta')
+      .filter((entry) => entry.attempt === 2)
+      .map((entry) => entry.text)
+      .join('');
     expect(secondAttemptText).toBe('The complete answer.');
     expect(ofType(journal, 'model-response')).toHaveLength(1);
   });

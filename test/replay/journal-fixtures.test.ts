@@ -55,8 +55,20 @@ it('resumes a v1 journal cut after its first tool result, without repeating what
   const { journal } = load(join(root, 'v1/support.json'));
   const cut = journal.findIndex((entry) => entry.type === 'tool-result') + 1;
   const executed: string[] = [];
-  const lookup = defineTool({ name: 'lookup_order', description: 'Find', input: z.object({ orderId: z.string() }), effect: 'read', execute: ({ orderId }) => (executed.push(`lookup ${orderId}`), { orderId }) });
-  const refund = defineTool({ name: 'issue_refund', description: 'Refund', input: z.object({ orderId: z.string(), amountUsd: z.number() }), effect: 'unsafe', execute: ({ orderId }) => (executed.push(`refund ${orderId}`), { refundId: 'r' }) });
+  const lookup = defineTool({
+    name: 'lookup_order',
+    description: 'Find',
+    input: z.object({ orderId: z.string() }),
+    effect: 'read',
+    execute: ({ orderId }) => (executed.push(`lookup ${orderId}`), { orderId }),
+  });
+  const refund = defineTool({
+    name: 'issue_refund',
+    description: 'Refund',
+    input: z.object({ orderId: z.string(), amountUsd: z.number() }),
+    effect: 'unsafe',
+    execute: ({ orderId }) => (executed.push(`refund ${orderId}`), { refundId: 'r' }),
+  });
   const model = scriptedModel([
     {
       expect: (request) => {
@@ -70,7 +82,16 @@ it('resumes a v1 journal cut after its first tool result, without repeating what
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'support', instructions: 'Help.', tools: [lookup, refund], model })] });
   const start = journal[0];
   if (start?.type !== 'run-start') throw new Error('fixture must start with run-start');
-  await harness.store.createRun({ id: 'run_replayed', tenantId: 'default', agent: start.agent, sessionId: start.sessionId, userId: start.userId, input: start.input, sessionPolicy: 'queue', now: new Date() });
+  await harness.store.createRun({
+    id: 'run_replayed',
+    tenantId: 'default',
+    agent: start.agent,
+    sessionId: start.sessionId,
+    userId: start.userId,
+    input: start.input,
+    sessionPolicy: 'queue',
+    now: new Date(),
+  });
   const lease = await harness.store.claimRun('run_replayed', { owner: 'importer', leaseMs: 1_000, now: new Date() });
   if (lease === undefined) throw new Error('claim failed');
   const events = journal.slice(1, cut).map(({ seq: _seq, at: _at, v: _v, ...event }) => event as JournalEvent);

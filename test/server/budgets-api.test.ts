@@ -25,10 +25,22 @@ interface Budget {
 
 /** A run of `ana` parked in `waiting: budget`, as the engine leaves it when a reservation is refused. */
 async function parkedOnBudget(test: TestApi, tenantId = 'acme'): Promise<string> {
-  const { run } = await test.store.createRun({ id: `run-parked-${tenantId}-${Math.random()}`, tenantId, agent: 'greeter', sessionId: `s-${Math.random()}`, userId: 'ana', input: 'hi', sessionPolicy: 'queue', now: new Date() });
+  const { run } = await test.store.createRun({
+    id: `run-parked-${tenantId}-${Math.random()}`,
+    tenantId,
+    agent: 'greeter',
+    sessionId: `s-${Math.random()}`,
+    userId: 'ana',
+    input: 'hi',
+    sessionPolicy: 'queue',
+    now: new Date(),
+  });
   const lease = await test.store.claimRun(run.id, { owner: 'engine', leaseMs: 60_000, now: new Date() });
   if (lease === undefined) throw new Error('could not claim');
-  await test.store.append({ runId: run.id, epoch: lease.epoch, lastSeq: run.lastSeq, now: new Date() }, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget' });
+  await test.store.append({ runId: run.id, epoch: lease.epoch, lastSeq: run.lastSeq, now: new Date() }, [{ type: 'run-waiting', reason: 'budget' }], {
+    status: 'waiting',
+    waitingReason: 'budget',
+  });
   await test.store.releaseLease(run.id, lease.epoch);
   return run.id;
 }
@@ -102,7 +114,10 @@ describe('budgets API', () => {
   it("keeps tenants apart: another tenant's budget is not found, and not listed", async () => {
     api = await createTestApi({ agents: [greeter()] });
     await api.json('PUT', '/v1/budgets/user/ana', { key: api.keys.other, body: { limitUsd: 1, period: 'day' } });
-    const foreign = await api.json<{ error: { code: string } }>('PUT', '/v1/budgets/tenant/globex', { key: api.keys.admin, body: { limitUsd: 1, period: 'day' } });
+    const foreign = await api.json<{ error: { code: string } }>('PUT', '/v1/budgets/tenant/globex', {
+      key: api.keys.admin,
+      body: { limitUsd: 1, period: 'day' },
+    });
     expect([foreign.status, foreign.body.error.code]).toEqual([404, 'BUDGET_NOT_FOUND']);
     expect((await api.json<{ data: Budget[] }>('GET', '/v1/budgets', { key: api.keys.admin })).body.data).toEqual([]);
     expect((await api.json('GET', '/v1/budgets/user/ana', { key: api.keys.admin })).status).toBe(404);

@@ -12,7 +12,9 @@ let upstream: FakeModelServer;
 let api: TestApi;
 
 beforeAll(async () => {
-  upstream = await startFakeModelServer({ responder: (request) => ({ text: `I have seen ${request.messages.filter((message) => message.role === 'user').length} user messages.` }) });
+  upstream = await startFakeModelServer({
+    responder: (request) => ({ text: `I have seen ${request.messages.filter((message) => message.role === 'user').length} user messages.` }),
+  });
   api = await createTestApi({
     agents: [defineAgent({ name: 'support', model: 'openai:gpt-4o-mini', instructions: 'Help.' })],
     worker: true,
@@ -30,10 +32,21 @@ const chat = (body: Record<string, unknown>, headers: Record<string, string> = {
 
 describe('chat completions and Keel sessions', () => {
   it('quotes earlier messages in a new session, and continues a session named by x-keel-session-id', async () => {
-    const first = await chat({ messages: [{ role: 'user', content: 'Hi' }, { role: 'assistant', content: 'Hello' }, { role: 'user', content: 'Where is 1001?' }] });
+    const first = await chat({
+      messages: [
+        { role: 'user', content: 'Hi' },
+        { role: 'assistant', content: 'Hello' },
+        { role: 'user', content: 'Where is 1001?' },
+      ],
+    });
     expect(first.status).toBe(200);
     const sessionId = first.headers.get('x-keel-session-id') ?? '';
-    expect(upstream.requests.at(-1)?.messages.filter((message) => message.role === 'user').at(-1)?.content).toContain('The conversation so far:\n\nuser: Hi\n\nassistant: Hello');
+    expect(
+      upstream.requests
+        .at(-1)
+        ?.messages.filter((message) => message.role === 'user')
+        .at(-1)?.content,
+    ).toContain('The conversation so far:\n\nuser: Hi\n\nassistant: Hello');
 
     const second = await chat({ messages: [{ role: 'user', content: 'And 1002?' }] }, { 'x-keel-session-id': sessionId });
     expect(second.headers.get('x-keel-session-id')).toBe(sessionId);

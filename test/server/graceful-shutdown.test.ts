@@ -129,7 +129,13 @@ describe('keel start: graceful shutdown under load', () => {
     for (;;) {
       const runs = await Promise.all(acknowledged.map((id) => store.getRun('default', id)));
       if (runs.every((run) => run?.status === 'completed')) break;
-      if (Date.now() > deadline) throw new Error(`runs still unfinished: ${runs.filter((run) => run?.status !== 'completed').map((run) => `${run?.id} ${run?.status}`).join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `runs still unfinished: ${runs
+            .filter((run) => run?.status !== 'completed')
+            .map((run) => `${run?.id} ${run?.status}`)
+            .join(', ')}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     second.child.kill('SIGTERM');

@@ -25,7 +25,8 @@ function setup(options: { migrate: boolean; logLines?: string[] }) {
   const store = createSqliteStore({ path });
   const config = defineConfig({ agents: [defineAgent({ name: 'greeter', model: scriptedModel([]), instructions: 'Greet.' })] });
   const runtime = createRuntime({ config, store, logger: createSilentLogger() });
-  const logger = options.logLines === undefined ? createSilentLogger() : pino({ level: 'info' }, { write: (line: string) => void options.logLines?.push(line) });
+  const logger =
+    options.logLines === undefined ? createSilentLogger() : pino({ level: 'info' }, { write: (line: string) => void options.logLines?.push(line) });
   return { path, store, runtime, app: createApp({ runtime, logger }), migrate: () => store.migrate() };
 }
 
@@ -45,9 +46,25 @@ describe('health, readiness and the API description', () => {
   it('describes every endpoint in /openapi.json, with the bearer scheme', async () => {
     const { app, migrate } = setup({ migrate: true });
     await migrate();
-    const document = (await (await app.request('/openapi.json')).json()) as { openapi: string; paths: Record<string, unknown>; components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> } };
+    const document = (await (await app.request('/openapi.json')).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { securitySchemes: Record<string, unknown>; schemas: Record<string, unknown> };
+    };
     expect(document.openapi).toBe('3.1.0');
-    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/v1/runs', '/v1/runs/{id}', '/v1/runs/{id}/events', '/v1/runs/{id}/cancel', '/v1/sessions/{id}', '/v1/sessions/{id}/messages', '/v1/chat/completions', '/healthz', '/readyz']));
+    expect(Object.keys(document.paths)).toEqual(
+      expect.arrayContaining([
+        '/v1/runs',
+        '/v1/runs/{id}',
+        '/v1/runs/{id}/events',
+        '/v1/runs/{id}/cancel',
+        '/v1/sessions/{id}',
+        '/v1/sessions/{id}/messages',
+        '/v1/chat/completions',
+        '/healthz',
+        '/readyz',
+      ]),
+    );
     expect(document.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(document.components.schemas).toHaveProperty('StartRun');
   });
@@ -68,9 +85,13 @@ describe('faults inside the server', () => {
     const response = await app.request(`/v1/runs/${run.id}`, { headers: { authorization: `Bearer ${key}`, 'x-request-id': 'req-fault-1' } });
     const body = (await response.json()) as { error: { code: string; message: string; details: { requestId: string } } };
     expect(response.status).toBe(500);
-    expect(body).toEqual({ error: { code: 'JOURNAL_CORRUPT', message: 'An internal error occurred (request req-fault-1)', details: { requestId: 'req-fault-1' } } });
+    expect(body).toEqual({
+      error: { code: 'JOURNAL_CORRUPT', message: 'An internal error occurred (request req-fault-1)', details: { requestId: 'req-fault-1' } },
+    });
     expect(response.headers.get('x-request-id')).toBe('req-fault-1');
-    const logged = logLines.map((line) => JSON.parse(line) as { requestId?: string; msg?: string; err?: { message?: string } }).find((line) => line.msg === 'request failed');
+    const logged = logLines
+      .map((line) => JSON.parse(line) as { requestId?: string; msg?: string; err?: { message?: string } })
+      .find((line) => line.msg === 'request failed');
     expect(logged).toMatchObject({ requestId: 'req-fault-1', err: { message: expect.stringContaining('Column "usage" does not hold valid JSON') } });
   });
 });

@@ -26,7 +26,13 @@ let key: string;
 
 function respond(request: FakeModelRequest): FakeTurn {
   const toolResults = request.messages.filter((message) => message.role === 'tool').length;
-  if (toolResults === 0) return { chunkDelayMs: 2, text: 'Let me look that up.', toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }], usage: { inputTokens: 50, outputTokens: 10 } };
+  if (toolResults === 0)
+    return {
+      chunkDelayMs: 2,
+      text: 'Let me look that up.',
+      toolCalls: [{ name: 'lookup_order', arguments: { orderId: '1001' } }],
+      usage: { inputTokens: 50, outputTokens: 10 },
+    };
   return { chunkDelayMs: 2, text: 'Order 1001 has shipped with UPS.', usage: { inputTokens: 80, outputTokens: 9, cachedTokens: 20 } };
 }
 
@@ -115,7 +121,10 @@ describe('POST /v1/chat/completions with the official openai client', () => {
     expect(response.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const text = await response.text();
     expect(text.endsWith('data: [DONE]\n\n')).toBe(true);
-    const events = text.split('\n\n').filter((block) => block.startsWith('data: {')).map((block) => JSON.parse(block.slice(6)) as Record<string, unknown>);
+    const events = text
+      .split('\n\n')
+      .filter((block) => block.startsWith('data: {'))
+      .map((block) => JSON.parse(block.slice(6)) as Record<string, unknown>);
     expect(events.every((event) => !('usage' in event))).toBe(true);
   });
 
@@ -131,6 +140,8 @@ describe('POST /v1/chat/completions with the official openai client', () => {
       status: 400,
     });
     const unauthenticated = new OpenAI({ baseURL: `${server.url}/v1`, apiKey: 'keel_not-a-key', maxRetries: 0 });
-    await expect(unauthenticated.chat.completions.create({ model: 'support', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 401 });
+    await expect(unauthenticated.chat.completions.create({ model: 'support', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      status: 401,
+    });
   });
 });

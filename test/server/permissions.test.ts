@@ -42,7 +42,9 @@ let operations: Operation[];
 
 beforeAll(async () => {
   api = await createTestApi({ agents: [defineAgent({ name: 'greeter', model: scriptedModel([]), instructions: 'Greet.' })] });
-  const document = (await (await api.request('GET', '/openapi.json', { key: null })).json()) as { paths: Record<string, Record<string, { 'x-keel-permission'?: string }>> };
+  const document = (await (await api.request('GET', '/openapi.json', { key: null })).json()) as {
+    paths: Record<string, Record<string, { 'x-keel-permission'?: string }>>;
+  };
   operations = Object.entries(document.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, operation]) => ({ method: method.toUpperCase(), path, permission: operation['x-keel-permission'] ?? '(none)' })),
   );
@@ -69,9 +71,16 @@ describe('the permission matrix', () => {
     const protectedOperations = operations.filter((operation) => operation.permission !== 'public');
     expect(protectedOperations.map((operation) => `${operation.method} ${operation.path}`).sort()).toEqual(documented.flatMap((row) => row.endpoints).sort());
     for (const operation of protectedOperations) {
-      expect(documented.find((row) => row.permission === operation.permission)?.endpoints, operation.permission).toContain(`${operation.method} ${operation.path}`);
+      expect(documented.find((row) => row.permission === operation.permission)?.endpoints, operation.permission).toContain(
+        `${operation.method} ${operation.path}`,
+      );
     }
-    expect(operations.filter((operation) => operation.permission === 'public').map((operation) => operation.path).sort()).toEqual(['/healthz', '/readyz']);
+    expect(
+      operations
+        .filter((operation) => operation.permission === 'public')
+        .map((operation) => operation.path)
+        .sort(),
+    ).toEqual(['/healthz', '/readyz']);
   });
 
   it('is enforced: every role gets 403 from exactly the endpoints whose permission it lacks', async () => {

@@ -34,7 +34,8 @@ describe('rate limits on the API', () => {
   it("answers 429 RATE_LIMITED with Retry-After once an end user's requests are used up, and creates nothing", async () => {
     api = await createTestApi({ agents: [greeter()] });
     await api.store.setTenantLimits('acme', { userRequests: { limit: 2, windowMs: 60_000 } });
-    const start = (userId: string, key?: string) => api!.request('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId }, ...(key === undefined ? {} : { key }) });
+    const start = (userId: string, key?: string) =>
+      api!.request('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId }, ...(key === undefined ? {} : { key }) });
 
     expect((await start('ana')).status).toBe(202);
     const second = await start('ana');
@@ -44,7 +45,11 @@ describe('rate limits on the API', () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
     expect(await refused.json()).toEqual({
-      error: { code: 'RATE_LIMITED', message: 'This user has reached the limit of 2 requests per 60 s', details: { limit: 'requests', max: 2, windowSeconds: 60 } },
+      error: {
+        code: 'RATE_LIMITED',
+        message: 'This user has reached the limit of 2 requests per 60 s',
+        details: { limit: 'requests', max: 2, windowSeconds: 60 },
+      },
     });
     // Reads name the user too, and count against the same limit.
     expect((await api.request('GET', '/v1/runs?userId=ana')).status).toBe(429);
@@ -61,7 +66,10 @@ describe('rate limits on the API', () => {
     await createRateLimiter({ store: api.store }).recordTokens({ tenantId: 'acme', userId: 'ana', tokens: 1_000 });
 
     const refused = await api.json('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
-    expect(refused).toEqual({ status: 429, body: { error: expect.objectContaining({ code: 'RATE_LIMITED', details: { limit: 'tokens', max: 1_000, windowSeconds: 3_600 } }) } });
+    expect(refused).toEqual({
+      status: 429,
+      body: { error: expect.objectContaining({ code: 'RATE_LIMITED', details: { limit: 'tokens', max: 1_000, windowSeconds: 3_600 } }) },
+    });
     expect((await api.request('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ben' } })).status).toBe(202);
   });
 

@@ -11,13 +11,19 @@ afterEach(async () => {
 });
 
 function greeter(turns = 1) {
-  return defineAgent({ name: 'greeter', model: scriptedModel(Array.from({ length: turns }, (_, index) => ({ text: `Hello #${index + 1}!` }))), instructions: 'Greet.' });
+  return defineAgent({
+    name: 'greeter',
+    model: scriptedModel(Array.from({ length: turns }, (_, index) => ({ text: `Hello #${index + 1}!` }))),
+    instructions: 'Greet.',
+  });
 }
 
 describe('runs API', () => {
   it('starts a run (202), executes it in a worker and shows it as keel runs show --json does', async () => {
     api = await createTestApi({ agents: [greeter()], worker: true });
-    const started = await api.json<{ id: string; sessionId: string; status: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
+    const started = await api.json<{ id: string; sessionId: string; status: string }>('POST', '/v1/runs', {
+      body: { agent: 'greeter', input: 'hi', userId: 'ana' },
+    });
     expect(started.status).toBe(202);
     expect(started.body).toEqual({ id: expect.stringMatching(/^run_/), sessionId: expect.stringMatching(/^ses_/), status: 'queued' });
 
@@ -56,7 +62,7 @@ describe('runs API', () => {
     expect(ana.body.data.map((run) => run.input)).toEqual(['hi 4', 'hi 2', 'hi 0']);
   });
 
-  it("cancels a queued run, and refuses to cancel it twice", async () => {
+  it('cancels a queued run, and refuses to cancel it twice', async () => {
     api = await createTestApi({ agents: [greeter()] });
     const { body } = await api.json<{ id: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
     const cancelled = await api.json<RunRecord>('POST', `/v1/runs/${body.id}/cancel`);

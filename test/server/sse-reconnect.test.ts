@@ -24,7 +24,13 @@ import { readSse, seededRandom } from './sse-client.ts';
  * exactly once, in order — whether the run executes in the server's process or in a separate
  * `keel worker` process that shares only the database.
  */
-const lookup = defineTool({ name: 'lookup', description: 'Look an account up', input: z.object({ account: z.string() }), effect: 'read', execute: ({ account }) => ({ account, balance: 100 }) });
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Look an account up',
+  input: z.object({ account: z.string() }),
+  effect: 'read',
+  execute: ({ account }) => ({ account, balance: 100 }),
+});
 const steps = 6;
 
 /** Several tool steps, then a long answer streamed word by word: a journal of ~45 entries over a second or two. */

@@ -20,7 +20,15 @@ describe('usage API', () => {
   it('groups the tenant ledger by user, agent, model and tenant', async () => {
     api = await createTestApi({ agents: [greeter()] });
     await recordCall(api.store, { userId: 'ana', inputTokens: 1_200, outputTokens: 300, cachedTokens: 1_000, costNanoUsd: 285_000 });
-    await recordCall(api.store, { userId: 'ana', agent: 'billing', provider: 'anthropic', modelId: 'claude-haiku-4-5', inputTokens: 2_000, outputTokens: 100, costNanoUsd: 2_500_000 });
+    await recordCall(api.store, {
+      userId: 'ana',
+      agent: 'billing',
+      provider: 'anthropic',
+      modelId: 'claude-haiku-4-5',
+      inputTokens: 2_000,
+      outputTokens: 100,
+      costNanoUsd: 2_500_000,
+    });
     await recordCall(api.store, { userId: 'ben', inputTokens: 10, outputTokens: 1, costNanoUsd: 2_100 });
 
     const byUser = await api.json<UsageBody>('GET', '/v1/usage?groupBy=user', { key: api.keys.viewer });
@@ -69,7 +77,9 @@ describe('usage API', () => {
     api = await createTestApi({ agents: [greeter()] });
     await recordCall(api.store, { tenantId: 'globex', userId: 'ana', costNanoUsd: 500 });
     expect((await api.json<UsageBody>('GET', '/v1/usage?groupBy=user', { key: api.keys.admin })).body).toEqual({ data: [] });
-    expect((await api.json<UsageBody>('GET', '/v1/usage?groupBy=tenant', { key: api.keys.other })).body.data).toEqual([expect.objectContaining({ key: 'globex', calls: 1 })]);
+    expect((await api.json<UsageBody>('GET', '/v1/usage?groupBy=tenant', { key: api.keys.other })).body.data).toEqual([
+      expect.objectContaining({ key: 'globex', calls: 1 }),
+    ]);
     for (const key of [api.keys.app, api.keys.reviewer]) {
       const response = await api.json<{ error: { code: string } }>('GET', '/v1/usage', { key });
       expect([response.status, response.body.error.code]).toEqual([403, 'FORBIDDEN']);

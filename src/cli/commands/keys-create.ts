@@ -2,7 +2,7 @@ import { createApiKey } from '../../server/auth/api-keys.ts';
 import { apiKeyRoles } from '../../store/api-key-store.ts';
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
-import {parseChoice, parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
+import { parseChoice, parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 
 const name = 'keel keys create';
 
@@ -26,7 +26,7 @@ Options:
       tenant: { type: 'string' },
       role: { type: 'string' },
       name: { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
     });
     if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);

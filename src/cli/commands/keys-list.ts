@@ -40,6 +40,10 @@ function formatKeys(keys: ApiKeyRecord[], style: Style): string {
   const rows = keys.map((key) => [key.id, key.tenantId, key.role, `${key.prefix}…`, key.revokedAt === null ? 'active' : `revoked ${key.revokedAt}`, key.name]);
   const header = ['id', 'tenant', 'role', 'key', 'state', 'name'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   return `${style('dim', line(header))}\n${rows.map(line).join('\n')}\n`;
 }

@@ -70,7 +70,10 @@ describe('keel keys', () => {
 
   it('refuses bad arguments without touching the store', async () => {
     expect(await keel('keys', 'create', '--tenant', 'acme')).toMatchObject({ code: 2, stderr: expect.stringContaining('missing --role') });
-    expect(await keel('keys', 'create', '--tenant', 'acme', '--role', 'root')).toMatchObject({ code: 2, stderr: expect.stringContaining('--role must be one of admin, app, reviewer, viewer') });
+    expect(await keel('keys', 'create', '--tenant', 'acme', '--role', 'root')).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--role must be one of admin, app, reviewer, viewer'),
+    });
     expect(await keel('keys', 'create', '--tenant', 'a b', '--role', 'app')).toMatchObject({ code: 1, stderr: expect.stringContaining('error INPUT_INVALID') });
     expect(await keel('keys', 'revoke', 'key_nope')).toMatchObject({ code: 1, stderr: 'error API_KEY_NOT_FOUND: No API key with id "key_nope"\n' });
     expect(await keel('keys', 'frobnicate')).toMatchObject({ code: 2 });
@@ -88,6 +91,8 @@ describe('help of the server commands', () => {
     for (const command of [['dev'], ['start'], ['keys', 'create'], ['keys', 'ls'], ['keys', 'revoke']]) {
       expect(await keel(...command, '--frobnicate'), command.join(' ')).toMatchObject({ code: 2 });
     }
-    expect((await keel('--help')).stdout).toMatch(/ {2}dev {6}development server[\s\S]* {2}start {4}production server[\s\S]* {2}keys {5}create, list and revoke API keys/);
+    expect((await keel('--help')).stdout).toMatch(
+      / {2}dev {6}development server[\s\S]* {2}start {4}production server[\s\S]* {2}keys {5}create, list and revoke API keys/,
+    );
   });
 });

@@ -32,7 +32,7 @@ Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 
       session: { type: 'string' },
       user: { type: 'string' },
       detach: { type: 'boolean' },
-      config: { type: 'string' }
+      config: { type: 'string' },
     });
     if (values.help === true) return showHelp(io, this.help);
     const [agent = '', input = ''] = requirePositionals(name, positionals, ['AGENT', 'INPUT']);

@@ -2,7 +2,7 @@ import type { RunStatus } from '../../engine/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { cliTenantId, openCliStore } from '../cli-environment.ts';
-import {parseChoice, parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
+import { parseChoice, parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { truncate } from '../print-events.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
@@ -30,7 +30,7 @@ Options:
       agent: { type: 'string' },
       limit: { type: 'string' },
       cursor: { type: 'string' },
-      json: { type: 'boolean' }
+      json: { type: 'boolean' },
     });
     if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);
@@ -74,12 +74,13 @@ export function formatRunTable(runs: readonly RunRecord[], style: Style): string
   const header = ['ID', 'STATUS', 'AGENT', 'USER', 'CREATED (UTC)', 'INPUT'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
   const line = (cells: string[], colour?: (cell: string, column: number) => string) =>
-    `${cells.map((cell, column) => (colour?.(cell.padEnd(widths[column] ?? 0), column) ?? cell.padEnd(widths[column] ?? 0))).join('  ').trimEnd()}\n`;
+    `${cells
+      .map((cell, column) => colour?.(cell.padEnd(widths[column] ?? 0), column) ?? cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd()}\n`;
   return (
     style('bold', line(header).trimEnd()) +
     '\n' +
-    rows
-      .map((row, index) => line(row, (cell, column) => (column === 1 ? style(statusColors[runs[index]?.status ?? 'queued'], cell) : cell)))
-      .join('')
+    rows.map((row, index) => line(row, (cell, column) => (column === 1 ? style(statusColors[runs[index]?.status ?? 'queued'], cell) : cell))).join('')
   );
 }

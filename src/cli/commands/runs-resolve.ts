@@ -33,7 +33,7 @@ Options:
       failed: { type: 'string' },
       rerun: { type: 'boolean' },
       actor: { type: 'string' },
-      config: { type: 'string' }
+      config: { type: 'string' },
     });
     if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);

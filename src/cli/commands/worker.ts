@@ -25,7 +25,7 @@ Options:
     const { values, positionals } = parseCommandLine(name, argv, {
       'until-idle': { type: 'boolean' },
       concurrency: { type: 'string' },
-      config: { type: 'string' }
+      config: { type: 'string' },
     });
     if (values.help === true) return showHelp(io, this.help);
     requirePositionals(name, positionals, []);

@@ -15,7 +15,11 @@ export interface RuntimeGeneration {
  * const app = createApp({ runtime: reloading.runtime });
  * await reloading.replace({ runtime: next, worker: next.startWorker() });
  */
-export function createReloadingRuntime(initial: RuntimeGeneration): { runtime: Runtime; replace(next: RuntimeGeneration): Promise<void>; close(): Promise<void> } {
+export function createReloadingRuntime(initial: RuntimeGeneration): {
+  runtime: Runtime;
+  replace(next: RuntimeGeneration): Promise<void>;
+  close(): Promise<void>;
+} {
   let current = initial;
   // A Proxy rather than a list of methods, so a method added to Runtime is delegated too.
   const runtime = new Proxy({} as Runtime, {

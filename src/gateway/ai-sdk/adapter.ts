@@ -134,7 +134,14 @@ export function fromAiSdk(model: AiSdkLanguageModel | AiSdkLanguageModelLike): M
           details: { provider: model.provider, modelId },
         });
       }
-      const response: ModelResponse = { text, toolCalls, finishReason: toFinishReason(finish.reason), usage: toUsage(finish.usage), modelId: answeredBy, provider };
+      const response: ModelResponse = {
+        text,
+        toolCalls,
+        finishReason: toFinishReason(finish.reason),
+        usage: toUsage(finish.usage),
+        modelId: answeredBy,
+        provider,
+      };
       yield { type: 'response', response };
     },
   };

@@ -10,10 +10,7 @@ import type { ModelMessage, ModelRequest } from '../model.ts';
 type TextPart = { type: 'text'; text: string };
 type ToolCallPart = { type: 'tool-call'; toolCallId: string; toolName: string; input: unknown };
 type ToolResultOutput =
-  | { type: 'text'; value: string }
-  | { type: 'error-text'; value: string }
-  | { type: 'json'; value: JSONValue }
-  | { type: 'error-json'; value: JSONValue };
+  { type: 'text'; value: string } | { type: 'error-text'; value: string } | { type: 'json'; value: JSONValue } | { type: 'error-json'; value: JSONValue };
 type ToolResultPart = { type: 'tool-result'; toolCallId: string; toolName: string; output: ToolResultOutput };
 
 export type PromptMessage =
@@ -79,7 +76,12 @@ function toPrompt(messages: ModelMessage[]): PromptMessage[] {
         break;
       }
       case 'tool': {
-        const part: ToolResultPart = { type: 'tool-result', toolCallId: message.callId, toolName: message.toolName, output: toOutput(message.content, message.isError === true) };
+        const part: ToolResultPart = {
+          type: 'tool-result',
+          toolCallId: message.callId,
+          toolName: message.toolName,
+          output: toOutput(message.content, message.isError === true),
+        };
         // Results of parallel calls belong in one tool message (Anthropic requires it).
         const last = prompt.at(-1);
         if (last?.role === 'tool') last.content.push(part);

@@ -99,7 +99,8 @@ export function toModelError(error: unknown, context: ModelErrorContext): KeelEr
  * Google "exceeds the maximum number of tokens" / SAFETY blocks. These are worth telling apart
  * from other 400s because another model may well accept the same request (a fallback).
  */
-const contextTooLong = /context_length_exceeded|maximum context length|context window|prompt is too long|input is too long|exceeds the maximum number of tokens|too many tokens/i;
+const contextTooLong =
+  /context_length_exceeded|maximum context length|context window|prompt is too long|input is too long|exceeds the maximum number of tokens|too many tokens/i;
 const contentFiltered = /content_policy_violation|content_filter|content filtering policy|safety system|content management policy|blocked.{0,20}\bsafety\b/i;
 
 /** The HTTP-level facts of an APICallError, a provider stream error, or an error-shaped object. */

@@ -65,7 +65,12 @@ describe('createCircuitBreaker', () => {
 
   it('half-opens after the cooldown, lets one probe through, and closes when it succeeds', () => {
     const changes: string[] = [];
-    const breaker = createCircuitBreaker('openai', 'gpt-4o', { now, minimumCalls: 1, cooldownMs: 5_000, onStateChange: (change) => changes.push(`${change.from}->${change.to}`) });
+    const breaker = createCircuitBreaker('openai', 'gpt-4o', {
+      now,
+      minimumCalls: 1,
+      cooldownMs: 5_000,
+      onStateChange: (change) => changes.push(`${change.from}->${change.to}`),
+    });
     breaker.enter().failure();
     clock += 5_000;
     expect(breaker.state()).toBe('half-open');
@@ -116,7 +121,11 @@ describe('createCircuitBreaker', () => {
     breaker.enter().failure();
     clock += 1_000;
     breaker.enter().success();
-    expect(lines.map((line) => `${line.level} ${line.message}`)).toEqual(['warn circuit breaker open', 'info circuit breaker half-open', 'info circuit breaker closed']);
+    expect(lines.map((line) => `${line.level} ${line.message}`)).toEqual([
+      'warn circuit breaker open',
+      'info circuit breaker half-open',
+      'info circuit breaker closed',
+    ]);
     expect(lines[0]?.fields).toMatchObject({ provider: 'openai', modelId: 'gpt-4o', from: 'closed', to: 'open', calls: 1, failures: 1 });
   });
 });
@@ -161,11 +170,13 @@ describe.each([protocolCases[1]!, protocolCases[2]!])('withCircuitBreaker on $na
     const breakers = createCircuitBreakers({ now, minimumCalls: 1 });
     const model = withCircuitBreaker(fromAiSdk(create(server)), breakers);
     server.enqueue({ fault: 'cut-stream', afterChunks: 5, text: 'one two three four five six' });
-    await expect((async () => {
-      for await (const _part of model.stream?.(request) ?? []) {
-        // read until it breaks
-      }
-    })()).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE' });
+    await expect(
+      (async () => {
+        for await (const _part of model.stream?.(request) ?? []) {
+          // read until it breaks
+        }
+      })(),
+    ).rejects.toMatchObject({ code: 'MODEL_UNAVAILABLE' });
     expect(breakers.get(model.provider, model.modelId).state()).toBe('open');
   });
 });

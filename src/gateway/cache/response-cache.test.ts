@@ -46,7 +46,11 @@ describe('cacheKey', () => {
   });
 
   it('caches only deterministic calls', () => {
-    expect([isCacheable(request('x')), isCacheable(request('x', { temperature: 0 })), isCacheable(request('x', { temperature: 0.2 }))]).toEqual([true, true, false]);
+    expect([isCacheable(request('x')), isCacheable(request('x', { temperature: 0 })), isCacheable(request('x', { temperature: 0.2 }))]).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -55,7 +59,11 @@ describe('withResponseCache', () => {
     const model = scriptedModel([{ text: 'one', usage: { inputTokens: 9, outputTokens: 1 } }, { text: 'two' }, { text: 'three' }]);
     const cached = withResponseCache(model, { store, ttlMs: 1_000, now });
     expect(await cached.generate(request('q', { call: { tenantId: 'a' } }))).toMatchObject({ text: 'one', usage: { inputTokens: 9 } });
-    expect(await cached.generate(request('q', { call: { tenantId: 'a' } }))).toMatchObject({ text: 'one', cached: true, usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0 } });
+    expect(await cached.generate(request('q', { call: { tenantId: 'a' } }))).toMatchObject({
+      text: 'one',
+      cached: true,
+      usage: { inputTokens: 0, outputTokens: 0, cachedTokens: 0 },
+    });
     expect((await cached.generate(request('q', { call: { tenantId: 'b' } }))).text).toBe('two');
     clock += 1_000;
     expect((await cached.generate(request('q', { call: { tenantId: 'a' } }))).text).toBe('three');
@@ -67,7 +75,8 @@ describe('withResponseCache', () => {
     const cached = withResponseCache(model, { store, ttlMs: 60_000, now });
     const read = async () => {
       const parts: string[] = [];
-      for await (const part of cached.stream?.(request('q')) ?? []) parts.push(part.type === 'text-delta' ? part.text : `[${String(part.response.cached ?? false)}]`);
+      for await (const part of cached.stream?.(request('q')) ?? [])
+        parts.push(part.type === 'text-delta' ? part.text : `[${String(part.response.cached ?? false)}]`);
       return parts;
     };
     expect(await read()).toEqual(['stre', 'amed', ' ans', 'wer', '[false]']);
@@ -92,7 +101,12 @@ describe('withResponseCache', () => {
     const cached = withResponseCache(scriptedModel([{ text: 'a' }, { text: 'b' }]), { store: broken, ttlMs: 1_000, logger });
     expect((await cached.generate(request('q'))).text).toBe('a');
     expect((await cached.generate(request('q'))).text).toBe('b');
-    expect(warnings).toEqual(['model response cache read failed', 'model response cache write failed', 'model response cache read failed', 'model response cache write failed']);
+    expect(warnings).toEqual([
+      'model response cache read failed',
+      'model response cache write failed',
+      'model response cache read failed',
+      'model response cache write failed',
+    ]);
   });
 
   it('sweeps expired entries on writes', async () => {

@@ -53,7 +53,8 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
     }
   }
 
-  const entry = (request: ModelRequest) => (isCacheable(request) ? { tenantId: request.call?.tenantId ?? 'default', key: cacheKey(model, request) } : undefined);
+  const entry = (request: ModelRequest) =>
+    isCacheable(request) ? { tenantId: request.call?.tenantId ?? 'default', key: cacheKey(model, request) } : undefined;
 
   return {
     provider: model.provider,
@@ -93,5 +94,11 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
 function isResponse(value: unknown): value is ModelResponse {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Partial<ModelResponse>;
-  return typeof candidate.text === 'string' && Array.isArray(candidate.toolCalls) && typeof candidate.finishReason === 'string' && typeof candidate.provider === 'string' && typeof candidate.modelId === 'string';
+  return (
+    typeof candidate.text === 'string' &&
+    Array.isArray(candidate.toolCalls) &&
+    typeof candidate.finishReason === 'string' &&
+    typeof candidate.provider === 'string' &&
+    typeof candidate.modelId === 'string'
+  );
 }

@@ -70,7 +70,10 @@ export function fromOverride(override: PriceOverride): ModelPrice {
 /** The id as given, then ever more normalised forms of it (no duplicates). */
 function candidates(modelId: string): string[] {
   const forms = [modelId];
-  let id = modelId.trim().toLowerCase().replace(/^models\//, '');
+  let id = modelId
+    .trim()
+    .toLowerCase()
+    .replace(/^models\//, '');
   forms.push(id);
   id = id.replace(/-latest$/, '');
   id = id.replace(/-\d{4}-\d{2}-\d{2}$/, '').replace(/-\d{8}$/, '');

@@ -66,7 +66,12 @@ describe('priceOf', () => {
   it('holds only prices that cost out exactly in nanodollars', () => {
     for (const [provider, models] of Object.entries(priceCatalogue)) {
       for (const [model, price] of Object.entries(models)) {
-        const rates = [price.inputPerMTok, price.outputPerMTok, price.cachedInputPerMTok, ...(price.longContext === undefined ? [] : [price.longContext.inputPerMTok, price.longContext.outputPerMTok, price.longContext.cachedInputPerMTok])];
+        const rates = [
+          price.inputPerMTok,
+          price.outputPerMTok,
+          price.cachedInputPerMTok,
+          ...(price.longContext === undefined ? [] : [price.longContext.inputPerMTok, price.longContext.outputPerMTok, price.longContext.cachedInputPerMTok]),
+        ];
         expect(rates.every(isWholeNanoPrice), `${provider}:${model}`).toBe(true);
         expect(price.cachedInputPerMTok, `${provider}:${model}`).toBeLessThanOrEqual(price.inputPerMTok);
       }

@@ -36,7 +36,8 @@ function priceProblems(where: string, value: unknown, allowLongContext: boolean)
     if (!allowLongContext) return [...problems, `${where}.longContext cannot nest`];
     problems.push(...priceProblems(`${where}.longContext`, price.longContext, false));
     const above = (price.longContext as { aboveInputTokens?: unknown }).aboveInputTokens;
-    if (typeof above !== 'number' || !Number.isInteger(above) || above < 0) problems.push(`${where}.longContext.aboveInputTokens must be a whole number of tokens`);
+    if (typeof above !== 'number' || !Number.isInteger(above) || above < 0)
+      problems.push(`${where}.longContext.aboveInputTokens must be a whole number of tokens`);
   }
   return problems;
 }

@@ -37,7 +37,12 @@ describe('countTokens', () => {
       tools: [{ name: 'get_weather', description: 'Current weather', inputSchema: { type: 'object' } }],
       responseFormat: { type: 'json', schema: { type: 'string' } },
     };
-    const extra = 4 + countTokens('get_weather', gpt4o) + countTokens('Current weather', gpt4o) + countTokens('{"type":"object"}', gpt4o) + countTokens('{"type":"string"}', gpt4o);
+    const extra =
+      4 +
+      countTokens('get_weather', gpt4o) +
+      countTokens('Current weather', gpt4o) +
+      countTokens('{"type":"object"}', gpt4o) +
+      countTokens('{"type":"string"}', gpt4o);
     expect(countTokens(request, gpt4o)).toBe(countTokens(messages, gpt4o) + extra);
   });
 

@@ -82,7 +82,7 @@ function countMessages(messages: readonly ModelMessage[], encode: Encoder): numb
   for (const message of messages) {
     tokens += tokensPerMessage;
     if (message.role === 'tool') {
-      tokens += encode(message.toolName) + encode(typeof message.content === 'string' ? message.content : JSON.stringify(message.content) ?? '');
+      tokens += encode(message.toolName) + encode(typeof message.content === 'string' ? message.content : (JSON.stringify(message.content) ?? ''));
       continue;
     }
     tokens += encode(message.content);

@@ -29,7 +29,11 @@ export async function createApiKey(
   options: { tenantId: string; role: string; name?: string; now?: Date },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   if (!tenantPattern.test(options.tenantId)) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'A tenant id is 1-64 letters, digits, "_", "." or "-", starting with a letter or digit', details: { tenantId: options.tenantId } });
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: 'A tenant id is 1-64 letters, digits, "_", "." or "-", starting with a letter or digit',
+      details: { tenantId: options.tenantId },
+    });
   }
   if (!(apiKeyRoles as readonly string[]).includes(options.role)) {
     throw new KeelError({ code: 'INPUT_INVALID', message: `A role is one of ${apiKeyRoles.join(', ')}`, details: { role: options.role } });

@@ -3,7 +3,16 @@ import type { ApiKeyRole } from '../../store/api-key-store.ts';
 import type { Principal } from '../server-types.ts';
 
 /** Every permission an endpoint can require. docs/permissions.md documents each. */
-export const permissions = ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete', 'usage:read', 'budgets:read', 'budgets:write'] as const;
+export const permissions = [
+  'runs:create',
+  'runs:read',
+  'runs:cancel',
+  'sessions:read',
+  'sessions:delete',
+  'usage:read',
+  'budgets:read',
+  'budgets:write',
+] as const;
 export type Permission = (typeof permissions)[number];
 
 /**

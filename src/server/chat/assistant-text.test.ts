@@ -24,11 +24,19 @@ describe('createAssistantText', () => {
   });
 
   it('separates the text of successive steps with a blank line', () => {
-    expect(project([response(1, 'Let me look.'), response(2, ''), delta(3, 1, 'Found'), response(3, 'Found it.')])).toEqual(['Let me look.', '\n\nFound', ' it.']);
+    expect(project([response(1, 'Let me look.'), response(2, ''), delta(3, 1, 'Found'), response(3, 'Found it.')])).toEqual([
+      'Let me look.',
+      '\n\nFound',
+      ' it.',
+    ]);
   });
 
   it('never repeats text when a broken model call is retried', () => {
-    expect(project([delta(1, 1, 'Your or'), delta(1, 2, 'Your'), delta(1, 2, ' order'), response(1, 'Your order shipped.')])).toEqual(['Your or', 'der', ' shipped.']);
+    expect(project([delta(1, 1, 'Your or'), delta(1, 2, 'Your'), delta(1, 2, ' order'), response(1, 'Your order shipped.')])).toEqual([
+      'Your or',
+      'der',
+      ' shipped.',
+    ]);
   });
 
   it('emits a structured answer once, as JSON, at the end', () => {

@@ -6,7 +6,20 @@ const request = (messages: unknown[]) => ChatCompletionRequest.parse({ model: 's
 describe('chatRunInput', () => {
   it('takes the last user message as the input', () => {
     expect(chatRunInput(request([{ role: 'user', content: 'Where is order 1001?' }]), false)).toBe('Where is order 1001?');
-    expect(chatRunInput(request([{ role: 'user', content: [{ type: 'text', text: 'Where is ' }, { type: 'text', text: '1001?' }] }]), false)).toBe('Where is 1001?');
+    expect(
+      chatRunInput(
+        request([
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'Where is ' },
+              { type: 'text', text: '1001?' },
+            ],
+          },
+        ]),
+        false,
+      ),
+    ).toBe('Where is 1001?');
   });
 
   it('quotes earlier messages ahead of it in a new session, and leaves them to the session otherwise', () => {

@@ -4,11 +4,7 @@ import { idSchema } from '../schemas.ts';
 
 const TextPart = z.object({ type: z.literal('text'), text: z.string() });
 
-const Content = z.union([
-  z.string(),
-  z.array(z.union([TextPart, z.object({ type: z.string() }).passthrough()])),
-  z.null(),
-]);
+const Content = z.union([z.string(), z.array(z.union([TextPart, z.object({ type: z.string() }).passthrough()])), z.null()]);
 
 const Message = z
   .object({ role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']), content: Content.optional(), name: z.string().optional() })

@@ -16,12 +16,20 @@ const maxLimitUsd = 9_000_000;
 // (400), while a path that fails its schema would be answered as not found.
 const BudgetParams = z.object({
   scope: z.string().openapi({ param: { name: 'scope', in: 'path' }, example: 'user', description: budgetScopes.join(' | ') }),
-  id: idSchema.openapi({ param: { name: 'id', in: 'path' }, example: 'user_42', description: 'The user id, agent name or session id; for `tenant`, your tenant id' }),
+  id: idSchema.openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'user_42',
+    description: 'The user id, agent name or session id; for `tenant`, your tenant id',
+  }),
 });
 
 const PutBudgetBody = z
   .strictObject({
-    limitUsd: z.number().min(0).max(maxLimitUsd).openapi({ example: 25, description: `USD per period, at most ${maxLimitUsd}` }),
+    limitUsd: z
+      .number()
+      .min(0)
+      .max(maxLimitUsd)
+      .openapi({ example: 25, description: `USD per period, at most ${maxLimitUsd}` }),
     period: z.enum(budgetPeriods as ['day', 'month', 'total']).openapi({ description: 'UTC day, UTC month, or no reset' }),
   })
   .openapi('PutBudget');

@@ -37,7 +37,10 @@ export const chatCompletionRoutes: RouteModule = {
       responses: {
         200: {
           description: 'A chat.completion, or a stream of chat.completion.chunk events',
-          content: { 'application/json': { schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).passthrough() }, 'text/event-stream': { schema: z.string() } },
+          content: {
+            'application/json': { schema: z.object({ id: z.string(), object: z.literal('chat.completion') }).passthrough() },
+            'text/event-stream': { schema: z.string() },
+          },
         },
       },
       async handler(c, { body }) {
@@ -50,7 +53,8 @@ export const chatCompletionRoutes: RouteModule = {
         const userId = body.user ?? 'anonymous';
         if (sessionId !== undefined) {
           const session = await context.store.getSession(tenantId, sessionId);
-          if (session !== undefined && session.userId !== userId) throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${sessionId}"` });
+          if (session !== undefined && session.userId !== userId)
+            throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${sessionId}"` });
         }
         const agent = context.runtime.config.agents.get(body.model);
         const { run } = await context.runtime.startRun({

@@ -95,7 +95,11 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'q
   if (result.success) return result.data;
   // An id that cannot exist is simply not found: the same answer as an unknown one.
   if (where === 'path') throw new KeelError({ code: notFoundCode, message: 'No such object' });
-  throw new KeelError({ code: 'INPUT_INVALID', message: `The request ${where} is invalid`, details: { in: where, issues: describeIssues(result.error.issues) } });
+  throw new KeelError({
+    code: 'INPUT_INVALID',
+    message: `The request ${where} is invalid`,
+    details: { in: where, issues: describeIssues(result.error.issues) },
+  });
 }
 
 async function readJson(c: Context<ServerEnv>): Promise<unknown> {
@@ -107,6 +111,9 @@ async function readJson(c: Context<ServerEnv>): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch {
-    throw new KeelError({ code: 'INPUT_INVALID', message: text.trim() === '' ? 'The request body is empty: send a JSON object' : 'The request body is not valid JSON' });
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: text.trim() === '' ? 'The request body is empty: send a JSON object' : 'The request body is not valid JSON',
+    });
   }
 }

@@ -13,4 +13,13 @@ import { usageRoutes } from './usage.ts';
  * exporting a `RouteModule`, and one line here. `openApiRoutes` stays last: it describes the
  * routes registered before it.
  */
-export const routeModules: readonly RouteModule[] = [healthRoutes, runRoutes, runEventRoutes, sessionRoutes, chatCompletionRoutes, usageRoutes, budgetRoutes, openApiRoutes];
+export const routeModules: readonly RouteModule[] = [
+  healthRoutes,
+  runRoutes,
+  runEventRoutes,
+  sessionRoutes,
+  chatCompletionRoutes,
+  usageRoutes,
+  budgetRoutes,
+  openApiRoutes,
+];

@@ -10,7 +10,9 @@ import { findRun } from './runs.ts';
 const seqSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 
 const EventsQuery = UserFilterQuery.extend({
-  after: seqSchema.optional().openapi({ type: 'integer', description: 'Send only entries with a greater sequence number (Last-Event-ID wins when both are given)' }),
+  after: seqSchema
+    .optional()
+    .openapi({ type: 'integer', description: 'Send only entries with a greater sequence number (Last-Event-ID wins when both are given)' }),
 });
 
 /** One journal entry as an SSE frame: `id` is its sequence number, `event` its type. */

@@ -14,9 +14,12 @@ const SessionSchema = z
 const MessagesSchema = z
   .object({
     data: z.array(
-      z.object({ role: z.enum(['system', 'user', 'assistant', 'tool']) }).passthrough().openapi('Message', {
-        description: 'A message of the conversation: user and assistant text, and tool calls and results',
-      }),
+      z
+        .object({ role: z.enum(['system', 'user', 'assistant', 'tool']) })
+        .passthrough()
+        .openapi('Message', {
+          description: 'A message of the conversation: user and assistant text, and tool calls and results',
+        }),
     ),
   })
   .openapi('SessionMessages');

@@ -35,7 +35,13 @@ export function describeBudgetContract(current: CurrentStore): void {
       await store.putBudget(budget({ scope: 'user', scopeId: 'user-1' }));
 
       const all = await store.listBudgets('tenant-a', { now: start });
-      expect(all.map((status) => `${status.scope}:${status.scopeId}`)).toEqual(['tenant:tenant-a', 'user:user-1', 'user:user-2', 'agent:support', 'session:session-x']);
+      expect(all.map((status) => `${status.scope}:${status.scopeId}`)).toEqual([
+        'tenant:tenant-a',
+        'user:user-1',
+        'user:user-2',
+        'agent:support',
+        'session:session-x',
+      ]);
       expect((await store.listBudgets('tenant-a', { scope: 'user', now: start })).map((status) => status.scopeId)).toEqual(['user-1', 'user-2']);
       expect(await store.listBudgets('tenant-a', { scope: 'user', scopeId: 'user-9', now: start })).toEqual([]);
     });
@@ -135,7 +141,22 @@ export function describeBudgetContract(current: CurrentStore): void {
       const again = reservation(lease, 200);
       await store.reserveBudget(again);
       const stale = { runId: lease.runId, epoch: lease.epoch + 1, lastSeq: 0, now: start };
-      await expectKeelError(store.append(stale, [], { usageEntry: { step: 2, provider: 'openai', modelId: 'gpt-4o', inputTokens: 1, outputTokens: 1, cachedTokens: 0, costNanoUsd: 50, latencyMs: 1, reservationId: again.reservationId } }), 'LEASE_LOST');
+      await expectKeelError(
+        store.append(stale, [], {
+          usageEntry: {
+            step: 2,
+            provider: 'openai',
+            modelId: 'gpt-4o',
+            inputTokens: 1,
+            outputTokens: 1,
+            cachedTokens: 0,
+            costNanoUsd: 50,
+            latencyMs: 1,
+            reservationId: again.reservationId,
+          },
+        }),
+        'LEASE_LOST',
+      );
       expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 120, reserved: 200 });
     });
 
@@ -161,7 +182,10 @@ export function describeBudgetContract(current: CurrentStore): void {
       await store.reserveBudget(reservation(other, 200));
 
       const stale = { runId: parking.runId, epoch: parking.epoch + 1, lastSeq: 1, now: start };
-      await expectKeelError(store.append(stale, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget', releaseReservations: true }), 'LEASE_LOST');
+      await expectKeelError(
+        store.append(stale, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget', releaseReservations: true }),
+        'LEASE_LOST',
+      );
       expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 0, reserved: 300 });
 
       await appendAs(store, parking, [{ type: 'run-waiting', reason: 'budget' }], { status: 'waiting', waitingReason: 'budget', releaseReservations: true });
@@ -218,7 +242,10 @@ export function describeBudgetContract(current: CurrentStore): void {
       await spend(store, lease, { costNanoUsd: 17 }, firstOfFebruary);
 
       expect(await budgetOf(store, 'user', 'user-1', lastOfJanuary)).toMatchObject({ spentNanoUsd: 24, periodStart: '2030-01-01T00:00:00.000Z' });
-      expect(await budgetOf(store, 'user', 'user-1', new Date('2030-02-28T12:00:00.000Z'))).toMatchObject({ spentNanoUsd: 17, periodStart: '2030-02-01T00:00:00.000Z' });
+      expect(await budgetOf(store, 'user', 'user-1', new Date('2030-02-28T12:00:00.000Z'))).toMatchObject({
+        spentNanoUsd: 17,
+        periodStart: '2030-02-01T00:00:00.000Z',
+      });
       expect(await budgetOf(store, 'agent', 'support', new Date('2031-06-01T00:00:00.000Z'))).toMatchObject({ spentNanoUsd: 41, periodStart: null });
     });
   });

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { at, type CurrentStore, start, uniqueId } from './fixtures.ts';
 
-const response = { text: 'Paris', toolCalls: [], finishReason: 'stop', usage: { inputTokens: 12, outputTokens: 1, cachedTokens: 0 }, provider: 'openai', modelId: 'gpt-4o-mini' };
+const response = {
+  text: 'Paris',
+  toolCalls: [],
+  finishReason: 'stop',
+  usage: { inputTokens: 12, outputTokens: 1, cachedTokens: 0 },
+  provider: 'openai',
+  modelId: 'gpt-4o-mini',
+};
 
 export function describeModelCacheContract(current: CurrentStore): void {
   describe('model response cache', () => {

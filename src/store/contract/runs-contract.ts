@@ -267,7 +267,11 @@ export function describeRunContract(current: CurrentStore): void {
       });
 
       expect(await store.getRun('tenant-a', run.id)).toMatchObject({ output: { text: nul }, metadata: { note: nul }, error: null });
-      expect((await store.readJournal(run.id, { afterSeq: 1 })).map((entry) => (entry.type === 'text-delta' ? entry.text : entry.type === 'run-end' ? entry.output : undefined))).toEqual([nul, nul]);
+      expect(
+        (await store.readJournal(run.id, { afterSeq: 1 })).map((entry) =>
+          entry.type === 'text-delta' ? entry.text : entry.type === 'run-end' ? entry.output : undefined,
+        ),
+      ).toEqual([nul, nul]);
       expect(await store.listSessionMessages('tenant-a', run.sessionId)).toEqual([{ role: 'assistant', content: nul }]);
     });
 

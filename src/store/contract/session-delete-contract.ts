@@ -7,8 +7,14 @@ export function describeSessionDeleteContract(current: CurrentStore): void {
       const store = current();
       const { run } = await store.createRun(newRun({ sessionId: 'thread' }));
       const { run: other } = await store.createRun(newRun({ sessionId: 'other-thread' }));
-      await appendAs(store, await claim(store, run.id), [{ type: 'run-end', status: 'completed' }], { status: 'completed', sessionMessages: [{ role: 'user', content: 'hi' }] });
-      await appendAs(store, await claim(store, other.id), [{ type: 'run-end', status: 'completed' }], { status: 'completed', sessionMessages: [{ role: 'user', content: 'yo' }] });
+      await appendAs(store, await claim(store, run.id), [{ type: 'run-end', status: 'completed' }], {
+        status: 'completed',
+        sessionMessages: [{ role: 'user', content: 'hi' }],
+      });
+      await appendAs(store, await claim(store, other.id), [{ type: 'run-end', status: 'completed' }], {
+        status: 'completed',
+        sessionMessages: [{ role: 'user', content: 'yo' }],
+      });
 
       expect(await store.deleteSession('tenant-a', 'thread')).toBe(true);
       expect(await store.listSessionMessages('tenant-a', 'thread')).toEqual([]);
@@ -20,7 +26,10 @@ export function describeSessionDeleteContract(current: CurrentStore): void {
     it("answers false for an unknown session and for another tenant's", async () => {
       const store = current();
       const { run } = await store.createRun(newRun({ sessionId: 'thread' }));
-      await appendAs(store, await claim(store, run.id), [{ type: 'run-end', status: 'completed' }], { status: 'completed', sessionMessages: [{ role: 'user', content: 'hi' }] });
+      await appendAs(store, await claim(store, run.id), [{ type: 'run-end', status: 'completed' }], {
+        status: 'completed',
+        sessionMessages: [{ role: 'user', content: 'hi' }],
+      });
       expect(await store.deleteSession('tenant-b', 'thread')).toBe(false);
       expect(await store.deleteSession('tenant-a', 'nope')).toBe(false);
       expect(await store.listSessionMessages('tenant-a', 'thread')).toHaveLength(1);

@@ -28,7 +28,12 @@ export function describeUsageLedgerContract(current: CurrentStore): void {
       // An append without the field leaves it as it was.
       await appendAs(store, lease, [usageUpdate], {});
       expect((await store.getRun('tenant-a', lease.runId))?.costUsd).toBe(1.234567891);
-      await expectKeelError(appendAs(store, lease, [usageUpdate], { usageEntry: { step: 1, provider: 'openai', modelId: 'gpt-4o', inputTokens: 1, outputTokens: 1, cachedTokens: 0, costNanoUsd: 0.5, latencyMs: 1 } }), 'INPUT_INVALID');
+      await expectKeelError(
+        appendAs(store, lease, [usageUpdate], {
+          usageEntry: { step: 1, provider: 'openai', modelId: 'gpt-4o', inputTokens: 1, outputTokens: 1, cachedTokens: 0, costNanoUsd: 0.5, latencyMs: 1 },
+        }),
+        'INPUT_INVALID',
+      );
     });
 
     it('groups by user, agent, model and tenant, biggest cost first', async () => {
@@ -60,7 +65,8 @@ export function describeUsageLedgerContract(current: CurrentStore): void {
       await spend(store, lease, { costNanoUsd: 2 }, at(1_000));
       await spend(store, lease, { costNanoUsd: 4 }, at(2_000));
       const cost = async (from?: Date, to?: Date) =>
-        (await store.queryUsage({ tenantId: 'tenant-a', groupBy: 'tenant', ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }))[0]?.costNanoUsd;
+        (await store.queryUsage({ tenantId: 'tenant-a', groupBy: 'tenant', ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) }))[0]
+          ?.costNanoUsd;
 
       expect(await cost()).toBe(7);
       expect(await cost(at(1_000))).toBe(6);

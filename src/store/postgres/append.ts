@@ -80,4 +80,3 @@ async function leaseLost(db: Queryable, fence: Fence): Promise<KeelError> {
   const [current] = await query(db, runSql.getRunById, { id: fence.runId });
   return fenceError(fence, current === undefined ? undefined : { epoch: integer(current, 'lease_epoch'), lastSeq: integer(current, 'last_seq') });
 }
-

@@ -76,7 +76,10 @@ const budgetColumns = 'tenant_id, scope, scope_id, period, limit_nano_usd, updat
 export const budgetSql = {
   hasCoveringBudget: namedSql(`SELECT EXISTS (SELECT 1 FROM budgets AS b WHERE ${coversSubject}) AS covered`, { prepare: 'keel_has_covering_budget' }),
   listBudgets: namedSql(
-    budgetStatusSql('budgets AS b', 'b.tenant_id = :tenant_id AND (:scope::text IS NULL OR b.scope = :scope::text) AND (:scope_id::text IS NULL OR b.scope_id = :scope_id::text)'),
+    budgetStatusSql(
+      'budgets AS b',
+      'b.tenant_id = :tenant_id AND (:scope::text IS NULL OR b.scope = :scope::text) AND (:scope_id::text IS NULL OR b.scope_id = :scope_id::text)',
+    ),
   ),
   subjectBudgets: namedSql(budgetStatusSql('budgets AS b', coversSubject)),
   // The write and the status of what it wrote, in one statement.

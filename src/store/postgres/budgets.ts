@@ -1,6 +1,16 @@
 import type { Pool } from 'pg';
 import { assertBudgetKey, assertNanoUsd, assertTimeRange, budgetPeriodRange, budgetScopes, decideReservation } from '../budget-rules.ts';
-import type { BudgetPeriod, BudgetScope, BudgetStatus, BudgetStore, BudgetSubject, ReserveInput, ReserveResult, UsageQuery, UsageTotals } from '../budget-store.ts';
+import type {
+  BudgetPeriod,
+  BudgetScope,
+  BudgetStatus,
+  BudgetStore,
+  BudgetSubject,
+  ReserveInput,
+  ReserveResult,
+  UsageQuery,
+  UsageTotals,
+} from '../budget-store.ts';
 import { budgetSql, queryUsageStatement } from './budget-statements.ts';
 import { query, queryOne, type Row } from './named-sql.ts';
 import { guard, inTransaction } from './open-pool.ts';

@@ -25,12 +25,25 @@ await describePostgres('postgres claim plans', (schemas) => {
         SELECT 'r-' || i, 't', 'a', 's-' || i, 'u-' || (i % 7), CASE WHEN i % 20 = 0 THEN 'queued' ELSE 'completed' END, 'x', '{}', '{}', now(), now()
         FROM generate_series(1, 20000) AS i`);
       await client.query('ANALYZE');
-      const values: Record<string, unknown> = { now: new Date().toISOString(), owner: 'o', expires_at: new Date().toISOString(), limit: 10, include_waiting: false, run_id: 'r-20' };
+      const values: Record<string, unknown> = {
+        now: new Date().toISOString(),
+        owner: 'o',
+        expires_at: new Date().toISOString(),
+        limit: 10,
+        include_waiting: false,
+        run_id: 'r-20',
+      };
       for (const name of ['claimRunnable', 'claimRun', 'countLiveLeases'] as const) {
         const statement = claimSql[name];
-        const { rows } = await client.query<{ 'QUERY PLAN': string }>({ text: `EXPLAIN ${statement.text}`, values: statement.parameters.map((parameter) => values[parameter]) });
+        const { rows } = await client.query<{ 'QUERY PLAN': string }>({
+          text: `EXPLAIN ${statement.text}`,
+          values: statement.parameters.map((parameter) => values[parameter]),
+        });
         const plan = rows.map((row) => row['QUERY PLAN']);
-        expect(plan.filter((step) => /Seq Scan on runs\b/.test(step)), `${name}:\n${plan.join('\n')}`).toEqual([]);
+        expect(
+          plan.filter((step) => /Seq Scan on runs\b/.test(step)),
+          `${name}:\n${plan.join('\n')}`,
+        ).toEqual([]);
       }
     } finally {
       await client.end();

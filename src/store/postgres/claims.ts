@@ -14,7 +14,11 @@ import { boolean, integer, text, toLease } from './rows.ts';
 
 export async function claimRunnable(pool: Pool, claim: ClaimOptions & { limit: number }): Promise<Lease[]> {
   if (claim.limit < 1) return [];
-  const rows = await inTransaction(pool, (client) => query(client, claimSql.claimRunnable, { ...leaseValues(claim), limit: claim.limit, include_waiting: false }), claimLock);
+  const rows = await inTransaction(
+    pool,
+    (client) => query(client, claimSql.claimRunnable, { ...leaseValues(claim), limit: claim.limit, include_waiting: false }),
+    claimLock,
+  );
   // RETURNING gives no order guarantee; hand leases out oldest first.
   rows.sort((a, b) => integer(a, 'creation_order') - integer(b, 'creation_order'));
   return rows.map(toLease);

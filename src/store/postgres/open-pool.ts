@@ -26,7 +26,7 @@ export function openPool(options: OpenPoolOptions): Pool {
     throw new KeelError({ code: 'CONFIG_INVALID', message: 'The PostgreSQL schema must be a lower-case identifier (a-z, 0-9, _)', details: { schema } });
   }
   if (schema !== undefined && /[?&]options=/.test(options.connectionString)) {
-    throw new KeelError({ code: 'CONFIG_INVALID', message: 'Give the schema either as the schema option or in the URL\'s options parameter, not both' });
+    throw new KeelError({ code: 'CONFIG_INVALID', message: "Give the schema either as the schema option or in the URL's options parameter, not both" });
   }
   if (!Number.isInteger(options.poolSize) || options.poolSize < 1) {
     throw new KeelError({ code: 'CONFIG_INVALID', message: 'poolSize must be a positive integer', details: { poolSize: options.poolSize } });

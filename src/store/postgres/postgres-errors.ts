@@ -37,10 +37,21 @@ export function toStoreError(error: unknown): KeelError {
       return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'The database is not migrated: call store.migrate() first', cause: error, retryable: false });
     }
     if (unstorable.has(sqlState)) {
-      return new KeelError({ code: 'INPUT_INVALID', message: 'A value cannot be stored: text must not contain NUL characters, and numbers must fit 64 bits', details: { sqlState }, cause: error });
+      return new KeelError({
+        code: 'INPUT_INVALID',
+        message: 'A value cannot be stored: text must not contain NUL characters, and numbers must fit 64 bits',
+        details: { sqlState },
+        cause: error,
+      });
     }
     if (refusedClasses.has(sqlState.slice(0, 2))) {
-      return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'PostgreSQL refused the connection (credentials or database name)', details: { sqlState }, cause: error, retryable: false });
+      return new KeelError({
+        code: 'STORE_UNAVAILABLE',
+        message: 'PostgreSQL refused the connection (credentials or database name)',
+        details: { sqlState },
+        cause: error,
+        retryable: false,
+      });
     }
     if (transientClasses.has(sqlState.slice(0, 2)) || sqlState === lockNotAvailable) {
       return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'PostgreSQL could not serve the request now', details: { sqlState }, cause: error });
@@ -51,7 +62,12 @@ export function toStoreError(error: unknown): KeelError {
     if (poolEnded.test(error.message)) return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'The store is closed', cause: error, retryable: false });
     const code = 'code' in error && typeof error.code === 'string' ? error.code : undefined;
     if ((code !== undefined && networkCodes.has(code)) || droppedConnection.test(error.message)) {
-      return new KeelError({ code: 'STORE_UNAVAILABLE', message: 'PostgreSQL could not be reached', ...(code === undefined ? {} : { details: { code } }), cause: error });
+      return new KeelError({
+        code: 'STORE_UNAVAILABLE',
+        message: 'PostgreSQL could not be reached',
+        ...(code === undefined ? {} : { details: { code } }),
+        cause: error,
+      });
     }
   }
   return toKeelError(error, 'INTERNAL');

@@ -4,10 +4,9 @@ import { execute, namedSql, query } from './named-sql.ts';
 import { guard } from './open-pool.ts';
 
 const cacheSql = {
-  get: namedSql(
-    'SELECT response FROM model_response_cache WHERE tenant_id = :tenant_id AND cache_key = :cache_key AND expires_at > :now::timestamptz',
-    { prepare: 'keel_get_cached_response' },
-  ),
+  get: namedSql('SELECT response FROM model_response_cache WHERE tenant_id = :tenant_id AND cache_key = :cache_key AND expires_at > :now::timestamptz', {
+    prepare: 'keel_get_cached_response',
+  }),
   put: namedSql(`
     INSERT INTO model_response_cache (tenant_id, cache_key, response, created_at, expires_at)
     VALUES (:tenant_id, :cache_key, :response::json, :created_at::timestamptz, :expires_at::timestamptz)

@@ -14,7 +14,17 @@ const now = new Date('2030-01-01T00:00:00.000Z');
 const leaseMs = 600_000;
 
 function newRun(index: number, overrides: Partial<NewRun> = {}): NewRun {
-  return { id: `run-${index}`, tenantId: 'tenant-a', agent: 'support', sessionId: `session-${index}`, userId: 'user-1', input: 'hello', sessionPolicy: 'queue', now, ...overrides };
+  return {
+    id: `run-${index}`,
+    tenantId: 'tenant-a',
+    agent: 'support',
+    sessionId: `session-${index}`,
+    userId: 'user-1',
+    input: 'hello',
+    sessionPolicy: 'queue',
+    now,
+    ...overrides,
+  };
 }
 
 async function nodes(schemas: TestSchemas, count: number): Promise<Store[]> {
@@ -70,7 +80,10 @@ await describePostgres('postgres races between nodes', (schemas) => {
       // the uncapped one takes the rest (tenants take turns, so the split is deterministic).
       const opening = (await Promise.all(workers.map(({ store, owner }) => store.claimRunnable({ owner, leaseMs, now, limit: 1 })))).map((leases) => leases[0]);
       const tenantsOf = opening.map((lease) => lease?.run.tenantId ?? 'none');
-      expect({ a: tenantsOf.filter((tenant) => tenant === 'tenant-a').length, b: tenantsOf.filter((tenant) => tenant === 'tenant-b').length }).toEqual({ a: 4, b: 2 });
+      expect({ a: tenantsOf.filter((tenant) => tenant === 'tenant-a').length, b: tenantsOf.filter((tenant) => tenant === 'tenant-b').length }).toEqual({
+        a: 4,
+        b: 2,
+      });
       for (const lease of opening) if (lease !== undefined) take(lease);
 
       // Then every worker finishes its run and claims the next, until nothing is left.
@@ -100,7 +113,11 @@ await describePostgres('postgres races between nodes', (schemas) => {
       const admin = first(stores);
       await admin.setTenantLimits('tenant-a', { maxConcurrentRuns: 7 });
       for (let index = 0; index < 40; index += 1) await admin.createRun(newRun(index, { userId: `user-${index % 4}` }));
-      const results = await Promise.all(stores.flatMap((store, node) => Array.from({ length: 4 }, (_, index) => store.claimRunnable({ owner: `node-${node}-${index}`, leaseMs, now, limit: 3 }))));
+      const results = await Promise.all(
+        stores.flatMap((store, node) =>
+          Array.from({ length: 4 }, (_, index) => store.claimRunnable({ owner: `node-${node}-${index}`, leaseMs, now, limit: 3 })),
+        ),
+      );
       const runIds = results.flat().map((lease) => lease.runId);
       expect(runIds).toHaveLength(7);
       expect(new Set(runIds).size).toBe(7);
@@ -110,7 +127,9 @@ await describePostgres('postgres races between nodes', (schemas) => {
     it('gives one specific run to exactly one of many nodes claiming it at once', async () => {
       const stores = await nodes(schemas, 4);
       const { run } = await first(stores).createRun(newRun(1));
-      const results = await Promise.all(stores.flatMap((store, node) => [1, 2, 3].map((index) => store.claimRun(run.id, { owner: `node-${node}-${index}`, leaseMs, now }))));
+      const results = await Promise.all(
+        stores.flatMap((store, node) => [1, 2, 3].map((index) => store.claimRun(run.id, { owner: `node-${node}-${index}`, leaseMs, now }))),
+      );
       expect(results.filter((lease) => lease !== undefined)).toMatchObject([{ epoch: 1 }]);
       await closeAll(stores);
     });
@@ -160,7 +179,9 @@ await describePostgres('postgres races between nodes', (schemas) => {
       const { run } = await first(stores).createRun(newRun(1));
       const lease = await first(stores).claimRun(run.id, { owner: 'worker', leaseMs, now });
       if (lease === undefined) throw new Error('expected a lease');
-      const attempts = stores.flatMap((store) => [1, 2].map((attempt) => store.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'text-delta', step: 1, attempt, text: 'x' }])));
+      const attempts = stores.flatMap((store) =>
+        [1, 2].map((attempt) => store.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'text-delta', step: 1, attempt, text: 'x' }])),
+      );
       const outcomes = await Promise.allSettled(attempts);
       expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
       for (const outcome of outcomes) if (outcome.status === 'rejected') expect(outcome.reason).toMatchObject({ code: 'LEASE_LOST' });
@@ -171,7 +192,9 @@ await describePostgres('postgres races between nodes', (schemas) => {
 
     it('creates exactly one run from the same idempotency key sent to many nodes at once', async () => {
       const stores = await nodes(schemas, 4);
-      const results = await Promise.all(stores.flatMap((store, node) => [1, 2].map((index) => store.createRun(newRun(node * 10 + index, { idempotencyKey: 'key-1', sessionId: 'thread' })))));
+      const results = await Promise.all(
+        stores.flatMap((store, node) => [1, 2].map((index) => store.createRun(newRun(node * 10 + index, { idempotencyKey: 'key-1', sessionId: 'thread' })))),
+      );
       expect(results.filter((result) => result.created)).toHaveLength(1);
       expect(new Set(results.map((result) => result.run.id)).size).toBe(1);
       expect((await first(stores).listRuns({ tenantId: 'tenant-a' })).runs).toHaveLength(1);

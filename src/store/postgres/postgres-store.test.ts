@@ -11,7 +11,17 @@ import { describePostgres, testDatabaseUrl, type TestSchemas } from './postgres-
 const now = new Date('2030-01-01T00:00:00.000Z');
 
 function newRun(index: number, overrides: Partial<NewRun> = {}): NewRun {
-  return { id: `run-${index}`, tenantId: 'tenant-a', agent: 'support', sessionId: `session-${index}`, userId: 'user-1', input: 'hello', sessionPolicy: 'queue', now, ...overrides };
+  return {
+    id: `run-${index}`,
+    tenantId: 'tenant-a',
+    agent: 'support',
+    sessionId: `session-${index}`,
+    userId: 'user-1',
+    input: 'hello',
+    sessionPolicy: 'queue',
+    now,
+    ...overrides,
+  };
 }
 
 async function migratedStore(schema: string): Promise<Store> {
@@ -82,7 +92,11 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
     it('refuses to work on a schema that was never migrated', async () => {
       const store = createPostgresStore({ connectionString: testDatabaseUrl, schema: await schemas.create() });
       expect(await store.isMigrated()).toBe(false);
-      await expect(store.getRun('tenant-a', 'run-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', retryable: false, message: expect.stringMatching(/not migrated/) });
+      await expect(store.getRun('tenant-a', 'run-1')).rejects.toMatchObject({
+        code: 'STORE_UNAVAILABLE',
+        retryable: false,
+        message: expect.stringMatching(/not migrated/),
+      });
       await store.close();
     });
 
@@ -123,7 +137,9 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
     });
 
     it('rejects a schema name that is not a plain identifier', () => {
-      expect(() => createPostgresStore({ connectionString: testDatabaseUrl, schema: 'keel; DROP TABLE runs' })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+      expect(() => createPostgresStore({ connectionString: testDatabaseUrl, schema: 'keel; DROP TABLE runs' })).toThrow(
+        expect.objectContaining({ code: 'CONFIG_INVALID' }),
+      );
     });
 
     it('appends in one round trip, and a run end with session messages in one transaction', async () => {
@@ -135,10 +151,16 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
       const { pool, counts } = countingPool(schema);
       try {
         const usageEntry = { step: 1, provider: 'openai', modelId: 'gpt-4o', inputTokens: 1, outputTokens: 1, cachedTokens: 0, costNanoUsd: 5, latencyMs: 1 };
-        await appendPostgres(pool, { runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'text-delta', step: 1, attempt: 1, text: 'a' }], { usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 }, usageEntry });
+        await appendPostgres(pool, { runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'text-delta', step: 1, attempt: 1, text: 'a' }], {
+          usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 },
+          usageEntry,
+        });
         expect(counts).toEqual({ queries: 1, checkouts: 0 });
 
-        await appendPostgres(pool, { runId: run.id, epoch: lease.epoch, lastSeq: 2, now }, [{ type: 'run-end', status: 'completed' }], { status: 'completed', sessionMessages: [{ role: 'user', content: 'hello' }] });
+        await appendPostgres(pool, { runId: run.id, epoch: lease.epoch, lastSeq: 2, now }, [{ type: 'run-end', status: 'completed' }], {
+          status: 'completed',
+          sessionMessages: [{ role: 'user', content: 'hello' }],
+        });
         expect(counts).toEqual({ queries: 1, checkouts: 1 });
       } finally {
         await pool.end();

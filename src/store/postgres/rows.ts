@@ -11,7 +11,6 @@ import type { Row } from './named-sql.ts';
  * wrong type means the schema and this adapter disagree.
  */
 
-
 export function toRunRecord(row: Row): RunRecord {
   return {
     id: text(row, 'id'),

@@ -48,10 +48,9 @@ export const runSql = {
       SELECT id, 1, 'run-start', :v::smallint, :now::timestamptz, :data::json FROM run)
     SELECT * FROM run`),
 
-  readJournal: namedSql(
-    `SELECT seq, type, v, at, data FROM journal WHERE run_id = :run_id AND seq > :after_seq::integer ORDER BY seq LIMIT :limit::integer`,
-    { prepare: 'keel_read_journal' },
-  ),
+  readJournal: namedSql(`SELECT seq, type, v, at, data FROM journal WHERE run_id = :run_id AND seq > :after_seq::integer ORDER BY seq LIMIT :limit::integer`, {
+    prepare: 'keel_read_journal',
+  }),
 
   // Keyset paging: `creation_order < :before` is a range on the (tenant_id, creation_order)
   // index, so a deep page costs the same as the first.

@@ -24,7 +24,11 @@ export async function createRun(pool: Pool, input: NewRun): Promise<{ run: RunRe
       if (error !== lostRace) throw error;
     }
   }
-  throw new KeelError({ code: 'INTERNAL', message: 'Creating the run kept conflicting with its idempotency key', details: { idempotencyKey: input.idempotencyKey } });
+  throw new KeelError({
+    code: 'INTERNAL',
+    message: 'Creating the run kept conflicting with its idempotency key',
+    details: { idempotencyKey: input.idempotencyKey },
+  });
 }
 
 async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
@@ -129,4 +133,3 @@ export async function deleteSession(pool: Pool, tenantId: string, sessionId: str
     return true;
   });
 }
-

@@ -31,7 +31,17 @@ for (const [index, { runId, subject }] of input.runs.entries()) {
   granted.push(runId);
   const lease = await store.claimRun(runId, { owner: input.owner, leaseMs: 600_000, now: new Date() });
   if (lease === undefined) throw new Error(`could not claim ${runId}`);
-  const usageEntry = { step: 1, provider: 'openai', modelId: 'gpt-4o-mini', inputTokens: 1, outputTokens: 1, cachedTokens: 0, costNanoUsd: input.amountNanoUsd, latencyMs: 1, reservationId };
+  const usageEntry = {
+    step: 1,
+    provider: 'openai',
+    modelId: 'gpt-4o-mini',
+    inputTokens: 1,
+    outputTokens: 1,
+    cachedTokens: 0,
+    costNanoUsd: input.amountNanoUsd,
+    latencyMs: 1,
+    reservationId,
+  };
   await store.append({ runId, epoch: lease.epoch, lastSeq: lease.run.lastSeq, now: new Date() }, [], { usageEntry });
 }
 await store.close();

@@ -19,7 +19,16 @@ it('claims without scanning the runs table, however many finished runs there are
     await store.migrate();
     const now = new Date();
     for (let index = 0; index < 400; index += 1) {
-      await store.createRun({ id: `run-${index}`, tenantId: 't', agent: 'a', sessionId: `s-${index}`, userId: `u-${index % 7}`, input: 'x', sessionPolicy: 'queue', now });
+      await store.createRun({
+        id: `run-${index}`,
+        tenantId: 't',
+        agent: 'a',
+        sessionId: `s-${index}`,
+        userId: `u-${index % 7}`,
+        input: 'x',
+        sessionPolicy: 'queue',
+        now,
+      });
     }
     await store.close();
     const db = new DatabaseSync(path);
@@ -27,8 +36,14 @@ it('claims without scanning the runs table, however many finished runs there are
     db.exec('ANALYZE');
     const statements = prepareStatements(db) as unknown as Record<'claimRunnable' | 'countLiveLeases', { sourceSQL: string }>;
     for (const name of ['claimRunnable', 'countLiveLeases'] as const) {
-      const plan = db.prepare(`EXPLAIN QUERY PLAN ${statements[name].sourceSQL}`).all({}).map((row) => String(row.detail));
-      expect(plan.filter((step) => /^SCAN runs\b/.test(step)), `${name}:\n${plan.join('\n')}`).toEqual([]);
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${statements[name].sourceSQL}`)
+        .all({})
+        .map((row) => String(row.detail));
+      expect(
+        plan.filter((step) => /^SCAN runs\b/.test(step)),
+        `${name}:\n${plan.join('\n')}`,
+      ).toEqual([]);
     }
     db.close();
   } finally {

@@ -74,7 +74,9 @@ describe('limits under racing connections to one SQLite file', () => {
     await store.close();
 
     const gate = new SharedArrayBuffer(4);
-    const reports = await race(['a', 'b', 'c', 'd'].map((owner) => ({ task: 'claim', path, owner: `worker-${owner}`, gate, tenantId: 'tenant-a', rounds: 150 })));
+    const reports = await race(
+      ['a', 'b', 'c', 'd'].map((owner) => ({ task: 'claim', path, owner: `worker-${owner}`, gate, tenantId: 'tenant-a', rounds: 150 })),
+    );
     const claims = reports.flatMap((report) => (report.task === 'claim' ? [report] : []));
     expect(claims).toHaveLength(4);
     // The workers did contend (the cap was reached) and it was never passed.
@@ -86,7 +88,9 @@ describe('limits under racing connections to one SQLite file', () => {
     const path = await freshDatabase('counter');
     const gate = new SharedArrayBuffer(4);
     const now = new Date().toISOString();
-    const reports = await race(Array.from({ length: 4 }, () => ({ task: 'hit', path, gate, key: 'requests:tenant-a:user-1', limit: 150, hits: 100, now }) as const));
+    const reports = await race(
+      Array.from({ length: 4 }, () => ({ task: 'hit', path, gate, key: 'requests:tenant-a:user-1', limit: 150, hits: 100, now }) as const),
+    );
     const added = reports.reduce((sum, report) => sum + (report.task === 'hit' ? report.added : 0), 0);
     expect(added).toBe(150);
   });

@@ -7,7 +7,6 @@ import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 /** A result row as `node:sqlite` returns it. */
 export type Row = Record<string, SQLOutputValue>;
 
-
 export function toRunRecord(row: Row): RunRecord {
   return {
     id: text(row, 'id'),

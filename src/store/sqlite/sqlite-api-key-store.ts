@@ -52,9 +52,13 @@ export function createSqliteApiKeyStore(db: DatabaseSync, ensureMigrated: () => 
         ),
       ),
     findApiKeyByHash: (keyHash) => guard(() => optional(statements().findByHash.get(keyHash))),
-    listApiKeys: (query = {}) => guard(() => statements().list.all({ tenant_id: query.tenantId ?? null }).map(toApiKey)),
-    revokeApiKey: (id, options) =>
-      guard(() => optional(statements().revoke.get({ id, tenant_id: options.tenantId ?? null, now: options.now.toISOString() }))),
+    listApiKeys: (query = {}) =>
+      guard(() =>
+        statements()
+          .list.all({ tenant_id: query.tenantId ?? null })
+          .map(toApiKey),
+      ),
+    revokeApiKey: (id, options) => guard(() => optional(statements().revoke.get({ id, tenant_id: options.tenantId ?? null, now: options.now.toISOString() }))),
   };
 }
 

@@ -125,7 +125,9 @@ describe('sqlite store', () => {
     await Promise.all([a.close(), b.close()]);
 
     const probe = new DatabaseSync(path);
-    expect(probe.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+    expect(probe.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all()).toEqual(
+      migrations.map(({ version, name }) => ({ version, name })),
+    );
     probe.close();
   });
 
@@ -170,7 +172,9 @@ describe('sqlite store', () => {
     let longSeq = 1;
     while (longSeq < 1_000) {
       const batch = Array.from({ length: Math.min(100, 1_000 - longSeq) }, () => event(payload));
-      await store.append({ runId: long.run.id, epoch: longLease.epoch, lastSeq: longSeq, now }, batch, { usage: { inputTokens: longSeq, outputTokens: 1, cachedTokens: 0 } });
+      await store.append({ runId: long.run.id, epoch: longLease.epoch, lastSeq: longSeq, now }, batch, {
+        usage: { inputTokens: longSeq, outputTokens: 1, cachedTokens: 0 },
+      });
       longSeq += batch.length;
     }
     expect((await store.getRun('tenant-a', long.run.id))?.lastSeq).toBe(1_000);

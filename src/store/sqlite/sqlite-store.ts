@@ -89,8 +89,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
-    listSessionMessages: (tenantId, sessionId) =>
-      guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
+    listSessionMessages: (tenantId, sessionId) => guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
     ...createSqliteLimitsStore(statements, transaction, now),
     deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
 

@@ -110,7 +110,9 @@ export const openaiResponsesProtocol: ProtocolHandler = {
     return {
       model: asString(body.model),
       messages: parseInput(body),
-      tools: asArray(body.tools).filter((tool) => asRecord(tool).type === 'function').map(parseTool),
+      tools: asArray(body.tools)
+        .filter((tool) => asRecord(tool).type === 'function')
+        .map(parseTool),
       stream: body.stream === true,
       includeUsage: true,
     };
@@ -132,7 +134,10 @@ export const openaiResponsesProtocol: ProtocolHandler = {
     let outputIndex = 0;
     if (reply.text !== '') {
       const item = { output_index: outputIndex, item_id: ids.messageId };
-      emit('response.output_item.added', { output_index: outputIndex, item: { id: ids.messageId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } });
+      emit('response.output_item.added', {
+        output_index: outputIndex,
+        item: { id: ids.messageId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
+      });
       emit('response.content_part.added', { ...item, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
       for (const piece of splitIntoDeltas(reply.text)) emit('response.output_text.delta', { ...item, content_index: 0, delta: piece, logprobs: [] });
       emit('response.output_text.done', { ...item, content_index: 0, text: reply.text, logprobs: [] });

@@ -51,7 +51,12 @@ describe('startFakeModelServer', () => {
       await Promise.resolve();
       return { text: `echo: ${request.messages.at(-1)?.content ?? ''} (${request.protocol})` };
     });
-    const response = await post('/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 10, system: 'Be brief', messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }] });
+    const response = await post('/v1/messages', {
+      model: 'claude-haiku-4-5',
+      max_tokens: 10,
+      system: 'Be brief',
+      messages: [{ role: 'user', content: [{ type: 'text', text: 'ping' }] }],
+    });
     const body = (await response.json()) as { content: { text: string }[] };
     expect(body.content[0]?.text).toBe('echo: ping (anthropic-messages)');
     expect(server.requests[0]?.messages).toEqual([

@@ -5,15 +5,7 @@ import { openaiChatProtocol } from './openai-chat.ts';
 import { openaiResponsesProtocol } from './openai-responses.ts';
 import { pause, readBody, sendEvents, sendJson, sendTruncatedJson } from './http-io.ts';
 import { asRecord, estimateTokens, type ProtocolHandler, type ScriptedReply } from './protocol.ts';
-import type {
-  FakeFaultTurn,
-  FakeModelRequest,
-  FakeModelServer,
-  FakeModelServerOptions,
-  FakeReplyTurn,
-  FakeResponder,
-  FakeTurn,
-} from './types.ts';
+import type { FakeFaultTurn, FakeModelRequest, FakeModelServer, FakeModelServerOptions, FakeReplyTurn, FakeResponder, FakeTurn } from './types.ts';
 
 const routes: Record<string, ProtocolHandler> = {
   '/v1/chat/completions': openaiChatProtocol,
