@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { JournalEvent } from '../src/engine/events.ts';
+import type { JournalEvent } from '../src/journal/events.ts';
 import { createJournalWriter } from '../src/engine/journal-writer.ts';
 import { openBareSqlite } from './lib/bare-sqlite.ts';
 import { instantModel } from './lib/instant-model.ts';

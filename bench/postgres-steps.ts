@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { JournalEvent } from '../src/engine/events.ts';
+import type { JournalEvent } from '../src/journal/events.ts';
 import { createPostgresStore } from '../src/store/postgres/postgres-store.ts';
 import type { Lease, Store } from '../src/store/store.ts';
 import { benchDatabaseUrl, displayUrl, openBarePostgres, postgresUnavailable, withBenchSchema, type BarePostgres } from './lib/bench-postgres.ts';

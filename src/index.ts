@@ -8,11 +8,13 @@
 
 // Authoring
 export { defineAgent } from './sdk/define-agent.ts';
-export type { AgentDefinition, AgentLimits, AgentOptions, AgentRouting, ModelReference, ModelSettings, AiSdkLanguageModelLike } from './sdk/define-agent.ts';
+export type { AgentDefinition, AgentLimits, AgentOptions } from './sdk/define-agent.ts';
+export type { AgentRouting, ModelReference, ModelSettings, AiSdkLanguageModelLike } from './gateway/model-choice.ts';
 export { defineTool, TransientToolError } from './sdk/define-tool.ts';
 export type { ToolDefinition, ToolOptions, ToolContext, ToolRetry, ReconcileResult } from './sdk/define-tool.ts';
 export { defineConfig } from './sdk/define-config.ts';
-export type { KeelConfig, ConfigOptions, ProviderSettings } from './sdk/define-config.ts';
+export type { KeelConfig, ConfigOptions } from './sdk/define-config.ts';
+export type { ProviderSettings } from './gateway/provider-settings.ts';
 export { loadConfig, configFileNames } from './sdk/load-config.ts';
 export type { LoadConfigOptions } from './sdk/load-config.ts';
 
@@ -25,31 +27,21 @@ export { createRuntime } from './engine/runtime.ts';
 export type { Runtime, RuntimeOptions, StartRunInput, Worker, WorkerOptions } from './engine/runtime-types.ts';
 
 // Runs and their journal
-export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect } from './engine/events.ts';
+export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect } from './journal/events.ts';
 
 // Store
 export { openStore } from './store/open-store.ts';
 export type { OpenStoreOptions } from './store/open-store.ts';
 export { createSqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { SqliteStoreOptions, SqliteDurability } from './store/sqlite/sqlite-store.ts';
-export type { Store, RunRecord, RunQuery, SessionRecord, SessionPolicy } from './store/store.ts';
+export type { Store, RunRecord, RunQuery, SessionRecord } from './store/store.ts';
+export type { SessionPolicy } from './journal/events.ts';
 
 // Models
 export { resolveModel } from './gateway/resolve-model.ts';
 export type { ResolveModelOptions } from './gateway/resolve-model.ts';
-export type {
-  Model,
-  ModelRequest,
-  ModelResponse,
-  ModelMessage,
-  ModelToolCall,
-  ModelToolSpec,
-  ModelStreamPart,
-  ModelUsage,
-  ModelCallContext,
-  ModelFallbackEvent,
-  FinishReason,
-} from './gateway/model.ts';
+export type { Model, ModelRequest, ModelResponse, ModelToolSpec, ModelStreamPart, ModelCallContext, ModelFallbackEvent } from './gateway/model.ts';
+export type { ModelMessage, ModelToolCall, ModelUsage, FinishReason } from './journal/messages.ts';
 export type { RoutingContext, RoutingPredicate } from './gateway/routing.ts';
 export type { BreakerOptions, BreakerState, BreakerStateChange } from './gateway/breaker/circuit-breaker.ts';
 export type { RetryOptions } from './gateway/retry.ts';

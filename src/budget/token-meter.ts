@@ -1,4 +1,4 @@
-import type { JournalEvent } from '../engine/events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import type { Store } from '../store/store.ts';
 import type { RateLimiter, RateLimitSubject } from './rate-limit.ts';
 

@@ -1,4 +1,4 @@
-import type { JournalEvent } from '../engine/events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import type { Lease, RunPatch, Store } from '../store/store.ts';
 
 /** A run this process brought to rest: ended, or parked in `waiting`. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry, JournalEvent } from '../engine/events.ts';
+import type { JournalEntry, JournalEvent } from '../journal/events.ts';
 import { createEventPrinter, truncate } from './print-events.ts';
 import { createStyle } from './style.ts';
 

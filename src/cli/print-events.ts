@@ -1,6 +1,6 @@
-import type { JournalEntry } from '../engine/events.ts';
+import type { JournalEntry } from '../journal/events.ts';
 import type { SerializedError } from '../errors/index.ts';
-import type { ModelUsage } from '../gateway/model.ts';
+import type { ModelUsage } from '../journal/messages.ts';
 import { createStyle, type Style } from './style.ts';
 
 export interface EventPrinterOptions {

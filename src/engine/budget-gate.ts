@@ -1,4 +1,5 @@
-import type { Model, ModelMessage, ModelRequest, ModelResponse } from '../gateway/model.ts';
+import type { Model, ModelRequest, ModelResponse } from '../gateway/model.ts';
+import type { ModelMessage } from '../journal/messages.ts';
 import { costOf, estimateCost, priceOf, usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
 import { countTokens } from '../gateway/tokens/count-tokens.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';

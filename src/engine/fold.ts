@@ -1,6 +1,6 @@
 import { KeelError, type SerializedError } from '../errors/index.ts';
-import { addUsage, emptyUsage, type ModelMessage, type ModelUsage } from '../gateway/model.ts';
-import type { JournalEntry, JournalEvent, WaitingReason } from './events.ts';
+import { addUsage, emptyUsage, type ModelMessage, type ModelUsage } from '../journal/messages.ts';
+import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
 
 type EventOf<T extends JournalEvent['type']> = Extract<JournalEvent, { type: T }>;
 

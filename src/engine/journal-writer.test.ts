@@ -1,5 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
-import type { JournalEvent } from './events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import { createJournalWriter } from './journal-writer.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
 import { defineAgent } from '../sdk/define-agent.ts';

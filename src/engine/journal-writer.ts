@@ -1,5 +1,5 @@
 import type { RunPatch, Store } from '../store/store.ts';
-import type { JournalEvent } from './events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 
 interface PendingAppend {
   events: JournalEvent[];

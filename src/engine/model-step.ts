@@ -1,8 +1,9 @@
 import { KeelError } from '../errors/index.ts';
-import type { Model, ModelCallContext, ModelMessage, ModelRequest, ModelResponse, ModelToolCall } from '../gateway/model.ts';
+import type { Model, ModelCallContext, ModelRequest, ModelResponse } from '../gateway/model.ts';
+import type { ModelMessage, ModelToolCall } from '../journal/messages.ts';
 import { toolIdempotencyKey } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
-import type { JournalEvent } from './events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 
 /** Streamed text is journaled in batches at most this often, not one row per token. */
 const textFlushIntervalMs = 100;

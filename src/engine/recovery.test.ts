@@ -6,7 +6,7 @@ import { defineTool, type ReconcileResult } from '../sdk/define-tool.ts';
 import { createFakeClock } from '../testing/fake-clock.ts';
 import { scriptedModel, type ScriptStep } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
-import type { JournalEvent, ToolEffect } from './events.ts';
+import type { JournalEvent, ToolEffect } from '../journal/events.ts';
 
 /**
  * Journals as a crashed worker leaves them: a dead owner's lease that expires, and the journal

@@ -1,6 +1,6 @@
 import { KeelError } from '../errors/index.ts';
 import type { Store } from '../store/store.ts';
-import type { JournalEvent } from './events.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import { callsWithUnknownOutcome, foldJournal } from './fold.ts';
 
 /**

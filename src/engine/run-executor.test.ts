@@ -5,7 +5,7 @@ import { defineAgent } from '../sdk/define-agent.ts';
 import { defineTool, TransientToolError } from '../sdk/define-tool.ts';
 import { scriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
-import type { JournalEntry } from './events.ts';
+import type { JournalEntry } from '../journal/events.ts';
 
 let harness: TestRuntime | undefined;
 afterEach(async () => {

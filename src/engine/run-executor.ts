@@ -1,11 +1,12 @@
 import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
-import type { Model, ModelMessage, ModelUsage } from '../gateway/model.ts';
+import type { Model } from '../gateway/model.ts';
+import type { ModelMessage, ModelUsage } from '../journal/messages.ts';
 import { sleep } from '../internal/sleep.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { BudgetStatus } from '../store/budget-store.ts';
 import type { Lease, RunPatch, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { JournalEvent, WaitingReason } from './events.ts';
+import type { JournalEvent, WaitingReason } from '../journal/events.ts';
 import { applyEvent, foldJournal, runMessages, type RunState, type StepState } from './fold.ts';
 import { createJournalWriter } from './journal-writer.ts';
 import { failRun } from './fail-run.ts';

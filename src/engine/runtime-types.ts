@@ -1,9 +1,9 @@
-import type { JournalEntry } from './events.ts';
+import type { JournalEntry } from '../journal/events.ts';
 import type { RunRecord, RunQuery, Store } from '../store/store.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Model } from '../gateway/model.ts';
-import type { ModelReference } from '../sdk/define-agent.ts';
+import type { ModelReference } from '../gateway/model-choice.ts';
 import type { BreakerOptions } from '../gateway/breaker/circuit-breaker.ts';
 import type { RetryOptions } from '../gateway/retry.ts';
 import type { OutcomeResolution } from './resolve-outcome.ts';

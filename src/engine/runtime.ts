@@ -7,7 +7,7 @@ import { createId } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import { terminalStatuses, type JournalEntry } from './events.ts';
+import { terminalStatuses, type JournalEntry } from '../journal/events.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
 import { executeRun, type SettledSpend } from './run-executor.ts';

@@ -1,7 +1,7 @@
 import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
 import { isRetryableToolError, type ToolContext, type ToolDefinition } from '../sdk/define-tool.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { JournalEvent, ToolEffect } from './events.ts';
+import type { JournalEvent, ToolEffect } from '../journal/events.ts';
 import type { ToolCallState } from './fold.ts';
 
 type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;

@@ -1,4 +1,4 @@
-import type { AgentDefinition, ModelReference } from '../sdk/define-agent.ts';
+import type { ModelChoice, ModelReference } from './model-choice.ts';
 import type { ModelCacheStore } from '../store/model-cache-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { BreakerOptions } from './breaker/circuit-breaker.ts';
@@ -27,7 +27,7 @@ export interface GatewayOptions {
 /** The model layer of one runtime: its breakers, and the hardened model of each agent. */
 export interface Gateway {
   /** The model an agent's steps call. Build it once per agent and keep it. */
-  modelFor(agent: AgentDefinition): Model;
+  modelFor(agent: ModelChoice): Model;
   readonly breakers: CircuitBreakers;
 }
 
@@ -56,7 +56,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     options.retry?.onRetry?.(retry);
   }
 
-  function modelFor(agent: AgentDefinition): Model {
+  function modelFor(agent: ModelChoice): Model {
     const { firstTokenTimeoutMs, timeoutMs } = agent.modelSettings;
     const timeouts: TimeoutOptions = {
       ...(firstTokenTimeoutMs === undefined ? {} : { firstTokenTimeoutMs }),

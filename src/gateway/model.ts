@@ -3,19 +3,7 @@
  * edge (`ai-sdk/adapter.ts`), so a provider or SDK upgrade touches one folder.
  */
 import type { SerializedError } from '../errors/index.ts';
-
-export type ModelMessage =
-  | { role: 'system'; content: string }
-  | { role: 'user'; content: string }
-  | { role: 'assistant'; content: string; toolCalls?: ModelToolCall[] }
-  | { role: 'tool'; callId: string; toolName: string; content: unknown; isError?: boolean };
-
-/** A tool call as the model produced it. `arguments` is the raw JSON text: it may be malformed. */
-export interface ModelToolCall {
-  callId: string;
-  toolName: string;
-  arguments: string;
-}
+import type { FinishReason, ModelMessage, ModelToolCall, ModelUsage } from '../journal/messages.ts';
 
 export interface ModelToolSpec {
   name: string;
@@ -67,15 +55,6 @@ export interface ModelFallbackEvent {
   error: SerializedError;
 }
 
-export interface ModelUsage {
-  inputTokens: number;
-  outputTokens: number;
-  /** Input tokens served from the provider's prompt cache (a subset of inputTokens). */
-  cachedTokens: number;
-}
-
-export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error' | 'other';
-
 export interface ModelResponse {
   text: string;
   toolCalls: ModelToolCall[];
@@ -99,14 +78,4 @@ export interface Model {
    * A stream that ends without it failed: callers must not treat partial text as a response.
    */
   stream?(request: ModelRequest): AsyncIterable<ModelStreamPart>;
-}
-
-export const emptyUsage: ModelUsage = Object.freeze({ inputTokens: 0, outputTokens: 0, cachedTokens: 0 });
-
-export function addUsage(a: ModelUsage, b: ModelUsage): ModelUsage {
-  return {
-    inputTokens: a.inputTokens + b.inputTokens,
-    outputTokens: a.outputTokens + b.outputTokens,
-    cachedTokens: a.cachedTokens + b.cachedTokens,
-  };
 }

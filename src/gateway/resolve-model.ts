@@ -1,6 +1,6 @@
 import { KeelError } from '../errors/index.ts';
-import type { ModelReference } from '../sdk/define-agent.ts';
-import type { ProviderSettings } from '../sdk/define-config.ts';
+import type { ModelReference } from './model-choice.ts';
+import type { ProviderSettings } from './provider-settings.ts';
 import { fromAiSdk, isAiSdkModel } from './ai-sdk/adapter.ts';
 import { aiSdkModel, type ProviderKind } from './ai-sdk/providers.ts';
 import type { Model } from './model.ts';

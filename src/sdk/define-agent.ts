@@ -1,21 +1,8 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
-import type { Model } from '../gateway/model.ts';
-import type { RoutingPredicate } from '../gateway/routing.ts';
-import type { SessionPolicy } from '../store/store.ts';
+import type { AgentRouting, ModelReference, ModelSettings } from '../gateway/model-choice.ts';
+import type { SessionPolicy } from '../journal/events.ts';
 import type { ToolDefinition } from './define-tool.ts';
-
-/** A model: `provider:model` string, Keel's own `Model`, or any AI SDK `LanguageModel` instance. */
-export type ModelReference = string | Model | AiSdkLanguageModelLike;
-
-/** The part of an AI SDK LanguageModel Keel relies on to recognise one. */
-export interface AiSdkLanguageModelLike {
-  readonly specificationVersion: string;
-  readonly provider: string;
-  readonly modelId: string;
-  doGenerate(options: never): PromiseLike<unknown>;
-  doStream(options: never): PromiseLike<unknown>;
-}
 
 export interface AgentLimits {
   /** Model calls per run. Default 20. */
@@ -26,23 +13,6 @@ export interface AgentLimits {
   timeoutMs?: number;
   /** Attempts to repair a final answer that fails the output schema. Default 2. */
   maxOutputRepairs?: number;
-}
-
-/** Per-call model settings. Timeouts apply to each attempt of each model of the chain. */
-export interface ModelSettings {
-  temperature?: number;
-  maxOutputTokens?: number;
-  /** Give up on a streamed call when its first token takes longer than this (then retry or fall back). */
-  firstTokenTimeoutMs?: number;
-  /** Give up on a call that takes longer than this in all. */
-  timeoutMs?: number;
-}
-
-/** Send some calls to a cheaper model: by default summarisation and classification calls. */
-export interface AgentRouting {
-  cheap: ModelReference;
-  /** Decides per call; default: `purpose` is `summarise` or `classify`. */
-  when?: RoutingPredicate;
 }
 
 export interface AgentOptions {

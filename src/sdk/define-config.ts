@@ -2,14 +2,8 @@ import { alertSettingsProblems, type AlertSettings } from '../budget/alert-setti
 import { KeelError } from '../errors/index.ts';
 import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
 import type { PricingOverrides } from '../gateway/pricing/types.ts';
+import type { ProviderSettings } from '../gateway/provider-settings.ts';
 import type { AgentDefinition } from './define-agent.ts';
-
-export interface ProviderSettings {
-  /** Base URL of an OpenAI-compatible endpoint, for `openai-compatible:<model>` strings. */
-  openaiCompatible?: { baseURL: string; apiKey?: string; name?: string };
-  openai?: { baseURL?: string; apiKey?: string };
-  anthropic?: { baseURL?: string; apiKey?: string };
-}
 
 export interface ConfigOptions {
   agents: AgentDefinition[];

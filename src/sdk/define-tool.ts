@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
-import type { ToolEffect } from '../engine/events.ts';
+import type { ToolEffect } from '../journal/events.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** What a tool's `execute` receives besides its input. */

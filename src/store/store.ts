@@ -1,6 +1,6 @@
 import type { SerializedError } from '../errors/index.ts';
-import type { JournalEntry, JournalEvent, RunStatus, WaitingReason } from '../engine/events.ts';
-import type { ModelMessage, ModelUsage } from '../gateway/model.ts';
+import type { JournalEntry, JournalEvent, RunStatus, SessionPolicy, WaitingReason } from '../journal/events.ts';
+import type { ModelMessage, ModelUsage } from '../journal/messages.ts';
 import type { ApiKeyStore } from './api-key-store.ts';
 import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { LimitsStore } from './limits-store.ts';
@@ -92,8 +92,6 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
    */
   deleteSession(tenantId: string, sessionId: string): Promise<boolean>;
 }
-
-export type SessionPolicy = 'queue' | 'reject';
 
 export interface NewRun {
   id: string;

@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/index.ts';
 import { sleep } from '../internal/sleep.ts';
-import type { FinishReason, Model, ModelRequest, ModelResponse, ModelStreamPart, ModelUsage } from '../gateway/model.ts';
+import type { FinishReason, ModelUsage } from '../journal/messages.ts';
+import type { Model, ModelRequest, ModelResponse, ModelStreamPart } from '../gateway/model.ts';
 
 /** One scripted answer: text and/or tool calls, or an error to throw. */
 export interface ScriptedTurn {

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../../src/engine/events.ts';
+import type { JournalEntry } from '../../src/journal/events.ts';
 import type { AgentDefinition } from '../../src/sdk/define-agent.ts';
 import type { FakeModelServer } from '../../src/testing/index.ts';
 import { createTestRuntime, type TestRuntime, type TestRuntimeOptions } from '../../src/testing/test-runtime.ts';

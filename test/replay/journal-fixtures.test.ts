@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import type { JournalEntry, JournalEvent } from '../../src/engine/events.ts';
+import type { JournalEntry, JournalEvent } from '../../src/journal/events.ts';
 import { foldJournal, runMessages } from '../../src/engine/fold.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';

@@ -1,5 +1,5 @@
 import type { AgentDefinition } from '../../src/sdk/define-agent.ts';
-import type { ProviderSettings } from '../../src/sdk/define-config.ts';
+import type { ProviderSettings } from '../../src/gateway/provider-settings.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { ApiApp } from '../../src/server/server-types.ts';

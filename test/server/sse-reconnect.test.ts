@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { JournalEntry } from '../../src/engine/events.ts';
+import type { JournalEntry } from '../../src/journal/events.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';

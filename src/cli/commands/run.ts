@@ -1,5 +1,5 @@
 import type { Runtime } from '../../engine/runtime-types.ts';
-import type { RunStatus } from '../../engine/events.ts';
+import type { RunStatus } from '../../journal/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';

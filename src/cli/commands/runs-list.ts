@@ -1,4 +1,4 @@
-import type { RunStatus } from '../../engine/events.ts';
+import type { RunStatus } from '../../journal/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { cliTenantId, openCliStore } from '../cli-environment.ts';

@@ -9,8 +9,9 @@ import type {
   LanguageModelV4StreamPart,
 } from '@ai-sdk/provider';
 import { KeelError } from '../../errors/index.ts';
-import type { AiSdkLanguageModelLike } from '../../sdk/define-agent.ts';
-import type { FinishReason, Model, ModelRequest, ModelResponse, ModelStreamPart, ModelToolCall, ModelUsage } from '../model.ts';
+import type { AiSdkLanguageModelLike } from '../model-choice.ts';
+import type { FinishReason, ModelToolCall, ModelUsage } from '../../journal/messages.ts';
+import type { Model, ModelRequest, ModelResponse, ModelStreamPart } from '../model.ts';
 import { toCallOptions } from './call-options.ts';
 import { toModelError } from './map-error.ts';
 

@@ -1,5 +1,6 @@
 import type { JSONSchema7, JSONValue } from '@ai-sdk/provider';
-import type { ModelMessage, ModelRequest } from '../model.ts';
+import type { ModelMessage } from '../../journal/messages.ts';
+import type { ModelRequest } from '../model.ts';
 
 /*
  * The subset of the AI SDK call options Keel uses. It is written out here, rather than taken

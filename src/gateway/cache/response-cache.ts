@@ -1,6 +1,7 @@
 import type { ModelCacheStore } from '../../store/model-cache-store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
-import { emptyUsage, type Model, type ModelRequest, type ModelResponse, type ModelStreamPart } from '../model.ts';
+import { emptyUsage } from '../../journal/messages.ts';
+import { type Model, type ModelRequest, type ModelResponse, type ModelStreamPart } from '../model.ts';
 import { cacheKey, isCacheable } from './cache-key.ts';
 
 export interface ResponseCacheOptions {

@@ -1,4 +1,4 @@
-import type { ModelUsage } from '../model.ts';
+import type { ModelUsage } from '../../journal/messages.ts';
 import { priceOf } from './price-of.ts';
 import type { Cost, ModelPrice, PriceLookup, PricingOverrides, TokenRates } from './types.ts';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelMessage, ModelRequest } from '../model.ts';
+import type { ModelMessage } from '../../journal/messages.ts';
+import type { ModelRequest } from '../model.ts';
 import { countTokens, tokenCountingFor } from './count-tokens.ts';
 
 const gpt4o = { provider: 'openai', modelId: 'gpt-4o' };

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import type { ModelMessage, ModelRequest } from '../model.ts';
+import type { ModelMessage } from '../../journal/messages.ts';
+import type { ModelRequest } from '../model.ts';
 
 type Encoding = 'o200k_base' | 'cl100k_base';
 type Encoder = (text: string) => number;

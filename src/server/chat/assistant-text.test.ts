@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry, JournalEvent } from '../../engine/events.ts';
+import type { JournalEntry, JournalEvent } from '../../journal/events.ts';
 import { createAssistantText } from './assistant-text.ts';
 
 const usage = { inputTokens: 1, outputTokens: 1, cachedTokens: 0 };

@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../../engine/events.ts';
+import type { JournalEntry } from '../../journal/events.ts';
 
 /**
  * What the assistant has said to the user, derived from the journal as it grows. Streaming and

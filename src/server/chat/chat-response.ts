@@ -1,4 +1,4 @@
-import type { ModelUsage } from '../../gateway/model.ts';
+import type { ModelUsage } from '../../journal/messages.ts';
 
 /** The fields every chunk and completion of one request share. */
 export interface ChatIdentity {

@@ -1,6 +1,6 @@
 import { KeelError, type SerializedError } from '../../errors/index.ts';
-import type { FinishReason as KeelFinishReason, ModelUsage } from '../../gateway/model.ts';
-import type { WaitingReason } from '../../engine/events.ts';
+import type { FinishReason as KeelFinishReason, ModelUsage } from '../../journal/messages.ts';
+import type { WaitingReason } from '../../journal/events.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import { createAssistantText } from './assistant-text.ts';
 

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
-import { terminalStatuses, type JournalEntry } from '../../engine/events.ts';
+import { terminalStatuses, type JournalEntry } from '../../journal/events.ts';
 import { RunIdParams, UserFilterQuery } from '../schemas.ts';
 import { sseResponse, type SseFrame } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';

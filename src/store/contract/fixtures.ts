@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { ErrorCode } from '../../errors/index.ts';
-import type { JournalEvent } from '../../engine/events.ts';
+import type { JournalEvent } from '../../journal/events.ts';
 import type { Lease, NewRun, RunPatch, Store } from '../store.ts';
 
 /** Gives each contract test the store under test (fresh, empty and migrated). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { JOURNAL_SCHEMA_VERSION } from '../../engine/events.ts';
+import { JOURNAL_SCHEMA_VERSION } from '../../journal/events.ts';
 import { appendAs, at, claim, type CurrentStore, expectKeelError, finishRun, newRun, start, uniqueId } from './fixtures.ts';
 
 export function describeRunContract(current: CurrentStore): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelMessage } from '../../gateway/model.ts';
+import type { ModelMessage } from '../../journal/messages.ts';
 import { appendAs, at, claim, type CurrentStore, expectKeelError, finishRun, newRun, start } from './fixtures.ts';
 
 export function describeSessionContract(current: CurrentStore): void {

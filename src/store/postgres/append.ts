@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
-import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../engine/events.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../journal/events.ts';
 import { assertUsageEntry } from '../budget-rules.ts';
 import { fenceError } from '../run-columns.ts';
 import type { Fence, RunPatch } from '../store.ts';

@@ -1,7 +1,7 @@
 import type { SQLOutputValue } from 'node:sqlite';
 import { KeelError, type SerializedError } from '../../errors/index.ts';
-import type { JournalEntry, RunStatus, WaitingReason } from '../../engine/events.ts';
-import type { ModelMessage, ModelUsage } from '../../gateway/model.ts';
+import type { JournalEntry, RunStatus, WaitingReason } from '../../journal/events.ts';
+import type { ModelMessage, ModelUsage } from '../../journal/messages.ts';
 import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 
 /** A result row as `node:sqlite` returns it. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../../engine/events.ts';
+import type { JournalEvent } from '../../journal/events.ts';
 import { migrations } from '../migrations.ts';
 import { describeStoreContract } from '../store-contract.ts';
 import type { NewRun, Store } from '../store.ts';

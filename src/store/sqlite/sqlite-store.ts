@@ -1,6 +1,6 @@
 import { KeelError } from '../../errors/index.ts';
-import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../engine/events.ts';
-import { emptyUsage, type ModelMessage } from '../../gateway/model.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
+import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';

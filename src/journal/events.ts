@@ -1,5 +1,5 @@
 import type { SerializedError } from '../errors/index.ts';
-import type { FinishReason, ModelToolCall, ModelUsage } from '../gateway/model.ts';
+import type { FinishReason, ModelToolCall, ModelUsage } from './messages.ts';
 
 /**
  * Journal events. Each is persisted with `JOURNAL_SCHEMA_VERSION`; readers must keep loading
@@ -11,6 +11,8 @@ export const JOURNAL_SCHEMA_VERSION = 1;
 export type RunStatus = 'queued' | 'running' | 'waiting' | 'completed' | 'failed' | 'cancelled';
 export type WaitingReason = 'approval' | 'human' | 'budget' | 'credential' | 'outcome-unknown' | 'rate-limit';
 export type ToolEffect = 'read' | 'idempotent' | 'unsafe';
+/** What a new message does while its session has an unfinished run: wait behind it, or be refused. */
+export type SessionPolicy = 'queue' | 'reject';
 
 export const terminalStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
