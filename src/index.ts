@@ -23,8 +23,17 @@ export { KeelError, errorCatalogue } from './errors/index.ts';
 export type { ErrorCode, ErrorCategory, KeelErrorOptions, SerializedError } from './errors/index.ts';
 
 // Runtime: start, execute and follow runs
-export { createRuntime } from './engine/runtime.ts';
-export type { Runtime, RuntimeOptions, StartRunInput, Worker, WorkerOptions } from './engine/runtime-types.ts';
+export { createRuntime, openRuntime, openStoreFromEnv, applyLimitsFromEnv } from './keel.ts';
+export type { RuntimeOptions, OpenedRuntime, Environment } from './keel.ts';
+export type { Runtime, StartRunInput, Worker, WorkerOptions, EngineOptions } from './engine/runtime-types.ts';
+export { createEngine } from './engine/engine.ts';
+export type { Commit, CommitObserver } from './engine/commits.ts';
+
+// Cost control: budgets set from code requeue the runs waiting on them, as the API does
+export { setBudget, budgetView } from './cost/budgets.ts';
+export type { SetBudgetInput, BudgetView } from './cost/budgets.ts';
+export type { SettledSpend } from './cost/settlement.ts';
+export type { BudgetScope, BudgetPeriod, BudgetStatus } from './store/budget-store.ts';
 
 // Runs and their journal
 export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect } from './journal/events.ts';

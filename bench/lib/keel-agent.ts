@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { createRuntime } from '../../src/engine/runtime.ts';
+import { createRuntime } from '../../src/keel.ts';
 import type { Runtime } from '../../src/engine/runtime-types.ts';
 import type { Model } from '../../src/gateway/model.ts';
 import { defineAgent, type AgentDefinition } from '../../src/sdk/define-agent.ts';

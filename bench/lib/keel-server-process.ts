@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { createRuntime } from '../../src/engine/runtime.ts';
+import { createRuntime } from '../../src/keel.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';

@@ -1,25 +1,15 @@
-import { limitsFromEnv } from '../budget/limits-from-env.ts';
-import { createRateLimiter } from '../budget/rate-limit.ts';
-import { meterTokens } from '../budget/token-meter.ts';
-import { KeelError } from '../errors/index.ts';
-import { createRuntime } from '../engine/runtime.ts';
-import type { Runtime } from '../engine/runtime-types.ts';
+import type { CommitObserver } from '../engine/commits.ts';
+import { databaseUrlFrom, openRuntime, openStoreFromEnv, type OpenedRuntime } from '../keel.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
-import { loadConfig } from '../sdk/load-config.ts';
-import { defaultLimitsTenant } from '../store/limits-store.ts';
-import { openStore } from '../store/open-store.ts';
 import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { CliIo } from './command.ts';
-
-export const defaultDatabaseUrl = 'sqlite:./.keel/keel.db';
 
 /** The CLI acts in the runtime's default tenant, like `keel dev`. */
 export const cliTenantId = 'default';
 
 export function databaseUrl(io: CliIo): string {
-  const url = io.env.KEEL_DATABASE_URL?.trim();
-  return url === undefined || url === '' ? defaultDatabaseUrl : url;
+  return databaseUrlFrom(io.env);
 }
 
 /** The database URL without its password, for printing. */
@@ -41,79 +31,22 @@ export function createCliLogger(io: CliIo): Logger {
 
 /** Opens the store named by KEEL_DATABASE_URL and applies pending migrations (they are idempotent). */
 export async function openCliStore(io: CliIo): Promise<Store> {
-  const store = await openStore(databaseUrl(io));
-  try {
-    await store.migrate();
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
-  return store;
-}
-
-export interface CliRuntime {
-  runtime: Runtime;
-  config: KeelConfig;
-  configPath: string;
-  /** Stops executions gracefully (their runs stay resumable), then closes the store. */
-  close(): Promise<void>;
+  return await openStoreFromEnv(io.env);
 }
 
 /**
- * Loads the config and opens the store and a runtime over them. `wrapStore` lets a command watch
- * what this process writes (the worker reports the runs it finishes that way).
+ * Loads the config and opens the store and a runtime over them, wired as every entry point is
+ * (`openRuntime` in src/keel.ts). `observers` let a command watch what this process commits (the
+ * worker reports the runs it finishes that way).
  */
-export async function openCliRuntime(
-  io: CliIo,
-  options: { configPath?: string; wrapStore?: (store: Store) => Store; logger?: Logger } = {},
-): Promise<CliRuntime> {
-  const { config, path } = await loadConfig({ cwd: io.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
-  const store = await openCliStore(io);
-  const leaseMs = leaseMsFrom(io.env);
-  await applyLimitsFromEnv(store, io).catch(async (error: unknown) => {
-    await store.close();
-    throw error;
-  });
-  const runtime = createRuntime({
-    config,
-    store: meteredStore(options.wrapStore?.(store) ?? store),
+export async function openCliRuntime(io: CliIo, options: { configPath?: string; observers?: CommitObserver[]; logger?: Logger } = {}): Promise<OpenedRuntime> {
+  return await openRuntime({
+    cwd: io.cwd,
+    env: io.env,
     logger: options.logger ?? createCliLogger(io),
-    ...(leaseMs === undefined ? {} : { leaseMs }),
+    ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
+    ...(options.observers === undefined ? {} : { observers: options.observers }),
   });
-  let closed: Promise<void> | undefined;
-  return {
-    runtime,
-    config,
-    configPath: path,
-    close() {
-      closed ??= (async () => {
-        try {
-          await runtime.close();
-        } finally {
-          await store.close();
-        }
-      })();
-      return closed;
-    },
-  };
-}
-
-/**
- * The store a runtime executes runs through: each model call's tokens count against its end
- * user's token limit (ADR 0003).
- */
-export function meteredStore(store: Store): Store {
-  return meterTokens(store, createRateLimiter({ store }));
-}
-
-/**
- * Every tenant's default limits from `KEEL_TENANT_MAX_CONCURRENT_RUNS`,
- * `KEEL_USER_REQUESTS_PER_MINUTE` and `KEEL_USER_TOKENS_PER_HOUR`; unset variables leave the
- * stored defaults as they are.
- */
-export async function applyLimitsFromEnv(store: Store, io: CliIo): Promise<void> {
-  const limits = limitsFromEnv(io.env);
-  if (Object.keys(limits).length > 0) await store.setTenantLimits(defaultLimitsTenant, limits);
 }
 
 /**
@@ -130,18 +63,4 @@ export function noticeDemoModels(config: KeelConfig, agentNames: readonly string
       );
     }
   }
-}
-
-/**
- * `KEEL_LEASE_MS`: how long a worker's claim on a run lasts without a heartbeat (default 15 s).
- * Shorter means faster takeover after a crash, at the price of more heartbeat writes.
- */
-export function leaseMsFrom(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.KEEL_LEASE_MS?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 100) {
-    throw new KeelError({ code: 'CONFIG_INVALID', message: `KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "${raw}")` });
-  }
-  return value;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../budget/rate-limit.ts';
+import { createRateLimiter } from '../protection/rate-limit.ts';
 import { defaultLimitsTenant } from '../store/limits-store.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { runCli } from './cli.ts';

@@ -1,4 +1,5 @@
 import type { SerializedError } from '../errors/index.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import type { Lease, Store } from '../store/store.ts';
 
 /**
@@ -7,15 +8,22 @@ import type { Lease, Store } from '../store/store.ts';
  * error that would recur on every retry. Releasing such a run instead would only hand it to the
  * next claimant to fail the same way, forever. Fenced like any append: a lost lease writes nothing.
  */
-export async function failRun(options: { store: Store; lease: Lease; error: SerializedError; now: Date }): Promise<void> {
+export async function failRun(options: {
+  store: Store;
+  lease: Lease;
+  error: SerializedError;
+  now: Date;
+}): Promise<{ events: JournalEvent[]; lastSeq: number } | undefined> {
   const { store, lease, error, now } = options;
   const current = await store.getRun(lease.run.tenantId, lease.runId);
-  if (current === undefined) return;
-  await store.append({ runId: lease.runId, epoch: lease.epoch, lastSeq: current.lastSeq, now }, [{ type: 'run-end', status: 'failed', error }], {
+  if (current === undefined) return undefined;
+  const events: JournalEvent[] = [{ type: 'run-end', status: 'failed', error }];
+  await store.append({ runId: lease.runId, epoch: lease.epoch, lastSeq: current.lastSeq, now }, events, {
     status: 'failed',
     waitingReason: null,
     error,
     endedAt: now,
     releaseReservations: true,
   });
+  return { events, lastSeq: current.lastSeq + events.length };
 }

@@ -31,8 +31,8 @@ export interface JournalWriterOptions {
   epoch: number;
   lastSeq: number;
   now: () => Date;
-  /** Called after each commit with the sequence number it reached. */
-  onCommit?: (lastSeq: number) => void;
+  /** Called after each commit with the sequence number it reached and the events it made durable. */
+  onCommit?: (lastSeq: number, events: JournalEvent[]) => void;
 }
 
 /**
@@ -74,7 +74,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         try {
           await store.append({ runId, epoch, lastSeq, now: now() }, events, patch);
           lastSeq += events.length;
-          onCommit?.(lastSeq);
+          onCommit?.(lastSeq, events);
           for (const item of batch) item.resolve();
         } catch (error) {
           // A failed commit leaves the journal as it was; this writer is done for good, since

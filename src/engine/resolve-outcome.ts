@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/index.ts';
 import type { Store } from '../store/store.ts';
 import type { JournalEvent } from '../journal/events.ts';
+import type { Commit } from './commits.ts';
 import { callsWithUnknownOutcome, foldJournal } from './fold.ts';
 
 /**
@@ -27,7 +28,7 @@ export interface ResolveOutcomeOptions {
  * Journals a person's resolution of the calls a run is `waiting: outcome-unknown` on. Once every
  * unknown call is resolved the run is queued again, and any worker resumes it from the journal.
  */
-export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<void> {
+export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<Commit> {
   const { store, runId } = options;
   const run = await store.getRun(options.tenantId, runId);
   if (run === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}"` });
@@ -72,6 +73,7 @@ export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<vo
       events,
       settled ? { status: 'queued', waitingReason: null } : undefined,
     );
+    return { run, events, lastSeq: state.lastSeq + events.length };
   } finally {
     await store.releaseLease(runId, lease.epoch);
   }

@@ -3,7 +3,6 @@ import type { Model } from '../gateway/model.ts';
 import type { ModelMessage, ModelUsage } from '../journal/messages.ts';
 import { sleep } from '../internal/sleep.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
-import type { BudgetStatus } from '../store/budget-store.ts';
 import type { Lease, RunPatch, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent, WaitingReason } from '../journal/events.ts';
@@ -12,7 +11,9 @@ import { createJournalWriter } from './journal-writer.ts';
 import { failRun } from './fail-run.ts';
 import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
 import { runToolCall, type ToolOutcome } from './tool-runner.ts';
-import { createBudgetGate, type BudgetGate } from './budget-gate.ts';
+import { createBudgetGate, type BudgetGate } from '../cost/admission.ts';
+import { settledSpend, type SettledSpend } from '../cost/settlement.ts';
+import type { Commit } from './commits.ts';
 import { usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
 
 /** How an execution left the run. */
@@ -34,16 +35,10 @@ export interface ExecuteRunOptions {
   signal: AbortSignal;
   /** True once the process is draining: finish the step in flight, start no new one. */
   isDraining: () => boolean;
-  onCommit?: (runId: string, lastSeq: number) => void;
+  /** Told of each commit of this execution, once it is durable; must not throw. */
+  onCommit?: (commit: Commit) => void;
   /** Told of every settled model call that cost money (for spend alerts); must not throw. */
   onSpend?: (spend: SettledSpend) => void;
-}
-
-/** A settled model call: its cost and the budgets covering it as they now stand. */
-export interface SettledSpend {
-  tenantId: string;
-  costNanoUsd: number;
-  budgets: BudgetStatus[];
 }
 
 /**
@@ -53,6 +48,7 @@ export interface SettledSpend {
 export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionOutcome> {
   const { lease, store, agent, now } = options;
   const run = lease.run;
+  const claimedAt = now();
   const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent });
   let state: RunState;
   try {
@@ -62,7 +58,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     if (error.code !== 'JOURNAL_CORRUPT') throw error;
     // Unreadable for good: failing it is the one outcome that does not repeat on every claim.
     log.error({ err: thrown }, 'run journal cannot be folded');
-    await failRun({ store, lease, error: error.toJSON(), now: now() });
+    const ended = await failRun({ store, lease, error: error.toJSON(), now: now() });
+    if (ended !== undefined) options.onCommit?.({ run, ...ended, claimedAt });
     return 'ended';
   }
   const writer = createJournalWriter({
@@ -71,7 +68,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     epoch: lease.epoch,
     lastSeq: state.lastSeq,
     now,
-    onCommit: (lastSeq) => options.onCommit?.(run.id, lastSeq),
+    onCommit: (lastSeq, events) => options.onCommit?.({ run, events, lastSeq, claimedAt }),
   });
   const startedAt = run.startedAt === null ? now() : new Date(run.startedAt);
   let firstPatch: RunPatch | undefined = { status: 'running', waitingReason: null, ...(run.startedAt === null ? { startedAt } : {}) };
@@ -127,7 +124,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     store,
     runId: run.id,
     subject: { tenantId: run.tenantId, userId: run.userId, agent: run.agent, sessionId: run.sessionId },
-    agent,
+    perRunUsd: agent.budget.perRunUsd,
     model: options.model,
     pricing: options.pricing ?? {},
     spentNanoUsd: () => state.costNanoUsd,
@@ -183,7 +180,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
       // The writer died on something that would recur on every retry (a value the store cannot
       // encode, say): end the run past it, or the next claimant would re-send its model calls.
       log.error({ err: ending }, 'run could not be ended through its journal writer; failing it directly');
-      await failRun({ store, lease, error: error.toJSON(), now: now() });
+      const ended = await failRun({ store, lease, error: error.toJSON(), now: now() });
+      if (ended !== undefined) options.onCommit?.({ run, ...ended, claimedAt });
       return 'ended';
     }
   } finally {
@@ -298,15 +296,8 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
   }
   events.push(...toolCallEvents(agent, context.runId, step, toolCalls));
   await context.record(events, patch);
-  if (costNanoUsd > 0) {
-    // The reservation is settled: its estimate leaves the budgets' reserved sums, the cost joins their spend.
-    const budgets = admission.budgets.map((budget) => ({
-      ...budget,
-      spentNanoUsd: budget.spentNanoUsd + costNanoUsd,
-      reservedNanoUsd: Math.max(0, budget.reservedNanoUsd - admission.amountNanoUsd),
-    }));
-    context.onSpend({ tenantId: context.tenantId, costNanoUsd, budgets });
-  }
+  const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
+  if (spend !== undefined) context.onSpend(spend);
   return undefined;
 }
 

@@ -3,27 +3,31 @@ import type { RunRecord, RunQuery, Store } from '../store/store.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { Model } from '../gateway/model.ts';
-import type { ModelReference } from '../gateway/model-choice.ts';
-import type { BreakerOptions } from '../gateway/breaker/circuit-breaker.ts';
-import type { RetryOptions } from '../gateway/retry.ts';
 import type { OutcomeResolution } from './resolve-outcome.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { SettledSpend } from '../cost/settlement.ts';
+import type { CommitObserver } from './commits.ts';
 
-export interface RuntimeOptions {
+export interface EngineOptions {
   config: KeelConfig;
   store: Store;
+  /** The model an agent's steps call, hardened as it should be (the gateway); asked once per agent. */
+  modelFor: (agent: AgentDefinition) => Model;
   logger?: Logger;
-  /**
-   * Resolves a model reference (an agent's model, fallbacks, routing model) to a bare model; the
-   * gateway adds retries, breakers, timeouts, fallbacks, routing and caching around it.
-   * Default: `resolveModel` with the config's providers and process.env.
-   */
-  resolveModel?: (reference: ModelReference) => Model;
-  /** Retry and circuit-breaker settings of the model gateway (defaults: see `createGateway`). */
-  gateway?: { retry?: RetryOptions; breaker?: BreakerOptions };
-  /** Identifies this process's leases. Default: hostname + pid + random suffix. */
+  /** Told of every commit this runtime makes to a journal, once it is durable (see `Commit`). */
+  onCommit?: CommitObserver;
+  /** Told of every settled model call that cost money, with the budgets covering it (spend alerts). */
+  onSpend?: (spend: SettledSpend) => void | Promise<unknown>;
+  /** Identifies this process's leases. Default: a random id. */
   workerId?: string;
   /** How long a lease lasts without a heartbeat. Default 15 s; heartbeats every third of it. */
   leaseMs?: number;
+  limits?: {
+    /** Largest accepted run input, in UTF-8 bytes. Default 1,000,000. */
+    maxInputBytes?: number;
+    /** How long `close()` lets steps in flight finish before aborting them. Default 10 s. */
+    shutdownGraceMs?: number;
+  };
   /** Injectable clock and id source, for deterministic tests. */
   now?: () => Date;
   generateId?: () => string;

@@ -4,7 +4,7 @@ import { defineAgent } from '../sdk/define-agent.ts';
 import { defineTool } from '../sdk/define-tool.ts';
 import { scriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
-import { createRuntime } from './runtime.ts';
+import { createRuntime } from '../keel.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
 
 let harness: TestRuntime | undefined;

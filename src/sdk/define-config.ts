@@ -1,4 +1,4 @@
-import { alertSettingsProblems, type AlertSettings } from '../budget/alert-settings.ts';
+import { alertSettingsProblems, type AlertSettings } from '../cost/alert-settings.ts';
 import { KeelError } from '../errors/index.ts';
 import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
 import type { PricingOverrides } from '../gateway/pricing/types.ts';

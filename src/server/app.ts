@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { createRateLimiter, type RateLimiter } from '../budget/rate-limit.ts';
+import { createRateLimiter, type RateLimiter } from '../protection/rate-limit.ts';
 import { KeelError } from '../errors/index.ts';
 import type { Runtime } from '../engine/runtime-types.ts';
 import { createId } from '../internal/ids.ts';

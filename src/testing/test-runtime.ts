@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRuntime } from '../engine/runtime.ts';
-import type { Runtime, RuntimeOptions } from '../engine/runtime-types.ts';
+import { createRuntime, type RuntimeOptions } from '../keel.ts';
+import type { Runtime } from '../engine/runtime-types.ts';
 import type { Model } from '../gateway/model.ts';
 import { resolveModel } from '../gateway/resolve-model.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { createRuntime } from '../../src/engine/runtime.ts';
+import { createRuntime } from '../../src/keel.ts';
 import { loadConfig } from '../../src/sdk/load-config.ts';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import { createSilentLogger } from '../../src/telemetry/logger.ts';

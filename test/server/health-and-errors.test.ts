@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRuntime } from '../../src/engine/runtime.ts';
+import { createRuntime } from '../../src/keel.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRateLimiter } from '../../src/budget/rate-limit.ts';
+import { createRateLimiter } from '../../src/protection/rate-limit.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp, type AppOptions } from '../../src/server/app.ts';

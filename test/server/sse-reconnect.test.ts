@@ -11,7 +11,7 @@ import { createApp } from '../../src/server/app.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
-import { createRuntime } from '../../src/engine/runtime.ts';
+import { createRuntime } from '../../src/keel.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { createSilentLogger } from '../../src/telemetry/logger.ts';
 import { startFakeModelServer, type FakeModelRequest, type FakeModelServer, type FakeTurn } from '../../src/testing/index.ts';

@@ -1,11 +1,11 @@
 import { watch } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { createRuntime } from '../../engine/runtime.ts';
+import { applyLimitsFromEnv, createRuntime, leaseMsFrom } from '../../keel.ts';
 import { loadConfig } from '../../sdk/load-config.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
-import { applyLimitsFromEnv, cliTenantId, createCliLogger, leaseMsFrom, meteredStore, noticeDemoModels, openCliStore } from '../cli-environment.ts';
+import { cliTenantId, createCliLogger, noticeDemoModels, openCliStore } from '../cli-environment.ts';
 import { ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
@@ -41,7 +41,7 @@ Options:
     const store = await openCliStore(io);
     let watcher: { close(): void } | undefined;
     try {
-      await applyLimitsFromEnv(store, io);
+      await applyLimitsFromEnv(store, io.env);
       const first = await loadGeneration(io, directory, store, logger, true);
       const reloading = createReloadingRuntime(first.generation);
       const { key } = await ensureDevKey(store, join(io.cwd, '.keel', 'dev-admin-key'), cliTenantId);
@@ -88,7 +88,7 @@ async function loadGeneration(
   const agents = [...config.agents.keys()];
   if (first) noticeDemoModels(config, agents, io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store: meteredStore(store), logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const runtime = createRuntime({ config, store, env: io.env, logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
   return { generation: { runtime, worker: runtime.startWorker() }, path, agents };
 }
 

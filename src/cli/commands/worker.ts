@@ -1,6 +1,6 @@
 import { exitCodes, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
-import { observeSettledRuns, type SettledRun } from '../observe-store.ts';
+import { observeSettledRuns, type SettledRun } from '../settled-runs.ts';
 import { parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
 
@@ -33,7 +33,7 @@ Options:
     const style = createStyle(shouldColor(io.stdout, io.env));
     const cli = await openCliRuntime(io, {
       ...(values.config === undefined ? {} : { configPath: values.config }),
-      wrapStore: (store) => observeSettledRuns(store, (settled) => io.stdout.write(`${describeSettled(settled, style)}\n`)),
+      observers: [observeSettledRuns((settled) => io.stdout.write(`${describeSettled(settled, style)}\n`))],
     });
     let signalled = false;
     try {

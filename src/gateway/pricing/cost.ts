@@ -83,3 +83,8 @@ export function usdFromNano(nanoUsd: number): number {
   // Dividing by a power of ten gives the nearest double to the exact decimal amount.
   return nanoUsd / 1e9;
 }
+
+/** Dollars as whole nanodollars, rounded to the nearest: 0.1 USD is 100,000,000 exactly, whatever the double. */
+export function nanoFromUsd(usd: number): number {
+  return Math.round(usd * 1e9);
+}

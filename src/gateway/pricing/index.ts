@@ -8,7 +8,7 @@
  * const { nanoUsd } = costOf(response.usage, price);
  */
 export { priceCatalogue } from './catalogue.ts';
-export { costOf, estimateCost, isWholeNanoPrice, nanoPerToken, usdFromNano } from './cost.ts';
+export { costOf, estimateCost, isWholeNanoPrice, nanoFromUsd, nanoPerToken, usdFromNano } from './cost.ts';
 export type { EstimateInput } from './cost.ts';
 export { fromOverride, priceOf } from './price-of.ts';
 export { pricingProblems } from './validate-pricing.ts';

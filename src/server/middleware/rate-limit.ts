@@ -1,5 +1,5 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
-import type { RateLimiter, RateLimitSubject } from '../../budget/rate-limit.ts';
+import type { RateLimiter, RateLimitSubject } from '../../protection/rate-limit.ts';
 import { KeelError } from '../../errors/index.ts';
 
 export interface RateLimitOptions<E extends Env> {

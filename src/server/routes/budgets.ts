@@ -2,15 +2,10 @@ import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import { budgetPeriods, budgetScopes } from '../../store/budget-rules.ts';
 import type { BudgetScope, BudgetStatus } from '../../store/budget-store.ts';
+import { budgetView, maxBudgetLimitUsd, setBudget } from '../../cost/budgets.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { idSchema } from '../schemas.ts';
 import { registerRoute } from './define-route.ts';
-
-/**
- * The largest limit whose nanodollars a double still holds exactly (the store keeps money as
- * whole nanodollars, so every sum is exact): about 9 million USD per budget.
- */
-const maxLimitUsd = 9_000_000;
 
 // The scope is validated in the handler, not the path schema: an unknown scope is bad input
 // (400), while a path that fails its schema would be answered as not found.
@@ -28,8 +23,8 @@ const PutBudgetBody = z
     limitUsd: z
       .number()
       .min(0)
-      .max(maxLimitUsd)
-      .openapi({ example: 25, description: `USD per period, at most ${maxLimitUsd}` }),
+      .max(maxBudgetLimitUsd)
+      .openapi({ example: 25, description: `USD per period, at most ${maxBudgetLimitUsd}` }),
     period: z.enum(budgetPeriods as ['day', 'month', 'total']).openapi({ description: 'UTC day, UTC month, or no reset' }),
   })
   .openapi('PutBudget');
@@ -52,19 +47,6 @@ export const BudgetSchema = z
   .openapi('Budget');
 
 const BudgetList = z.object({ data: z.array(BudgetSchema) }).openapi('BudgetList');
-
-function toBudget(status: BudgetStatus): z.infer<typeof BudgetSchema> {
-  return {
-    scope: status.scope,
-    scopeId: status.scopeId,
-    period: status.period,
-    limitUsd: status.limitNanoUsd / 1e9,
-    spentUsd: status.spentNanoUsd / 1e9,
-    reservedUsd: status.reservedNanoUsd / 1e9,
-    periodStart: status.periodStart,
-    updatedAt: status.updatedAt,
-  };
-}
 
 function budgetScope(scope: string): BudgetScope {
   if (!(budgetScopes as readonly string[]).includes(scope)) {
@@ -97,7 +79,7 @@ export const budgetRoutes: RouteModule = {
       responses: { 200: { description: 'Widest scope first', content: { 'application/json': { schema: BudgetList } } } },
       async handler(c, { query }) {
         const statuses = await context.store.listBudgets(c.get('principal').tenantId, { ...query, now: new Date() });
-        return c.json({ data: statuses.map(toBudget) });
+        return c.json({ data: statuses.map(budgetView) });
       },
     });
 
@@ -116,7 +98,7 @@ export const budgetRoutes: RouteModule = {
         assertOwnTenant(tenantId, scope, params.id);
         const status = await findBudget(context, tenantId, scope, params.id);
         if (status === undefined) throw new KeelError({ code: 'BUDGET_NOT_FOUND', message: `No ${scope} budget "${params.id}"` });
-        return c.json(toBudget(status));
+        return c.json(budgetView(status));
       },
     });
 
@@ -136,23 +118,9 @@ export const budgetRoutes: RouteModule = {
         const { tenantId } = c.get('principal');
         const scope = budgetScope(params.scope);
         assertOwnTenant(tenantId, scope, params.id);
-        const before = await findBudget(context, tenantId, scope, params.id);
-        const status = await context.store.putBudget({
-          tenantId,
-          scope,
-          scopeId: params.id,
-          // Rounds to the nearest nanodollar: 0.1 USD is 100,000,000 exactly, whatever the double.
-          limitNanoUsd: Math.round(body.limitUsd * 1e9),
-          period: body.period,
-          now: new Date(),
-        });
-        // Only a budget with more room can unblock a run; requeueing on any other change would
-        // only make the waiting runs park again.
-        if (before !== undefined && (status.limitNanoUsd > before.limitNanoUsd || status.period !== before.period)) {
-          const requeued = await context.store.requeueWaiting(tenantId, 'budget');
-          c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget raised: waiting runs queued again');
-        }
-        return c.json(toBudget(status));
+        const { budget, requeued } = await setBudget(context.store, { tenantId, scope, scopeId: params.id, limitUsd: body.limitUsd, period: body.period });
+        if (requeued.length > 0) c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget raised: waiting runs queued again');
+        return c.json(budgetView(budget));
       },
     });
   },

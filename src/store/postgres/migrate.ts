@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
-import { migrations, schemaMigrationsTable } from '../migrations.ts';
+import { migrations, schemaMigrationsTable } from '../migrations/index.ts';
 import { migrationLock } from './advisory-locks.ts';
 import type { Row } from './named-sql.ts';
 import { integer } from './rows.ts';

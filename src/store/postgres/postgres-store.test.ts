@@ -1,7 +1,7 @@
 import { Client, Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
-import { migrations } from '../migrations.ts';
-import { describeStoreContract } from '../store-contract.ts';
+import { migrations } from '../migrations/index.ts';
+import { describeStoreContract } from '../contract/store-contract.ts';
 import type { NewRun, Store } from '../store.ts';
 import { appendPostgres } from './append.ts';
 import { inTransaction, openPool } from './open-pool.ts';

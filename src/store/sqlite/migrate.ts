@@ -1,6 +1,6 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { KeelError } from '../../errors/index.ts';
-import { migrations, schemaMigrationsTable } from '../migrations.ts';
+import { migrations, schemaMigrationsTable } from '../migrations/index.ts';
 import { integer, type Row } from './rows.ts';
 
 /**

@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 /*
  * Cost control (issue 4). Money is whole nanodollars (1e-9 USD) in integer columns, so sums are

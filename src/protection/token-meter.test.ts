@@ -7,7 +7,6 @@ import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { scriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { meterTokens } from './token-meter.ts';
 
 let harness: TestRuntime | undefined;
 let directory: string | undefined;
@@ -23,18 +22,21 @@ async function meteredRuntime(turns: Parameters<typeof scriptedModel>[0]) {
   const base = createSqliteStore({ path: join(directory, 'keel.db') });
   const limiter = createRateLimiter({ store: base, limitsCacheMs: 0 });
   const recorded: Array<{ tenantId: string; userId: string; tokens: number }> = [];
-  const store = meterTokens(base, {
-    recordTokens: async (usage) => {
-      recorded.push(usage);
-      await limiter.recordTokens(usage);
+  const agent = defineAgent({ name: 'greeter', model: scriptedModel(turns), instructions: 'Greet.' });
+  harness = await createTestRuntime({
+    agents: [agent],
+    store: base,
+    rateLimiter: {
+      recordTokens: async (usage) => {
+        recorded.push(usage);
+        await limiter.recordTokens(usage);
+      },
     },
   });
-  const agent = defineAgent({ name: 'greeter', model: scriptedModel(turns), instructions: 'Greet.' });
-  harness = await createTestRuntime({ agents: [agent], store });
-  return { runtime: harness.runtime, store, limiter, recorded };
+  return { runtime: harness.runtime, store: base, limiter, recorded };
 }
 
-describe('meterTokens', () => {
+describe('createTokenMeter', () => {
   it("counts every model call's input and output tokens against the run's user", async () => {
     const { runtime, store, limiter, recorded } = await meteredRuntime([{ text: 'Hello!', usage: { inputTokens: 700, outputTokens: 400, cachedTokens: 100 } }]);
     await store.setTenantLimits('acme', { userTokens: { limit: 1_000, windowMs: 60_000 } });
@@ -56,17 +58,5 @@ describe('meterTokens', () => {
       ['alice', 15],
       ['bob', 15],
     ]);
-  });
-
-  it('passes every other method through to the store it wraps', async () => {
-    directory = await mkdtemp(join(tmpdir(), 'keel-token-meter-'));
-    const base = createSqliteStore({ path: join(directory, 'keel.db') });
-    const wrapped = meterTokens(base, { recordTokens: async () => undefined });
-    await wrapped.migrate();
-    expect(wrapped.dialect).toBe('sqlite');
-    expect(await wrapped.isMigrated()).toBe(true);
-    await wrapped.setTenantLimits('acme', { maxConcurrentRuns: 2 });
-    expect(await base.getTenantLimits('acme')).toMatchObject({ maxConcurrentRuns: 2 });
-    await wrapped.close();
   });
 });

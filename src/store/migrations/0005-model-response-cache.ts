@@ -1,4 +1,4 @@
-import type { Migration } from './migrations.ts';
+import type { Migration } from './migration.ts';
 
 /*
  * The model response cache (issue 4, ADR on the gateway). One row per tenant and cache key (a

@@ -1,6 +1,7 @@
 import type { BudgetStatus, BudgetStore } from '../store/budget-store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import { defaultBudgetThresholds, defaultCostSpikeFactor } from './alert-settings.ts';
+import { defaultBudgetThresholds, defaultCostSpikeFactor, type AlertSettings } from './alert-settings.ts';
+import type { SettledSpend } from './settlement.ts';
 import type { AlertSink, BudgetThresholdAlert, CostSpikeAlert, SpendAlert } from './alert-sink.ts';
 
 const dayMs = 86_400_000;
@@ -82,6 +83,39 @@ export async function evaluateSpendAlerts(input: EvaluateSpendAlertsInput): Prom
     raised.push(alert);
   }
   return raised;
+}
+
+/**
+ * One runtime's spend alerting: given each settled call, raises what it triggers through `sink`
+ * with the thresholds and spike factor of `settings`, remembering baselines between calls.
+ * What the runtime's `onSpend` hook is wired to.
+ *
+ * @example
+ * const onSpend = createSpendAlerter({ store, sink: alertSinkFromSettings({ settings: config.alerts, env, logger }), settings: config.alerts, logger });
+ */
+export function createSpendAlerter(options: {
+  store: Pick<BudgetStore, 'queryUsage' | 'recordAlert'>;
+  sink: AlertSink;
+  settings?: AlertSettings;
+  logger?: Logger;
+  now?: () => Date;
+}): (spend: SettledSpend) => Promise<SpendAlert[]> {
+  const cache = createSpendAlertCache();
+  const now = options.now ?? (() => new Date());
+  const { budgetThresholds, costSpikeFactor } = options.settings ?? {};
+  return (spend) =>
+    evaluateSpendAlerts({
+      store: options.store,
+      sink: options.sink,
+      budgets: spend.budgets,
+      costNanoUsd: spend.costNanoUsd,
+      tenantId: spend.tenantId,
+      now: now(),
+      cache,
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+      ...(budgetThresholds === undefined ? {} : { thresholds: budgetThresholds }),
+      ...(costSpikeFactor === undefined ? {} : { spikeFactor: costSpikeFactor }),
+    });
 }
 
 function thresholdAlerts(input: EvaluateSpendAlertsInput): BudgetThresholdAlert[] {

@@ -1,34 +1,4 @@
-import { costControl } from './cost-control-migration.ts';
-import { modelResponseCache } from './model-cache-migration.ts';
-import type { Store } from './store.ts';
-
-export type Dialect = Store['dialect'];
-
-/**
- * One schema change, with the SQL for every dialect side by side so the two adapters cannot
- * drift apart unnoticed. Migrations are append-only: never edit one that has shipped, add the
- * next version instead. Each adapter applies the pending ones in `version` order inside one
- * transaction and records them in `schema_migrations`.
- */
-export interface Migration {
-  version: number;
-  name: string;
-  sql: Record<Dialect, string>;
-}
-
-/** Created before any migration runs; it is how an adapter knows which ones are applied. */
-export const schemaMigrationsTable: Record<Dialect, string> = {
-  sqlite: `CREATE TABLE IF NOT EXISTS schema_migrations (
-  version INTEGER PRIMARY KEY,
-  name TEXT NOT NULL,
-  applied_at TEXT NOT NULL
-)`,
-  postgres: `CREATE TABLE IF NOT EXISTS schema_migrations (
-  version integer PRIMARY KEY,
-  name text NOT NULL,
-  applied_at timestamptz NOT NULL
-)`,
-};
+import type { Migration } from './migration.ts';
 
 /*
  * Notes that hold for both dialects:
@@ -41,7 +11,7 @@ export const schemaMigrationsTable: Record<Dialect, string> = {
  *   columns too and are never repeated inside the JSON.
  * - Timestamps are ISO-8601 UTC strings in SQLite (they sort as text) and timestamptz in PostgreSQL.
  */
-const initialSchema: Migration = {
+export const initialSchema: Migration = {
   version: 1,
   name: 'initial-schema',
   sql: {
@@ -187,102 +157,3 @@ CREATE INDEX session_messages_run ON session_messages (run_id);
 `,
   },
 };
-
-/*
- * API keys: only the SHA-256 of a key is stored (keys are 256-bit random, so no salt or slow
- * hash is needed to resist guessing). `key_hash` is unique and indexed because every request
- * looks its key up by it, across tenants.
- */
-const apiKeys: Migration = {
-  version: 2,
-  name: 'api-keys',
-  sql: {
-    sqlite: `
-CREATE TABLE api_keys (
-  id TEXT PRIMARY KEY,
-  tenant_id TEXT NOT NULL,
-  name TEXT NOT NULL,
-  role TEXT NOT NULL CHECK (role IN ('admin', 'app', 'reviewer', 'viewer')),
-  key_hash TEXT NOT NULL UNIQUE,
-  key_prefix TEXT NOT NULL,
-  created_at TEXT NOT NULL,
-  revoked_at TEXT
-);
-
-CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at);
-`,
-    postgres: `
-CREATE TABLE api_keys (
-  id text PRIMARY KEY,
-  tenant_id text NOT NULL,
-  name text NOT NULL,
-  role text NOT NULL CHECK (role IN ('admin', 'app', 'reviewer', 'viewer')),
-  key_hash text NOT NULL UNIQUE,
-  key_prefix text NOT NULL,
-  created_at timestamptz NOT NULL,
-  revoked_at timestamptz
-);
-
-CREATE INDEX api_keys_tenant ON api_keys (tenant_id, created_at);
-`,
-  },
-};
-
-/*
- * Protection (ADR 0003). `tenant_limits` holds each tenant's own limits, and under tenant id '*'
- * the defaults; NULL means "not set here" (the default applies; no limit if that is NULL too).
- * `window_counters` holds sliding-window rate-limit counters (times in epoch milliseconds), one
- * row per key, updated by a single conditional upsert.
- */
-const tenantLimits: Migration = {
-  version: 3,
-  name: 'tenant-limits-and-window-counters',
-  sql: {
-    sqlite: `
-CREATE TABLE tenant_limits (
-  tenant_id TEXT PRIMARY KEY,
-  max_concurrent_runs INTEGER CHECK (max_concurrent_runs >= 0),
-  user_requests_limit INTEGER CHECK (user_requests_limit >= 0),
-  user_requests_window_ms INTEGER CHECK (user_requests_window_ms > 0),
-  user_tokens_limit INTEGER CHECK (user_tokens_limit >= 0),
-  user_tokens_window_ms INTEGER CHECK (user_tokens_window_ms > 0),
-  updated_at TEXT NOT NULL,
-  CHECK ((user_requests_limit IS NULL) = (user_requests_window_ms IS NULL)),
-  CHECK ((user_tokens_limit IS NULL) = (user_tokens_window_ms IS NULL))
-);
-
-CREATE TABLE window_counters (
-  counter_key TEXT PRIMARY KEY,
-  window_start INTEGER NOT NULL,
-  window_ms INTEGER NOT NULL,
-  current_count INTEGER NOT NULL,
-  previous_count INTEGER NOT NULL
-);
-`,
-    // window_counters rows are updated on every request: fillfactor leaves room for HOT updates.
-    postgres: `
-CREATE TABLE tenant_limits (
-  tenant_id text PRIMARY KEY,
-  max_concurrent_runs integer CHECK (max_concurrent_runs >= 0),
-  user_requests_limit bigint CHECK (user_requests_limit >= 0),
-  user_requests_window_ms bigint CHECK (user_requests_window_ms > 0),
-  user_tokens_limit bigint CHECK (user_tokens_limit >= 0),
-  user_tokens_window_ms bigint CHECK (user_tokens_window_ms > 0),
-  updated_at timestamptz NOT NULL,
-  CHECK ((user_requests_limit IS NULL) = (user_requests_window_ms IS NULL)),
-  CHECK ((user_tokens_limit IS NULL) = (user_tokens_window_ms IS NULL))
-);
-
-CREATE TABLE window_counters (
-  counter_key text PRIMARY KEY,
-  window_start bigint NOT NULL,
-  window_ms bigint NOT NULL,
-  current_count bigint NOT NULL,
-  previous_count bigint NOT NULL
-) WITH (fillfactor = 80);
-`,
-  },
-};
-
-/** Every migration, oldest first. */
-export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl, modelResponseCache];

@@ -1,24 +1,21 @@
-import { hostname } from 'node:os';
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
-import { resolveModel } from '../gateway/resolve-model.ts';
-import { createGateway } from '../gateway/gateway.ts';
 import { createId } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import { terminalStatuses, type JournalEntry } from '../journal/events.ts';
+import { terminalStatuses, type JournalEntry, type JournalEvent } from '../journal/events.ts';
+import type { SettledSpend } from '../cost/settlement.ts';
+import type { Commit } from './commits.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
-import { executeRun, type SettledSpend } from './run-executor.ts';
+import { executeRun } from './run-executor.ts';
 import { failRun } from './fail-run.ts';
-import { alertSinkFromSettings } from '../budget/alert-settings.ts';
-import { createSpendAlertCache, evaluateSpendAlerts } from '../budget/spend-alerts.ts';
 import { createRunNotifier } from './run-notifier.ts';
-import type { Runtime, RuntimeOptions, StartRunInput, Worker } from './runtime-types.ts';
+import type { EngineOptions, Runtime, StartRunInput, Worker } from './runtime-types.ts';
 import { startWorkerLoop } from './worker.ts';
 
-const maxInputBytes = 1_000_000;
+const defaultMaxInputBytes = 1_000_000;
 const followPollMs = 200;
 /**
  * A follower that keeps finding nothing new backs off to this (200, 400, 800, 1000 ms …), so
@@ -26,65 +23,62 @@ const followPollMs = 200;
  * it at once, and the first new entry brings it back to 200 ms.
  */
 const idleFollowPollMs = 1_000;
-const shutdownGraceMs = 10_000;
+const defaultShutdownGraceMs = 10_000;
 
 /**
- * Creates a runtime over a config and a store: start runs, execute them here or in background
- * workers, follow their journals, cancel them.
+ * The durable engine over a config and a store: start runs, execute them here or in background
+ * workers, follow their journals, cancel them. It knows the Store port and Keel's model
+ * interface only: which model serves an agent (`modelFor`), and what happens on each commit and
+ * each settled cost (`onCommit`, `onSpend`), are given to it. `createRuntime` (src/keel.ts) wires
+ * the defaults — the gateway, providers, token metering, spend alerts — and is what the CLI, the
+ * server and embedders use.
  *
  * @example
- * const store = await openStore('sqlite:./.keel/keel.db');
- * await store.migrate();
- * const runtime = createRuntime({ config, store });
- * const run = await runtime.run({ agent: 'support', input: 'Where is order 1001?', userId: 'u1' });
- * console.log(run.status, run.output);
- * await runtime.close();
+ * const engine = createEngine({ config, store, modelFor: (agent) => scriptedModel([{ text: 'Hi' }]) });
+ * const run = await engine.run({ agent: 'support', input: 'Hello', userId: 'u1' });
+ * await engine.close();
  */
-export function createRuntime(options: RuntimeOptions): Runtime {
+export function createEngine(options: EngineOptions): Runtime {
   const { config, store } = options;
   const logger = options.logger ?? createLogger();
   const now = options.now ?? (() => new Date());
   const generateId = options.generateId ?? (() => createId('run', now()));
-  const owner = options.workerId ?? `${hostname()}:${process.pid}:${createId('w').slice(-8)}`;
+  const owner = options.workerId ?? createId('w');
   const leaseMs = options.leaseMs ?? 15_000;
   const defaultTenant = options.tenantId ?? 'default';
+  const maxInputBytes = options.limits?.maxInputBytes ?? defaultMaxInputBytes;
+  const shutdownGraceMs = options.limits?.shutdownGraceMs ?? defaultShutdownGraceMs;
   const notifier = createRunNotifier();
   const keeper = createLeaseKeeper({ store, owner, leaseMs, now, log: logger });
   const models = new Map<string, Model>();
   const workers = new Set<Worker>();
   const executions = new Set<Promise<void>>();
   let draining = false;
-  // Work that must not hold up a step (alert delivery), awaited on close so nothing is dropped.
+  // Work that must not hold up a step (observers, alert delivery), awaited on close so nothing is dropped.
   const background = new Set<Promise<unknown>>();
   const track = (work: Promise<unknown>) => {
     background.add(work);
     void work.finally(() => background.delete(work));
   };
-  const alertSink = alertSinkFromSettings({ settings: config.alerts, env: process.env, logger });
-  const alertCache = createSpendAlertCache();
-  const onSpend = (spend: SettledSpend) =>
-    track(
-      evaluateSpendAlerts({
-        store,
-        sink: alertSink,
-        budgets: spend.budgets,
-        costNanoUsd: spend.costNanoUsd,
-        tenantId: spend.tenantId,
-        now: now(),
-        cache: alertCache,
-        logger,
-        ...(config.alerts.budgetThresholds === undefined ? {} : { thresholds: config.alerts.budgetThresholds }),
-        ...(config.alerts.costSpikeFactor === undefined ? {} : { spikeFactor: config.alerts.costSpikeFactor }),
-      }),
-    );
+  /** Runs a hook off the run's path: its failure is logged, never the run's. */
+  const callHook = (name: string, hook: () => void | Promise<unknown>) => {
+    try {
+      const result = hook();
+      if (result instanceof Promise) track(result.catch((error: unknown) => logger.error({ err: error, hook: name }, 'runtime hook failed')));
+    } catch (error) {
+      logger.error({ err: error, hook: name }, 'runtime hook failed');
+    }
+  };
+  const committed = (commit: Commit) => {
+    notifier.notify(commit.run.id);
+    const onCommit = options.onCommit;
+    if (onCommit !== undefined) callHook('onCommit', () => onCommit(commit));
+  };
+  const onSpend = (spend: SettledSpend) => {
+    const hook = options.onSpend;
+    if (hook !== undefined) callHook('onSpend', () => hook(spend));
+  };
 
-  const gateway = createGateway({
-    resolve: options.resolveModel ?? ((reference) => resolveModel(reference, { providers: config.providers, env: process.env })),
-    cacheStore: store,
-    logger,
-    now,
-    ...options.gateway,
-  });
   const agentNamed = (name: string): AgentDefinition => {
     const agent = config.agents.get(name);
     if (agent === undefined) {
@@ -95,7 +89,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const modelFor = (agent: AgentDefinition): Model => {
     let model = models.get(agent.name);
     if (model === undefined) {
-      model = gateway.modelFor(agent);
+      model = options.modelFor(agent);
       models.set(agent.name, model);
     }
     return model;
@@ -112,7 +106,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           // Permanent here: released, it would be claimed straight back and fail again, forever.
           const error = { code: 'AGENT_NOT_FOUND' as const, message: `The run's agent "${lease.run.agent}" is not in the configuration` };
           logger.error({ runId: lease.runId, agent: lease.run.agent }, 'run failed: its agent is not configured');
-          await failRun({ store, lease, error, now: now() });
+          const ended = await failRun({ store, lease, error, now: now() });
+          if (ended !== undefined) committed({ run: lease.run, ...ended });
           return;
         }
         const outcome = await executeRun({
@@ -126,7 +121,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           now,
           signal: controller.signal,
           isDraining: () => draining || isStopping(),
-          onCommit: (runId) => notifier.notify(runId),
+          onCommit: committed,
         });
         if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);
       } catch (error) {
@@ -182,6 +177,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       now: at,
     });
     notifier.notify('*');
+    if (result.created) committed({ run: result.run, events: [runStart(result.run)], lastSeq: 1 });
     return result;
   }
 
@@ -263,7 +259,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     async resolveToolOutcome(runId, resolutions, resolveOptions = {}) {
       const tenantId = resolveOptions.tenantId ?? defaultTenant;
-      await resolveOutcome({
+      const resolved = await resolveOutcome({
         store,
         tenantId,
         runId,
@@ -273,6 +269,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         now: now(),
         ...(resolveOptions.actor === undefined ? {} : { actor: resolveOptions.actor }),
       });
+      committed(resolved);
       notifier.notify('*');
       return await getRun(runId, tenantId);
     },
@@ -289,5 +286,16 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       keeper.stop();
       await Promise.allSettled([...background]);
     },
+  };
+}
+
+function runStart(run: RunRecord): JournalEvent {
+  return {
+    type: 'run-start',
+    agent: run.agent,
+    input: run.input,
+    sessionId: run.sessionId,
+    userId: run.userId,
+    ...(Object.keys(run.metadata).length === 0 ? {} : { metadata: run.metadata }),
   };
 }

@@ -2,7 +2,6 @@ import type { Model, ModelRequest, ModelResponse } from '../gateway/model.ts';
 import type { ModelMessage } from '../journal/messages.ts';
 import { costOf, estimateCost, priceOf, usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
 import { countTokens } from '../gateway/tokens/count-tokens.ts';
-import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { BudgetStatus, BudgetSubject, UsageEntry } from '../store/budget-store.ts';
 import type { Store } from '../store/store.ts';
 
@@ -31,13 +30,14 @@ export function createBudgetGate(options: {
   store: Store;
   runId: string;
   subject: BudgetSubject;
-  agent: AgentDefinition;
+  /** The agent's own cap on one run (`budget.perRunUsd`), if it has one. */
+  perRunUsd: number | undefined;
   model: Model;
   pricing: PricingOverrides;
   spentNanoUsd: () => number;
   now: () => Date;
 }): BudgetGate {
-  const { store, agent, model, pricing } = options;
+  const { store, model, pricing } = options;
   const counted = { messages: 0, tokens: 0 };
   let overheadTokens: number | undefined;
 
@@ -59,7 +59,7 @@ export function createBudgetGate(options: {
 
   return {
     async admit(step, attempt, request) {
-      const cap = agent.budget.perRunUsd;
+      const cap = options.perRunUsd;
       // Estimating means tokenizing the prompt: skip it when nothing would be checked against it.
       if (cap === undefined && !(await store.hasCoveringBudget(options.subject))) {
         return { ok: true, reservationId: undefined, budgets: [], amountNanoUsd: 0 };

@@ -1,14 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { describeApiKeyContract } from './contract/api-keys-contract.ts';
-import { describeBudgetContract } from './contract/budgets-contract.ts';
-import { describeFairClaimContract } from './contract/fair-claims-contract.ts';
-import { describeLeaseContract } from './contract/leases-contract.ts';
-import { describeLimitsContract } from './contract/limits-contract.ts';
-import { describeModelCacheContract } from './contract/model-cache-contract.ts';
-import { describeRunContract } from './contract/runs-contract.ts';
-import { describeSessionDeleteContract } from './contract/session-delete-contract.ts';
-import { describeSessionContract } from './contract/sessions-contract.ts';
-import type { Store } from './store.ts';
+import { describeApiKeyContract } from './api-keys-contract.ts';
+import { describeBudgetContract } from './budgets-contract.ts';
+import { describeFairClaimContract } from './fair-claims-contract.ts';
+import { describeLeaseContract } from './leases-contract.ts';
+import { describeLimitsContract } from './limits-contract.ts';
+import { describeModelCacheContract } from './model-cache-contract.ts';
+import { describeRunContract } from './runs-contract.ts';
+import { describeSessionDeleteContract } from './session-delete-contract.ts';
+import { describeSessionContract } from './sessions-contract.ts';
+import type { Store } from '../store.ts';
 
 /**
  * The behaviour every Store adapter must have, written against the port only (never SQL), so

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { migrations, schemaMigrationsTable } from './migrations.ts';
+import { migrations, schemaMigrationsTable } from './index.ts';
 
 describe('migrations', () => {
   it('are numbered 1, 2, 3… in order, with unique names', () => {

@@ -1,0 +1,40 @@
+import type { JournalEvent } from '../journal/events.ts';
+import type { RunRecord } from '../store/store.ts';
+
+/**
+ * Events this process committed to a run's journal, told to the runtime's observers once the
+ * commit is durable: token metering, the CLI's progress lines, metrics and traces all hang off
+ * this one hook instead of wrapping the store.
+ */
+export interface Commit {
+  /** The run as this process knows it: its identity, which no commit changes. */
+  run: Pick<RunRecord, 'id' | 'tenantId' | 'userId' | 'sessionId' | 'agent'>;
+  events: readonly JournalEvent[];
+  /** The sequence number of the last of `events`. */
+  lastSeq: number;
+  /** For commits of an execution: when this process claimed the run. */
+  claimedAt?: Date;
+}
+
+/**
+ * Told of every commit this runtime makes. It runs after the commit, off the run's path: a slow
+ * or failing observer never holds up or fails a run (failures are logged). Promises it returns
+ * are awaited when the runtime closes.
+ */
+export type CommitObserver = (commit: Commit) => void | Promise<void>;
+
+/**
+ * One observer that tells each of `observers` in turn; one that throws does not stop the rest.
+ *
+ * @example
+ * createEngine({ ..., onCommit: combineObservers([meterTokens, printSettledRuns]) });
+ */
+export function combineObservers(observers: readonly CommitObserver[]): CommitObserver | undefined {
+  if (observers.length === 0) return undefined;
+  if (observers.length === 1) return observers[0];
+  return async (commit) => {
+    const results = await Promise.allSettled(observers.map(async (observer) => observer(commit)));
+    const failed = results.find((result) => result.status === 'rejected');
+    if (failed !== undefined) throw failed.reason;
+  };
+}

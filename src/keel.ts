@@ -1,0 +1,210 @@
+/**
+ * The composition root: the one place that wires Keel's parts from a config and the environment
+ * — the store, the model gateway and its providers, token metering, spend alerts. The CLI, the
+ * server and embedding applications all start here; the engine below takes each part as an
+ * option and reads no environment of its own.
+ */
+import { hostname } from 'node:os';
+import { alertSinkFromSettings } from './cost/alert-settings.ts';
+import { createSpendAlerter } from './cost/spend-alerts.ts';
+import { combineObservers, type CommitObserver } from './engine/commits.ts';
+import { createEngine } from './engine/engine.ts';
+import type { EngineOptions, Runtime } from './engine/runtime-types.ts';
+import { KeelError } from './errors/index.ts';
+import type { BreakerOptions } from './gateway/breaker/circuit-breaker.ts';
+import { createGateway } from './gateway/gateway.ts';
+import type { ModelReference } from './gateway/model-choice.ts';
+import type { Model } from './gateway/model.ts';
+import { resolveModel } from './gateway/resolve-model.ts';
+import type { RetryOptions } from './gateway/retry.ts';
+import { createId } from './internal/ids.ts';
+import { limitsFromEnv } from './protection/limits-from-env.ts';
+import { createRateLimiter, type RateLimiter } from './protection/rate-limit.ts';
+import { createTokenMeter } from './protection/token-meter.ts';
+import type { KeelConfig } from './sdk/define-config.ts';
+import { loadConfig } from './sdk/load-config.ts';
+import { defaultLimitsTenant } from './store/limits-store.ts';
+import { openStore } from './store/open-store.ts';
+import type { Store } from './store/store.ts';
+import { createLogger, type Logger } from './telemetry/logger.ts';
+
+export type Environment = Record<string, string | undefined>;
+
+export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onCommit'> {
+  config: KeelConfig;
+  store: Store;
+  /** Where provider keys and base URLs and the alert webhook are read from. Default `process.env`. */
+  env?: Environment;
+  /**
+   * Resolves a model reference (an agent's model, fallbacks, routing model) to a bare model; the
+   * gateway adds retries, breakers, timeouts, fallbacks, routing and caching around it.
+   * Default: `resolveModel` with the config's providers and `env`.
+   */
+  resolveModel?: (reference: ModelReference) => Model;
+  /** Retry and circuit-breaker settings of the model gateway (defaults: see `createGateway`). */
+  gateway?: { retry?: RetryOptions; breaker?: BreakerOptions };
+  /**
+   * Counts each run's model tokens against its end user's token limit (the tenant's limits in
+   * the store). Default: a limiter over `store`; `false` turns metering off.
+   */
+  rateLimiter?: Pick<RateLimiter, 'recordTokens'> | false;
+  /** More observers of every commit, after Keel's own (see `CommitObserver`). */
+  observers?: CommitObserver[];
+}
+
+/**
+ * A runtime with Keel's default wiring: each agent's model through the gateway (providers from
+ * the config and `env`), per-user token metering, spend alerts to the config's webhook (or
+ * `KEEL_ALERT_WEBHOOK_URL`, else the log). Start runs, execute them here or in background
+ * workers, follow their journals, cancel them.
+ *
+ * @example
+ * const store = await openStore('sqlite:./.keel/keel.db');
+ * await store.migrate();
+ * const runtime = createRuntime({ config, store });
+ * const run = await runtime.run({ agent: 'support', input: 'Where is order 1001?', userId: 'u1' });
+ * console.log(run.status, run.output);
+ * await runtime.close();
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { config, store, env = process.env, resolveModel: resolve, gateway: gatewaySettings, rateLimiter, observers = [], ...engineOptions } = options;
+  const logger = options.logger ?? createLogger();
+  const gateway = createGateway({
+    resolve: resolve ?? ((reference) => resolveModel(reference, { providers: config.providers, env })),
+    cacheStore: store,
+    logger,
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...gatewaySettings,
+  });
+  const limiter = rateLimiter ?? createRateLimiter({ store });
+  const spendAlerts = createSpendAlerter({
+    store,
+    sink: alertSinkFromSettings({ settings: config.alerts, env, logger }),
+    settings: config.alerts,
+    logger,
+    ...(options.now === undefined ? {} : { now: options.now }),
+  });
+  return createEngine({
+    workerId: `${hostname()}:${process.pid}:${createId('w').slice(-8)}`,
+    ...engineOptions,
+    config,
+    store,
+    logger,
+    modelFor: (agent) => gateway.modelFor(agent),
+    onCommit: combineObservers([...(limiter === false ? [] : [createTokenMeter({ limiter })]), ...observers]),
+    onSpend: async (spend) => {
+      await spendAlerts(spend);
+      await options.onSpend?.(spend);
+    },
+  });
+}
+
+export const defaultDatabaseUrl = 'sqlite:./.keel/keel.db';
+
+/** `KEEL_DATABASE_URL`, or the embedded default. */
+export function databaseUrlFrom(env: Environment): string {
+  const url = env.KEEL_DATABASE_URL?.trim();
+  return url === undefined || url === '' ? defaultDatabaseUrl : url;
+}
+
+/**
+ * `KEEL_LEASE_MS`: how long a worker's claim on a run lasts without a heartbeat (default 15 s).
+ * Shorter means faster takeover after a crash, at the price of more heartbeat writes.
+ */
+export function leaseMsFrom(env: Environment): number | undefined {
+  const raw = env.KEEL_LEASE_MS?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 100) {
+    throw new KeelError({ code: 'CONFIG_INVALID', message: `KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "${raw}")` });
+  }
+  return value;
+}
+
+/**
+ * Opens the store `KEEL_DATABASE_URL` names and applies pending migrations (they are idempotent
+ * and safe from many processes at once).
+ *
+ * @example
+ * const store = await openStoreFromEnv(process.env);
+ */
+export async function openStoreFromEnv(env: Environment): Promise<Store> {
+  const store = await openStore(databaseUrlFrom(env));
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+/**
+ * Every tenant's default limits from `KEEL_TENANT_MAX_CONCURRENT_RUNS`,
+ * `KEEL_USER_REQUESTS_PER_MINUTE` and `KEEL_USER_TOKENS_PER_HOUR`; unset variables leave the
+ * stored defaults as they are.
+ *
+ * @example
+ * await applyLimitsFromEnv(store, process.env);
+ */
+export async function applyLimitsFromEnv(store: Store, env: Environment): Promise<void> {
+  const limits = limitsFromEnv(env);
+  if (Object.keys(limits).length > 0) await store.setTenantLimits(defaultLimitsTenant, limits);
+}
+
+export interface OpenedRuntime {
+  runtime: Runtime;
+  store: Store;
+  config: KeelConfig;
+  /** The config file that was loaded. */
+  configPath: string;
+  /** Stops executions gracefully (their runs stay resumable), then closes the store. */
+  close(): Promise<void>;
+}
+
+/**
+ * Everything from the environment: the config (`keel.config.*` in `cwd`, or `configPath`), the
+ * store (`openStoreFromEnv`), and a runtime over them with `KEEL_LEASE_MS`.
+ *
+ * @example
+ * const keel = await openRuntime({ cwd: process.cwd() });
+ * keel.runtime.startWorker();
+ * process.on('SIGTERM', () => void keel.close());
+ */
+export async function openRuntime(
+  options: { cwd: string; env?: Environment; configPath?: string; logger?: Logger } & Pick<RuntimeOptions, 'observers'>,
+): Promise<OpenedRuntime> {
+  const env = options.env ?? process.env;
+  const { config, path } = await loadConfig({ cwd: options.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
+  const leaseMs = leaseMsFrom(env);
+  const store = await openStoreFromEnv(env);
+  await applyLimitsFromEnv(store, env).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
+  const runtime = createRuntime({
+    config,
+    store,
+    env,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.observers === undefined ? {} : { observers: options.observers }),
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+  });
+  let closed: Promise<void> | undefined;
+  return {
+    runtime,
+    store,
+    config,
+    configPath: path,
+    close() {
+      closed ??= (async () => {
+        try {
+          await runtime.close();
+        } finally {
+          await store.close();
+        }
+      })();
+      return closed;
+    },
+  };
+}
