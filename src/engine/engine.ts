@@ -55,28 +55,33 @@ export function createEngine(options: EngineOptions): Runtime {
   const executions = new Set<Promise<void>>();
   let draining = false;
   // Work that must not hold up a step (observers, alert delivery), awaited on close so nothing is dropped.
-  const background = new Set<Promise<unknown>>();
-  const track = (work: Promise<unknown>) => {
-    background.add(work);
-    void work.finally(() => background.delete(work));
-  };
+  // Keyed by the run the work is for, so a caller waiting for a run can wait for its hooks too.
+  const background = new Map<Promise<unknown>, string>();
   /** Runs a hook off the run's path: its failure is logged, never the run's. */
-  const callHook = (name: string, hook: () => void | Promise<unknown>) => {
+  const callHook = (name: string, runId: string, hook: () => void | Promise<unknown>) => {
     try {
       const result = hook();
-      if (result instanceof Promise) track(result.catch((error: unknown) => logger.error({ err: error, hook: name }, 'runtime hook failed')));
+      if (!(result instanceof Promise)) return;
+      const work = result.catch((error: unknown) => logger.error({ err: error, hook: name, runId }, 'runtime hook failed'));
+      background.set(work, runId);
+      void work.finally(() => background.delete(work));
     } catch (error) {
-      logger.error({ err: error, hook: name }, 'runtime hook failed');
+      logger.error({ err: error, hook: name, runId }, 'runtime hook failed');
     }
+  };
+  /** The hook work still running for a run: what `run()`, `executeRun()` and `waitForRun()` wait for before they return. */
+  const hooksSettled = async (runId: string) => {
+    const pending = [...background].flatMap(([work, owner]) => (owner === runId ? [work] : []));
+    if (pending.length > 0) await Promise.allSettled(pending);
   };
   const committed = (commit: Commit) => {
     notifier.notify(commit.run.id);
     const onCommit = options.onCommit;
-    if (onCommit !== undefined) callHook('onCommit', () => onCommit(commit));
+    if (onCommit !== undefined) callHook('onCommit', commit.run.id, () => onCommit(commit));
   };
   const onSpend = (spend: SettledSpend) => {
     const hook = options.onSpend;
-    if (hook !== undefined) callHook('onSpend', () => hook(spend));
+    if (hook !== undefined) callHook('onSpend', spend.runId, () => hook(spend));
   };
 
   const agentNamed = (name: string): AgentDefinition => {
@@ -148,7 +153,10 @@ export function createEngine(options: EngineOptions): Runtime {
   async function waitForRun(runId: string, waitOptions: { tenantId?: string; signal?: AbortSignal } = {}): Promise<RunRecord> {
     for (;;) {
       const run = await getRun(runId, waitOptions.tenantId);
-      if (run.status === 'waiting' || terminalStatuses.includes(run.status)) return run;
+      if (run.status === 'waiting' || terminalStatuses.includes(run.status)) {
+        await hooksSettled(runId);
+        return run;
+      }
       waitOptions.signal?.throwIfAborted();
       await notifier.wait(runId, followPollMs, waitOptions.signal);
     }
@@ -189,7 +197,10 @@ export function createEngine(options: EngineOptions): Runtime {
   async function executeById(runId: string, executeOptions: { tenantId?: string } = {}): Promise<RunRecord> {
     for (;;) {
       const run = await getRun(runId, executeOptions.tenantId);
-      if (terminalStatuses.includes(run.status) || run.status === 'waiting' || draining) return run;
+      if (terminalStatuses.includes(run.status) || run.status === 'waiting' || draining) {
+        await hooksSettled(runId);
+        return run;
+      }
       const lease = await store.claimRun(runId, { owner, leaseMs, now: now() });
       if (lease !== undefined) await executeLease(lease);
       else await notifier.wait(runId, followPollMs);
@@ -284,7 +295,7 @@ export function createEngine(options: EngineOptions): Runtime {
         await settled;
       }
       keeper.stop();
-      await Promise.allSettled([...background]);
+      await Promise.allSettled([...background.keys()]);
     },
   };
 }
