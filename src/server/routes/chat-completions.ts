@@ -51,11 +51,6 @@ export const chatCompletionRoutes: RouteModule = {
         }
         const input = chatRunInput(body, sessionId !== undefined);
         const userId = body.user ?? 'anonymous';
-        if (sessionId !== undefined) {
-          const session = await context.store.getSession(tenantId, sessionId);
-          if (session !== undefined && session.userId !== userId)
-            throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${sessionId}"` });
-        }
         const agent = context.runtime.config.agents.get(body.model);
         const { run } = await context.runtime.startRun({
           agent: body.model,

@@ -60,14 +60,7 @@ export const runRoutes: RouteModule = {
       responses: { 202: { description: 'The run is queued', content: { 'application/json': { schema: StartedRun } } } },
       async handler(c, { body }) {
         const { tenantId } = c.get('principal');
-        if (body.sessionId !== undefined) {
-          // Another user's session is not found, rather than "forbidden": its existence is not
-          // this caller's business. The store re-checks ownership atomically when it creates the run.
-          const session = await context.store.getSession(tenantId, body.sessionId);
-          if (session !== undefined && session.userId !== body.userId) {
-            throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${body.sessionId}"` });
-          }
-        }
+        // Another user's session answers SESSION_NOT_FOUND: the store checks ownership atomically as it creates the run.
         const { run, created } = await context.runtime.startRun({ ...body, tenantId });
         if (!created) c.header('Idempotent-Replayed', 'true');
         c.header('Location', `/v1/runs/${run.id}`);

@@ -8,7 +8,7 @@ export function describeSessionContract(current: CurrentStore): void {
       const store = current();
       await store.createRun(newRun({ sessionId: 'thread', userId: 'alice' }));
 
-      await expectKeelError(store.createRun(newRun({ sessionId: 'thread', userId: 'mallory' })), 'INPUT_INVALID');
+      await expectKeelError(store.createRun(newRun({ sessionId: 'thread', userId: 'mallory' })), 'SESSION_NOT_FOUND');
       expect((await store.listRuns({ tenantId: 'tenant-a' })).runs).toHaveLength(1);
       expect(await store.getSession('tenant-a', 'thread')).toMatchObject({ userId: 'alice' });
     });

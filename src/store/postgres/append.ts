@@ -3,6 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEvent } from '../../journal/events.ts';
 import { assertUsageEntry } from '../budget-rules.ts';
 import { fenceError } from '../run-columns.ts';
+import { fencedUpdateValues } from '../append-values.ts';
 import type { Fence, RunPatch } from '../store.ts';
 import { appendSql } from './append-statements.ts';
 import { query, type Queryable, type Row } from './named-sql.ts';
@@ -39,27 +40,7 @@ async function fencedAppend(db: Queryable, fence: Fence, events: JournalEvent[],
     types.push(type);
     data.push(JSON.stringify(rest));
   }
-  const values = {
-    run_id: fence.runId,
-    epoch: fence.epoch,
-    last_seq: fence.lastSeq,
-    new_last_seq: fence.lastSeq + events.length,
-    now: fence.now.toISOString(),
-    status: patch.status ?? null,
-    set_waiting_reason: patch.waitingReason !== undefined,
-    waiting_reason: patch.waitingReason ?? null,
-    output: patch.output === undefined ? null : JSON.stringify(patch.output),
-    set_error: patch.error !== undefined,
-    error: patch.error == null ? null : JSON.stringify(patch.error),
-    usage: patch.usage === undefined ? null : JSON.stringify(patch.usage),
-    started_at: patch.startedAt?.toISOString() ?? null,
-    ended_at: patch.endedAt?.toISOString() ?? null,
-    cost_nano_usd: patch.costNanoUsd ?? null,
-    release_reservations: patch.releaseReservations === true,
-    v: JOURNAL_SCHEMA_VERSION,
-    types,
-    data,
-  };
+  const values = { ...fencedUpdateValues(fence, events.length, patch), v: JOURNAL_SCHEMA_VERSION, types, data };
   const entry = patch.usageEntry;
   if (entry === undefined) return await query(db, appendSql.append, values);
   return await query(db, appendSql.appendWithUsage, {

@@ -3,6 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
+import { assertSameRequest, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
 import type { NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
@@ -36,7 +37,7 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
   // moved on (busy, say) since the first attempt.
   if (input.idempotencyKey !== undefined) {
     const [existing] = await query(db, runSql.getRunByIdempotencyKey, { tenant_id: input.tenantId, idempotency_key: input.idempotencyKey });
-    if (existing !== undefined) return { run: sameRequest(toRunRecord(existing), input), created: false };
+    if (existing !== undefined) return { run: assertSameRequest(toRunRecord(existing), input), created: false };
   }
 
   const at = input.now.toISOString();
@@ -44,14 +45,10 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
   const [session] = await query(db, runSql.upsertSession, values);
   if (session === undefined) throw new KeelError({ code: 'INTERNAL', message: 'A session write returned no row' });
   // Any error from here on rolls the touch of the session back with everything else.
-  if (text(session, 'user_id') !== input.userId) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'session belongs to another user', details: { sessionId: input.sessionId } });
-  }
+  assertSessionOwner({ userId: text(session, 'user_id') }, input);
   if (!boolean(session, 'inserted') && input.sessionPolicy === 'reject') {
     const busy = await query(db, runSql.sessionHasUnfinishedRun, values);
-    if (busy.length > 0) {
-      throw new KeelError({ code: 'SESSION_BUSY', message: 'The session already has a run in progress', details: { sessionId: input.sessionId } });
-    }
+    if (busy.length > 0) throw sessionBusyError(input.sessionId);
   }
 
   const start: JournalEvent = {
@@ -82,29 +79,10 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
 /** Thrown to roll a losing attempt back; `createRun` catches it by identity. */
 const lostRace = new KeelError({ code: 'IDEMPOTENCY_CONFLICT', message: 'A concurrent request created this run first' });
 
-/** The user is compared too: returning one user's run to another would leak it. */
-function sameRequest(existing: RunRecord, input: NewRun): RunRecord {
-  // The session is not compared: a client that lets the server pick a new session id retries with a different one.
-  if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
-    throw new KeelError({
-      code: 'IDEMPOTENCY_CONFLICT',
-      message: 'This idempotency key was already used for a different request',
-      details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
-    });
-  }
-  return existing;
-}
-
-export async function readJournal(pool: Pool, runId: string, options: { afterSeq?: number; limit?: number } = {}): Promise<JournalEntry[]> {
-  const afterSeq = options.afterSeq ?? 0;
-  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'afterSeq must be a non-negative integer', details: { afterSeq } });
-  }
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
-  }
+export async function readJournal(pool: Pool, runId: string, options?: { afterSeq?: number; limit?: number }): Promise<JournalEntry[]> {
+  const { afterSeq, limit } = journalReadOptions(options);
   // LIMIT NULL is PostgreSQL for "no limit".
-  const rows = await query(pool, runSql.readJournal, { run_id: runId, after_seq: afterSeq, limit: options.limit ?? null });
+  const rows = await query(pool, runSql.readJournal, { run_id: runId, after_seq: afterSeq, limit: limit ?? null });
   return rows.map(toJournalEntry);
 }
 

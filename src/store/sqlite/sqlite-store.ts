@@ -3,6 +3,8 @@ import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '..
 import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
+import { fencedUpdateValues } from '../append-values.ts';
+import { assertSameRequest, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
@@ -114,16 +116,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
   if (input.idempotencyKey !== undefined) {
     const existing = optionalRun(s.getRunByIdempotencyKey.get(input.tenantId, input.idempotencyKey));
     if (existing !== undefined) {
-      // The user is compared too: returning one user's run to another would leak it. The session
-      // is not: a client that lets the server pick a new session id retries with a different one.
-      if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
-        throw new KeelError({
-          code: 'IDEMPOTENCY_CONFLICT',
-          message: 'This idempotency key was already used for a different request',
-          details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
-        });
-      }
-      return { run: existing, created: false };
+      return { run: assertSameRequest(existing, input), created: false };
     }
   }
 
@@ -131,15 +124,10 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
   const session = optionalSession(s.getSession.get(input.tenantId, input.sessionId));
   if (session === undefined) {
     s.insertSession.run(input.tenantId, input.sessionId, input.userId, input.agent, at, at);
-  } else if (session.userId !== input.userId) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'session belongs to another user', details: { sessionId: input.sessionId } });
   } else {
+    assertSessionOwner(session, input);
     if (input.sessionPolicy === 'reject' && s.sessionHasUnfinishedRun.get(input.tenantId, input.sessionId) !== undefined) {
-      throw new KeelError({
-        code: 'SESSION_BUSY',
-        message: 'The session already has a run in progress',
-        details: { sessionId: input.sessionId },
-      });
+      throw sessionBusyError(input.sessionId);
     }
     s.touchSession.run(at, input.tenantId, input.sessionId);
   }
@@ -170,23 +158,9 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
 
 function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): void {
   const at = fence.now.toISOString();
-  const row = s.fencedUpdate.get({
-    run_id: fence.runId,
-    epoch: fence.epoch,
-    last_seq: fence.lastSeq,
-    new_last_seq: fence.lastSeq + events.length,
-    now: at,
-    status: patch.status ?? null,
-    set_waiting_reason: patch.waitingReason === undefined ? 0 : 1,
-    waiting_reason: patch.waitingReason ?? null,
-    output: patch.output === undefined ? null : JSON.stringify(patch.output),
-    set_error: patch.error === undefined ? 0 : 1,
-    error: patch.error == null ? null : JSON.stringify(patch.error),
-    usage: patch.usage === undefined ? null : JSON.stringify(patch.usage),
-    started_at: patch.startedAt?.toISOString() ?? null,
-    ended_at: patch.endedAt?.toISOString() ?? null,
-    cost_nano_usd: patch.costNanoUsd ?? null,
-  });
+  // Reservations are released by a statement of their own below; SQLite binds booleans as 0 and 1.
+  const { release_reservations: _release, set_waiting_reason, set_error, ...values } = fencedUpdateValues(fence, events.length, patch);
+  const row = s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0 });
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
   if (patch.releaseReservations === true) s.deleteRunReservations.run(fence.runId);
@@ -214,16 +188,10 @@ function leaseLost(s: Statements, fence: Fence): KeelError {
   return fenceError(fence, current === undefined ? undefined : { epoch: integer(current, 'lease_epoch'), lastSeq: integer(current, 'last_seq') });
 }
 
-function readJournal(s: Statements, runId: string, options: { afterSeq?: number; limit?: number } = {}): JournalEntry[] {
-  const afterSeq = options.afterSeq ?? 0;
-  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'afterSeq must be a non-negative integer', details: { afterSeq } });
-  }
-  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
-  }
+function readJournal(s: Statements, runId: string, options?: { afterSeq?: number; limit?: number }): JournalEntry[] {
+  const { afterSeq, limit } = journalReadOptions(options);
   // LIMIT -1 is SQLite for "no limit".
-  return s.readJournal.all(runId, afterSeq, options.limit ?? -1).map(toJournalEntry);
+  return s.readJournal.all(runId, afterSeq, limit ?? -1).map(toJournalEntry);
 }
 
 function listRuns(s: Statements, query: RunQuery): { runs: RunRecord[]; nextCursor?: string } {

@@ -1,0 +1,62 @@
+import { KeelError } from '../errors/index.ts';
+import type { NewRun, RunRecord, SessionRecord } from './store.ts';
+
+/**
+ * The rules of `Store.createRun` and `Store.readJournal`, written once for every adapter: each
+ * adapter only finds the rows (inside whatever transaction serialises it) and asks these.
+ */
+
+/**
+ * A second `createRun` with an idempotency key already used must be the same request, or it is
+ * refused: the user is compared too, since returning one user's run to another would leak it.
+ * The session is not: a client that lets the server pick a new session id retries with a
+ * different one.
+ *
+ * @example
+ * if (existing !== undefined) return { run: assertSameRequest(existing, input), created: false };
+ */
+export function assertSameRequest(existing: RunRecord, input: NewRun): RunRecord {
+  if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
+    throw new KeelError({
+      code: 'IDEMPOTENCY_CONFLICT',
+      message: 'This idempotency key was already used for a different request',
+      details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
+    });
+  }
+  return existing;
+}
+
+/**
+ * A session belongs to the user who started it. Another user's session is not found, rather than
+ * forbidden: its existence is not the caller's business (`SESSION_NOT_FOUND`, 404).
+ *
+ * @example
+ * assertSessionOwner(session, input);
+ */
+export function assertSessionOwner(session: Pick<SessionRecord, 'userId'>, input: Pick<NewRun, 'userId' | 'sessionId'>): void {
+  if (session.userId !== input.userId) {
+    throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${input.sessionId}"`, details: { sessionId: input.sessionId } });
+  }
+}
+
+/** `SESSION_BUSY`: the session has an unfinished run and its agent refuses to queue behind it. */
+export function sessionBusyError(sessionId: string): KeelError {
+  return new KeelError({ code: 'SESSION_BUSY', message: 'The session already has a run in progress', details: { sessionId } });
+}
+
+/**
+ * `readJournal`'s options, checked: `afterSeq` a whole number from 0, `limit` (if any) from 1.
+ *
+ * @example
+ * const { afterSeq, limit } = journalReadOptions(options);
+ */
+export function journalReadOptions(options: { afterSeq?: number; limit?: number } = {}): { afterSeq: number; limit: number | undefined } {
+  const afterSeq = options.afterSeq ?? 0;
+  if (!Number.isInteger(afterSeq) || afterSeq < 0) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'afterSeq must be a non-negative integer', details: { afterSeq } });
+  }
+  if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
+  }
+  return { afterSeq, limit: options.limit };
+}
