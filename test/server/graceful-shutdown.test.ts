@@ -20,9 +20,14 @@ let store: Store;
 let key: string;
 const children: ChildProcess[] = [];
 
+/**
+ * Model calls slow enough that the worker (8 runs at once) cannot keep up with four clients
+ * posting back to back: at SIGTERM some acknowledged runs are always queued or mid-way, whatever
+ * the machine's speed, so the restart has real work to take over.
+ */
 function respond(request: FakeModelRequest): FakeTurn {
   const done = request.messages.some((message) => message.role === 'tool');
-  return done ? { delayMs: 30, text: 'Balance is 100.' } : { delayMs: 30, toolCalls: [{ name: 'lookup', arguments: { account: 'acme' } }] };
+  return done ? { delayMs: 150, text: 'Balance is 100.' } : { delayMs: 150, toolCalls: [{ name: 'lookup', arguments: { account: 'acme' } }] };
 }
 
 /** Starts `keel start` and resolves with its URL once it logs that it is listening. */
