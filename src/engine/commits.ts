@@ -7,11 +7,16 @@ import type { RunRecord } from '../store/store.ts';
  * this one hook instead of wrapping the store.
  */
 export interface Commit {
-  /** The run as this process knows it: its identity, which no commit changes. */
-  run: Pick<RunRecord, 'id' | 'tenantId' | 'userId' | 'sessionId' | 'agent'>;
+  /**
+   * The run as this process last read it (when it claimed or created it): its identity and
+   * creation never change; its status and usage may be older than `events`.
+   */
+  run: RunRecord;
   events: readonly JournalEvent[];
   /** The sequence number of the last of `events`. */
   lastSeq: number;
+  /** When the events were journaled (ISO 8601): every event of one commit has this time. */
+  at: string;
   /** For commits of an execution: when this process claimed the run. */
   claimedAt?: Date;
 }

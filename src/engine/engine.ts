@@ -185,7 +185,7 @@ export function createEngine(options: EngineOptions): Runtime {
       now: at,
     });
     notifier.notify('*');
-    if (result.created) committed({ run: result.run, events: [runStart(result.run)], lastSeq: 1 });
+    if (result.created) committed({ run: result.run, events: [runStart(result.run)], lastSeq: 1, at: result.run.createdAt });
     return result;
   }
 

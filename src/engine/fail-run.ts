@@ -13,7 +13,7 @@ export async function failRun(options: {
   lease: Lease;
   error: SerializedError;
   now: Date;
-}): Promise<{ events: JournalEvent[]; lastSeq: number } | undefined> {
+}): Promise<{ events: JournalEvent[]; lastSeq: number; at: string } | undefined> {
   const { store, lease, error, now } = options;
   const current = await store.getRun(lease.run.tenantId, lease.runId);
   if (current === undefined) return undefined;
@@ -25,5 +25,5 @@ export async function failRun(options: {
     endedAt: now,
     releaseReservations: true,
   });
-  return { events, lastSeq: current.lastSeq + events.length };
+  return { events, lastSeq: current.lastSeq + events.length, at: now.toISOString() };
 }

@@ -32,7 +32,7 @@ export interface JournalWriterOptions {
   lastSeq: number;
   now: () => Date;
   /** Called after each commit with the sequence number it reached and the events it made durable. */
-  onCommit?: (lastSeq: number, events: JournalEvent[]) => void;
+  onCommit?: (lastSeq: number, events: JournalEvent[], at: Date) => void;
 }
 
 /**
@@ -72,9 +72,10 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         clearTimeout(flushTimer);
         flushTimer = undefined;
         try {
-          await store.append({ runId, epoch, lastSeq, now: now() }, events, patch);
+          const at = now();
+          await store.append({ runId, epoch, lastSeq, now: at }, events, patch);
           lastSeq += events.length;
-          onCommit?.(lastSeq, events);
+          onCommit?.(lastSeq, events, at);
           for (const item of batch) item.resolve();
         } catch (error) {
           // A failed commit leaves the journal as it was; this writer is done for good, since

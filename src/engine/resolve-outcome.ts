@@ -73,7 +73,7 @@ export async function resolveOutcome(options: ResolveOutcomeOptions): Promise<Co
       events,
       settled ? { status: 'queued', waitingReason: null } : undefined,
     );
-    return { run, events, lastSeq: state.lastSeq + events.length };
+    return { run, events, lastSeq: state.lastSeq + events.length, at: options.now.toISOString() };
   } finally {
     await store.releaseLease(runId, lease.epoch);
   }

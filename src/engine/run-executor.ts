@@ -68,7 +68,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     epoch: lease.epoch,
     lastSeq: state.lastSeq,
     now,
-    onCommit: (lastSeq, events) => options.onCommit?.({ run, events, lastSeq, claimedAt }),
+    onCommit: (lastSeq, events, at) => options.onCommit?.({ run, events, lastSeq, at: at.toISOString(), claimedAt }),
   });
   const startedAt = run.startedAt === null ? now() : new Date(run.startedAt);
   let firstPatch: RunPatch | undefined = { status: 'running', waitingReason: null, ...(run.startedAt === null ? { startedAt } : {}) };
