@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
 import { createId } from '../internal/ids.ts';
+import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -164,13 +165,16 @@ export function createEngine(options: EngineOptions): Runtime {
 
   async function startRun(input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
     if (draining) throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The runtime is shutting down' });
+    assertIdentifier(input.agent, 'agent');
     const agent = agentNamed(input.agent);
     if (typeof input.input !== 'string' || input.input.trim() === '') {
-      throw new KeelError({ code: 'INPUT_INVALID', message: 'input must be a non-empty string' });
+      throw new KeelError({ code: 'INPUT_INVALID', message: 'input must be a non-empty string', details: { field: 'input' } });
     }
+    assertText(input.input, 'input');
     if (Buffer.byteLength(input.input) > maxInputBytes) {
-      throw new KeelError({ code: 'INPUT_INVALID', message: `input is larger than ${maxInputBytes} bytes` });
+      throw new KeelError({ code: 'INPUT_INVALID', message: `input is larger than ${maxInputBytes} bytes`, details: { field: 'input' } });
     }
+    assertStartIdentifiers(input);
     const at = now();
     const result = await store.createRun({
       id: generateId(),
@@ -309,4 +313,23 @@ function runStart(run: RunRecord): JournalEvent {
     userId: run.userId,
     ...(Object.keys(run.metadata).length === 0 ? {} : { metadata: run.metadata }),
   };
+}
+
+const maxMetadataBytes = 16 * 1024;
+
+/** The identifiers and metadata of a new run, checked before anything is stored (the SDK and CLI boundary). */
+function assertStartIdentifiers(input: StartRunInput): void {
+  for (const field of ['userId', 'sessionId', 'tenantId'] as const) {
+    if (input[field] !== undefined) assertIdentifier(input[field], field);
+  }
+  if (input.idempotencyKey !== undefined) assertIdentifier(input.idempotencyKey, 'idempotencyKey', 255);
+  if (input.metadata === undefined) return;
+  if (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata)) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'metadata must be an object', details: { field: 'metadata' } });
+  }
+  assertJson(input.metadata, { root: 'metadata', what: 'metadata' });
+  for (const key of Object.keys(input.metadata)) assertIdentifier(key, 'metadata key');
+  if (Buffer.byteLength(JSON.stringify(input.metadata)) > maxMetadataBytes) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: `metadata is at most ${maxMetadataBytes} bytes of JSON`, details: { field: 'metadata' } });
+  }
 }

@@ -1,11 +1,22 @@
 import { z } from '@hono/zod-openapi';
+import { identifierProblem } from '../internal/text-rules.ts';
 
-/** Ids are opaque strings; this only bounds them, so a bad one is a 404, not a 500. */
-export const idSchema = z
-  .string()
-  .min(1)
-  .max(200)
-  .regex(/^[^\u0000-\u001f\u007f]+$/, 'no control characters');
+/**
+ * Ids are opaque strings, bounded, and well-formed identifiers (no lone surrogates, controls,
+ * bidi or invisible characters: `src/internal/text-rules.ts`). In a path a bad one is a 404; in
+ * a body or query, a 400 naming the field.
+ */
+export const identifierSchema = (maxLength = 200) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .superRefine((value, context) => {
+      const problem = identifierProblem(value);
+      if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
+    });
+
+export const idSchema = identifierSchema();
 
 export const ErrorSchema = z
   .object({

@@ -1,4 +1,5 @@
 import { KeelError } from '../errors/index.ts';
+import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
 import type { NewRun, RunRecord, SessionRecord } from './store.ts';
 
 /**
@@ -59,4 +60,24 @@ export function journalReadOptions(options: { afterSeq?: number; limit?: number 
     throw new KeelError({ code: 'INPUT_INVALID', message: 'limit must be a positive integer', details: { limit: options.limit } });
   }
   return { afterSeq, limit: options.limit };
+}
+
+/**
+ * A new run holds only text the store can keep exactly: the identifiers it compares (tenant,
+ * user, session, agent, idempotency key) are well-formed identifiers, the input and metadata
+ * well-formed text. The boundaries check this first; the store checks again, so no caller can
+ * make two different ids collide in storage.
+ *
+ * @example
+ * assertStorableRun(input); // first thing in createRun
+ */
+export function assertStorableRun(input: NewRun): void {
+  assertIdentifier(input.id, 'id');
+  assertIdentifier(input.tenantId, 'tenantId');
+  assertIdentifier(input.userId, 'userId');
+  assertIdentifier(input.sessionId, 'sessionId');
+  assertIdentifier(input.agent, 'agent');
+  if (input.idempotencyKey !== undefined) assertIdentifier(input.idempotencyKey, 'idempotencyKey', 255);
+  assertText(input.input, 'input');
+  if (input.metadata !== undefined) assertJson(input.metadata, { root: 'metadata', what: 'metadata' });
 }

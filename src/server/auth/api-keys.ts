@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { KeelError } from '../../errors/index.ts';
 import { createId } from '../../internal/ids.ts';
+import { assertIdentifier } from '../../internal/text-rules.ts';
 import { apiKeyRoles, type ApiKeyRecord, type ApiKeyRole, type ApiKeyStore } from '../../store/api-key-store.ts';
 
 const keyPattern = /^keel_[A-Za-z0-9_-]{43}$/;
@@ -39,7 +40,8 @@ export async function createApiKey(
     throw new KeelError({ code: 'INPUT_INVALID', message: `A role is one of ${apiKeyRoles.join(', ')}`, details: { role: options.role } });
   }
   const name = options.name ?? '';
-  if (name.length > 100) throw new KeelError({ code: 'INPUT_INVALID', message: 'A key name is at most 100 characters' });
+  // Names are shown to operators (keel keys ls, the dashboard): no controls or look-alike tricks.
+  if (name !== '') assertIdentifier(name, 'name', 100);
   const now = options.now ?? new Date();
   const key = `keel_${randomBytes(32).toString('base64url')}`;
   const record = await store.createApiKey({

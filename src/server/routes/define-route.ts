@@ -2,6 +2,7 @@ import type { RouteConfig } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { z } from 'zod';
 import { KeelError, type ErrorCode } from '../../errors/index.ts';
+import { assertJson } from '../../internal/text-rules.ts';
 import { assertPermission, type Permission } from '../auth/permissions.ts';
 import { describeIssues } from '../errors.ts';
 import { ErrorSchema } from '../schemas.ts';

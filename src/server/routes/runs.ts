@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
-import { idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
+import { identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
@@ -9,7 +9,7 @@ const maxMetadataBytes = 16 * 1024;
 
 const StartRunBody = z
   .strictObject({
-    agent: z.string().min(1).max(200),
+    agent: idSchema.openapi({ description: 'The agent to run' }),
     input: z.string().min(1).openapi({ description: 'The user message; at most 1 MB' }),
     userId: idSchema.openapi({ description: 'The end user this run is for; sessions belong to one user' }),
     sessionId: idSchema.optional().openapi({ description: 'Continue this session (created when new); default: a new session' }),
@@ -17,7 +17,7 @@ const StartRunBody = z
       .record(z.string(), z.unknown())
       .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= maxMetadataBytes, `metadata is at most ${maxMetadataBytes} bytes of JSON`)
       .optional(),
-    idempotencyKey: z.string().min(1).max(255).optional().openapi({ description: 'Retrying with the same key returns the same run' }),
+    idempotencyKey: identifierSchema(255).optional().openapi({ description: 'Retrying with the same key returns the same run' }),
   })
   .openapi('StartRun');
 
@@ -25,7 +25,7 @@ const StartedRun = z.object({ id: z.string(), sessionId: z.string(), status: Run
 
 const ListRunsQuery = z.object({
   status: RunSchema.shape.status.optional(),
-  agent: z.string().min(1).max(200).optional(),
+  agent: idSchema.optional(),
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),
   cursor: z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page' }),

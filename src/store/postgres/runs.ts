@@ -3,7 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
-import { assertSameRequest, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
+import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
 import type { NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
@@ -18,6 +18,7 @@ const maxCreateAttempts = 3;
  * session if needed), so the runs of one session are created one at a time.
  */
 export async function createRun(pool: Pool, input: NewRun): Promise<{ run: RunRecord; created: boolean }> {
+  assertStorableRun(input);
   for (let attempt = 1; attempt <= maxCreateAttempts; attempt += 1) {
     try {
       return await inTransaction(pool, (client) => tryCreateRun(client, input));

@@ -4,7 +4,7 @@ import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
 import { fencedUpdateValues } from '../append-values.ts';
-import { assertSameRequest, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
+import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
 import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
@@ -111,6 +111,7 @@ function guard<T>(work: () => T): Promise<T> {
 }
 
 function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boolean } {
+  assertStorableRun(input);
   // Idempotency comes first: a retried request must get its run back even if the session has
   // moved on (busy, say) since the first attempt.
   if (input.idempotencyKey !== undefined) {
