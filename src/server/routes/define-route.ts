@@ -109,12 +109,17 @@ async function readJson(c: Context<ServerEnv>): Promise<unknown> {
     throw new KeelError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as JSON with Content-Type: application/json' });
   }
   const text = await c.req.text();
+  let body: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    body = JSON.parse(text) as unknown;
   } catch {
     throw new KeelError({
       code: 'INPUT_INVALID',
       message: text.trim() === '' ? 'The request body is empty: send a JSON object' : 'The request body is not valid JSON',
     });
   }
+  // Before any schema looks at it: nesting that would exhaust a recursive check, and strings
+  // that cannot be stored faithfully, are refused here with the place named.
+  assertJson(body, { what: 'the request body' });
+  return body;
 }
