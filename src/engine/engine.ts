@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
 import { createId } from '../internal/ids.ts';
@@ -180,7 +181,7 @@ export function createEngine(options: EngineOptions): Runtime {
       id: generateId(),
       tenantId: input.tenantId ?? defaultTenant,
       agent: agent.name,
-      sessionId: input.sessionId ?? createId('ses', at),
+      sessionId: input.sessionId ?? sessionFor(input.tenantId ?? defaultTenant, input.idempotencyKey, at),
       userId: input.userId ?? 'anonymous',
       input: input.input,
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
@@ -332,4 +333,14 @@ function assertStartIdentifiers(input: StartRunInput): void {
   if (Buffer.byteLength(JSON.stringify(input.metadata)) > maxMetadataBytes) {
     throw new KeelError({ code: 'INPUT_INVALID', message: `metadata is at most ${maxMetadataBytes} bytes of JSON`, details: { field: 'metadata' } });
   }
+}
+
+/**
+ * The session of a run started without one: new, except that a retry with the same idempotency
+ * key must name the same session as the first attempt, so it is derived from the key.
+ */
+function sessionFor(tenantId: string, idempotencyKey: string | undefined, at: Date): string {
+  if (idempotencyKey === undefined) return createId('ses', at);
+  const digest = createHash('sha256').update(`${tenantId}\u0000${idempotencyKey}`).digest('hex');
+  return `ses_k${digest.slice(0, 28)}`;
 }

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { KeelError } from '../errors/index.ts';
 import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
 import type { NewRun, RunRecord, SessionRecord } from './store.ts';
@@ -8,20 +9,27 @@ import type { NewRun, RunRecord, SessionRecord } from './store.ts';
  */
 
 /**
- * A second `createRun` with an idempotency key already used must be the same request, or it is
- * refused: the user is compared too, since returning one user's run to another would leak it.
- * The session is not: a client that lets the server pick a new session id retries with a
- * different one.
+ * A second `createRun` with an idempotency key already used must be the same request — agent,
+ * input, user, session and metadata — or it is refused. The user is compared so that one user
+ * never gets another's run back, and the error names no run, so it tells a caller nothing about
+ * whose key it collided with. (A client that lets the runtime pick the session gets the same
+ * session on a retry: the runtime derives it from the key.)
  *
  * @example
  * if (existing !== undefined) return { run: assertSameRequest(existing, input), created: false };
  */
 export function assertSameRequest(existing: RunRecord, input: NewRun): RunRecord {
-  if (existing.agent !== input.agent || existing.input !== input.input || existing.userId !== input.userId) {
+  const differs =
+    existing.agent !== input.agent ||
+    existing.input !== input.input ||
+    existing.userId !== input.userId ||
+    existing.sessionId !== input.sessionId ||
+    !isDeepStrictEqual(existing.metadata, input.metadata ?? {});
+  if (differs) {
     throw new KeelError({
       code: 'IDEMPOTENCY_CONFLICT',
       message: 'This idempotency key was already used for a different request',
-      details: { idempotencyKey: input.idempotencyKey, runId: existing.id },
+      details: { idempotencyKey: input.idempotencyKey },
     });
   }
   return existing;

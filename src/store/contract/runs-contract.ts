@@ -82,13 +82,19 @@ export function describeRunContract(current: CurrentStore): void {
       expect((await store.listRuns({ tenantId: 'tenant-a' })).runs).toHaveLength(1);
     });
 
-    it('rejects a key reused for a different agent, input or user', async () => {
+    it('rejects a key reused for a different agent, input, user, session or metadata, naming no run', async () => {
       const store = current();
-      await store.createRun(newRun({ idempotencyKey: 'key-1', sessionId: 'session-1' }));
+      await store.createRun(newRun({ idempotencyKey: 'key-1', sessionId: 'session-1', metadata: { order: 7 } }));
+      const same = { idempotencyKey: 'key-1', sessionId: 'session-1', metadata: { order: 7 } };
 
-      await expectKeelError(store.createRun(newRun({ idempotencyKey: 'key-1', input: 'something else' })), 'IDEMPOTENCY_CONFLICT');
-      await expectKeelError(store.createRun(newRun({ idempotencyKey: 'key-1', agent: 'billing' })), 'IDEMPOTENCY_CONFLICT');
-      await expectKeelError(store.createRun(newRun({ idempotencyKey: 'key-1', userId: 'user-2' })), 'IDEMPOTENCY_CONFLICT');
+      await expectKeelError(store.createRun(newRun({ ...same, input: 'something else' })), 'IDEMPOTENCY_CONFLICT');
+      await expectKeelError(store.createRun(newRun({ ...same, agent: 'billing' })), 'IDEMPOTENCY_CONFLICT');
+      await expectKeelError(store.createRun(newRun({ ...same, userId: 'user-2' })), 'IDEMPOTENCY_CONFLICT');
+      await expectKeelError(store.createRun(newRun({ ...same, sessionId: 'session-2' })), 'IDEMPOTENCY_CONFLICT');
+      await expectKeelError(store.createRun(newRun({ ...same, metadata: { order: 8 } })), 'IDEMPOTENCY_CONFLICT');
+      const conflict = await store.createRun(newRun({ ...same, userId: 'user-2' })).catch((error: unknown) => error);
+      expect(JSON.stringify(conflict)).not.toMatch(/"runId"/);
+      expect((await store.createRun(newRun(same))).created).toBe(false);
       expect((await store.listRuns({ tenantId: 'tenant-a' })).runs).toHaveLength(1);
     });
 
