@@ -15,20 +15,23 @@ export function resolveListLimit(limit: number | undefined): number {
 }
 
 /**
- * A cursor names the creation order of the last run on the previous page; the next page holds
- * older runs only (keyset paging: stable under inserts, no OFFSET scans). It is base64url so
- * callers treat it as opaque and the encoding can change without breaking anyone.
+ * A cursor names the last run of the previous page; the next page holds the runs created before
+ * it in the same tenant (keyset paging on `creation_order`: stable under inserts, no OFFSET
+ * scans). It carries only that run's id — an id the caller has already seen — so it reveals
+ * nothing of other tenants (a creation order would tell how many runs every tenant made). A
+ * cursor naming a run the tenant does not have yields an empty page. base64url, so callers
+ * treat it as opaque.
  */
-export function encodeRunCursor(creationOrder: number): string {
-  return Buffer.from(`r${creationOrder}`).toString('base64url');
+export function encodeRunCursor(runId: string): string {
+  return Buffer.from(`i${runId}`).toString('base64url');
 }
 
-export function decodeRunCursor(cursor: string): number {
-  const match = /^r(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  if (match?.[1] === undefined) {
+export function decodeRunCursor(cursor: string): string {
+  const decoded = Buffer.from(cursor, 'base64url').toString();
+  if (!/^i[\x21-\x7e]{1,200}$/.test(decoded)) {
     throw new KeelError({ code: 'INPUT_INVALID', message: 'cursor is not one this server produced' });
   }
-  return Number(match[1]);
+  return decoded.slice(1);
 }
 
 /**
@@ -41,7 +44,7 @@ export function listRunsParameters(query: RunQuery): { parameters: Record<string
     limit,
     parameters: {
       tenant_id: query.tenantId,
-      before: query.cursor === undefined ? Number.MAX_SAFE_INTEGER : decodeRunCursor(query.cursor),
+      after_run: query.cursor === undefined ? null : decodeRunCursor(query.cursor),
       status: query.status ?? null,
       agent: query.agent ?? null,
       user_id: query.userId ?? null,
@@ -52,15 +55,9 @@ export function listRunsParameters(query: RunQuery): { parameters: Record<string
 }
 
 /** Turns the rows a `listRuns` statement returned (page size + 1 at most) into a page. */
-export function toRunsPage<Row, Run>(
-  rows: Row[],
-  limit: number,
-  toRun: (row: Row) => Run,
-  creationOrder: (row: Row) => number,
-): { runs: Run[]; nextCursor?: string } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  const runs = page.map(toRun);
+export function toRunsPage<Row, Run>(rows: Row[], limit: number, toRun: (row: Row) => Run & { id: string }): { runs: Run[]; nextCursor?: string } {
+  const runs = rows.slice(0, limit).map(toRun);
+  const last = runs.at(-1);
   if (rows.length <= limit || last === undefined) return { runs };
-  return { runs, nextCursor: encodeRunCursor(creationOrder(last)) };
+  return { runs, nextCursor: encodeRunCursor(last.id) };
 }

@@ -216,6 +216,18 @@ export function describeRunContract(current: CurrentStore): void {
       await expectKeelError(store.listRuns({ tenantId: 'tenant-a', cursor: 'not-a-cursor' }), 'INPUT_INVALID');
       await expectKeelError(store.listRuns({ tenantId: 'tenant-a', limit: 0 }), 'INPUT_INVALID');
     });
+
+    it("gives cursors that name only the caller's own run, and another tenant's cursor an empty page", async () => {
+      const store = current();
+      for (let index = 0; index < 3; index += 1) await store.createRun(newRun({ tenantId: 'tenant-b', now: at(index) }));
+      const mine = [await store.createRun(newRun({ now: at(10) })), await store.createRun(newRun({ now: at(11) }))];
+      const first = await store.listRuns({ tenantId: 'tenant-a', limit: 1 });
+      expect(first.nextCursor).toBeDefined();
+      // Nothing in it counts other tenants' runs: it decodes to a run id the caller already has.
+      expect(Buffer.from(first.nextCursor!, 'base64url').toString()).toBe(`i${mine[1]!.run.id}`);
+      expect((await store.listRuns({ tenantId: 'tenant-a', cursor: first.nextCursor! })).runs.map((run) => run.id)).toEqual([mine[0]!.run.id]);
+      expect(await store.listRuns({ tenantId: 'tenant-b', cursor: first.nextCursor! })).toEqual({ runs: [] });
+    });
   });
 
   describe('patches', () => {

@@ -52,11 +52,14 @@ export const runSql = {
     prepare: 'keel_read_journal',
   }),
 
-  // Keyset paging: `creation_order < :before` is a range on the (tenant_id, creation_order)
-  // index, so a deep page costs the same as the first.
+  // Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
+  // creation_order) index, so a deep page costs the same as the first. A cursor run the tenant
+  // does not have compares with NULL: an empty page.
   listRuns: namedSql(`
     SELECT ${runColumns}, creation_order FROM runs
-    WHERE tenant_id = :tenant_id AND creation_order < :before::bigint
+    WHERE tenant_id = :tenant_id
+      AND creation_order < CASE WHEN :after_run::text IS NULL THEN 9007199254740991
+        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE cursor_run.tenant_id = :tenant_id AND cursor_run.id = :after_run::text) END
       AND (:status::text IS NULL OR status = :status::text)
       AND (:agent::text IS NULL OR agent = :agent::text)
       AND (:user_id::text IS NULL OR user_id = :user_id::text)

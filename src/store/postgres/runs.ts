@@ -8,7 +8,7 @@ import type { NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
 import { runSql } from './run-statements.ts';
-import { boolean, integer, text, toJournalEntry, toRunRecord } from './rows.ts';
+import { boolean, text, toJournalEntry, toRunRecord } from './rows.ts';
 
 /** Starting over after losing an idempotency race finds the winner's run; more rounds mean a bug. */
 const maxCreateAttempts = 3;
@@ -90,7 +90,7 @@ export async function readJournal(pool: Pool, runId: string, options?: { afterSe
 export async function listRuns(pool: Pool, runQuery: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
   const { parameters, limit } = listRunsParameters(runQuery);
   const rows = await query(pool, runSql.listRuns, parameters);
-  return toRunsPage(rows, limit, toRunRecord, (row) => integer(row, 'creation_order'));
+  return toRunsPage(rows, limit, toRunRecord);
 }
 
 /**

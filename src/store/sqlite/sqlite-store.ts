@@ -198,7 +198,7 @@ function readJournal(s: Statements, runId: string, options?: { afterSeq?: number
 function listRuns(s: Statements, query: RunQuery): { runs: RunRecord[]; nextCursor?: string } {
   const { parameters, limit } = listRunsParameters(query);
   const rows: Row[] = s.listRuns.all(parameters);
-  return toRunsPage(rows, limit, toRunRecord, (row) => integer(row, 'creation_order'));
+  return toRunsPage(rows, limit, toRunRecord);
 }
 
 function claimRunnable(s: Statements, claim: ClaimOptions & { limit: number }): Lease[] {

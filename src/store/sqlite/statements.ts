@@ -59,11 +59,14 @@ const sql = {
   insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
   readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
 
-  // Keyset paging: `creation_order < :before` is a range on the (tenant_id, creation_order)
-  // index, so a deep page costs the same as the first.
+  // Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
+  // creation_order) index, so a deep page costs the same as the first. A cursor run the tenant
+  // does not have compares with NULL: an empty page.
   listRuns: `
     SELECT ${runColumns}, creation_order FROM runs
-    WHERE tenant_id = :tenant_id AND creation_order < :before
+    WHERE tenant_id = :tenant_id
+      AND creation_order < CASE WHEN :after_run IS NULL THEN 9007199254740991
+        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE cursor_run.tenant_id = :tenant_id AND cursor_run.id = :after_run) END
       AND (:status IS NULL OR status = :status)
       AND (:agent IS NULL OR agent = :agent)
       AND (:user_id IS NULL OR user_id = :user_id)
