@@ -27,15 +27,16 @@ const dataKeyLength = 32;
  *
  * @example
  * const sealed = sealSecret({ keyring, context: { tenant: 't1', user: 'alice', name: 'shop' }, plaintext: 'sk_live_…' });
- * // store JSON.stringify(sealed) in the row; it holds no plaintext and no key
+ * // keep serializeSealedSecret(sealed) in the row: it holds no plaintext and no key
  */
 export function sealSecret(options: { keyring: MasterKeyring; context: SecretContext; plaintext: string }): SealedSecret {
   const context = checkSecretContext(options.context);
   if (typeof options.plaintext !== 'string') throw new KeelError({ code: 'INPUT_INVALID', message: 'A secret to seal must be a string.' });
   const masterKey = options.keyring.current;
   const dataKey = randomBytes(dataKeyLength);
+  const plaintext = Buffer.from(options.plaintext, 'utf8');
   try {
-    const data = encrypt(dataKey, Buffer.from(options.plaintext, 'utf8'), dataLayerAad(context));
+    const data = encrypt(dataKey, plaintext, dataLayerAad(context));
     const wrap = encrypt(masterKey.key, dataKey, keyLayerAad(context, masterKey.version));
     return {
       v: sealedFormatVersion,
@@ -48,7 +49,9 @@ export function sealSecret(options: { keyring: MasterKeyring; context: SecretCon
       wrappedKey: wrap.ciphertext,
     };
   } finally {
+    // Byte copies of keys and plaintext are zeroed; the strings the caller holds are out of reach.
     dataKey.fill(0);
+    plaintext.fill(0);
   }
 }
 
@@ -67,7 +70,9 @@ export function openSecret(options: { keyring: MasterKeyring; context: SecretCon
   try {
     const plaintext = decrypt(dataKey, sealed.iv, sealed.tag, sealed.ciphertext, dataLayerAad(context));
     if (plaintext === undefined) throw vaultDecryptFailed(context, sealed.keyVersion, 'the secret does not authenticate under its data key');
-    return plaintext.toString('utf8');
+    const text = plaintext.toString('utf8');
+    plaintext.fill(0);
+    return text;
   } finally {
     dataKey.fill(0);
   }
