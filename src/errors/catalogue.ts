@@ -64,6 +64,15 @@ export const errorCatalogue = {
   MODEL_CIRCUIT_OPEN: { status: 503, category: 'third-party', retryable: true },
   SCRIPTED_MODEL_MISMATCH: { status: 500, category: 'user', retryable: false },
 
+  // vault, OAuth and audit log
+  MASTER_KEY_MISSING: { status: 500, category: 'user', retryable: false },
+  MASTER_KEY_INVALID: { status: 500, category: 'user', retryable: false },
+  VAULT_DECRYPT_FAILED: { status: 500, category: 'system', retryable: false },
+  OAUTH_PROVIDER_INVALID: { status: 400, category: 'user', retryable: false },
+  OAUTH_CALLBACK_INVALID: { status: 400, category: 'user', retryable: false },
+  OAUTH_INVALID_GRANT: { status: 401, category: 'third-party', retryable: false },
+  OAUTH_FAILED: { status: 502, category: 'third-party', retryable: true },
+
   // store and scheduling
   LEASE_LOST: { status: 409, category: 'system', retryable: false },
   STORE_UNAVAILABLE: { status: 503, category: 'system', retryable: true },

@@ -2,6 +2,7 @@
  * `keel/testing`: the kit Keel's own tests use, public so agent authors test the same way.
  * - `scriptedModel`: a strict scripted model (fails on unexpected and on unconsumed calls);
  * - `startFakeModelServer`: a real HTTP server speaking OpenAI and Anthropic wire protocols, with fault injection;
+ * - `startFakeOAuthServer`: a real OAuth 2.0 authorization server (code + PKCE, rotating refresh tokens), with fault injection;
  * - `createFakeClock`: a clock moved by hand;
  * - `createTestRuntime`: a runtime on a temporary SQLite database.
  */
@@ -23,3 +24,5 @@ export type {
   FakeTurn,
   FakeUsage,
 } from './fake-model-server/types.ts';
+export { startFakeOAuthServer } from './fake-oauth-server/server.ts';
+export type { FakeAccessToken, FakeOAuthClient, FakeOAuthFault, FakeOAuthServer, FakeOAuthServerOptions, FakeTokenRequest } from './fake-oauth-server/types.ts';
