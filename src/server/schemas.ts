@@ -53,6 +53,7 @@ export const RunSchema = z
     updatedAt: z.string(),
     startedAt: z.string().nullable(),
     endedAt: z.string().nullable(),
+    erasedAt: z.string().nullable().openapi({ description: 'When the run was erased with its session: its input, output and journal content are blank' }),
   })
   .openapi('Run');
 

@@ -5,6 +5,8 @@ export interface ModelCacheEntry {
   key: string;
   /** The cached response as JSON-compatible data; the store keeps it opaque. */
   response: unknown;
+  /** The run whose call produced it: erasing that run's session drops the entry too. */
+  runId?: string;
   now: Date;
   expiresAt: Date;
 }

@@ -48,9 +48,16 @@ export function assertSessionOwner(session: Pick<SessionRecord, 'userId'>, input
   }
 }
 
-/** `SESSION_BUSY`: the session has an unfinished run and its agent refuses to queue behind it. */
-export function sessionBusyError(sessionId: string): KeelError {
-  return new KeelError({ code: 'SESSION_BUSY', message: 'The session already has a run in progress', details: { sessionId } });
+/**
+ * `SESSION_BUSY`: the session has an unfinished run — and its agent refuses to queue a new one
+ * behind it (`start`), or it cannot be deleted yet, since the run would write messages back (`delete`).
+ */
+export function sessionBusyError(sessionId: string, doing: 'start' | 'delete' = 'start'): KeelError {
+  const message =
+    doing === 'start'
+      ? 'The session already has a run in progress'
+      : 'The session has a run in progress: cancel it or wait for it to end, then delete the session';
+  return new KeelError({ code: 'SESSION_BUSY', message, details: { sessionId } });
 }
 
 /**

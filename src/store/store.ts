@@ -85,10 +85,14 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
   /** The conversation so far: messages of the session's completed runs, oldest first. */
   listSessionMessages(tenantId: string, sessionId: string): Promise<ModelMessage[]>;
   /**
-   * Deletes a session's conversation: its messages go, so its next run starts with no history.
-   * The session row and its runs stay (their journals are the audit trail). False when the
-   * session does not exist; throws `SESSION_BUSY` while the session has an unfinished run, which
-   * would write messages back.
+   * Deletes a session and erases its conversation everywhere it is stored: its messages, its
+   * runs' inputs, outputs and error messages, the content of their journals (texts, tool
+   * arguments and results, waiting details: see `erase-content.ts`), and the cached model answers
+   * they produced. What audit and billing need stays, without content: the runs with their ids,
+   * statuses, timings, usage and cost (`erasedAt` set), their journals' event types, steps, tool
+   * names, models and codes, the usage ledger. The session is then not found; a new run under
+   * its id starts a new session. False when the session does not exist; throws `SESSION_BUSY`
+   * while the session has an unfinished run, which would write messages back.
    */
   deleteSession(tenantId: string, sessionId: string): Promise<boolean>;
 }
@@ -128,6 +132,8 @@ export interface RunRecord {
   updatedAt: string;
   startedAt: string | null;
   endedAt: string | null;
+  /** When the run's content was erased with its session (`deleteSession`): input, output and journal content are blank. */
+  erasedAt: string | null;
 }
 
 export interface RunQuery {

@@ -41,10 +41,18 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
     }
   }
 
-  async function save(tenantId: string, key: string, response: ModelResponse): Promise<void> {
+  async function save(slot: { tenantId: string; key: string; runId: string | undefined }, response: ModelResponse): Promise<void> {
     const at = now();
+    const { tenantId, key, runId } = slot;
     try {
-      await store.putCachedModelResponse({ tenantId, key, response, now: at, expiresAt: new Date(at.getTime() + ttlMs) });
+      await store.putCachedModelResponse({
+        tenantId,
+        key,
+        response,
+        now: at,
+        expiresAt: new Date(at.getTime() + ttlMs),
+        ...(runId === undefined ? {} : { runId }),
+      });
       if (at.getTime() - lastSweep >= sweepIntervalMs) {
         lastSweep = at.getTime();
         await store.deleteExpiredModelResponses(at);
@@ -55,7 +63,7 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
   }
 
   const entry = (request: ModelRequest) =>
-    isCacheable(request) ? { tenantId: request.call?.tenantId ?? 'default', key: cacheKey(model, request) } : undefined;
+    isCacheable(request) ? { tenantId: request.call?.tenantId ?? 'default', key: cacheKey(model, request), runId: request.call?.runId } : undefined;
 
   return {
     provider: model.provider,
@@ -66,7 +74,7 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
       const hit = await lookup(slot.tenantId, slot.key);
       if (hit !== undefined) return hit;
       const response = await model.generate(request);
-      await save(slot.tenantId, slot.key, response);
+      await save(slot, response);
       return response;
     },
     async *stream(request): AsyncIterable<ModelStreamPart> {
@@ -79,13 +87,13 @@ export function withResponseCache(model: Model, options: ResponseCacheOptions): 
       }
       if (model.stream === undefined) {
         const response = await model.generate(request);
-        if (slot !== undefined) await save(slot.tenantId, slot.key, response);
+        if (slot !== undefined) await save(slot, response);
         if (response.text !== '') yield { type: 'text-delta', text: response.text };
         yield { type: 'response', response };
         return;
       }
       for await (const part of model.stream(request)) {
-        if (part.type === 'response' && slot !== undefined) await save(slot.tenantId, slot.key, part.response);
+        if (part.type === 'response' && slot !== undefined) await save(slot, part.response);
         yield part;
       }
     },

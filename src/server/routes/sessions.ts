@@ -72,10 +72,12 @@ export const sessionRoutes: RouteModule = {
       method: 'delete',
       path: '/v1/sessions/{id}',
       tags: ['sessions'],
-      summary: "Delete a session's conversation",
+      summary: 'Delete a session and erase its conversation',
       description:
-        'Removes the messages, so the next run in this session starts with no history. The runs and their journals stay (audit trail). ' +
-        'Refused with SESSION_BUSY (409) while a run of the session has not ended.',
+        "Erases the conversation everywhere Keel stores it: the messages, the runs' inputs, outputs and error messages, the content of " +
+        'their journals (texts, tool arguments and results) and the cached answers they produced. The runs stay for audit and billing ' +
+        'without content (ids, statuses, timings, usage, cost, tool names; `erasedAt` set), with their metadata. The session is then not ' +
+        'found; a new run under its id starts a new session. Refused with SESSION_BUSY (409) while a run of the session has not ended.',
       permission: 'sessions:delete',
       notFoundCode: 'SESSION_NOT_FOUND',
       request,

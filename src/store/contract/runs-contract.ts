@@ -31,6 +31,7 @@ export function describeRunContract(current: CurrentStore): void {
         updatedAt: start.toISOString(),
         startedAt: null,
         endedAt: null,
+        erasedAt: null,
       });
       expect(await store.getRun('tenant-a', input.id)).toEqual(run);
       expect(await store.readJournal(input.id)).toEqual([

@@ -8,10 +8,10 @@ const cacheSql = {
     prepare: 'keel_get_cached_response',
   }),
   put: namedSql(`
-    INSERT INTO model_response_cache (tenant_id, cache_key, response, created_at, expires_at)
-    VALUES (:tenant_id, :cache_key, :response::json, :created_at::timestamptz, :expires_at::timestamptz)
+    INSERT INTO model_response_cache (tenant_id, cache_key, response, created_at, expires_at, run_id)
+    VALUES (:tenant_id, :cache_key, :response::json, :created_at::timestamptz, :expires_at::timestamptz, :run_id::text)
     ON CONFLICT (tenant_id, cache_key) DO UPDATE SET
-      response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at`),
+      response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at, run_id = excluded.run_id`),
   // SKIP LOCKED: sweepers on several nodes take disjoint batches instead of queueing on each other.
   deleteExpired: namedSql(`
     DELETE FROM model_response_cache WHERE (tenant_id, cache_key) IN (
@@ -41,6 +41,7 @@ export function createPostgresModelCacheStore(pool: Pool): ModelCacheStore {
           response: JSON.stringify(entry.response),
           created_at: entry.now.toISOString(),
           expires_at: entry.expiresAt.toISOString(),
+          run_id: entry.runId ?? null,
         });
       }),
     deleteExpiredModelResponses: (now, limit = 1_000) => guard(() => execute(pool, cacheSql.deleteExpired, { now: now.toISOString(), limit })),

@@ -90,7 +90,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       }),
     listSessionMessages: (tenantId, sessionId) =>
       guard(async () => (await query(pool, runSql.listMessages, { tenant_id: tenantId, session_id: sessionId })).map(toModelMessage)),
-    deleteSession: (tenantId, sessionId) => guard(() => deleteSession(pool, tenantId, sessionId)),
+    deleteSession: (tenantId, sessionId) => guard(() => deleteSession(pool, tenantId, sessionId, now())),
 
     ...createPostgresLimitsStore(pool, now),
     ...createPostgresApiKeyStore(pool),

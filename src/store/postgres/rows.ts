@@ -35,6 +35,7 @@ export function toRunRecord(row: Row): RunRecord {
     updatedAt: timestamp(row, 'updated_at'),
     startedAt: nullableTimestamp(row, 'started_at'),
     endedAt: nullableTimestamp(row, 'ended_at'),
+    erasedAt: nullableTimestamp(row, 'erased_at'),
   };
 }
 

@@ -29,7 +29,12 @@ export const runSql = {
   upsertSession: namedSql(`
     INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at)
     VALUES (:tenant_id, :session_id, :user_id, :agent, :now::timestamptz, :now::timestamptz)
-    ON CONFLICT (tenant_id, id) DO UPDATE SET updated_at = excluded.updated_at
+    ON CONFLICT (tenant_id, id) DO UPDATE SET updated_at = excluded.updated_at,
+      -- A deleted session's row stays (its runs refer to it): a new run under its id starts it afresh.
+      user_id = CASE WHEN sessions.deleted_at IS NULL THEN sessions.user_id ELSE excluded.user_id END,
+      agent = CASE WHEN sessions.deleted_at IS NULL THEN sessions.agent ELSE excluded.agent END,
+      created_at = CASE WHEN sessions.deleted_at IS NULL THEN sessions.created_at ELSE excluded.created_at END,
+      deleted_at = NULL
     RETURNING user_id, (xmax = 0) AS inserted`),
 
   // The run and its run-start event in one statement. A concurrent request with the same
@@ -86,8 +91,32 @@ export const runSql = {
     UNION ALL
     SELECT ${runColumns} FROM runs WHERE tenant_id = :tenant_id AND id = :id AND NOT EXISTS (SELECT 1 FROM changed)`),
 
-  getSession: namedSql('SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = :tenant_id AND id = :id'),
-  lockSession: namedSql('SELECT 1 AS found FROM sessions WHERE tenant_id = :tenant_id AND id = :id FOR NO KEY UPDATE'),
+  getSession: namedSql(
+    'SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = :tenant_id AND id = :id AND deleted_at IS NULL',
+  ),
+  lockSession: namedSql('SELECT 1 AS found FROM sessions WHERE tenant_id = :tenant_id AND id = :id AND deleted_at IS NULL FOR NO KEY UPDATE'),
   listMessages: namedSql('SELECT message FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id ORDER BY position'),
   deleteMessages: namedSql('DELETE FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id'),
+
+  // Erasing a session (see erase-content.ts): its runs' journals are read, blanked in code and
+  // written back; the runs keep their ids, usage and cost; cached answers they produced go.
+  sessionJournal: namedSql(`
+    SELECT journal.run_id, journal.seq, journal.type, journal.data FROM journal
+    JOIN runs ON runs.id = journal.run_id
+    WHERE runs.tenant_id = :tenant_id AND runs.session_id = :session_id`),
+  rewriteJournal: namedSql(`
+    UPDATE journal SET data = erased.data::json
+    FROM unnest(:run_ids::text[], :seqs::integer[], :datas::text[]) AS erased(run_id, seq, data)
+    WHERE journal.run_id = erased.run_id AND journal.seq = erased.seq`),
+  eraseRuns: namedSql(`
+    UPDATE runs SET input = '', output = NULL,
+      error = CASE WHEN error IS NULL THEN NULL ELSE json_build_object('code', error->>'code', 'message', '') END,
+      erased_at = :now::timestamptz, updated_at = :now::timestamptz
+    WHERE tenant_id = :tenant_id AND session_id = :session_id`),
+  deleteCachedAnswers: namedSql(`
+    DELETE FROM model_response_cache WHERE tenant_id = :tenant_id
+      AND run_id IN (SELECT id FROM runs WHERE tenant_id = :tenant_id AND session_id = :session_id)`),
+  markSessionDeleted: namedSql(
+    'UPDATE sessions SET deleted_at = :now::timestamptz, updated_at = :now::timestamptz WHERE tenant_id = :tenant_id AND id = :session_id',
+  ),
 } as const;

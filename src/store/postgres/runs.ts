@@ -3,6 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
+import { erasedJournalData } from '../erase-content.ts';
 import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
 import type { NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
@@ -95,20 +96,25 @@ export async function listRuns(pool: Pool, runQuery: RunQuery): Promise<{ runs: 
 
 /**
  * `Store.deleteSession` for PostgreSQL: the session row is locked first, so no run can write
- * its messages (that write locks the same row) between the busy check and the delete.
+ * its messages (that write locks the same row) between the busy check and the erasure.
  */
-export async function deleteSession(pool: Pool, tenantId: string, sessionId: string): Promise<boolean> {
+export async function deleteSession(pool: Pool, tenantId: string, sessionId: string, now: Date): Promise<boolean> {
   return await inTransaction(pool, async (client) => {
-    const values = { tenant_id: tenantId, id: sessionId, session_id: sessionId };
+    const values = { tenant_id: tenantId, id: sessionId, session_id: sessionId, now: now.toISOString() };
     if ((await query(client, runSql.lockSession, values)).length === 0) return false;
-    if ((await query(client, runSql.sessionHasUnfinishedRun, values)).length > 0) {
-      throw new KeelError({
-        code: 'SESSION_BUSY',
-        message: 'The session has a run in progress: cancel it or wait for it to end, then delete the session',
-        details: { sessionId },
+    if ((await query(client, runSql.sessionHasUnfinishedRun, values)).length > 0) throw sessionBusyError(sessionId, 'delete');
+    await query(client, runSql.deleteMessages, values);
+    const rows = await query(client, runSql.sessionJournal, values);
+    if (rows.length > 0) {
+      await query(client, runSql.rewriteJournal, {
+        run_ids: rows.map((row) => text(row, 'run_id')),
+        seqs: rows.map((row) => Number(row.seq)),
+        datas: rows.map((row) => JSON.stringify(erasedJournalData(text(row, 'type'), row.data as Record<string, unknown>))),
       });
     }
-    await query(client, runSql.deleteMessages, values);
+    await query(client, runSql.deleteCachedAnswers, values);
+    await query(client, runSql.eraseRuns, values);
+    await query(client, runSql.markSessionDeleted, values);
     return true;
   });
 }

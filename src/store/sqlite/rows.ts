@@ -31,6 +31,7 @@ export function toRunRecord(row: Row): RunRecord {
     updatedAt: text(row, 'updated_at'),
     startedAt: nullableText(row, 'started_at'),
     endedAt: nullableText(row, 'ended_at'),
+    erasedAt: nullableText(row, 'erased_at'),
   };
 }
 

@@ -6,10 +6,10 @@ import { text } from './rows.ts';
 const sql = {
   get: 'SELECT response FROM model_response_cache WHERE tenant_id = ? AND cache_key = ? AND expires_at > ?',
   put: `
-    INSERT INTO model_response_cache (tenant_id, cache_key, response, created_at, expires_at)
-    VALUES (:tenant_id, :cache_key, :response, :created_at, :expires_at)
+    INSERT INTO model_response_cache (tenant_id, cache_key, response, created_at, expires_at, run_id)
+    VALUES (:tenant_id, :cache_key, :response, :created_at, :expires_at, :run_id)
     ON CONFLICT (tenant_id, cache_key) DO UPDATE SET
-      response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at`,
+      response = excluded.response, created_at = excluded.created_at, expires_at = excluded.expires_at, run_id = excluded.run_id`,
   deleteExpired: `
     DELETE FROM model_response_cache WHERE rowid IN (
       SELECT rowid FROM model_response_cache WHERE expires_at <= ? LIMIT ?)`,
@@ -46,6 +46,7 @@ export function createSqliteModelCacheStore(db: DatabaseSync, ensureMigrated: ()
           response: JSON.stringify(entry.response),
           created_at: entry.now.toISOString(),
           expires_at: entry.expiresAt.toISOString(),
+          run_id: entry.runId ?? null,
         });
       }),
     deleteExpiredModelResponses: (now, limit = 1_000) => guard(() => Number(statements().deleteExpired.run(now.toISOString(), limit).changes)),

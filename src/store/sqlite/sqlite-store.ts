@@ -93,7 +93,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
     listSessionMessages: (tenantId, sessionId) => guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
     ...createSqliteLimitsStore(statements, transaction, now),
-    deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId))),
+    deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId, now()))),
 
     ...createSqliteApiKeyStore(db, () => void statements()),
     ...createSqliteModelCacheStore(db, () => void statements()),

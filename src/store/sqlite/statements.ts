@@ -94,8 +94,13 @@ const sql = {
     UPDATE runs SET status = 'queued', waiting_reason = NULL, updated_at = ?
     WHERE tenant_id = ? AND id = ? AND status = 'waiting'`,
 
-  getSession: 'SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = ? AND id = ?',
-  insertSession: 'INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
+  getSession: 'SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = ? AND id = ? AND deleted_at IS NULL',
+  // A deleted session's row stays (its runs refer to it): a new run under its id starts it afresh.
+  insertSession: `
+    INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+    ON CONFLICT (tenant_id, id) DO UPDATE SET user_id = excluded.user_id, agent = excluded.agent,
+      created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL
+    WHERE sessions.deleted_at IS NOT NULL`,
   touchSession: 'UPDATE sessions SET updated_at = ? WHERE tenant_id = ? AND id = ?',
   lastMessagePosition: `
     SELECT COALESCE(MAX(position), 0) AS position FROM session_messages WHERE tenant_id = ? AND session_id = ?`,

@@ -1,0 +1,100 @@
+/**
+ * What erasing a session's conversation leaves of a journal event: its shape, its identifiers and
+ * its numbers — what audit and billing need (which tool was called, when, by which model, at
+ * what cost, with which outcome code) — and none of its content (inputs, answers, tool arguments
+ * and results, error messages, waiting details). Both adapters erase with this, and it works on
+ * event types it does not know: anything not listed as kept is blanked.
+ */
+
+/** Fields kept as they are: identifiers, codes, numbers, enums, times. */
+const kept = new Set([
+  'type',
+  'step',
+  'attempt',
+  'callId',
+  'toolName',
+  'effect',
+  'idempotencyKey',
+  'startedAt',
+  'durationMs',
+  'resolvedBy',
+  'decision',
+  'finishReason',
+  'usage',
+  'provider',
+  'modelId',
+  'latencyMs',
+  'cached',
+  'costNanoUsd',
+  'modelCalls',
+  'costUsd',
+  'reason',
+  'status',
+  'repairAttempt',
+  'from',
+  'to',
+  'agent',
+  'sessionId',
+  'userId',
+  'code',
+  'metadata',
+  'actor',
+  'boundary',
+  'guardrail',
+  'verdict',
+  'approvalId',
+  'escalationId',
+]);
+
+/** The marker erased text is replaced by. */
+export const erasedText = '';
+
+/**
+ * A copy of an event's data with its content blanked: strings become empty (a tool call's
+ * arguments then read as `{}`), objects and arrays keep their kept fields only, and the result
+ * says `erased: true`. Iterative: no event can exhaust the stack.
+ *
+ * @example
+ * eraseEventContent({ type: 'tool-call', step: 1, callId: 'c1', toolName: 'refund', input: { card: '4111…' }, effect: 'unsafe', idempotencyKey: 'k' });
+ * // { type: 'tool-call', step: 1, callId: 'c1', toolName: 'refund', input: null, effect: 'unsafe', idempotencyKey: 'k', erased: true }
+ */
+export function eraseEventContent(data: Record<string, unknown>): Record<string, unknown> {
+  const erased: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(data)) erased[key] = kept.has(key) ? value : blank(value);
+  erased.erased = true;
+  return erased;
+}
+
+function blank(value: unknown): unknown {
+  if (typeof value === 'string') return erasedText;
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' || typeof value === 'boolean' ? value : null;
+  // Lists of structured items (a response's tool calls) keep their items' kept fields; anything
+  // else that is content (a tool's input or output) becomes null.
+  if (Array.isArray(value)) return value.map((item) => (isRecord(item) ? keepFields(item) : null));
+  const fields = keepFields(value as Record<string, unknown>);
+  return Object.keys(fields).length === 0 ? null : fields;
+}
+
+function keepFields(record: Record<string, unknown>): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (kept.has(key)) fields[key] = value;
+    else if (key === 'arguments' || key === 'message') fields[key] = erasedText;
+  }
+  return fields;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * A journal row's data (the event without its `type`, as stored) with its content erased.
+ *
+ * @example
+ * const data = erasedJournalData(row.type, JSON.parse(row.data));
+ */
+export function erasedJournalData(type: string, data: Record<string, unknown>): Record<string, unknown> {
+  const { type: _type, ...erased } = eraseEventContent({ type, ...data });
+  return erased;
+}
