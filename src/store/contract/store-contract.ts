@@ -5,6 +5,7 @@ import { describeFairClaimContract } from './fair-claims-contract.ts';
 import { describeLeaseContract } from './leases-contract.ts';
 import { describeLimitsContract } from './limits-contract.ts';
 import { describeModelCacheContract } from './model-cache-contract.ts';
+import { describeOperatorRunsContract } from './operator-runs-contract.ts';
 import { describeOrderingContract } from './ordering-contract.ts';
 import { describeRunContract } from './runs-contract.ts';
 import { describeSessionDeleteContract } from './session-delete-contract.ts';
@@ -71,5 +72,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeBudgetContract(current);
     describeModelCacheContract(current);
     describeOrderingContract(current);
+    describeOperatorRunsContract(current);
   });
 }
