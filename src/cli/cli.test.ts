@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -74,6 +74,72 @@ describe('keel CLI arguments', () => {
     expect(await cli(['runs', 'ls', '--status', 'done'])).toMatchObject({ code: 2, stderr: expect.stringContaining('--status must be one of') as unknown });
     expect(await cli(['worker', '--concurrency', 'many'])).toMatchObject({ code: 2 });
     expect(await cli(['migrate', 'now'])).toMatchObject({ code: 2, stderr: expect.stringContaining('unexpected argument "now"') as unknown });
+  });
+});
+
+describe('usage errors', () => {
+  /** The first line a usage error prints: `error: …` naming the flag or argument. */
+  const usage = async (argv: string[]) => {
+    const result = await cli(argv);
+    return { code: result.code, first: result.stderr.split('\n', 1)[0], stdout: result.stdout };
+  };
+
+  it('names the flag and the value it got for a malformed number or port, exit 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['runs', 'ls', '--limit', '-5'], 'error: --limit must be a positive integer, got "-5"'],
+      [['runs', 'ls', '--limit=-5'], 'error: --limit must be a positive integer, got "-5"'],
+      [['runs', 'ls', '--limit', 'abc'], 'error: --limit must be a positive integer, got "abc"'],
+      [['runs', 'ls', '--limit', '1e3'], 'error: --limit must be a positive integer, got "1e3"'],
+      [['runs', 'ls', '--limit', ''], 'error: --limit must be a positive integer, got ""'],
+      [['worker', '--concurrency', '-2'], 'error: --concurrency must be a positive integer, got "-2"'],
+      [['dev', '--port', 'abc'], 'error: --port must be a port number, 0-65535, got "abc"'],
+      [['dev', '--port', '-1'], 'error: --port must be a port number, 0-65535, got "-1"'],
+      [['dev', '--port', '70000'], 'error: --port must be a port number, 0-65535, got "70000"'],
+      [['runs', 'ls', '--cursor', 'junk'], 'error: --cursor takes the cursor a previous "keel runs ls" printed, got "junk"'],
+    ];
+    for (const [argv, message] of cases) expect(await usage(argv), argv.join(' ')).toEqual({ code: 2, first: message, stdout: '' });
+  });
+
+  it('names a flag given without its value, or with a value it does not take, exit 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['runs', 'ls', '--tenant'], 'error: --tenant needs a value'],
+      [['runs', 'show', 'run_1', '--tenant'], 'error: --tenant needs a value'],
+      [['runs', 'ls', '--tenant', '--json'], 'error: --tenant needs a value, got the option "--json" (write --tenant=--json to mean it as the value)'],
+      [['runs', 'ls', '--limit'], 'error: --limit needs a value'],
+      [['keys', 'create', '--role', 'app', '--tenant'], 'error: --tenant needs a value'],
+      [['run', 'greeter', 'hi', '--user'], 'error: --user needs a value'],
+      [['runs', 'ls', '--json=yes'], 'error: --json takes no value, got "yes"'],
+    ];
+    for (const [argv, message] of cases) expect(await usage(argv), argv.join(' ')).toEqual({ code: 2, first: message, stdout: '' });
+  });
+
+  it('names an unknown flag, long or short, and a missing or extra argument, exit 2', async () => {
+    const cases: Array<[string[], string]> = [
+      [['--frobnicate'], 'error: unknown option --frobnicate'],
+      [['runs', 'ls', '-x'], 'error: unknown option -x for "keel runs ls"'],
+      [['dev', '--frobnicate'], 'error: unknown option --frobnicate for "keel dev"'],
+      [['keys', 'ls', '--all'], 'error: unknown option --all for "keel keys ls"'],
+      [['run'], 'error: missing AGENT'],
+      [['run', 'greeter'], 'error: missing INPUT'],
+      [['runs', 'show'], 'error: missing ID'],
+      [['runs', 'cancel'], 'error: missing ID'],
+      [['runs', 'resolve', '--call', 'c', '--rerun'], 'error: missing ID'],
+      [['keys', 'revoke'], 'error: missing ID'],
+      [['runs', 'show', 'run_1', 'run_2'], 'error: unexpected argument "run_2"'],
+      [['dev', 'examples', 'extra'], 'error: unexpected argument "extra"'],
+      [['--version', 'now'], 'error: unexpected argument "now" after --version'],
+    ];
+    for (const [argv, message] of cases) expect(await usage(argv), argv.join(' ')).toEqual({ code: 2, first: message, stdout: '' });
+  });
+});
+
+describe('keel --version', () => {
+  it('prints the version in package.json, as --version and -v', async () => {
+    const manifest = JSON.parse(await readFile(join(import.meta.dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+    expect(manifest.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+    expect(await cli(['-v'])).toEqual({ code: 0, stdout: `${manifest.version}\n`, stderr: '' });
+    expect((await cli(['--help'])).stdout).toContain('"keel --version" prints the version');
   });
 });
 

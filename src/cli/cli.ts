@@ -6,6 +6,7 @@ import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
+import { packageVersion } from './package-version.ts';
 import { reportError } from './report-error.ts';
 
 const commands: readonly Command[] = [devCommand, startCommand, runCommand, workerCommand, runsCommand, keysCommand, migrateCommand];
@@ -15,7 +16,7 @@ export const globalHelp = `Usage: keel <command> [options]
 Commands:
 ${commands.map((command) => `  ${command.name.padEnd(9)}${command.summary}`).join('\n')}
 
-Run "keel <command> --help" for the options of a command.
+Run "keel <command> --help" for the options of a command; "keel --version" prints the version.
 
 Environment:
   KEEL_DATABASE_URL   the store (default sqlite:./.keel/keel.db; postgres://... for PostgreSQL)
@@ -41,6 +42,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return exitCodes.ok;
   }
   try {
+    if (name === '--version' || name === '-v') {
+      if (rest.length > 0) throw new UsageError('keel', `unexpected argument "${rest[0] ?? ''}" after ${name}`);
+      io.stdout.write(`${packageVersion()}\n`);
+      return exitCodes.ok;
+    }
     if (name === undefined) throw new UsageError('keel', 'missing command');
     const command = commands.find((candidate) => candidate.name === name);
     if (command === undefined) {

@@ -1,3 +1,4 @@
+import { guardClosedOutput } from './closed-output.ts';
 import { runCli } from './cli.ts';
 import { exitCodes, type CliIo } from './command.ts';
 
@@ -15,13 +16,30 @@ const onProcessSignal = (signal: 'SIGINT' | 'SIGTERM') => {
 process.on('SIGINT', onProcessSignal);
 process.on('SIGTERM', onProcessSignal);
 
+/*
+ * When the reader of stdout goes away (`keel runs show ID | head`), the output ends quietly: no
+ * EPIPE stack. A short command finishes as usual with its own exit status. A long-running one
+ * (worker, run, dev, start) would go on working for nobody, so it is asked to stop as on
+ * SIGTERM, which finishes or parks in-flight steps and releases leases: unlike being killed, that
+ * leaves no unsafe tool call with an unknown outcome. A later command subscribing is told at once.
+ */
+let stdoutClosed = false;
+const stderr = guardClosedOutput(process.stderr, () => undefined);
+const stdout = guardClosedOutput(process.stdout, (error) => {
+  stdoutClosed = true;
+  if (error !== undefined) stderr.write(`error: cannot write to stdout: ${error instanceof Error ? error.message : String(error)}\n`);
+  if (listeners.size > 0) stderr.write('stdout was closed: stopping as on SIGTERM\n');
+  for (const listener of listeners) listener('SIGTERM');
+});
+
 const io: CliIo = {
-  stdout: process.stdout,
-  stderr: process.stderr,
+  stdout,
+  stderr,
   env: process.env,
   cwd: process.cwd(),
   onSignal(listener) {
     listeners.add(listener);
+    if (stdoutClosed) queueMicrotask(() => listener('SIGTERM'));
     return () => listeners.delete(listener);
   },
 };

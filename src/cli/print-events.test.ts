@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEntry, JournalEvent } from '../journal/events.ts';
+import { expectTerminalSafe, hostile } from '../../test/cli/hostile-text.ts';
+import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
 import { createEventPrinter, truncate } from './print-events.ts';
 import { createStyle } from './style.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 function journal(events: JournalEvent[]): JournalEntry[] {
   return events.map((event, index) => ({ ...event, seq: index + 1, at: new Date(Date.UTC(2025, 0, 1, 0, 0, index)).toISOString(), v: 1 }));
@@ -151,6 +153,50 @@ describe('createEventPrinter', () => {
     const events: JournalEvent[] = [{ type: 'run-end', status: 'failed', error: { code: 'TOOL_FAILED', message: 'x' } }];
     expect(render(events, { color: false })).not.toContain('\u001b[');
     expect(render(events, { color: true })).toContain('\u001b[');
+  });
+});
+
+describe('createEventPrinter on hostile text', () => {
+  // Every string of every event type set to text that would take over a terminal.
+  const error = { code: hostile as never, message: `${hostile}\n${hostile}` };
+  const model = { provider: hostile, modelId: hostile };
+  const reason = hostile as WaitingReason;
+  const events: JournalEvent[] = [
+    { type: 'run-start', agent: hostile, input: `${hostile}\n${hostile}`, sessionId: hostile, userId: hostile },
+    { type: 'step-start', step: 1, attempt: 1 },
+    { type: 'text-delta', step: 1, attempt: 1, text: hostile },
+    { type: 'step-start', step: 1, attempt: 2 },
+    { type: 'text-delta', step: 1, attempt: 2, text: `${hostile}\r\n` },
+    { type: 'model-fallback', step: 1, from: model, to: model, error },
+    { type: 'model-response', step: 2, text: hostile, toolCalls: [], finishReason: 'stop', usage, ...model, latencyMs: 1 },
+    { type: 'tool-call', step: 2, callId: hostile, toolName: hostile, input: { [hostile]: hostile }, effect: hostile as never, idempotencyKey: hostile },
+    { type: 'tool-start', step: 2, callId: hostile, attempt: 2, startedAt: hostile },
+    { type: 'tool-result', step: 2, callId: hostile, output: hostile, durationMs: 1, resolvedBy: hostile as never },
+    { type: 'tool-result', step: 2, callId: 'unknown-call', error, durationMs: 1 },
+    { type: 'output-rejected', step: 2, error, repairAttempt: 1 },
+    { type: 'run-waiting', reason, details: { [hostile]: hostile } },
+    { type: 'run-resume', reason },
+    { type: 'run-end', status: 'completed', output: hostile },
+    { type: 'run-end', status: 'completed', output: { [hostile]: hostile } },
+    { type: 'run-end', status: 'failed', error },
+    { type: 'run-end', status: 'cancelled', error },
+  ];
+
+  it('prints no character a terminal would act on, and shows the hostile text as visible escapes', () => {
+    const plain = render(events);
+    expectTerminalSafe(plain);
+    expect(plain).toContain('A\\x1b[2J\\x1b]0;owned\\x07B');
+    expect(plain).toContain('\\rC\\x9b31mD\\u202eE');
+    // Prose keeps its newlines; names and ids stay on their line.
+    expect(plain).toContain(`you: ${terminalSafe(hostile)}\n${terminalSafe(hostile)}\n`);
+    expect(plain).toContain(`→ ${terminalSafe(hostile)} {"A\\u001b[2J`);
+  });
+
+  it('writes only its own colour sequences when styled', () => {
+    let out = '';
+    const printer = createEventPrinter({ write: (text) => (out += text), style: createStyle(true), runId: hostile });
+    for (const entry of journal(events)) printer.print(entry);
+    expectTerminalSafe(out, { styled: true });
   });
 });
 

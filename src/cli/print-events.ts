@@ -2,6 +2,7 @@ import type { JournalEntry } from '../journal/events.ts';
 import type { SerializedError } from '../errors/index.ts';
 import type { ModelUsage } from '../journal/messages.ts';
 import { createStyle, type Style } from './style.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 export interface EventPrinterOptions {
   /** Receives the rendered text; nothing else is written. */
@@ -20,7 +21,8 @@ export interface EventPrinter {
 /**
  * Renders a run's journal for a terminal as it happens: streamed text inline, tool calls with
  * their arguments, tool results (truncated), waiting reasons, errors with their code, the final
- * output and the usage.
+ * output and the usage. Everything the journal recorded passes through `terminalSafe` first:
+ * it came from users, models and tools, and must not drive the terminal.
  *
  * @example
  * const printer = createEventPrinter({ write: (text) => process.stdout.write(text) });
@@ -45,16 +47,21 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
     midLine = false;
   };
   const dim = (text: string) => style('dim', text);
-  const failure = (error: SerializedError) => `${style(['red', 'bold'], error.code)}: ${error.message}`;
+  /** Recorded text that stays on its line (names, ids, codes, JSON). */
+  const safe = (text: string) => terminalSafe(text);
+  /** Recorded prose that may span lines (input, model text, output, error messages). */
+  const prose = (text: string) => terminalSafe(text, { newlines: 'keep' });
+  const failure = (error: SerializedError) => `${style(['red', 'bold'], safe(error.code))}: ${prose(error.message)}`;
+  const value = (recorded: unknown) => safe(truncate(json(recorded), maxChars));
 
   return {
     print(entry) {
       switch (entry.type) {
         case 'run-start':
           line(
-            `${style('bold', `▸ ${entry.agent}`)} ${dim(`${options.runId === undefined ? '' : `run ${options.runId} · `}session ${entry.sessionId} · user ${entry.userId}`)}`,
+            `${style('bold', `▸ ${safe(entry.agent)}`)} ${dim(`${options.runId === undefined ? '' : `run ${safe(options.runId)} · `}session ${safe(entry.sessionId)} · user ${safe(entry.userId)}`)}`,
           );
-          line(`${dim('you:')} ${entry.input}`);
+          line(`${dim('you:')} ${prose(entry.input)}`);
           break;
         case 'step-start':
           line(dim(`— step ${entry.step}${entry.attempt > 1 ? ` (model call repeated, attempt ${entry.attempt})` : ''}`));
@@ -65,25 +72,25 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
           }
           if (streamed === undefined || streamed.step !== entry.step || streamed.attempt !== entry.attempt) lastText = '';
           streamed = { step: entry.step, attempt: entry.attempt };
-          options.write(entry.text);
+          options.write(prose(entry.text));
           lastText += entry.text;
           midLine = !entry.text.endsWith('\n');
           break;
         case 'model-response':
           // Text the model streamed is already on screen; a non-streaming model's text is not.
-          if (entry.text !== '' && streamed?.step !== entry.step) line(entry.text);
+          if (entry.text !== '' && streamed?.step !== entry.step) line(prose(entry.text));
           else endLine();
           lastText = entry.text;
           line(
             dim(
-              `  ${entry.provider}:${entry.modelId} · ${entry.cached === true ? 'from the response cache' : `${entry.latencyMs} ms · ${entry.usage.inputTokens} in / ${entry.usage.outputTokens} out`}`,
+              `  ${safe(entry.provider)}:${safe(entry.modelId)} · ${entry.cached === true ? 'from the response cache' : `${entry.latencyMs} ms · ${entry.usage.inputTokens} in / ${entry.usage.outputTokens} out`}`,
             ),
           );
           break;
         case 'model-fallback':
           endLine();
           line(
-            `${style('yellow', '↪')} ${dim(`${entry.from.provider}:${entry.from.modelId} → ${entry.to.provider}:${entry.to.modelId}`)} ${failure(entry.error)}`,
+            `${style('yellow', '↪')} ${dim(safe(`${entry.from.provider}:${entry.from.modelId} → ${entry.to.provider}:${entry.to.modelId}`))} ${failure(entry.error)}`,
           );
           break;
         case 'usage-update':
@@ -91,18 +98,18 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
           break;
         case 'tool-call':
           toolNames.set(entry.callId, entry.toolName);
-          line(`${style('cyan', '→')} ${style('bold', entry.toolName)} ${truncate(json(entry.input), maxChars)} ${dim(`[${entry.effect}]`)}`);
+          line(`${style('cyan', '→')} ${style('bold', safe(entry.toolName))} ${value(entry.input)} ${dim(`[${safe(entry.effect)}]`)}`);
           break;
         case 'tool-start':
-          if (entry.attempt > 1) line(dim(`  ↻ ${toolNames.get(entry.callId) ?? entry.callId}: attempt ${entry.attempt}`));
+          if (entry.attempt > 1) line(dim(`  ↻ ${safe(toolNames.get(entry.callId) ?? entry.callId)}: attempt ${entry.attempt}`));
           break;
         case 'tool-result': {
-          const name = toolNames.get(entry.callId) ?? entry.callId;
-          const how = entry.resolvedBy === undefined ? '' : ` · resolved by ${entry.resolvedBy}`;
+          const name = safe(toolNames.get(entry.callId) ?? entry.callId);
+          const how = entry.resolvedBy === undefined ? '' : ` · resolved by ${safe(entry.resolvedBy)}`;
           if (entry.error !== undefined) {
             line(`${style('red', '←')} ${style('bold', name)} ${failure(entry.error)} ${dim(`${entry.durationMs} ms${how}`)}`);
           } else {
-            line(`${style('green', '←')} ${style('bold', name)} ${truncate(json(entry.output), maxChars)} ${dim(`${entry.durationMs} ms${how}`)}`);
+            line(`${style('green', '←')} ${style('bold', name)} ${value(entry.output)} ${dim(`${entry.durationMs} ms${how}`)}`);
           }
           break;
         }
@@ -110,20 +117,20 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
           line(`${style('yellow', '!')} final answer rejected (repair ${entry.repairAttempt}): ${failure(entry.error)}`);
           break;
         case 'run-waiting':
-          line(`${style(['yellow', 'bold'], `⏸ waiting: ${entry.reason}`)}${entry.details === undefined ? '' : ` ${truncate(json(entry.details), maxChars)}`}`);
+          line(`${style(['yellow', 'bold'], `⏸ waiting: ${safe(entry.reason)}`)}${entry.details === undefined ? '' : ` ${value(entry.details)}`}`);
           break;
         case 'run-resume':
-          line(`${style('cyan', '▶ resumed')} ${dim(`(${entry.reason} cleared)`)}`);
+          line(`${style('cyan', '▶ resumed')} ${dim(`(${safe(entry.reason)} cleared)`)}`);
           break;
         case 'run-end':
           if (entry.status === 'completed') {
             line(style(['green', 'bold'], '✓ completed'));
             const output = typeof entry.output === 'string' ? entry.output : json(entry.output);
-            if (entry.output !== undefined && output !== lastText) line(`${dim('output:')} ${output}`);
+            if (entry.output !== undefined && output !== lastText) line(`${dim('output:')} ${prose(output)}`);
           } else if (entry.status === 'failed') {
             line(`${style(['red', 'bold'], '✗ failed')} ${entry.error === undefined ? '' : failure(entry.error)}`);
           } else {
-            line(`${style(['yellow', 'bold'], '■ cancelled')}${entry.error === undefined ? '' : ` ${entry.error.message}`}`);
+            line(`${style(['yellow', 'bold'], '■ cancelled')}${entry.error === undefined ? '' : ` ${prose(entry.error.message)}`}`);
           }
           if (usage !== undefined) line(dim(formatUsage(usage.usage, usage.modelCalls)));
           break;

@@ -1,6 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 
-/** Sortable, unguessable ids: a millisecond timestamp then 80 random bits, prefixed by kind. */
+/**
+ * Unguessable ids, prefixed by kind: a millisecond timestamp then 80 random bits. They sort by
+ * millisecond only: two ids made in the same millisecond sort at random, so nothing may take an
+ * id's order for the order of creation. Stores keep that order in a sequence of their own
+ * (`creation_order` of runs and API keys).
+ *
+ * @example
+ * createId('run'); // 'run_0mx4gom74c2332673bb30368cda99'
+ */
 export function createId(prefix: string, now: Date = new Date()): string {
   return `${prefix}_${now.getTime().toString(36).padStart(9, '0')}${randomBytes(10).toString('hex')}`;
 }

@@ -10,7 +10,10 @@ export interface ApiKeyStore {
    * apart from unknown ones in its logs.
    */
   findApiKeyByHash(keyHash: string): Promise<ApiKeyRecord | undefined>;
-  /** Keys oldest first; one tenant's, or every tenant's when `tenantId` is absent (operators only). */
+  /**
+   * Keys oldest first; one tenant's, or every tenant's when `tenantId` is absent (operators only).
+   * Keys created at the same instant list in the order they were created.
+   */
   listApiKeys(query?: { tenantId?: string }): Promise<ApiKeyRecord[]>;
   /**
    * Revokes a key (idempotent: an already revoked key keeps its first `revokedAt`). Undefined

@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { RunQuery } from './store.ts';
+import type { AllTenantsRunQuery, RunQuery } from './store.ts';
 
 /** Paging rules `listRuns` shares across adapters, so cursors mean the same on every backend. */
 export const defaultListLimit = 50;
@@ -36,14 +36,28 @@ export function decodeRunCursor(cursor: string): string {
 
 /**
  * The named parameters of an adapter's `listRuns` statement, and the page size: the statement
- * fetches one row more than the page, which says whether another page exists.
+ * fetches one row more than the page, which says whether another page exists. `allTenants` says
+ * which statement to run: the one-tenant one (whose parameters hold `tenant_id`) or the
+ * operator's all-tenants one (whose parameters do not; its cursor may name any tenant's run). A
+ * query naming a tenant is scoped to it even if it also says `allTenants`, so a tenant id put in
+ * by a caller always wins.
  */
-export function listRunsParameters(query: RunQuery): { parameters: Record<string, string | number | null>; limit: number } {
+export function listRunsParameters(query: RunQuery | AllTenantsRunQuery): {
+  parameters: Record<string, string | number | null>;
+  limit: number;
+  allTenants: boolean;
+} {
+  const tenantId = 'tenantId' in query ? query.tenantId : undefined;
+  const allTenants = tenantId === undefined;
+  if (allTenants && (query as Partial<AllTenantsRunQuery>).allTenants !== true) {
+    throw new KeelError({ code: 'INTERNAL', message: 'A run listing names a tenant, or asks for all tenants explicitly' });
+  }
   const limit = resolveListLimit(query.limit);
   return {
     limit,
+    allTenants,
     parameters: {
-      tenant_id: query.tenantId,
+      ...(tenantId === undefined ? {} : { tenant_id: tenantId }),
       after_run: query.cursor === undefined ? null : decodeRunCursor(query.cursor),
       status: query.status ?? null,
       agent: query.agent ?? null,

@@ -30,7 +30,17 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
    */
   createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   getRun(tenantId: string, runId: string): Promise<RunRecord | undefined>;
-  listRuns(query: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+  /**
+   * Runs newest first (by creation, never by a timestamp that can tie), in pages. A query names
+   * one tenant; only an operator's query names every tenant (`AllTenantsRunQuery`, for
+   * `keel runs ls --all-tenants`). A query that names a tenant is scoped to it, whatever else it says.
+   */
+  listRuns(query: RunQuery | AllTenantsRunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }>;
+  /**
+   * The tenant a run belongs to, found by the run's id alone. For operator tools only (`keel runs
+   * show --all-tenants`): nothing an API caller sends may reach it, since it crosses tenants.
+   */
+  findRunTenant(runId: string): Promise<string | undefined>;
 
   /** Journal entries with `seq > afterSeq`, in order. */
   readJournal(runId: string, options?: { afterSeq?: number; limit?: number }): Promise<JournalEntry[]>;
@@ -136,8 +146,18 @@ export interface RunRecord {
   erasedAt: string | null;
 }
 
-export interface RunQuery {
+/** One tenant's runs: what every caller but the operator's CLI lists. */
+export interface RunQuery extends RunFilters {
   tenantId: string;
+}
+
+/** Every tenant's runs, for the operator. The HTTP API never builds one. */
+export interface AllTenantsRunQuery extends RunFilters {
+  allTenants: true;
+}
+
+/** What a listing of runs may be narrowed by, in one tenant or across all. */
+export interface RunFilters {
   status?: RunStatus;
   agent?: string;
   userId?: string;

@@ -30,10 +30,9 @@ function snapshot(): string {
 
 beforeAll(async () => {
   api = await createTestApi({ agents: [defineAgent({ name: 'greeter', model: scriptedModel([]), instructions: 'Greet.' })], maxBodyBytes: 64 * 1024 });
-  const { key } = await createApiKey(api.store, { tenantId: 'acme', role: 'admin' });
+  const { key, record } = await createApiKey(api.store, { tenantId: 'acme', role: 'admin', name: 'revoked' });
   revokedKey = key;
-  const [record] = (await api.store.listApiKeys({ tenantId: 'acme' })).slice(-1);
-  await api.store.revokeApiKey(record?.id ?? '', { now: new Date() });
+  await api.store.revokeApiKey(record.id, { now: new Date() });
   const own = await api.runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana', tenantId: 'acme' });
   const foreign = await api.runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana', tenantId: 'globex' });
   [ownRun, ownSession, foreignRun, foreignSession] = [own.run.id, own.run.sessionId, foreign.run.id, foreign.run.sessionId];

@@ -62,6 +62,16 @@ describe('runs API', () => {
     expect(ana.body.data.map((run) => run.input)).toEqual(['hi 4', 'hi 2', 'hi 0']);
   });
 
+  it("lists only the caller's tenant, whatever the query asks for", async () => {
+    api = await createTestApi({ agents: [greeter()] });
+    const own = await api.runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana', tenantId: 'acme' });
+    await api.runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana', tenantId: 'globex' });
+    for (const query of ['allTenants=true', 'allTenants=1', 'tenantId=globex', 'tenantId=globex&allTenants=true', 'tenant=globex']) {
+      const listed = await api.json<{ data: RunRecord[] }>('GET', `/v1/runs?${query}`);
+      expect([query, listed.status, listed.body.data.map((run) => run.id)]).toEqual([query, 200, [own.run.id]]);
+    }
+  });
+
   it('cancels a queued run, and refuses to cancel it twice', async () => {
     api = await createTestApi({ agents: [greeter()] });
     const { body } = await api.json<{ id: string }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });

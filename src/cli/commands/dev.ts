@@ -9,7 +9,7 @@ import { cliTenantId, createCliLogger, noticeDemoModels, openCliStore } from '..
 import { ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
-import { parseCommandLine, showHelp } from '../parse-arguments.ts';
+import { parseCommandLine, parsePort, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { listenAddress, serveApi } from '../serve/serve-api.ts';
 import { reportError } from '../report-error.ts';
 import { createStyle, shouldColor } from '../style.ts';
@@ -34,8 +34,9 @@ Options:
   async run(argv, io) {
     const { values, positionals } = parseCommandLine(name, argv, { port: { type: 'string' } });
     if (values.help === true) return showHelp(io, this.help);
+    requirePositionals(name, positionals, [], ['DIR']);
     const directory = resolve(io.cwd, positionals[0] ?? '.');
-    const { port, host } = listenAddress(io.env, values.port);
+    const { port, host } = listenAddress(io.env, parsePort(name, '--port', values.port)?.toString());
     const logger = createCliLogger(io);
     const versions = versionModulesUnder(directory);
     const store = await openCliStore(io);

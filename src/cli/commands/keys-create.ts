@@ -3,6 +3,7 @@ import { apiKeyRoles } from '../../store/api-key-store.ts';
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
 import { parseChoice, parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel keys create';
 
@@ -40,7 +41,9 @@ Options:
         io.stdout.write(`${JSON.stringify({ key, ...record }, null, 2)}\n`);
       } else {
         io.stdout.write(`${key}\n`);
-        io.stderr.write(`Created ${record.id} (tenant ${record.tenantId}, role ${record.role}). The key is shown only this once: store it now.\n`);
+        io.stderr.write(
+          `${terminalSafe(`Created ${record.id} (tenant ${record.tenantId}, role ${record.role})`)}. The key is shown only this once: store it now.\n`,
+        );
       }
     } finally {
       await store.close();

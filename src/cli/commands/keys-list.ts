@@ -3,6 +3,7 @@ import { exitCodes, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel keys ls';
 
@@ -35,9 +36,14 @@ Options:
   },
 };
 
+/** Keys as a table, one line each; names (free text) and every other cell made terminal-safe. */
 function formatKeys(keys: ApiKeyRecord[], style: Style): string {
   if (keys.length === 0) return 'No API keys. Create one with: keel keys create --tenant T --role R\n';
-  const rows = keys.map((key) => [key.id, key.tenantId, key.role, `${key.prefix}…`, key.revokedAt === null ? 'active' : `revoked ${key.revokedAt}`, key.name]);
+  const rows = keys.map((key) =>
+    [key.id, key.tenantId, key.role, `${key.prefix}…`, key.revokedAt === null ? 'active' : `revoked ${key.revokedAt}`, key.name].map((cell) =>
+      terminalSafe(cell),
+    ),
+  );
   const header = ['id', 'tenant', 'role', 'key', 'state', 'name'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>

@@ -2,6 +2,7 @@ import { KeelError } from '../../errors/index.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel keys revoke';
 
@@ -24,7 +25,7 @@ Options:
     try {
       const revoked = await store.revokeApiKey(id, { now: new Date() });
       if (revoked === undefined) throw new KeelError({ code: 'API_KEY_NOT_FOUND', message: `No API key with id "${id}"` });
-      io.stdout.write(`${revoked.id} revoked (tenant ${revoked.tenantId}, role ${revoked.role})\n`);
+      io.stdout.write(terminalSafe(`${revoked.id} revoked (tenant ${revoked.tenantId}, role ${revoked.role})`) + '\n');
     } finally {
       await store.close();
     }

@@ -57,14 +57,15 @@ describe('keel keys', () => {
   });
 
   it('lists one tenant as JSON, and revokes a key', async () => {
-    await keel('keys', 'create', '--tenant', 'acme', '--role', 'viewer');
+    const viewer = JSON.parse((await keel('keys', 'create', '--tenant', 'acme', '--role', 'viewer', '--json')).stdout) as { id: string };
     await keel('keys', 'create', '--tenant', 'globex', '--role', 'admin');
     const listed = JSON.parse((await keel('keys', 'ls', '--tenant', 'acme', '--json')).stdout) as Array<{ id: string; tenantId: string }>;
     expect(listed.map((key) => key.tenantId)).toEqual(['acme']);
+    expect(listed.map((key) => key.id)).toEqual([viewer.id]);
 
-    const revoked = await keel('keys', 'revoke', listed[0]?.id ?? '');
-    expect([revoked.code, revoked.stdout]).toEqual([0, `${listed[0]?.id} revoked (tenant acme, role viewer)\n`]);
-    expect((await storedKeys()).find((key) => key.id === listed[0]?.id)?.revokedAt).toEqual(expect.any(String));
+    const revoked = await keel('keys', 'revoke', viewer.id);
+    expect([revoked.code, revoked.stdout]).toEqual([0, `${viewer.id} revoked (tenant acme, role viewer)\n`]);
+    expect((await storedKeys()).find((key) => key.id === viewer.id)?.revokedAt).toEqual(expect.any(String));
     expect((await keel('keys', 'ls')).stdout).toMatch(/acme\s+viewer\s+keel_\S+…\s+revoked 20/);
   });
 

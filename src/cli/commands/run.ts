@@ -6,6 +6,7 @@ import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createEventPrinter } from '../print-events.ts';
 import { createStyle, shouldColor } from '../style.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel run';
 
@@ -45,7 +46,7 @@ Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 
         ...(values.user === undefined ? {} : { userId: values.user }),
       });
       if (values.detach === true) {
-        io.stdout.write(`${run.id}\n`);
+        io.stdout.write(`${terminalSafe(run.id)}\n`);
         return exitCodes.ok;
       }
       noticeDemoModels(cli.config, [agent], io);
@@ -97,10 +98,11 @@ async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo): Prom
   }
 
   const dim = (text: string) => style('dim', text);
+  const id = terminalSafe(runId);
   if (final.status === 'waiting') {
-    io.stdout.write(dim(`run ${runId} is waiting (${final.waitingReason ?? 'unknown reason'}); see it with: keel runs show ${runId}\n`));
+    io.stdout.write(dim(`run ${id} is waiting (${terminalSafe(final.waitingReason ?? 'unknown reason')}); see it with: keel runs show ${id}\n`));
   } else if (final.status === 'queued' || final.status === 'running') {
-    io.stdout.write(dim(`run ${runId} is ${final.status}; resume it with: keel worker --until-idle\n`));
+    io.stdout.write(dim(`run ${id} is ${final.status}; resume it with: keel worker --until-idle\n`));
   }
   return exitCodeForStatus(final.status, interrupted);
 }

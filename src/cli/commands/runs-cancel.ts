@@ -1,6 +1,8 @@
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
+import { parseTenantScope, runTenant, tenantScopeHelp, tenantScopeOptions } from '../tenant-scope.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel runs cancel';
 
@@ -13,18 +15,20 @@ Cancels a run. A run nobody is executing ends at once; a run another process is 
 at that process's next lease heartbeat.
 
 Options:
-  --config PATH   config file or directory (default: keel.config.* in the working directory)
+${tenantScopeHelp('find the run by its id in whichever tenant holds it')}  --config PATH   config file or directory (default: keel.config.* in the working directory)
   -h, --help      show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine(name, argv, { config: { type: 'string' } });
+    const { values, positionals } = parseCommandLine(name, argv, { ...tenantScopeOptions, config: { type: 'string' } });
     if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
+    const scope = parseTenantScope(name, values);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
     try {
-      const run = await cli.runtime.cancelRun(runId);
-      if (run.status === 'cancelled') io.stdout.write(`${run.id} cancelled\n`);
-      else io.stdout.write(`${run.id} cancellation requested (status ${run.status}): the process executing it stops it shortly\n`);
+      const run = await cli.runtime.cancelRun(runId, { tenantId: await runTenant(cli.runtime.store, scope, runId) });
+      const id = terminalSafe(run.id);
+      if (run.status === 'cancelled') io.stdout.write(`${id} cancelled\n`);
+      else io.stdout.write(`${id} cancellation requested (status ${run.status}): the process executing it stops it shortly\n`);
     } finally {
       await cli.close();
     }

@@ -2,6 +2,8 @@ import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import type { OutcomeResolution } from '../../engine/resolve-outcome.ts';
+import { parseTenantScope, runTenant, tenantScopeHelp, tenantScopeOptions } from '../tenant-scope.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel runs resolve';
 
@@ -23,7 +25,7 @@ Once every unknown call of the run is settled, the run is queued and any worker 
 Options:
   --call CALL_ID  the tool call to settle
   --actor NAME    who decided (journaled)
-  --config PATH   config file or directory (default: keel.config.* in the working directory)
+${tenantScopeHelp('find the run by its id in whichever tenant holds it')}  --config PATH   config file or directory (default: keel.config.* in the working directory)
   -h, --help      show this help
 `,
   async run(argv, io) {
@@ -33,15 +35,19 @@ Options:
       failed: { type: 'string' },
       rerun: { type: 'boolean' },
       actor: { type: 'string' },
+      ...tenantScopeOptions,
       config: { type: 'string' },
     });
     if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
     const resolution = toResolution(values);
+    const scope = parseTenantScope(name, values);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
     try {
-      const run = await cli.runtime.resolveToolOutcome(runId, [resolution], values.actor === undefined ? {} : { actor: values.actor });
-      io.stdout.write(run.status === 'queued' ? `${run.id} queued: a worker resumes it\n` : `${run.id} still waiting: other calls' outcomes are unknown\n`);
+      const tenantId = await runTenant(cli.runtime.store, scope, runId);
+      const run = await cli.runtime.resolveToolOutcome(runId, [resolution], { tenantId, ...(values.actor === undefined ? {} : { actor: values.actor }) });
+      const id = terminalSafe(run.id);
+      io.stdout.write(run.status === 'queued' ? `${id} queued: a worker resumes it\n` : `${id} still waiting: other calls' outcomes are unknown\n`);
     } finally {
       await cli.close();
     }

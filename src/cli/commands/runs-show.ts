@@ -1,10 +1,12 @@
 import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type Command } from '../command.ts';
-import { cliTenantId, openCliStore } from '../cli-environment.ts';
+import { openCliStore } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createEventPrinter, formatTokens } from '../print-events.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
+import { parseTenantScope, runTenant, tenantScopeHelp, tenantScopeOptions } from '../tenant-scope.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel runs show';
 
@@ -16,16 +18,17 @@ export const runsShowCommand: Command = {
 Shows a run's status, waiting reason, output, error and usage, then its journal.
 
 Options:
-  --json        print the RunRecord as JSON (the object GET /v1/runs/:id returns)
-  -h, --help    show this help
+${tenantScopeHelp('find the run by its id in whichever tenant holds it')}  --json          print the RunRecord as JSON (the object GET /v1/runs/:id returns)
+  -h, --help      show this help
 `,
   async run(argv, io) {
-    const { values, positionals } = parseCommandLine(name, argv, { json: { type: 'boolean' } });
+    const { values, positionals } = parseCommandLine(name, argv, { ...tenantScopeOptions, json: { type: 'boolean' } });
     if (values.help === true) return showHelp(io, this.help);
     const [runId = ''] = requirePositionals(name, positionals, ['ID']);
+    const scope = parseTenantScope(name, values);
     const store = await openCliStore(io);
     try {
-      const run = await store.getRun(cliTenantId, runId);
+      const run = await store.getRun(await runTenant(store, scope, runId), runId);
       if (run === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}"` });
       if (values.json === true) {
         io.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
@@ -43,19 +46,25 @@ Options:
   },
 };
 
+/**
+ * A run's fields, one `label value` line each. Values are made terminal-safe: input, output and
+ * error keep their newlines, ids and names stay on their line.
+ */
 export function formatRunSummary(run: RunRecord, style: Style): string {
+  const prose = (text: string) => terminalSafe(text, { newlines: 'keep' });
   const fields: Array<[string, string | null]> = [
-    ['run', run.id],
-    ['status', run.status === 'waiting' ? `waiting (${run.waitingReason ?? 'unknown'})` : run.status],
-    ['agent', run.agent],
-    ['session', run.sessionId],
-    ['user', run.userId],
+    ['run', terminalSafe(run.id)],
+    ['tenant', terminalSafe(run.tenantId)],
+    ['status', terminalSafe(run.status === 'waiting' ? `waiting (${run.waitingReason ?? 'unknown'})` : run.status)],
+    ['agent', terminalSafe(run.agent)],
+    ['session', terminalSafe(run.sessionId)],
+    ['user', terminalSafe(run.userId)],
     ['created', run.createdAt],
     ['started', run.startedAt],
     ['ended', run.endedAt],
-    ['input', run.input],
-    ['output', run.output === null || run.output === undefined ? null : typeof run.output === 'string' ? run.output : JSON.stringify(run.output)],
-    ['error', run.error === null ? null : `${run.error.code}: ${run.error.message}`],
+    ['input', prose(run.input)],
+    ['output', run.output === null || run.output === undefined ? null : prose(typeof run.output === 'string' ? run.output : JSON.stringify(run.output))],
+    ['error', run.error === null ? null : `${terminalSafe(run.error.code)}: ${prose(run.error.message)}`],
     ['usage', formatTokens(run.usage)],
     ['cancel', run.cancelRequested && run.status !== 'cancelled' ? 'requested' : null],
   ];

@@ -3,6 +3,7 @@ import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
 import { observeSettledRuns, type SettledRun } from '../settled-runs.ts';
 import { parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel worker';
 
@@ -48,7 +49,7 @@ Options:
         io.stderr.write(`\n${signal}: stopping (finishing or parking in-flight steps, releasing leases)\n`);
         void worker.stop();
       });
-      io.stderr.write(`worker started (${cli.configPath}, agents: ${[...cli.config.agents.keys()].join(', ')})\n`);
+      io.stderr.write(`${terminalSafe(`worker started (${cli.configPath}, agents: ${[...cli.config.agents.keys()].join(', ')})`)}\n`);
       try {
         await worker.done;
       } finally {
@@ -62,14 +63,14 @@ Options:
   },
 };
 
-/** One line per settled run: id, agent, outcome, time spent in this process. */
+/** One line per settled run: id, agent, outcome, time spent in this process. Recorded text is made terminal-safe. */
 export function describeSettled(settled: SettledRun, style: Style): string {
   const seconds = settled.claimedAt === undefined ? '' : ` ${style('dim', `${((Date.now() - settled.claimedAt.getTime()) / 1000).toFixed(1)} s`)}`;
-  const who = `${settled.runId} ${settled.agent ?? ''}`.trimEnd();
+  const who = terminalSafe(`${settled.runId} ${settled.agent ?? ''}`.trimEnd());
   const event = settled.event;
-  if (event.type === 'run-waiting') return `${style('yellow', '⏸')} ${who} waiting: ${event.reason}${seconds}`;
+  if (event.type === 'run-waiting') return `${style('yellow', '⏸')} ${who} waiting: ${terminalSafe(event.reason)}${seconds}`;
   if (event.status === 'completed') return `${style('green', '✓')} ${who} completed${seconds}`;
   if (event.status === 'cancelled') return `${style('yellow', '■')} ${who} cancelled${seconds}`;
-  const reason = event.error === undefined ? '' : ` ${event.error.code}: ${event.error.message}`;
+  const reason = event.error === undefined ? '' : ` ${terminalSafe(`${event.error.code}: ${event.error.message}`)}`;
   return `${style('red', '✗')} ${who} failed${reason}${seconds}`;
 }

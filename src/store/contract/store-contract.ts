@@ -5,6 +5,8 @@ import { describeFairClaimContract } from './fair-claims-contract.ts';
 import { describeLeaseContract } from './leases-contract.ts';
 import { describeLimitsContract } from './limits-contract.ts';
 import { describeModelCacheContract } from './model-cache-contract.ts';
+import { describeOperatorRunsContract } from './operator-runs-contract.ts';
+import { describeOrderingContract } from './ordering-contract.ts';
 import { describeRunContract } from './runs-contract.ts';
 import { describeSessionDeleteContract } from './session-delete-contract.ts';
 import { describeSessionContract } from './sessions-contract.ts';
@@ -69,5 +71,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeSessionDeleteContract(current);
     describeBudgetContract(current);
     describeModelCacheContract(current);
+    describeOrderingContract(current);
+    describeOperatorRunsContract(current);
   });
 }

@@ -4,6 +4,7 @@ import { tenantLimits } from './0003-tenant-limits.ts';
 import { costControl } from './0004-cost-control.ts';
 import { modelResponseCache } from './0005-model-response-cache.ts';
 import { sessionErasure } from './0006-session-erasure.ts';
+import { apiKeyCreationOrder } from './0007-api-key-creation-order.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -13,4 +14,4 @@ export type { Dialect, Migration } from './migration.ts';
  * Every migration, in version order: one file per schema change (`NNNN-name.ts`), each with the
  * SQL of both dialects side by side. Append-only: a shipped migration is never edited.
  */
-export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl, modelResponseCache, sessionErasure];
+export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl, modelResponseCache, sessionErasure, apiKeyCreationOrder];

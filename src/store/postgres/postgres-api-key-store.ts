@@ -14,8 +14,8 @@ const apiKeySql = {
     RETURNING ${columns}`),
   // Every authenticated request makes this lookup: prepared once per connection.
   findByHash: namedSql(`SELECT ${columns} FROM api_keys WHERE key_hash = :key_hash`, { prepare: 'keel_find_api_key' }),
-  // Ties on created_at order by id's bytes, as SQLite does, whatever the database's collation.
-  list: namedSql(`SELECT ${columns} FROM api_keys WHERE (:tenant_id::text IS NULL OR tenant_id = :tenant_id::text) ORDER BY created_at, id COLLATE "C"`),
+  // creation_order (an identity column, migration 7) breaks created_at ties, so the order is total.
+  list: namedSql(`SELECT ${columns} FROM api_keys WHERE (:tenant_id::text IS NULL OR tenant_id = :tenant_id::text) ORDER BY created_at, creation_order`),
   // COALESCE keeps the first revocation time when a key is revoked twice.
   revoke: namedSql(`
     UPDATE api_keys SET revoked_at = COALESCE(revoked_at, :now::timestamptz)

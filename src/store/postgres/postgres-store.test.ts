@@ -1,6 +1,6 @@
 import { Client, Pool } from 'pg';
 import { describe, expect, it } from 'vitest';
-import { migrations } from '../migrations/index.ts';
+import { migrations, schemaMigrationsTable } from '../migrations/index.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import type { NewRun, Store } from '../store.ts';
 import { appendPostgres } from './append.ts';
@@ -87,6 +87,30 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
       const { rows } = await probe.query(`SELECT version, name FROM ${schema}.schema_migrations ORDER BY version`);
       await probe.end();
       expect(rows).toEqual(migrations.map(({ version, name }) => ({ version, name })));
+    });
+
+    it('numbers the API keys of a schema migrated before key creation order in the order they listed, then numbers new keys after them', async () => {
+      const schema = await schemas.create();
+      const before = new Client({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
+      await before.connect();
+      await before.query(schemaMigrationsTable.postgres);
+      for (const migration of migrations.filter(({ version }) => version < 7)) {
+        await before.query(migration.sql.postgres);
+        await before.query({
+          text: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
+          values: [migration.version, migration.name, now],
+        });
+      }
+      const insert = "INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, created_at) VALUES ($1, 'acme', '', 'app', $2, 'keel_x', $3)";
+      await before.query({ text: insert, values: ['key-b', 'hash-b', now] });
+      await before.query({ text: insert, values: ['key-a', 'hash-a', now] });
+      await before.query({ text: insert, values: ['key-0', 'hash-0', new Date(now.getTime() + 1)] });
+      await before.end();
+
+      const store = await migratedStore(schema);
+      await store.createApiKey({ id: 'key-00', tenantId: 'acme', name: '', role: 'app', keyHash: 'hash-00', prefix: 'keel_x', now });
+      expect((await store.listApiKeys()).map((key) => key.id)).toEqual(['key-a', 'key-b', 'key-00', 'key-0']);
+      await store.close();
     });
 
     it('refuses to work on a schema that was never migrated', async () => {

@@ -10,7 +10,7 @@ import { createPostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { createPostgresModelCacheStore } from './postgres-model-cache.ts';
 import { runSql } from './run-statements.ts';
 import { createRun, deleteSession, listRuns, readJournal } from './runs.ts';
-import { toModelMessage, toRunRecord, toSessionRecord } from './rows.ts';
+import { text, toModelMessage, toRunRecord, toSessionRecord } from './rows.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (any form `pg` accepts). */
@@ -63,6 +63,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         return row === undefined ? undefined : toRunRecord(row);
       }),
     listRuns: (runQuery) => guard(() => listRuns(pool, runQuery)),
+    findRunTenant: (runId) =>
+      guard(async () => {
+        const [row] = await query(pool, runSql.findRunTenant, { id: runId });
+        return row === undefined ? undefined : text(row, 'tenant_id');
+      }),
     readJournal: (runId, readOptions) => guard(() => readJournal(pool, runId, readOptions)),
     append: (fence, events, patch) => guard(() => appendPostgres(pool, fence, events, patch)),
 

@@ -17,6 +17,26 @@ export const wantsWorker = "(runs.status IN ('queued', 'running') OR (runs.statu
  * nothing depends on the driver's own conversions of Date or objects (it would send arrays as
  * PostgreSQL arrays, not JSON).
  */
+/**
+ * Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
+ * creation_order) index, or on creation_order's own unique index across tenants, so a deep page
+ * costs the same as the first. A cursor run the tenant does not have compares with NULL: an
+ * empty page. One tenant and all tenants are two statements, not one with an `OR`, so the
+ * one-tenant listing every API request makes keeps its index.
+ */
+function listRunsSql(conditions: { tenant: string; cursorTenant: string }): string {
+  return `
+    SELECT ${runColumns}, creation_order FROM runs
+    WHERE ${conditions.tenant} creation_order < CASE WHEN :after_run::text IS NULL THEN 9007199254740991
+        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE ${conditions.cursorTenant} cursor_run.id = :after_run::text) END
+      AND (:status::text IS NULL OR status = :status::text)
+      AND (:agent::text IS NULL OR agent = :agent::text)
+      AND (:user_id::text IS NULL OR user_id = :user_id::text)
+      AND (:session_id::text IS NULL OR session_id = :session_id::text)
+    ORDER BY creation_order DESC
+    LIMIT :limit::integer`;
+}
+
 export const runSql = {
   getRun: namedSql(`SELECT ${runColumns} FROM runs WHERE tenant_id = :tenant_id AND id = :id`, { prepare: 'keel_get_run' }),
   getRunById: namedSql(`SELECT ${runColumns}, lease_epoch FROM runs WHERE id = :id`),
@@ -57,20 +77,9 @@ export const runSql = {
     prepare: 'keel_read_journal',
   }),
 
-  // Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
-  // creation_order) index, so a deep page costs the same as the first. A cursor run the tenant
-  // does not have compares with NULL: an empty page.
-  listRuns: namedSql(`
-    SELECT ${runColumns}, creation_order FROM runs
-    WHERE tenant_id = :tenant_id
-      AND creation_order < CASE WHEN :after_run::text IS NULL THEN 9007199254740991
-        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE cursor_run.tenant_id = :tenant_id AND cursor_run.id = :after_run::text) END
-      AND (:status::text IS NULL OR status = :status::text)
-      AND (:agent::text IS NULL OR agent = :agent::text)
-      AND (:user_id::text IS NULL OR user_id = :user_id::text)
-      AND (:session_id::text IS NULL OR session_id = :session_id::text)
-    ORDER BY creation_order DESC
-    LIMIT :limit::integer`),
+  listRuns: namedSql(listRunsSql({ tenant: 'tenant_id = :tenant_id AND', cursorTenant: 'cursor_run.tenant_id = :tenant_id AND' })),
+  listRunsAllTenants: namedSql(listRunsSql({ tenant: '', cursorTenant: '' })),
+  findRunTenant: namedSql('SELECT tenant_id FROM runs WHERE id = :id'),
 
   // The main query of a statement does not see what its own CTE changed: the changed row comes
   // from RETURNING, the unchanged one from the table.

@@ -5,7 +5,7 @@ import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { erasedJournalData } from '../erase-content.ts';
 import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
-import type { NewRun, RunQuery, RunRecord } from '../store.ts';
+import type { AllTenantsRunQuery, NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
 import { runSql } from './run-statements.ts';
@@ -88,9 +88,9 @@ export async function readJournal(pool: Pool, runId: string, options?: { afterSe
   return rows.map(toJournalEntry);
 }
 
-export async function listRuns(pool: Pool, runQuery: RunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
-  const { parameters, limit } = listRunsParameters(runQuery);
-  const rows = await query(pool, runSql.listRuns, parameters);
+export async function listRuns(pool: Pool, runQuery: RunQuery | AllTenantsRunQuery): Promise<{ runs: RunRecord[]; nextCursor?: string }> {
+  const { parameters, limit, allTenants } = listRunsParameters(runQuery);
+  const rows = await query(pool, allTenants ? runSql.listRunsAllTenants : runSql.listRuns, parameters);
   return toRunsPage(rows, limit, toRunRecord);
 }
 

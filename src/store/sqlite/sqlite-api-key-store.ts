@@ -7,11 +7,12 @@ const columns = 'id, tenant_id, name, role, key_prefix, created_at, revoked_at';
 
 const sql = {
   insert: `
-    INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, created_at)
-    VALUES (:id, :tenant_id, :name, :role, :key_hash, :key_prefix, :created_at)
+    INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, created_at, creation_order)
+    VALUES (:id, :tenant_id, :name, :role, :key_hash, :key_prefix, :created_at, (SELECT COALESCE(MAX(creation_order), 0) + 1 FROM api_keys))
     RETURNING ${columns}`,
   findByHash: `SELECT ${columns} FROM api_keys WHERE key_hash = ?`,
-  list: `SELECT ${columns} FROM api_keys WHERE (:tenant_id IS NULL OR tenant_id = :tenant_id) ORDER BY created_at, id`,
+  // creation_order breaks created_at ties (migration 7), so the order is total.
+  list: `SELECT ${columns} FROM api_keys WHERE (:tenant_id IS NULL OR tenant_id = :tenant_id) ORDER BY created_at, creation_order`,
   // COALESCE keeps the first revocation time when a key is revoked twice.
   revoke: `
     UPDATE api_keys SET revoked_at = COALESCE(revoked_at, :now)

@@ -5,7 +5,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../../journal/events.ts';
-import { migrations } from '../migrations/index.ts';
+import { migrations, schemaMigrationsTable } from '../migrations/index.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import type { NewRun, Store } from '../store.ts';
 import type { ClaimRaceInput } from './claim-race-worker.ts';
@@ -129,6 +129,29 @@ describe('sqlite store', () => {
       migrations.map(({ version, name }) => ({ version, name })),
     );
     probe.close();
+  });
+
+  it('numbers the API keys of a database migrated before key creation order in the order they listed, then numbers new keys after them', async () => {
+    const path = await databasePath();
+    const before = new DatabaseSync(path);
+    before.exec(schemaMigrationsTable.sqlite);
+    for (const migration of migrations.filter(({ version }) => version < 7)) {
+      before.exec(migration.sql.sqlite);
+      before.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, now.toISOString());
+    }
+    const insert = before.prepare(
+      "INSERT INTO api_keys (id, tenant_id, name, role, key_hash, key_prefix, created_at) VALUES (?, 'acme', '', 'app', ?, 'keel_x', ?)",
+    );
+    insert.run('key-b', 'hash-b', now.toISOString());
+    insert.run('key-a', 'hash-a', now.toISOString());
+    insert.run('key-0', 'hash-0', new Date(now.getTime() + 1).toISOString());
+    before.close();
+
+    const store = createSqliteStore({ path });
+    await store.migrate();
+    await store.createApiKey({ id: 'key-00', tenantId: 'acme', name: '', role: 'app', keyHash: 'hash-00', prefix: 'keel_x', now });
+    expect((await store.listApiKeys()).map((key) => key.id)).toEqual(['key-a', 'key-b', 'key-00', 'key-0']);
+    await store.close();
   });
 
   it('refuses to work on a database that was never migrated', async () => {

@@ -5,7 +5,7 @@ import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
 import { fencedUpdateValues } from '../append-values.ts';
 import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
-import type { ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
+import type { AllTenantsRunQuery, ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
@@ -68,6 +68,11 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     createRun: (input) => guard(() => transaction(() => createRun(statements(), input))),
     getRun: (tenantId, runId) => guard(() => optionalRun(statements().getRun.get(tenantId, runId))),
     listRuns: (query) => guard(() => listRuns(statements(), query)),
+    findRunTenant: (runId) =>
+      guard(() => {
+        const row = statements().findRunTenant.get(runId);
+        return row === undefined ? undefined : text(row, 'tenant_id');
+      }),
     readJournal: (runId, readOptions) => guard(() => readJournal(statements(), runId, readOptions)),
     append: (fence, events, patch) => guard(() => transaction(() => append(statements(), fence, events, patch))),
 
@@ -195,9 +200,9 @@ function readJournal(s: Statements, runId: string, options?: { afterSeq?: number
   return s.readJournal.all(runId, afterSeq, limit ?? -1).map(toJournalEntry);
 }
 
-function listRuns(s: Statements, query: RunQuery): { runs: RunRecord[]; nextCursor?: string } {
-  const { parameters, limit } = listRunsParameters(query);
-  const rows: Row[] = s.listRuns.all(parameters);
+function listRuns(s: Statements, query: RunQuery | AllTenantsRunQuery): { runs: RunRecord[]; nextCursor?: string } {
+  const { parameters, limit, allTenants } = listRunsParameters(query);
+  const rows: Row[] = (allTenants ? s.listRunsAllTenants : s.listRuns).all(parameters);
   return toRunsPage(rows, limit, toRunRecord);
 }
 

@@ -27,6 +27,26 @@ const claimable = claimableWhen(`(${wantsWorker} OR (runs.status = 'waiting' AND
  */
 const workerClaimable = claimableWhen("runs.status IN ('queued', 'running', 'waiting') AND (runs.status <> 'waiting' OR runs.cancel_requested = 1)");
 
+/**
+ * Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
+ * creation_order) index, or on the table itself across tenants (creation_order is its rowid), so
+ * a deep page costs the same as the first. A cursor run the tenant does not have compares with
+ * NULL: an empty page. One tenant and all tenants are two statements, not one with an `OR`, so
+ * the one-tenant listing every API request makes keeps its index.
+ */
+function listRunsSql(conditions: { tenant: string; cursorTenant: string }): string {
+  return `
+    SELECT ${runColumns}, creation_order FROM runs
+    WHERE ${conditions.tenant} creation_order < CASE WHEN :after_run IS NULL THEN 9007199254740991
+        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE ${conditions.cursorTenant} cursor_run.id = :after_run) END
+      AND (:status IS NULL OR status = :status)
+      AND (:agent IS NULL OR agent = :agent)
+      AND (:user_id IS NULL OR user_id = :user_id)
+      AND (:session_id IS NULL OR session_id = :session_id)
+    ORDER BY creation_order DESC
+    LIMIT :limit`;
+}
+
 const sql = {
   getRun: `SELECT ${runColumns} FROM runs WHERE tenant_id = ? AND id = ?`,
   getRunById: `SELECT ${runColumns}, lease_epoch FROM runs WHERE id = ?`,
@@ -59,20 +79,9 @@ const sql = {
   insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
   readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
 
-  // Keyset paging: `creation_order <` the cursor run's is a range on the (tenant_id,
-  // creation_order) index, so a deep page costs the same as the first. A cursor run the tenant
-  // does not have compares with NULL: an empty page.
-  listRuns: `
-    SELECT ${runColumns}, creation_order FROM runs
-    WHERE tenant_id = :tenant_id
-      AND creation_order < CASE WHEN :after_run IS NULL THEN 9007199254740991
-        ELSE (SELECT cursor_run.creation_order FROM runs AS cursor_run WHERE cursor_run.tenant_id = :tenant_id AND cursor_run.id = :after_run) END
-      AND (:status IS NULL OR status = :status)
-      AND (:agent IS NULL OR agent = :agent)
-      AND (:user_id IS NULL OR user_id = :user_id)
-      AND (:session_id IS NULL OR session_id = :session_id)
-    ORDER BY creation_order DESC
-    LIMIT :limit`,
+  listRuns: listRunsSql({ tenant: 'tenant_id = :tenant_id AND', cursorTenant: 'cursor_run.tenant_id = :tenant_id AND' }),
+  listRunsAllTenants: listRunsSql({ tenant: '', cursorTenant: '' }),
+  findRunTenant: 'SELECT tenant_id FROM runs WHERE id = ?',
 
   // Fair across tenants and users, and capped per tenant: see claim-statements.ts.
   claimRunnable: fairClaimRunnableSql({ wantsWorker, claimable: workerClaimable }),
