@@ -7,6 +7,7 @@
 import { hostname } from 'node:os';
 import { alertSinkFromSettings } from './cost/alert-settings.ts';
 import { createSpendAlerter } from './cost/spend-alerts.ts';
+import { unpricedModels } from './cost/unpriced-models.ts';
 import { combineObservers, type CommitObserver } from './engine/commits.ts';
 import { createEngine } from './engine/engine.ts';
 import type { EngineOptions, Runtime } from './engine/runtime-types.ts';
@@ -76,6 +77,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(options.now === undefined ? {} : { now: options.now }),
     ...gatewaySettings,
   });
+  for (const model of unpricedModels(config.agents.values(), config.pricing)) {
+    logger.warn(
+      { agent: model.agent, model: `${model.provider}:${model.modelId}` },
+      `model has no price: its calls cost 0 and no budget can stop them; ${model.hint}`,
+    );
+  }
   const limiter = rateLimiter ?? createRateLimiter({ store });
   const spendAlerts = createSpendAlerter({
     store,

@@ -80,4 +80,9 @@ export const support = defineAgent({
   limits: { maxSteps: 8, maxToolCalls: 10 },
 });
 
-export default defineConfig({ agents: [support] });
+export default defineConfig({
+  agents: [support],
+  // The scripted demo model costs nothing: declared free, budgets admit it instead of refusing
+  // an unpriced model.
+  pricing: { 'keel-demo:scripted-support': { inputPerMTok: 0, outputPerMTok: 0 } },
+});

@@ -1,9 +1,11 @@
 import type { CommitObserver } from '../engine/commits.ts';
 import { databaseUrlFrom, openRuntime, openStoreFromEnv, type OpenedRuntime } from '../keel.ts';
+import { unpricedModels } from '../cost/unpriced-models.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
 import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { CliIo } from './command.ts';
+import { terminalSafe } from './terminal-text.ts';
 
 /** The CLI acts in the runtime's default tenant, like `keel dev`. */
 export const cliTenantId = 'default';
@@ -54,6 +56,14 @@ export async function openCliRuntime(io: CliIo, options: { configPath?: string; 
  * so nobody mistakes its answers for a real agent's.
  */
 export function noticeDemoModels(config: KeelConfig, agentNames: readonly string[], io: CliIo): void {
+  const agents = agentNames.flatMap((name) => config.agents.get(name) ?? []);
+  for (const model of unpricedModels(agents, config.pricing)) {
+    io.stderr.write(
+      terminalSafe(
+        `notice: agent "${model.agent}" uses ${model.provider}:${model.modelId}, which has no price: its calls cost 0 and no budget can stop them; ${model.hint}.`,
+      ) + '\n',
+    );
+  }
   for (const name of agentNames) {
     const model = config.agents.get(name)?.model;
     if (typeof model === 'object' && model !== null && model.provider === 'keel-demo') {

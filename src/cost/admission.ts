@@ -1,3 +1,4 @@
+import type { SerializedError } from '../errors/index.ts';
 import type { Model, ModelRequest, ModelResponse } from '../gateway/model.ts';
 import type { ModelMessage } from '../journal/messages.ts';
 import { costOf, estimateCost, priceOf, usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
@@ -5,12 +6,21 @@ import { countTokens } from '../gateway/tokens/count-tokens.ts';
 import type { BudgetStatus, BudgetSubject, UsageEntry } from '../store/budget-store.ts';
 import type { Store } from '../store/store.ts';
 
-/** Output tokens a call is assumed to be able to produce when the agent sets no `maxOutputTokens`. */
-const defaultMaxOutputTokens = 4_096;
+/**
+ * Output tokens a call is assumed to produce when the agent sets no `maxOutputTokens`: enough for
+ * a long answer, small enough that a small budget admits an ordinary call. Set
+ * `modelSettings.maxOutputTokens` to make the estimate a hard bound (it is then sent to the
+ * provider too).
+ */
+export const defaultMaxOutputTokens = 1_024;
 
 export type Admission =
   /** `budgets`: those covering the call, with the reservation of `amountNanoUsd` counted in. */
-  { ok: true; reservationId: string | undefined; budgets: BudgetStatus[]; amountNanoUsd: number } | { ok: false; details: Record<string, unknown> };
+  | { ok: true; reservationId: string | undefined; budgets: BudgetStatus[]; amountNanoUsd: number }
+  /** The call does not fit: the run waits for more budget (`details` say which budget). */
+  | { ok: false; refused: 'budget'; details: Record<string, unknown> }
+  /** The call can never be checked against the budgets that cover it (an unpriced model): the run fails with `error`. */
+  | { ok: false; refused: 'unpriced'; error: SerializedError };
 
 export interface BudgetGate {
   /**
@@ -71,9 +81,14 @@ export function createBudgetGate(options: {
         maxOutputTokens: request.maxOutputTokens ?? defaultMaxOutputTokens,
         overrides: pricing,
       });
+      if (!estimate.known) {
+        // Priced at zero it would pass every budget: a $0 limit would not stop it.
+        return { ok: false, refused: 'unpriced', error: unpricedError(model) };
+      }
       if (cap !== undefined && options.spentNanoUsd() + estimate.nanoUsd > Math.round(cap * 1e9)) {
         return {
           ok: false,
+          refused: 'budget',
           details: { scope: 'run', scopeId: options.runId, limitUsd: cap, spentUsd: usdFromNano(options.spentNanoUsd()), estimateUsd: estimate.usd },
         };
       }
@@ -89,6 +104,7 @@ export function createBudgetGate(options: {
         const budget = result.exhausted;
         return {
           ok: false,
+          refused: 'budget',
           details: {
             scope: budget.scope,
             scopeId: budget.scopeId,
@@ -118,5 +134,21 @@ export function createBudgetGate(options: {
       };
       return { entry, costNanoUsd: cost.nanoUsd };
     },
+  };
+}
+
+/** How to price a model the catalogue lacks, in words a developer can act on. */
+export function pricingHint(model: { provider: string; modelId: string }): string {
+  return (
+    `add defineConfig({ pricing: { '${model.provider}:${model.modelId}': { inputPerMTok, outputPerMTok } } }) with its prices ` +
+    'in USD per million tokens, or declare it free with zeros'
+  );
+}
+
+function unpricedError(model: { provider: string; modelId: string }): SerializedError {
+  return {
+    code: 'MODEL_UNPRICED',
+    message: `Model "${model.provider}:${model.modelId}" has no price, so the budgets that cover this run cannot be checked: ${pricingHint(model)}`,
+    details: { provider: model.provider, modelId: model.modelId },
   };
 }

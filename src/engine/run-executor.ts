@@ -251,7 +251,9 @@ async function modelStep(context: LoopContext, history: ModelMessage[], step: nu
   context.defer([{ type: 'step-start', step, attempt }]);
   const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal, { tenantId: context.tenantId, runId: context.runId, step });
   const admission = await context.budget.admit(step, attempt, request);
-  if (!admission.ok) return await context.park('budget', admission.details);
+  if (!admission.ok) {
+    return admission.refused === 'unpriced' ? await context.end('failed', { error: admission.error }) : await context.park('budget', admission.details);
+  }
   const started = Date.now();
   const { response: answer, unflushedText } = await callModel({
     model: context.model,

@@ -62,6 +62,7 @@ export const errorCatalogue = {
   MODEL_CONTEXT_TOO_LONG: { status: 400, category: 'user', retryable: false },
   MODEL_CONTENT_FILTERED: { status: 422, category: 'third-party', retryable: false },
   MODEL_CIRCUIT_OPEN: { status: 503, category: 'third-party', retryable: true },
+  MODEL_UNPRICED: { status: 422, category: 'user', retryable: false },
   SCRIPTED_MODEL_MISMATCH: { status: 500, category: 'user', retryable: false },
 
   // vault, OAuth and audit log

@@ -7,7 +7,8 @@ import type { Model } from '../gateway/model.ts';
 import { resolveModel } from '../gateway/resolve-model.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import { defineConfig } from '../sdk/define-config.ts';
-import { type ProviderSettings } from '../gateway/provider-settings.ts';
+import type { ProviderSettings } from '../gateway/provider-settings.ts';
+import type { PricingOverrides } from '../gateway/pricing/index.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
@@ -24,6 +25,8 @@ export interface TestRuntime {
 export interface TestRuntimeOptions extends Partial<Omit<RuntimeOptions, 'config' | 'store'>> {
   agents: AgentDefinition[];
   providers?: ProviderSettings;
+  /** Prices for models the catalogue lacks (`defineConfig({ pricing })`). */
+  pricing?: PricingOverrides;
   /** Use this store instead of a fresh temporary SQLite database. */
   store?: Store;
 }
@@ -45,8 +48,12 @@ export async function createTestRuntime(options: TestRuntimeOptions): Promise<Te
   const databasePath = join(directory, 'keel.db');
   const store = options.store ?? createSqliteStore({ path: databasePath });
   await store.migrate();
-  const config = defineConfig({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
-  const { agents: _agents, providers: _providers, store: _store, ...runtimeOptions } = options;
+  const config = defineConfig({
+    agents: options.agents,
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+  });
+  const { agents: _agents, providers: _providers, pricing: _pricing, store: _store, ...runtimeOptions } = options;
   const runtime = createRuntime({
     logger: createSilentLogger(),
     resolveModel: (reference): Model => resolveModel(reference, { providers: config.providers, env: process.env }),
