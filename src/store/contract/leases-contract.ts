@@ -58,7 +58,10 @@ export function describeLeaseContract(current: CurrentStore): void {
       const leases = await store.claimRunnable({ owner: 'worker-1', leaseMs, now: start, limit: 2 });
       expect(leases.map((lease) => lease.runId)).toEqual([first.run.id, second.run.id]);
       expect(leases[0]).toMatchObject({ owner: 'worker-1', epoch: 1, expiresAt: at(leaseMs) });
-      expect(leases[0]?.run).toMatchObject({ id: first.run.id, status: 'queued' });
+      // A claimed run shows as running at once, not only from its first commit.
+      expect(leases[0]?.run).toMatchObject({ id: first.run.id, status: 'running' });
+      expect(await store.getRun('tenant-a', first.run.id)).toMatchObject({ status: 'running' });
+      expect(await store.getRun('tenant-a', third.run.id)).toMatchObject({ status: 'queued' });
 
       const rest = await store.claimRunnable({ owner: 'worker-2', leaseMs, now: start, limit: 10 });
       expect(rest.map((lease) => lease.runId)).toEqual([third.run.id]);

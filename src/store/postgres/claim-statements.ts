@@ -23,7 +23,9 @@ const capOf = (tenant: string) => `(
     (SELECT max_concurrent_runs FROM tenant_limits WHERE tenant_id = ${tenant}),
     (SELECT max_concurrent_runs FROM tenant_limits WHERE tenant_id = '${defaultLimitsTenant}')))`;
 
-const lease = 'lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at::timestamptz';
+/** What a claim sets: the lease, and `running` for a queued run (it shows as running from its claim). */
+const lease =
+  "lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at::timestamptz, status = CASE WHEN status = 'queued' THEN 'running' ELSE status END";
 
 /*
  * The PostgreSQL spelling of the fair, capped claim in `sqlite/claim-statements.ts` (read the

@@ -1,6 +1,13 @@
 import { defaultLimitsTenant } from '../limits-store.ts';
 import { leaseColumns } from '../run-columns.ts';
 
+/**
+ * What a claim sets: the lease, and `running` for a queued run — a run a worker holds shows as
+ * running from its claim, not only from its first commit.
+ */
+const claimedColumns =
+  "lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at, status = CASE WHEN status = 'queued' THEN 'running' ELSE status END";
+
 /** The SQL fragments `statements.ts` defines for every claim. */
 export interface ClaimFragments {
   /** Runs that want a worker, written against the table name `runs`. */
@@ -63,7 +70,7 @@ export function fairClaimRunnableSql({ wantsWorker, claimable }: ClaimFragments)
       WHERE cancel_requested = 1 OR cap IS NULL OR tenant_turn <= cap
       ORDER BY tenant_turn, user_turn, creation_order
       LIMIT :limit)
-    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
+    UPDATE runs SET ${claimedColumns}
     WHERE creation_order IN (SELECT creation_order FROM picked)
     RETURNING ${leaseColumns}, creation_order`;
 }
@@ -72,7 +79,7 @@ export function fairClaimRunnableSql({ wantsWorker, claimable }: ClaimFragments)
 export function cappedClaimRunSql({ wantsWorker, claimable }: ClaimFragments): string {
   // `busy`: the tenant's runs executing now, the same test as `executing` in the fair claim.
   return `
-    UPDATE runs SET lease_owner = :owner, lease_epoch = lease_epoch + 1, lease_expires_at = :expires_at
+    UPDATE runs SET ${claimedColumns}
     WHERE id = :run_id AND ${claimable}
       AND (runs.cancel_requested = 1
         OR ${capOf('runs.tenant_id')} IS NULL
