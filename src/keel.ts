@@ -108,6 +108,20 @@ export function createRuntime(options: RuntimeOptions): Runtime {
 
 export const defaultDatabaseUrl = 'sqlite:./.keel/keel.db';
 
+/**
+ * `KEEL_NODE_ID`: a `keel start` node's stable identity. Restarted under the same id, a node
+ * takes back the runs it held at once (`reclaimOwnLeases`) instead of waiting for their leases
+ * to expire. Give every node its own id (a pod or host name); unset, each start is a new node.
+ */
+export function nodeIdFrom(env: Environment): string | undefined {
+  const raw = env.KEEL_NODE_ID?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[\w.:@-]{1,128}$/.test(raw)) {
+    throw new KeelError({ code: 'CONFIG_INVALID', message: `KEEL_NODE_ID must be 1-128 letters, digits or "_.:@-" (got "${raw}")` });
+  }
+  return `node:${raw}`;
+}
+
 /** `KEEL_DATABASE_URL`, or the embedded default. */
 export function databaseUrlFrom(env: Environment): string {
   const url = env.KEEL_DATABASE_URL?.trim();
@@ -179,7 +193,7 @@ export interface OpenedRuntime {
  * process.on('SIGTERM', () => void keel.close());
  */
 export async function openRuntime(
-  options: { cwd: string; env?: Environment; configPath?: string; logger?: Logger } & Pick<RuntimeOptions, 'observers'>,
+  options: { cwd: string; env?: Environment; configPath?: string; logger?: Logger } & Pick<RuntimeOptions, 'observers' | 'workerId'>,
 ): Promise<OpenedRuntime> {
   const env = options.env ?? process.env;
   const { config, path } = await loadConfig({ cwd: options.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
@@ -195,6 +209,7 @@ export async function openRuntime(
     env,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.observers === undefined ? {} : { observers: options.observers }),
+    ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
     ...(leaseMs === undefined ? {} : { leaseMs }),
   });
   let closed: Promise<void> | undefined;

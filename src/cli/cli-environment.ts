@@ -41,13 +41,17 @@ export async function openCliStore(io: CliIo): Promise<Store> {
  * (`openRuntime` in src/keel.ts). `observers` let a command watch what this process commits (the
  * worker reports the runs it finishes that way).
  */
-export async function openCliRuntime(io: CliIo, options: { configPath?: string; observers?: CommitObserver[]; logger?: Logger } = {}): Promise<OpenedRuntime> {
+export async function openCliRuntime(
+  io: CliIo,
+  options: { configPath?: string; observers?: CommitObserver[]; logger?: Logger; workerId?: string } = {},
+): Promise<OpenedRuntime> {
   return await openRuntime({
     cwd: io.cwd,
     env: io.env,
     logger: options.logger ?? createCliLogger(io),
     ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
     ...(options.observers === undefined ? {} : { observers: options.observers }),
+    ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
   });
 }
 

@@ -242,6 +242,17 @@ export function createEngine(options: EngineOptions): Runtime {
       const { run } = await startRun(input);
       return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
     },
+    async reclaimOwnLeases() {
+      if (executions.size > 0) {
+        throw new KeelError({ code: 'INTERNAL', message: 'reclaimOwnLeases() is for a process that has not started executing yet' });
+      }
+      const released = await store.releaseLeasesOf(owner);
+      if (released.length > 0) {
+        logger.info({ workerId: owner, runs: released.length }, 'took back the runs this node held before it restarted');
+        notifier.notify('*');
+      }
+      return released;
+    },
     startWorker(workerOptions) {
       const worker = startWorkerLoop(
         { store, owner, leaseMs, now, notifier, log: logger, execute: executeLease, activeCount: () => executions.size, beforeClaim: () => keeper.beatIfDue() },

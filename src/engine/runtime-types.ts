@@ -73,6 +73,13 @@ export interface Runtime {
   executeRun(runId: string, options?: { tenantId?: string }): Promise<RunRecord>;
   /** Start a run and execute it here: `startRun` + `executeRun`. */
   run(input: StartRunInput): Promise<RunRecord>;
+  /**
+   * Takes back the runs this runtime's worker id held in a previous life of the process (it
+   * crashed or was killed): their leases are released at once, so the workers resume them now
+   * instead of after the leases expire. Only for a process started under a stable identity
+   * (`workerId`), before it starts executing; returns the runs released.
+   */
+  reclaimOwnLeases(): Promise<string[]>;
   /** Claim and execute runnable runs (queued, and interrupted by a crash) in the background. */
   startWorker(options?: WorkerOptions): Worker;
   /** The journal of a run, following it live until `run-end` (or until `signal` aborts). */

@@ -85,6 +85,14 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
   countLiveLeases(now: Date): Promise<number>;
   /** Gives a lease up (the run stays as it is, claimable by anyone). No-op if already lost. */
   releaseLease(runId: string, epoch: number): Promise<void>;
+  /**
+   * Gives up every lease `owner` holds, live or expired, and returns the runs. For a process
+   * starting under a stable identity (`keel dev`, a `keel start` node with `KEEL_NODE_ID`): the
+   * runs its previous life held resume at once instead of after their leases expire. Other
+   * owners' leases are untouched; fencing keeps it safe even if a process with the same identity
+   * were still alive (its next append fails with `LEASE_LOST` once the run is claimed again).
+   */
+  releaseLeasesOf(owner: string): Promise<string[]>;
 
   /** Marks a run for cancellation; the lease holder (or the next claimant) acts on it. */
   requestCancel(tenantId: string, runId: string): Promise<RunRecord | undefined>;

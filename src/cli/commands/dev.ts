@@ -1,11 +1,13 @@
+import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { applyLimitsFromEnv, createRuntime, leaseMsFrom } from '../../keel.ts';
 import { loadConfig } from '../../sdk/load-config.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
-import { cliTenantId, createCliLogger, noticeDemoModels, openCliStore } from '../cli-environment.ts';
+import { cliTenantId, createCliLogger, databaseUrl, noticeDemoModels, openCliStore } from '../cli-environment.ts';
 import { ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
@@ -43,13 +45,16 @@ Options:
     let watcher: { close(): void } | undefined;
     try {
       await applyLimitsFromEnv(store, io.env);
-      const first = await loadGeneration(io, directory, store, logger, true);
+      // One identity for this dev server on this store, across restarts and reloads: restarted after
+      // a crash, it takes back the runs it held at once instead of waiting for their leases to expire.
+      const workerId = devWorkerId(io);
+      const first = await loadGeneration(io, directory, store, logger, workerId, true);
       const reloading = createReloadingRuntime(first.generation);
       const { key } = await ensureDevKey(store, join(io.cwd, '.keel', 'dev-admin-key'), cliTenantId);
       watcher = watchAgents(directory, async () => {
         versions.bump();
         try {
-          const next = await loadGeneration(io, directory, store, logger, false);
+          const next = await loadGeneration(io, directory, store, logger, workerId, false);
           await reloading.replace(next.generation);
           io.stderr.write(`reloaded ${relative(io.cwd, next.path) || next.path} (agents: ${next.agents.join(', ')})\n`);
         } catch (error) {
@@ -83,13 +88,15 @@ async function loadGeneration(
   directory: string,
   store: Store,
   logger: Logger,
+  workerId: string,
   first: boolean,
 ): Promise<{ generation: RuntimeGeneration; path: string; agents: string[] }> {
   const { config, path } = await loadConfig({ cwd: directory });
   const agents = [...config.agents.keys()];
   if (first) noticeDemoModels(config, agents, io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store, env: io.env, logger, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const runtime = createRuntime({ config, store, env: io.env, logger, workerId, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  if (first) await runtime.reclaimOwnLeases();
   return { generation: { runtime, worker: runtime.startWorker() }, path, agents };
 }
 
@@ -126,4 +133,13 @@ function banner(io: CliIo, url: string, key: string, configPath: string, agents:
     '',
     '',
   ].join('\n');
+}
+
+/** The dev server's stable worker id: this machine, this working directory, this store. */
+function devWorkerId(io: CliIo): string {
+  const digest = createHash('sha256')
+    .update(`${io.cwd}\u0000${databaseUrl(io)}`)
+    .digest('hex')
+    .slice(0, 16);
+  return `dev:${hostname()}:${digest}`;
 }

@@ -1,3 +1,4 @@
+import { nodeIdFrom } from '../../keel.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
@@ -23,6 +24,7 @@ Environment:
   KEEL_CONFIG         config file or directory (default: keel.config.* in the working directory)
   KEEL_LOG_LEVEL      log level (default info)
   KEEL_LEASE_MS       lease duration in ms (default 15000)
+  KEEL_NODE_ID        this node's stable identity: restarted, it resumes its runs at once
 
 Options:
   --config PATH   overrides KEEL_CONFIG
@@ -35,7 +37,14 @@ Options:
     const { port, host } = listenAddress(io.env);
     const logger = createLogger({ level: io.env.KEEL_LOG_LEVEL?.trim() || 'info', destination: { write: (line: string) => io.stdout.write(line) } });
     const configPath = values.config ?? (io.env.KEEL_CONFIG?.trim() || undefined);
-    const cli = await openCliRuntime(io, { logger, ...(configPath === undefined ? {} : { configPath }) });
+    const nodeId = nodeIdFrom(io.env);
+    const cli = await openCliRuntime(io, {
+      logger,
+      ...(configPath === undefined ? {} : { configPath }),
+      ...(nodeId === undefined ? {} : { workerId: nodeId }),
+    });
+    // Restarted under the same identity, the node takes back what its previous life held.
+    if (nodeId !== undefined) await cli.runtime.reclaimOwnLeases();
     cli.runtime.startWorker();
     await serveApi(io, {
       runtime: cli.runtime,

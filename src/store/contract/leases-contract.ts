@@ -68,6 +68,28 @@ export function describeLeaseContract(current: CurrentStore): void {
       expect(await store.claimRunnable({ owner: 'worker-2', leaseMs, now: start, limit: 10 })).toEqual([]);
     });
 
+    it("releases every lease of one owner, live or expired, and leaves other owners' leases alone", async () => {
+      const store = current();
+      const mine = [await store.createRun(newRun()), await store.createRun(newRun())];
+      const theirs = await store.createRun(newRun());
+      const live = await claim(store, mine[0]!.run.id, 'node-a');
+      await claim(store, mine[1]!.run.id, 'node-a');
+      const other = await claim(store, theirs.run.id, 'node-b');
+
+      expect((await store.releaseLeasesOf('node-a')).sort()).toEqual([mine[0]!.run.id, mine[1]!.run.id].sort());
+      // Claimable again at once, long before the leases would have expired, with a new epoch.
+      const again = await store.claimRunnable({ owner: 'node-a', leaseMs, now: at(1), limit: 10 });
+      expect(again.map((lease) => lease.runId).sort()).toEqual([mine[0]!.run.id, mine[1]!.run.id].sort());
+      expect(again.find((lease) => lease.runId === live.runId)?.epoch).toBe(live.epoch + 1);
+      // The old holder is fenced out; the other node still holds its run.
+      await expectKeelError(appendAs(store, live, [usageUpdate]), 'LEASE_LOST');
+      expect(await store.renewLeases('node-b', [{ runId: other.runId, epoch: other.epoch }], { leaseMs, now: at(2) })).toEqual({
+        lost: [],
+        cancelRequested: [],
+      });
+      expect(await store.releaseLeasesOf('node-c')).toEqual([]);
+    });
+
     it('reclaims an expired lease with a higher epoch and fences out the old holder', async () => {
       const store = current();
       const { run } = await store.createRun(newRun());

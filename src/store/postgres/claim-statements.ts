@@ -90,4 +90,5 @@ export const claimSql = {
     RETURNING runs.id AS id, runs.cancel_requested AS cancel_requested`),
   countLiveLeases: namedSql(`SELECT COUNT(*) AS count FROM runs WHERE ${wantsWorker} AND runs.lease_expires_at > :now::timestamptz`),
   releaseLease: namedSql('UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :run_id AND lease_epoch = :epoch::bigint'),
+  releaseLeasesOf: namedSql('UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner RETURNING id'),
 } as const;

@@ -68,3 +68,8 @@ function leaseValues(claim: ClaimOptions): { owner: string; now: string; expires
     expires_at: new Date(claim.now.getTime() + claim.leaseMs).toISOString(),
   };
 }
+
+export async function releaseLeasesOf(pool: Pool, owner: string): Promise<string[]> {
+  const rows = await query(pool, claimSql.releaseLeasesOf, { owner });
+  return rows.map((row) => text(row, 'id'));
+}

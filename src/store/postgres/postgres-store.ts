@@ -1,6 +1,6 @@
 import type { Store } from '../store.ts';
 import { appendPostgres } from './append.ts';
-import { claimRun, claimRunnable, countLiveLeases, releaseLease, renewLeases } from './claims.ts';
+import { claimRun, claimRunnable, countLiveLeases, releaseLease, releaseLeasesOf, renewLeases } from './claims.ts';
 import { createPostgresBudgetStore } from './budgets.ts';
 import { createPostgresLimitsStore } from './limits.ts';
 import { isPostgresMigrated, migratePostgres } from './migrate.ts';
@@ -76,6 +76,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     renewLeases: (owner, leases, renewal) => guard(() => renewLeases(pool, owner, leases, renewal)),
     countLiveLeases: (at) => guard(() => countLiveLeases(pool, at)),
     releaseLease: (runId, epoch) => guard(() => releaseLease(pool, runId, epoch)),
+    releaseLeasesOf: (owner) => guard(() => releaseLeasesOf(pool, owner)),
 
     requestCancel: (tenantId, runId) =>
       guard(async () => {

@@ -81,6 +81,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     renewLeases: (owner, leases, renewal) => guard(() => renewLeases(statements(), owner, leases, renewal)),
     countLiveLeases: (at) => guard(() => integer(required(statements().countLiveLeases.get(at.toISOString())), 'count')),
     releaseLease: (runId, epoch) => guard(() => void statements().releaseLease.run(runId, epoch)),
+    releaseLeasesOf: (owner) =>
+      guard(() =>
+        statements()
+          .releaseLeasesOf.all(owner)
+          .map((row) => text(row, 'id')),
+      ),
 
     requestCancel: (tenantId, runId) =>
       guard(() => {

@@ -95,6 +95,7 @@ const sql = {
     RETURNING runs.id AS id, runs.cancel_requested AS cancel_requested`,
   countLiveLeases: `SELECT COUNT(*) AS count FROM runs WHERE ${wantsWorker} AND runs.lease_expires_at > ?`,
   releaseLease: 'UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = ? AND lease_epoch = ?',
+  releaseLeasesOf: 'UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = ? RETURNING id',
 
   requestCancel: `
     UPDATE runs SET cancel_requested = 1, updated_at = ?
