@@ -16,6 +16,27 @@ export type SessionPolicy = 'queue' | 'reject';
 
 export const terminalStatuses: readonly RunStatus[] = ['completed', 'failed', 'cancelled'];
 
+/** Where a guardrail checks a run: the user's message, each model turn, a tool call before it runs, its result, the final answer. */
+export type GuardrailBoundary = 'input' | 'model-output' | 'tool-call' | 'tool-result' | 'output';
+/** What a guardrail decided. `allow` is silent (never journaled); the others are `guardrail-decision` events. */
+export type GuardrailVerdictKind = 'allow' | 'modify' | 'block' | 'escalate' | 'require-approval';
+
+/** Who acted on a run from outside it: an API key (and the reviewer's name it gave), or Keel itself. */
+export interface Actor {
+  kind: 'key' | 'system' | 'cli';
+  /** The API key's id, for `key`. */
+  keyId?: string;
+  /** A person's name as they gave it (a reviewer), or what the system did (`approval-timeout`). */
+  name?: string;
+}
+
+/** What the model sees instead of the checked value after a `modify` verdict: the new text, tool arguments or tool output. */
+export interface GuardrailReplacement {
+  text?: string;
+  args?: unknown;
+  output?: unknown;
+}
+
 export type JournalEvent =
   | { type: 'run-start'; agent: string; input: string; sessionId: string; userId: string; metadata?: Record<string, unknown> }
   /** `attempt` counts the model calls made for this step: above 1 after a crash or a failed stream. */
@@ -72,6 +93,54 @@ export type JournalEvent =
   | { type: 'outcome-decision'; step: number; callId: string; decision: 'rerun'; actor?: string }
   /** The final answer failed its output schema; the next step asks the model to repair it. */
   | { type: 'output-rejected'; step: number; error: SerializedError; repairAttempt: number }
+  /**
+   * A guardrail's verdict other than a silent allow, journaled before anything acts on it, so a
+   * resumed run applies it instead of deciding again. `changes` says what a `modify` changed
+   * (kinds and counts, never a removed value); `replacement` is what the model sees instead.
+   * `end`: a `block` that ends the run rather than refusing one call.
+   */
+  | {
+      type: 'guardrail-decision';
+      boundary: GuardrailBoundary;
+      guardrail: string;
+      verdict: Exclude<GuardrailVerdictKind, 'allow'>;
+      reason: string;
+      step?: number;
+      callId?: string;
+      latencyMs: number;
+      changes?: Record<string, unknown>;
+      replacement?: GuardrailReplacement;
+      end?: boolean;
+    }
+  /** A tool call that waits for a person: the run parks in `waiting: approval` until it is decided. */
+  | {
+      type: 'approval-request';
+      approvalId: string;
+      step: number;
+      callId: string;
+      toolName: string;
+      input: unknown;
+      reason: string;
+      /** Why it needs approval: the tool's own rule, a guardrail verdict, or the tenant's policy. */
+      source: 'tool' | 'guardrail' | 'policy';
+    }
+  /** A decision on an approval: the call runs as proposed, runs with edited arguments, or is rejected and the model told why. */
+  | {
+      type: 'approval-decision';
+      approvalId: string;
+      step: number;
+      callId: string;
+      decision: 'approve' | 'reject' | 'edit';
+      /** The edited arguments, for `edit` (validated against the tool's input schema). */
+      input?: unknown;
+      reason?: string;
+      actor: Actor;
+    }
+  /** The run handed to a human: it parks in `waiting: human` with a handoff package. */
+  | { type: 'escalation-open'; escalationId: string; trigger: string; reason: string; handoff: Record<string, unknown> }
+  /** A human's message to the end user (the assistant's reply in the session); with `handBack` the agent resumes with it in context. */
+  | { type: 'escalation-reply'; escalationId: string; message: string; handBack: boolean; actor: Actor }
+  | { type: 'escalation-resolve'; escalationId: string; actor: Actor; endSession?: boolean }
   | { type: 'run-waiting'; reason: WaitingReason; details?: Record<string, unknown> }
   | { type: 'run-resume'; reason: WaitingReason; details?: Record<string, unknown> }
   | { type: 'run-end'; status: 'completed' | 'failed' | 'cancelled'; output?: unknown; error?: SerializedError };

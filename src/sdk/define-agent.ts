@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
 import type { AgentRouting, ModelReference, ModelSettings } from '../gateway/model-choice.ts';
 import type { SessionPolicy } from '../journal/events.ts';
+import { guardrailProblems, type AgentGuardrails } from './define-guardrail.ts';
 import type { ToolDefinition } from './define-tool.ts';
 
 export interface AgentLimits {
@@ -46,7 +47,37 @@ export interface AgentOptions {
    * API (`PUT /v1/budgets/:scope/:id`).
    */
   budget?: { perRunUsd?: number };
+  /** Checks at the five boundaries of a run (see `keel/guardrails`); loop detection is on by default. */
+  guardrails?: AgentGuardrails;
+  /** Approval requests of this agent's tools: how long they wait, and who is notified as they wait. */
+  approvals?: ApprovalSettings;
+  /** Handing the conversation to a human (see `EscalationSettings`). Off by default. */
+  escalation?: EscalationSettings;
   description?: string;
+}
+
+export interface ApprovalSettings {
+  /** A request still undecided after this long is rejected by the system. Default: 24 hours. */
+  timeoutMs?: number;
+  /**
+   * Who to notify while a request waits, in order: after `afterMs` the request moves to the
+   * level's `group` (shown in the inbox) and the level's webhook (or the config's oversight
+   * webhook) receives it once.
+   */
+  chain?: Array<{ afterMs: number; group: string; webhookUrl?: string }>;
+}
+
+export interface EscalationSettings {
+  /** Offer the model an `escalate_to_human` tool, and watch user messages for explicit requests for a human. Default true when escalation is set. */
+  enabled?: boolean;
+  /** Escalate after this many failed tool calls in a run. Default 3. */
+  afterToolFailures?: number;
+  /** Escalate when the model reports a confidence (in `escalate_to_human`'s or its answer's `confidence`) below this. */
+  confidenceBelow?: number;
+  /** Escalate when this says the user's message is high-stakes (a category such as legal or medical). */
+  highStakes?: (input: string) => boolean;
+  /** Where a new escalation is POSTed. Default: the config's `oversight.webhookUrl`. */
+  webhookUrl?: string;
 }
 
 export interface AgentDefinition {
@@ -65,6 +96,10 @@ export interface AgentDefinition {
   readonly sessionPolicy: SessionPolicy;
   readonly modelSettings: ModelSettings;
   readonly budget: { perRunUsd?: number };
+  readonly guardrails: AgentGuardrails;
+  readonly approvals: { timeoutMs: number; chain: ReadonlyArray<{ afterMs: number; group: string; webhookUrl?: string }> };
+  readonly escalation: Required<Pick<EscalationSettings, 'enabled' | 'afterToolFailures'>> &
+    Omit<EscalationSettings, 'enabled' | 'afterToolFailures'> & { configured: boolean };
 }
 
 const agentNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
@@ -116,6 +151,10 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     throw invalid('budget.perRunUsd must be a non-negative number of dollars');
   }
   validateModelOptions(options, invalid);
+  const problems = guardrailProblems(options.guardrails, 'guardrails');
+  if (problems.length > 0) throw invalid(problems.join('; '));
+  const approvals = approvalSettings(options.approvals, invalid);
+  const escalation = escalationSettings(options.escalation, invalid);
   const sessionPolicy = options.sessionPolicy ?? 'queue';
   if (sessionPolicy !== 'queue' && sessionPolicy !== 'reject') throw invalid('sessionPolicy must be "queue" or "reject"');
   return {
@@ -134,7 +173,39 @@ export function defineAgent(options: AgentOptions): AgentDefinition {
     sessionPolicy,
     modelSettings: options.modelSettings ?? {},
     budget: options.budget ?? {},
+    guardrails: options.guardrails ?? {},
+    approvals,
+    escalation,
   };
+}
+
+const defaultApprovalTimeoutMs = 24 * 60 * 60_000;
+
+function approvalSettings(settings: ApprovalSettings | undefined, invalid: (message: string) => KeelError): AgentDefinition['approvals'] {
+  const timeoutMs = settings?.timeoutMs ?? defaultApprovalTimeoutMs;
+  if (!(Number.isInteger(timeoutMs) && timeoutMs > 0)) throw invalid('approvals.timeoutMs must be a positive whole number of milliseconds');
+  const chain = settings?.chain ?? [];
+  if (!Array.isArray(chain)) throw invalid('approvals.chain must be a list');
+  let previous = 0;
+  for (const level of chain) {
+    if (!(Number.isInteger(level?.afterMs) && level.afterMs > previous))
+      throw invalid('approvals.chain: each afterMs must be a whole number of milliseconds, increasing');
+    if (typeof level.group !== 'string' || level.group.trim() === '') throw invalid('approvals.chain: each level needs a group');
+    if (level.webhookUrl !== undefined && !/^https?:\/\//.test(level.webhookUrl)) throw invalid('approvals.chain: webhookUrl must be an http(s) URL');
+    previous = level.afterMs;
+  }
+  return { timeoutMs, chain: chain.map((level) => ({ ...level })) };
+}
+
+function escalationSettings(settings: EscalationSettings | undefined, invalid: (message: string) => KeelError): AgentDefinition['escalation'] {
+  if (settings === undefined) return { enabled: false, afterToolFailures: 3, configured: false };
+  const afterToolFailures = settings.afterToolFailures ?? 3;
+  if (!(Number.isInteger(afterToolFailures) && afterToolFailures >= 1)) throw invalid('escalation.afterToolFailures must be a positive whole number');
+  if (settings.confidenceBelow !== undefined && !(settings.confidenceBelow > 0 && settings.confidenceBelow <= 1)) {
+    throw invalid('escalation.confidenceBelow must be a number above 0 and at most 1');
+  }
+  if (settings.highStakes !== undefined && typeof settings.highStakes !== 'function') throw invalid('escalation.highStakes must be a function');
+  return { ...settings, enabled: settings.enabled ?? true, afterToolFailures, configured: true };
 }
 
 function validateModelOptions(options: AgentOptions, invalid: (message: string) => KeelError): void {

@@ -4,6 +4,7 @@ import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
 import type { PricingOverrides } from '../gateway/pricing/types.ts';
 import type { ProviderSettings } from '../gateway/provider-settings.ts';
 import type { AgentDefinition } from './define-agent.ts';
+import { boundaryOptionNames, guardrailProblems, type AgentGuardrails } from './define-guardrail.ts';
 
 export interface ConfigOptions {
   agents: AgentDefinition[];
@@ -15,6 +16,10 @@ export interface ConfigOptions {
   pricing?: PricingOverrides;
   /** Spend alerts: the webhook they go to and when they fire (budget thresholds, cost spikes). */
   alerts?: AlertSettings;
+  /** Guardrails every agent gets, before its own (by boundary). */
+  guardrails?: AgentGuardrails;
+  /** Human oversight: where approval reminders and new escalations are POSTed (default: `KEEL_OVERSIGHT_WEBHOOK_URL`). */
+  oversight?: { webhookUrl?: string };
 }
 
 export interface KeelConfig {
@@ -23,6 +28,7 @@ export interface KeelConfig {
   readonly providers: ProviderSettings;
   readonly pricing: PricingOverrides;
   readonly alerts: AlertSettings;
+  readonly oversight: { webhookUrl?: string };
 }
 
 /**
@@ -47,12 +53,36 @@ export function defineConfig(options: ConfigOptions): KeelConfig {
     if (agents.has(agent.name)) {
       throw new KeelError({ code: 'CONFIG_INVALID', message: `two agents are named "${agent.name}"` });
     }
-    agents.set(agent.name, agent);
+    agents.set(agent.name, withDefaultGuardrails(agent, options.guardrails));
   }
   const problems = [
+    ...guardrailProblems(options.guardrails, 'defineConfig()'),
+    ...(options.oversight?.webhookUrl !== undefined && !/^https?:\/\//.test(options.oversight.webhookUrl)
+      ? ['oversight.webhookUrl must be an http(s) URL']
+      : []),
     ...(options.pricing === undefined ? [] : pricingProblems(options.pricing)),
     ...(options.alerts === undefined ? [] : alertSettingsProblems(options.alerts)),
   ];
   if (problems.length > 0) throw new KeelError({ code: 'CONFIG_INVALID', message: `defineConfig(): ${problems.join('; ')}` });
-  return { kind: 'keel.config', agents, providers: options.providers ?? {}, pricing: options.pricing ?? {}, alerts: options.alerts ?? {} };
+  return {
+    kind: 'keel.config',
+    agents,
+    providers: options.providers ?? {},
+    pricing: options.pricing ?? {},
+    alerts: options.alerts ?? {},
+    oversight: options.oversight ?? {},
+  };
+}
+
+/** The agent with the config's guardrails before its own, boundary by boundary. */
+function withDefaultGuardrails(agent: AgentDefinition, defaults: AgentGuardrails | undefined): AgentDefinition {
+  if (defaults === undefined) return agent;
+  const merged: AgentGuardrails = {};
+  for (const option of Object.values(boundaryOptionNames)) {
+    const list = [...(defaults[option] ?? []), ...(agent.guardrails[option] ?? [])];
+    if (list.length > 0) merged[option] = list;
+  }
+  const loopDetection = agent.guardrails.loopDetection ?? defaults.loopDetection;
+  if (loopDetection !== undefined) merged.loopDetection = loopDetection;
+  return { ...agent, guardrails: merged };
 }

@@ -42,7 +42,26 @@ export interface ToolOptions<Input extends z.ZodType, Output extends z.ZodType> 
    * happened (look the idempotency key up in the downstream system) instead of asking a human.
    */
   reconcile?(input: z.output<Input>, context: ToolContext): Promise<ReconcileResult<z.input<Output>>>;
+  /**
+   * Whether a call waits for a person before it runs: `never` (the default), `always`, or a
+   * predicate of the validated input and the run (`(input) => input.amountUsd > 50`). A gated
+   * call is journaled as an `approval-request` and the run parks in `waiting: approval`; other
+   * calls of the same step run meanwhile.
+   */
+  approval?: ApprovalRule<z.output<Input>>;
+  /** How long a request may wait before it is rejected by default. Default: the agent's `approvals.timeoutMs`. */
+  approvalTimeoutMs?: number;
 }
+
+/** Who a gated call is for, for an approval predicate. */
+export interface ApprovalContext {
+  runId: string;
+  tenantId: string;
+  userId: string;
+  sessionId: string;
+}
+
+export type ApprovalRule<Input> = 'never' | 'always' | ((input: Input, context: ApprovalContext) => boolean | Promise<boolean>);
 
 export interface ToolDefinition {
   readonly kind: 'keel.tool';
@@ -56,6 +75,8 @@ export interface ToolDefinition {
   readonly inputJsonSchema: Record<string, unknown>;
   execute(input: unknown, context: ToolContext): Promise<unknown>;
   reconcile: ((input: unknown, context: ToolContext) => Promise<ReconcileResult<unknown>>) | undefined;
+  readonly approval: ApprovalRule<unknown>;
+  readonly approvalTimeoutMs: number | undefined;
 }
 
 const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
@@ -83,6 +104,11 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
   if (typeof options.execute !== 'function') throw invalid('execute must be a function');
   if (!(options.input instanceof z.ZodType)) throw invalid('input must be a zod schema');
   if (options.reconcile !== undefined && options.effect !== 'unsafe') throw invalid('reconcile only applies to unsafe tools');
+  const approval = options.approval ?? 'never';
+  if (approval !== 'never' && approval !== 'always' && typeof approval !== 'function') throw invalid('approval must be "never", "always" or a function');
+  if (options.approvalTimeoutMs !== undefined && !(Number.isInteger(options.approvalTimeoutMs) && options.approvalTimeoutMs > 0)) {
+    throw invalid('approvalTimeoutMs must be a positive whole number of milliseconds');
+  }
   const inputJsonSchema = z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   if (inputJsonSchema.type !== 'object') throw invalid('input must be a zod object schema');
   delete inputJsonSchema.$schema;
@@ -104,6 +130,8 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
     inputJsonSchema,
     execute: async (input, context) => options.execute(input as z.output<Input>, context),
     reconcile: reconcile === undefined ? undefined : async (input, context) => reconcile(input as z.output<Input>, context),
+    approval: typeof approval === 'function' ? async (input, context) => approval(input as z.output<Input>, context) : approval,
+    approvalTimeoutMs: options.approvalTimeoutMs,
   };
 }
 
