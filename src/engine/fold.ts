@@ -1,6 +1,7 @@
 import { KeelError, type SerializedError } from '../errors/index.ts';
 import { addUsage, emptyUsage, type ModelMessage, type ModelUsage } from '../journal/messages.ts';
 import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
+import type { PastToolCall } from '../sdk/define-guardrail.ts';
 
 type EventOf<T extends JournalEvent['type']> = Extract<JournalEvent, { type: T }>;
 
@@ -12,6 +13,25 @@ export interface ToolCallState {
   /** Starts a person has declared to have had no effect: only later ones leave the outcome unknown. */
   clearedStarts: number;
   result: EventOf<'tool-result'> | undefined;
+  /** Guardrail verdicts on this call (tool-call boundary) and on its result (tool-result boundary), in order. */
+  decisions: EventOf<'guardrail-decision'>[];
+  /** Its approval request and the decision on it, when it needed one. */
+  approval: { request: EventOf<'approval-request'>; decision: EventOf<'approval-decision'> | undefined } | undefined;
+}
+
+/** An escalation of the run to a human, as the journal tells it. */
+export interface EscalationState {
+  open: EventOf<'escalation-open'>;
+  /** The last step when it opened (0 before the first): a verdict of that step or earlier was escalated by it. */
+  afterStep: number;
+  replies: EventOf<'escalation-reply'>[];
+  resolved: EventOf<'escalation-resolve'> | undefined;
+}
+
+/** A message a person put into the conversation (an escalation reply), and the step it came after. */
+export interface Interjection {
+  afterStep: number;
+  reply: EventOf<'escalation-reply'>;
 }
 
 export interface StepState {
@@ -21,6 +41,8 @@ export interface StepState {
   response: EventOf<'model-response'> | undefined;
   /** Keyed by call id; insertion order is the model's order. */
   toolCalls: Map<string, ToolCallState>;
+  /** Guardrail verdicts on this step's model turn and, for the final step, on the answer. */
+  decisions: EventOf<'guardrail-decision'>[];
 }
 
 /**
@@ -42,6 +64,12 @@ export interface RunState {
   /** Time spent in finished waits: a run's time limit counts only the time it could work. */
   waitedMs: number;
   end: EventOf<'run-end'> | undefined;
+  /** Guardrail verdicts on the user's message. */
+  inputDecisions: EventOf<'guardrail-decision'>[];
+  /** Keyed by escalation id, in the order they opened. */
+  escalations: Map<string, EscalationState>;
+  /** Escalation replies, in journal order, for the conversation. */
+  interjections: Interjection[];
 }
 
 export function foldJournal(entries: readonly JournalEntry[]): RunState {
@@ -62,6 +90,9 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
     waiting: undefined,
     waitedMs: 0,
     end: undefined,
+    inputDecisions: [],
+    escalations: new Map(),
+    interjections: [],
   };
   for (const entry of entries) {
     if (entry.seq !== state.lastSeq + 1) {
@@ -85,7 +116,7 @@ export function applyEvent(state: RunState, event: JournalEvent, at: string): vo
     case 'step-start': {
       const current = state.steps.at(-1);
       if (current?.step === event.step) current.attempts = event.attempt;
-      else state.steps.push({ step: event.step, attempts: event.attempt, response: undefined, toolCalls: new Map() });
+      else state.steps.push({ step: event.step, attempts: event.attempt, response: undefined, toolCalls: new Map(), decisions: [] });
       return;
     }
     case 'model-response':
@@ -98,7 +129,14 @@ export function applyEvent(state: RunState, event: JournalEvent, at: string): vo
     case 'model-fallback':
       return;
     case 'tool-call':
-      stepOf(state, event.step).toolCalls.set(event.callId, { intent: event, starts: 0, clearedStarts: 0, result: undefined });
+      stepOf(state, event.step).toolCalls.set(event.callId, {
+        intent: event,
+        starts: 0,
+        clearedStarts: 0,
+        result: undefined,
+        decisions: [],
+        approval: undefined,
+      });
       state.toolCallCount += 1;
       return;
     case 'tool-start':
@@ -125,7 +163,40 @@ export function applyEvent(state: RunState, event: JournalEvent, at: string): vo
     case 'run-end':
       state.end = event;
       return;
+    case 'guardrail-decision':
+      if (event.boundary === 'input') state.inputDecisions.push(event);
+      else if (event.callId !== undefined && event.step !== undefined) callOf(state, event.step, event.callId).decisions.push(event);
+      else if (event.step !== undefined) stepOf(state, event.step).decisions.push(event);
+      return;
+    case 'approval-request':
+      callOf(state, event.step, event.callId).approval = { request: event, decision: undefined };
+      return;
+    case 'approval-decision': {
+      const approval = callOf(state, event.step, event.callId).approval;
+      if (approval === undefined || approval.request.approvalId !== event.approvalId) {
+        throw new KeelError({ code: 'JOURNAL_CORRUPT', message: `Decision on approval ${event.approvalId} before its request` });
+      }
+      approval.decision = event;
+      return;
+    }
+    case 'escalation-open':
+      state.escalations.set(event.escalationId, { open: event, afterStep: state.steps.at(-1)?.step ?? 0, replies: [], resolved: undefined });
+      return;
+    case 'escalation-reply': {
+      escalationOf(state, event.escalationId).replies.push(event);
+      state.interjections.push({ afterStep: state.steps.at(-1)?.step ?? 0, reply: event });
+      return;
+    }
+    case 'escalation-resolve':
+      escalationOf(state, event.escalationId).resolved = event;
+      return;
   }
+}
+
+function escalationOf(state: RunState, escalationId: string): EscalationState {
+  const escalation = state.escalations.get(escalationId);
+  if (escalation === undefined) throw new KeelError({ code: 'JOURNAL_CORRUPT', message: `Event for escalation ${escalationId} before it opened` });
+  return escalation;
 }
 
 function stepOf(state: RunState, step: number): StepState {
@@ -146,9 +217,17 @@ export function lastAnsweredStep(state: RunState): StepState | undefined {
   return last?.response === undefined ? undefined : last;
 }
 
-/** The conversation this run has produced so far, in model order: input, turns, tool results, repair requests. */
+/**
+ * The conversation this run has produced so far, in model order: input (as the input
+ * guardrails left it), turns, tool results (as the tool-result guardrails left them), repair
+ * requests, and what a person said in an escalation.
+ */
 export function runMessages(state: RunState): ModelMessage[] {
-  const messages: ModelMessage[] = [{ role: 'user', content: state.start.input }];
+  const messages: ModelMessage[] = [{ role: 'user', content: inputText(state) }];
+  const interject = (afterStep: number) => {
+    for (const interjection of state.interjections) if (interjection.afterStep === afterStep) messages.push(...replyMessages(interjection.reply));
+  };
+  interject(0);
   for (const step of state.steps) {
     const response = step.response;
     if (response === undefined) continue;
@@ -159,17 +238,53 @@ export function runMessages(state: RunState): ModelMessage[] {
     });
     for (const call of step.toolCalls.values()) {
       if (call.result === undefined) continue;
-      messages.push(toolMessage(call.intent, call.result));
+      messages.push(toolMessage(call, call.result));
     }
     const rejection = state.outputRejections.find((candidate) => candidate.step === step.step);
     if (rejection !== undefined) messages.push({ role: 'user', content: repairPrompt(rejection.error) });
+    interject(step.step);
   }
   return messages;
 }
 
-function toolMessage(intent: EventOf<'tool-call'>, result: EventOf<'tool-result'>): ModelMessage {
+/** The user's message as the model sees it: the last input guardrail's replacement, if any. */
+export function inputText(state: RunState): string {
+  const modified = state.inputDecisions.filter((decision) => decision.verdict === 'modify' && decision.replacement?.text !== undefined).at(-1);
+  return modified?.replacement?.text ?? state.start.input;
+}
+
+/** A person's reply is the assistant's turn in the conversation; handing back adds a note for the agent. */
+function replyMessages(reply: EventOf<'escalation-reply'>): ModelMessage[] {
+  const messages: ModelMessage[] = [{ role: 'assistant', content: reply.message }];
+  if (reply.handBack) {
+    messages.push({
+      role: 'user',
+      content: 'A human agent sent the user the reply above and handed the conversation back to you: continue from there.',
+    });
+  }
+  return messages;
+}
+
+function toolMessage(call: ToolCallState, result: EventOf<'tool-result'>): ModelMessage {
+  const { intent } = call;
+  // What the tool-result guardrails decided stands in for the data.
+  const verdict = call.decisions
+    .filter((decision) => decision.boundary === 'tool-result' && (decision.verdict === 'modify' || decision.verdict === 'block'))
+    .at(-1);
+  if (verdict?.verdict === 'block') {
+    return {
+      role: 'tool',
+      callId: intent.callId,
+      toolName: intent.toolName,
+      content: { error: { code: 'GUARDRAIL_BLOCKED', message: verdict.reason } },
+      isError: true,
+    };
+  }
   if (result.error !== undefined) {
     return { role: 'tool', callId: intent.callId, toolName: intent.toolName, content: { error: result.error }, isError: true };
+  }
+  if (verdict?.verdict === 'modify' && verdict.replacement !== undefined && 'output' in verdict.replacement) {
+    return { role: 'tool', callId: intent.callId, toolName: intent.toolName, content: verdict.replacement.output ?? null };
   }
   return { role: 'tool', callId: intent.callId, toolName: intent.toolName, content: result.output ?? null };
 }
@@ -183,4 +298,31 @@ export function callsWithUnknownOutcome(state: RunState): ToolCallState[] {
   const step = lastAnsweredStep(state);
   if (step === undefined) return [];
   return [...step.toolCalls.values()].filter((call) => call.intent.effect === 'unsafe' && call.result === undefined && call.starts > call.clearedStarts);
+}
+
+/** Every tool call of the run so far with its outcome, oldest first, for checks that look at the history. */
+export function pastToolCalls(state: RunState): PastToolCall[] {
+  const past: PastToolCall[] = [];
+  for (const step of state.steps) {
+    for (const call of step.toolCalls.values()) {
+      const result = call.result;
+      if (result === undefined) continue;
+      const refusal = call.decisions.find((decision) => decision.boundary === 'tool-call' && decision.verdict === 'block');
+      past.push({
+        step: step.step,
+        callId: call.intent.callId,
+        toolName: call.intent.toolName,
+        input: call.intent.input,
+        ...(result.error === undefined ? { output: result.output } : { error: result.error }),
+        ...(refusal === undefined ? {} : { refusedBy: refusal.guardrail }),
+      });
+    }
+  }
+  return past;
+}
+
+/** Whether an escalation opened at or after `step` (0: the input) already took care of a verdict there. */
+export function escalatedSince(state: RunState, step: number): boolean {
+  for (const escalation of state.escalations.values()) if (escalation.afterStep >= step) return true;
+  return false;
 }

@@ -3,11 +3,19 @@ import { isRetryableToolError, type ToolContext, type ToolDefinition } from '../
 import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent, ToolEffect } from '../journal/events.ts';
 import type { ToolCallState } from './fold.ts';
+import type { StoppingVerdict } from './guardrail-runner.ts';
 
 type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;
 
-/** How a call ended: with a journaled result, or parked because nobody can tell what happened. */
-export type ToolOutcome = { kind: 'result'; event: ToolResultEvent } | { kind: 'outcome-unknown'; details: Record<string, unknown> };
+/** How a call ended: with a journaled result (and what the tool-result guardrails said of it), or parked because nobody can tell what happened. */
+export type ToolOutcome = { kind: 'result'; event: ToolResultEvent; stop?: StoppingVerdict } | { kind: 'outcome-unknown'; details: Record<string, unknown> };
+
+/**
+ * Checks a result before it is committed (the tool-result guardrails): the events it returns
+ * (their verdicts) are committed with the result, in the same write, so no reader — and no
+ * resumed run — sees the data without them.
+ */
+export type InspectResult = (event: ToolResultEvent) => Promise<{ events: JournalEvent[]; stop?: StoppingVerdict }>;
 
 export interface RunToolCallOptions {
   tool: ToolDefinition;
@@ -20,6 +28,9 @@ export interface RunToolCallOptions {
   log: Logger;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
+  inspectResult?: InspectResult;
+  /** The arguments the call runs with, when a guardrail or a reviewer changed the journaled ones. */
+  input?: unknown;
 }
 
 /**
@@ -36,7 +47,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
   if (tool.effect === 'unsafe' && call.starts > call.clearedStarts) {
     const reconciled = await reconcileUnsafe(options);
     if (reconciled.kind === 'outcome-unknown') return reconciled;
-    if (reconciled.kind === 'result') return await commitResult(journal, reconciled.event);
+    if (reconciled.kind === 'result') return await commitResult(options, reconciled.event);
   }
 
   for (;;) {
@@ -57,7 +68,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
       ...fields,
       durationMs,
     });
-    if (execution.ok) return await commitResult(journal, resultEvent({ output: execution.output }), tool.effect);
+    if (execution.ok) return await commitResult(options, resultEvent({ output: execution.output }), tool.effect);
     // The run is stopping (cancel, shutdown, lost lease): journal nothing, so whoever resumes the
     // run decides by the tool's effect, exactly as after a crash.
     if (options.signal.aborted) throw toKeelError(options.signal.reason, 'RUN_CANCELLED');
@@ -65,10 +76,10 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     if (execution.error.code === 'TOOL_TIMEOUT' && tool.effect === 'unsafe') {
       // An abandoned unsafe call may or may not have taken effect.
       const reconciled = await reconcileUnsafe(options);
-      if (reconciled.kind !== 'not-applied') return reconciled.kind === 'result' ? await commitResult(journal, reconciled.event) : reconciled;
+      if (reconciled.kind !== 'not-applied') return reconciled.kind === 'result' ? await commitResult(options, reconciled.event) : reconciled;
     }
     if (!execution.retryable || attempt >= tool.retry.maxAttempts) {
-      return await commitResult(journal, resultEvent({ error: execution.error.toJSON() }), tool.effect);
+      return await commitResult(options, resultEvent({ error: execution.error.toJSON() }), tool.effect);
     }
     const delay = Math.min(tool.retry.maxDelayMs, tool.retry.initialDelayMs * 2 ** (attempt - 1));
     await options.sleep(Math.random() * delay, options.signal);
@@ -84,10 +95,12 @@ const safeResultFlushMs = 50;
  * commit (usually the next model response): lost in a crash, the call simply runs again, which
  * its effect declares safe — and a turn then costs one commit instead of two.
  */
-async function commitResult(journal: RunToolCallOptions['journal'], event: ToolResultEvent, effect: ToolEffect = 'unsafe'): Promise<ToolOutcome> {
-  if (effect === 'unsafe') await journal.append([event]);
-  else journal.defer([event], { flushWithinMs: safeResultFlushMs });
-  return { kind: 'result', event };
+async function commitResult(options: RunToolCallOptions, event: ToolResultEvent, effect: ToolEffect = 'unsafe'): Promise<ToolOutcome> {
+  const inspected = options.inspectResult === undefined ? { events: [] } : await options.inspectResult(event);
+  const events = [event, ...inspected.events];
+  if (effect === 'unsafe') await options.journal.append(events);
+  else options.journal.defer(events, { flushWithinMs: safeResultFlushMs });
+  return { kind: 'result', event, ...(inspected.stop === undefined ? {} : { stop: inspected.stop }) };
 }
 
 type Execution = { ok: true; output: unknown } | { ok: false; error: KeelError; retryable: boolean };
@@ -105,7 +118,7 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
     }, tool.timeoutMs);
   });
   try {
-    const running = tool.execute(call.intent.input, toolContext(options, attempt, controller.signal));
+    const running = tool.execute(options.input ?? call.intent.input, toolContext(options, attempt, controller.signal));
     // A tool that ignores its signal must not hold the run hostage: stop waiting at the deadline.
     const settled = await Promise.race([running.then((output) => ({ output })), timeout]);
     if (settled === 'timeout') {
@@ -170,7 +183,7 @@ async function reconcileUnsafe(options: RunToolCallOptions): Promise<Reconciled>
   const details = { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
   if (tool.reconcile === undefined) return { kind: 'outcome-unknown', details };
   try {
-    const verdict = await tool.reconcile(intent.input, toolContext(options, call.starts, options.signal));
+    const verdict = await tool.reconcile(options.input ?? intent.input, toolContext(options, call.starts, options.signal));
     if (verdict.status === 'completed') {
       return {
         kind: 'result',

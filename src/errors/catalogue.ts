@@ -52,6 +52,15 @@ export const errorCatalogue = {
   TOOL_TIMEOUT: { status: 504, category: 'third-party', retryable: true },
   RECONCILE_FAILED: { status: 500, category: 'user', retryable: false },
 
+  // guardrails and human oversight
+  GUARDRAIL_BLOCKED: { status: 422, category: 'user', retryable: false },
+  GUARDRAIL_FAILED: { status: 500, category: 'user', retryable: false },
+  APPROVAL_REJECTED: { status: 422, category: 'user', retryable: false },
+  APPROVAL_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  APPROVAL_ALREADY_DECIDED: { status: 409, category: 'user', retryable: false },
+  ESCALATION_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  ESCALATION_CLOSED: { status: 409, category: 'user', retryable: false },
+
   // model providers
   MODEL_RATE_LIMITED: { status: 429, category: 'third-party', retryable: true },
   MODEL_UNAVAILABLE: { status: 503, category: 'third-party', retryable: true },

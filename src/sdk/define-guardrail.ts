@@ -24,8 +24,8 @@ export interface PastToolCall {
   /** The result as the journal holds it (absent for an error). */
   output?: unknown;
   error?: SerializedError;
-  /** Whether a guardrail refused to run it. */
-  refused: boolean;
+  /** The guardrail that refused to run it, if one did (it then has that refusal as its error). */
+  refusedBy?: string;
 }
 
 /** What a guardrail checks, by boundary. */

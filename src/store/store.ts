@@ -5,6 +5,7 @@ import type { ApiKeyStore } from './api-key-store.ts';
 import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { LimitsStore } from './limits-store.ts';
 import type { ModelCacheStore } from './model-cache-store.ts';
+import type { ApprovalDecisionRecord, NewApproval, NewEscalation, OversightStore } from './oversight-store.ts';
 
 /**
  * The Store port: everything the engine needs from a database, and nothing more. Adapters live
@@ -13,7 +14,7 @@ import type { ModelCacheStore } from './model-cache-store.ts';
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore {
+export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
@@ -203,6 +204,18 @@ export interface RunPatch {
    * parks or ends settles nothing more, and a stale writer cannot touch the new owner's.
    */
   releaseReservations?: boolean;
+  /** Approval requests to list in the inbox, committed with their `approval-request` events. */
+  approvalRequests?: NewApproval[];
+  /**
+   * Decisions on approvals, committed with their `approval-decision` events. Each approval must
+   * still be pending, or the whole append writes nothing and fails with
+   * `APPROVAL_ALREADY_DECIDED`: a decision is accepted once, across processes and nodes.
+   */
+  approvalDecisions?: ApprovalDecisionRecord[];
+  /** An escalation to list, committed with its `escalation-open` event. */
+  escalationOpened?: NewEscalation;
+  /** A new status for an escalation of the run (handed back or resolved), committed with its event. */
+  escalationStatus?: { id: string; status: 'handed-back' | 'resolved' | 'open' };
 }
 
 export interface ClaimOptions {

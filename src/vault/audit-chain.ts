@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { KeelError } from '../errors/index.ts';
-import { canonicalJson } from './canonical-json.ts';
+import { canonicalJson } from '../internal/canonical-json.ts';
 
 /*
  * The audit log is a hash chain: every entry's hash commits to its own content and to the hash

@@ -3,7 +3,7 @@
  * chain and its verifier, and per-user OAuth 2.0 (authorization code with PKCE, refresh with
  * rotation). None of them touches the store; the store, routes and engine build on them.
  */
-export { canonicalJson } from './canonical-json.ts';
+export { canonicalJson } from '../internal/canonical-json.ts';
 export {
   auditContentOf,
   auditEntryHash,

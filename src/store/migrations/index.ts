@@ -5,6 +5,7 @@ import { costControl } from './0004-cost-control.ts';
 import { modelResponseCache } from './0005-model-response-cache.ts';
 import { sessionErasure } from './0006-session-erasure.ts';
 import { apiKeyCreationOrder } from './0007-api-key-creation-order.ts';
+import { oversight } from './0008-oversight.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -14,4 +15,13 @@ export type { Dialect, Migration } from './migration.ts';
  * Every migration, in version order: one file per schema change (`NNNN-name.ts`), each with the
  * SQL of both dialects side by side. Append-only: a shipped migration is never edited.
  */
-export const migrations: readonly Migration[] = [initialSchema, apiKeys, tenantLimits, costControl, modelResponseCache, sessionErasure, apiKeyCreationOrder];
+export const migrations: readonly Migration[] = [
+  initialSchema,
+  apiKeys,
+  tenantLimits,
+  costControl,
+  modelResponseCache,
+  sessionErasure,
+  apiKeyCreationOrder,
+  oversight,
+];

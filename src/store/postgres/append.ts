@@ -6,6 +6,7 @@ import { fenceError } from '../run-columns.ts';
 import { fencedUpdateValues } from '../append-values.ts';
 import type { Fence, RunPatch } from '../store.ts';
 import { appendSql } from './append-statements.ts';
+import { applyOversightPatch, hasOversightPatch } from './oversight.ts';
 import { query, type Queryable, type Row } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
 import { runSql } from './run-statements.ts';
@@ -19,7 +20,7 @@ export async function appendPostgres(pool: Pool, fence: Fence, events: JournalEv
   // Checked before anything is sent: a bad ledger entry writes nothing.
   if (patch.usageEntry !== undefined) assertUsageEntry(patch.usageEntry);
   const messages = patch.sessionMessages ?? [];
-  if (messages.length === 0) {
+  if (messages.length === 0 && !hasOversightPatch(patch)) {
     const [row] = await fencedAppend(pool, fence, events, patch);
     if (row === undefined) throw await leaseLost(pool, fence);
     return;
@@ -27,6 +28,8 @@ export async function appendPostgres(pool: Pool, fence: Fence, events: JournalEv
   await inTransaction(pool, async (client) => {
     const [row] = await fencedAppend(client, fence, events, patch);
     if (row === undefined) throw await leaseLost(client, fence);
+    await applyOversightPatch(client, fence.runId, row, patch, fence.now.toISOString());
+    if (messages.length === 0) return;
     const session = { tenant_id: text(row, 'tenant_id'), session_id: text(row, 'session_id'), now: fence.now.toISOString() };
     await query(client, appendSql.lockSession, session);
     await query(client, appendSql.insertMessages, { ...session, run_id: fence.runId, messages: messages.map((message) => JSON.stringify(message)) });

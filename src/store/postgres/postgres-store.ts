@@ -10,6 +10,7 @@ import { createPostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { createPostgresModelCacheStore } from './postgres-model-cache.ts';
 import { runSql } from './run-statements.ts';
 import { createRun, deleteSession, listRuns, readJournal } from './runs.ts';
+import { createPostgresOversightStore } from './oversight.ts';
 import { text, toModelMessage, toRunRecord, toSessionRecord } from './rows.ts';
 
 export interface PostgresStoreOptions {
@@ -97,6 +98,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     listSessionMessages: (tenantId, sessionId) =>
       guard(async () => (await query(pool, runSql.listMessages, { tenant_id: tenantId, session_id: sessionId })).map(toModelMessage)),
     deleteSession: (tenantId, sessionId) => guard(() => deleteSession(pool, tenantId, sessionId, now())),
+    ...createPostgresOversightStore(pool),
 
     ...createPostgresLimitsStore(pool, now),
     ...createPostgresApiKeyStore(pool),

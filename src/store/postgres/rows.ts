@@ -1,6 +1,7 @@
 import { KeelError, type SerializedError } from '../../errors/index.ts';
 import type { JournalEntry, RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { ModelMessage, ModelUsage } from '../../journal/messages.ts';
+import type { FieldReader } from '../oversight-rules.ts';
 import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 import type { Row } from './named-sql.ts';
 
@@ -126,3 +127,13 @@ function unexpected(column: string, value: unknown): KeelError {
     details: { column, type: value === null ? 'null' : typeof value },
   });
 }
+
+/** The PostgreSQL field readers of the shared row converters (`oversight-rules.ts`): json arrives parsed. */
+export const postgresFields: FieldReader<Row> = {
+  text,
+  nullableText,
+  integer,
+  json: (row, column) => row[column] ?? null,
+  timestamp,
+  nullableTimestamp,
+};

@@ -125,6 +125,13 @@ export const runSql = {
   deleteCachedAnswers: namedSql(`
     DELETE FROM model_response_cache WHERE tenant_id = :tenant_id
       AND run_id IN (SELECT id FROM runs WHERE tenant_id = :tenant_id AND session_id = :session_id)`),
+  eraseOversight: namedSql(`
+    WITH session_runs AS (SELECT id FROM runs WHERE tenant_id = :tenant_id AND session_id = :session_id),
+    approvals_erased AS (
+      UPDATE approvals SET input = NULL, decided_input = NULL, reason = '', decision_reason = NULL WHERE run_id IN (SELECT id FROM session_runs) RETURNING 1),
+    escalations_erased AS (
+      UPDATE escalations SET handoff = '{}'::json, reason = '' WHERE run_id IN (SELECT id FROM session_runs) RETURNING 1)
+    UPDATE feedback SET correction = NULL, comment = NULL WHERE run_id IN (SELECT id FROM session_runs)`),
   markSessionDeleted: namedSql(
     'UPDATE sessions SET deleted_at = :now::timestamptz, updated_at = :now::timestamptz WHERE tenant_id = :tenant_id AND id = :session_id',
   ),

@@ -114,6 +114,7 @@ export async function deleteSession(pool: Pool, tenantId: string, sessionId: str
     }
     await query(client, runSql.deleteCachedAnswers, values);
     await query(client, runSql.eraseRuns, values);
+    await query(client, runSql.eraseOversight, values);
     await query(client, runSql.markSessionDeleted, values);
     return true;
   });

@@ -2,6 +2,7 @@ import type { SQLOutputValue } from 'node:sqlite';
 import { KeelError, type SerializedError } from '../../errors/index.ts';
 import type { JournalEntry, RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { ModelMessage, ModelUsage } from '../../journal/messages.ts';
+import type { FieldReader } from '../oversight-rules.ts';
 import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 
 /** A result row as `node:sqlite` returns it. */
@@ -89,7 +90,7 @@ export function integer(row: Row, column: string): number {
   return value;
 }
 
-function parseJson(value: string, column: string): unknown {
+export function parseJson(value: string, column: string): unknown {
   try {
     return JSON.parse(value) as unknown;
   } catch (error) {
@@ -104,3 +105,16 @@ function unexpected(column: string, value: SQLOutputValue | undefined): KeelErro
     details: { column, type: value === null ? 'null' : typeof value },
   });
 }
+
+/** The SQLite field readers of the shared row converters (`oversight-rules.ts`). */
+export const sqliteFields: FieldReader<Row> = {
+  text,
+  nullableText,
+  integer,
+  json: (row, column) => {
+    const value = nullableText(row, column);
+    return value === null ? null : parseJson(value, column);
+  },
+  timestamp: text,
+  nullableTimestamp: nullableText,
+};

@@ -36,6 +36,11 @@ export function deleteSqliteSession(db: DatabaseSync, s: Statements, tenantId: s
        erased_at = ?, updated_at = ?
      WHERE tenant_id = ? AND session_id = ?`,
   ).run(at, at, tenantId, sessionId);
+  // What people wrote or saw about the conversation: approvals' arguments and reasons, escalations' handoffs, feedback.
+  const ofSession = 'run_id IN (SELECT id FROM runs WHERE tenant_id = ? AND session_id = ?)';
+  db.prepare(`UPDATE approvals SET input = NULL, decided_input = NULL, reason = '', decision_reason = NULL WHERE ${ofSession}`).run(tenantId, sessionId);
+  db.prepare(`UPDATE escalations SET handoff = '{}', reason = '' WHERE ${ofSession}`).run(tenantId, sessionId);
+  db.prepare(`UPDATE feedback SET correction = NULL, comment = NULL WHERE ${ofSession}`).run(tenantId, sessionId);
   db.prepare('UPDATE sessions SET deleted_at = ?, updated_at = ? WHERE tenant_id = ? AND id = ?').run(at, at, tenantId, sessionId);
   return true;
 }

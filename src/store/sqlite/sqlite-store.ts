@@ -1,3 +1,4 @@
+import type { DatabaseSync } from 'node:sqlite';
 import { KeelError } from '../../errors/index.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
 import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
@@ -11,6 +12,7 @@ import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
 import { createSqliteModelCacheStore } from './sqlite-model-cache.ts';
+import { applyOversightPatch, createSqliteOversightStore } from './oversight.ts';
 import { deleteSqliteSession } from './sqlite-session-delete.ts';
 import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
 import { integer, text, toJournalEntry, toLease, toModelMessage, toRunRecord, toSessionRecord, type Row } from './rows.ts';
@@ -74,7 +76,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         return row === undefined ? undefined : text(row, 'tenant_id');
       }),
     readJournal: (runId, readOptions) => guard(() => readJournal(statements(), runId, readOptions)),
-    append: (fence, events, patch) => guard(() => transaction(() => append(statements(), fence, events, patch))),
+    append: (fence, events, patch) => guard(() => transaction(() => append(db, statements(), fence, events, patch))),
 
     claimRunnable: (claim) => guard(() => transaction(() => claimRunnable(statements(), claim))),
     claimRun: (runId, claim) => guard(() => transaction(() => claimRun(statements(), runId, claim))),
@@ -109,6 +111,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteApiKeyStore(db, () => void statements()),
     ...createSqliteModelCacheStore(db, () => void statements()),
     ...createSqliteBudgetStore(statements, transaction, now),
+    ...createSqliteOversightStore(db, () => void statements()),
   };
 }
 
@@ -168,7 +171,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
   return { run: toRunRecord(required(row)), created: true };
 }
 
-function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): void {
+function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): void {
   const at = fence.now.toISOString();
   // Reservations are released by a statement of their own below; SQLite binds booleans as 0 and 1.
   const { release_reservations: _release, set_waiting_reason, set_error, ...values } = fencedUpdateValues(fence, events.length, patch);
@@ -176,6 +179,7 @@ function append(s: Statements, fence: Fence, events: JournalEvent[], patch: RunP
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
   if (patch.releaseReservations === true) s.deleteRunReservations.run(fence.runId);
+  applyOversightPatch(db, fence.runId, row, patch, at);
 
   events.forEach((event, index) => insertJournalRow(s, fence.runId, fence.lastSeq + index + 1, event, at));
 
