@@ -67,13 +67,20 @@ function startProcess(args: string[], cwd: string, env: NodeJS.ProcessEnv) {
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exitStatus: number | string | undefined;
   const exited = new Promise<number | string>((resolve) =>
     child.once('exit', (code, signal) => {
       children.delete(child);
-      resolve(code ?? signal ?? -1);
+      exitStatus = code ?? signal ?? -1;
+      resolve(exitStatus);
     }),
   );
-  return { child, exited, stdout: () => stdout, output: () => `${stdout}\n${stderr}` };
+  const output = () => `${stdout}\n${stderr}`;
+  /** Throws once the process has ended: waiting on its output any longer would only time out. */
+  const alive = () => {
+    if (exitStatus !== undefined) throw new Error(`${args.join(' ')} exited with ${exitStatus}:\n${output()}`);
+  };
+  return { child, exited, alive, stdout: () => stdout, output };
 }
 
 /** Polls until `check` holds; the cap only turns a hang into a failure that shows the output. */
@@ -93,7 +100,10 @@ async function startKeelDev(cwd: string) {
     userEnv({ OPENAI_BASE_URL: `${fakeModelUrl}`, OPENAI_API_KEY: 'fake' }),
   );
   const [, url = '', key = ''] = await until(
-    () => /Keel dev server (http:\/\/127\.0\.0\.1:\d+)[\s\S]*dev admin key (keel_\S+)/.exec(keel.stdout()) ?? undefined,
+    () => {
+      keel.alive();
+      return /Keel dev server (http:\/\/127\.0\.0\.1:\d+)[\s\S]*dev admin key (keel_\S+)/.exec(keel.stdout()) ?? undefined;
+    },
     'the keel dev banner',
     keel.output,
   );
@@ -147,7 +157,14 @@ beforeAll(async () => {
   await writeFile(join(project, 'keel.config.ts'), readmeBlock(readme, '## Authoring an agent', 'ts'));
   await writeFile(join(project, 'fake-model.mjs'), readmeBlock(readme, '### `keel dev` against the fake model server', 'js'));
   const fake = startProcess(['fake-model.mjs'], project, userEnv({ FAKE_MODEL_PORT: '0' }));
-  fakeModelUrl = await until(() => /fake OpenAI API at (http:\S+)/.exec(fake.stdout())?.[1], 'the fake model server', fake.output);
+  fakeModelUrl = await until(
+    () => {
+      fake.alive();
+      return /fake OpenAI API at (http:\S+)/.exec(fake.stdout())?.[1];
+    },
+    'the fake model server',
+    fake.output,
+  );
 }, 300_000);
 
 afterAll(async () => {
@@ -188,7 +205,7 @@ describe('the packed keel', () => {
     expect(problems).toEqual([]);
   });
 
-  it("serves the README's config from a fresh project, with usage priced and budgets enforced", async () => {
+  it("serves the README's config from a fresh project, with usage priced and budgets enforced", { timeout: 120_000 }, async () => {
     const keel = await startKeelDev(project);
     expect(keel.stdout()).toContain('agents        support (keel.config.ts, reloaded on change)');
 
@@ -209,7 +226,7 @@ describe('the packed keel', () => {
     expect(await keel.exited, keel.output()).toBe(0);
   });
 
-  it('does not load pg when keel is imported, only when a postgres:// URL is opened', async () => {
+  it('does not load pg when keel is imported, only when a postgres:// URL is opened', { timeout: 60_000 }, async () => {
     const script = `
       import { registerHooks } from 'node:module';
       const loaded = new Set();
@@ -224,7 +241,7 @@ describe('the packed keel', () => {
     expect(JSON.parse(stdout)).toEqual({ onImport: false, afterPostgres: true });
   });
 
-  it('says which Node it needs, on an old Node, from the keel command and from import', async () => {
+  it('says which Node it needs, on an old Node, from the keel command and from import', { timeout: 60_000 }, async () => {
     const old = await systemNodeOlderThan22();
     if (old === undefined) {
       // Only where no old Node is installed; CI's machines have one, so there this fails instead.
@@ -241,7 +258,7 @@ describe('the packed keel', () => {
     expect(JSON.parse(imported.stdout)).toEqual({ code: 'NODE_VERSION_UNSUPPORTED', message: `Keel needs Node ≥ 22.16 (this is ${old.version})` });
   });
 
-  it('installs from a directory (linked, built by prepare) and serves a run from it', async () => {
+  it('installs from a directory (linked, built by prepare) and serves a run from it', { timeout: 240_000 }, async () => {
     const linked = await newProject('linked-app');
     // Whatever the tarball's build left: only the directory install's own `prepare` may build it.
     await rm(join(repository, 'dist'), { recursive: true, force: true });
