@@ -26,8 +26,8 @@ export async function configImportError(path: string, error: unknown): Promise<K
   const message = error instanceof Error ? error.message : String(error);
   if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && /\.m?ts$/.test(path)) {
     return fail(
-      `${message}. This Node.js does not strip TypeScript types by default: run it with --experimental-strip-types ` +
-        '(the keel command does this itself), use Node 24 or >= 22.18, or write keel.config.mjs',
+      `${message}. This Node.js strips TypeScript types only with --experimental-strip-types: pass it to node ` +
+        '(or in NODE_OPTIONS where the keel command cannot add it itself), use Node 24 or >= 22.18, or write keel.config.mjs',
     );
   }
   if (!(error instanceof SyntaxError)) return fail(message);

@@ -206,6 +206,10 @@ describe('the packed keel', () => {
   });
 
   it("serves the README's config from a fresh project, with usage priced and budgets enforced", { timeout: 120_000 }, async () => {
+    const version = await run(process.execPath, [join(project, 'node_modules', '.bin', 'keel'), '--version'], { cwd: project, env: userEnv() });
+    const manifest = JSON.parse(await readFile(join(repository, 'package.json'), 'utf8')) as { version: string };
+    expect(version.stdout).toBe(`${manifest.version}\n`);
+
     const keel = await startKeelDev(project);
     expect(keel.stdout()).toContain('agents        support (keel.config.ts, reloaded on change)');
 
