@@ -3,7 +3,7 @@
  * layer and what it must never import. Type-only imports count: a cycle through types is still
  * a cycle. Tests (`*.test.ts`) may reach across layers; shipped code may never reach tests.
  */
-/** Test support that lives next to the code it tests and never ships (tsconfig.build.json leaves it out). */
+/** Test support that lives next to the code it tests and never ships (no entry point in tsconfig.build.json reaches it). */
 const testSupport = '(\\.test\\.ts|-race-worker\\.ts|test-helpers\\.ts|postgres-test-database\\.ts)$|^src/store/contract/';
 
 const layer = (name, folders, forbidden, comment) => ({

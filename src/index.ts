@@ -6,6 +6,9 @@
  * import { defineAgent, defineTool, defineConfig } from 'keel';
  */
 
+// First, so an old Node.js gets a sentence naming the version Keel needs (see the module).
+import './internal/assert-supported-node.ts';
+
 // Authoring
 export { defineAgent } from './sdk/define-agent.ts';
 export type { AgentDefinition, AgentLimits, AgentOptions } from './sdk/define-agent.ts';

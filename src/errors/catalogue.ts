@@ -15,6 +15,8 @@ export const errorCatalogue = {
   TOOL_INVALID: { status: 400, category: 'user', retryable: false },
   MODEL_STRING_INVALID: { status: 400, category: 'user', retryable: false },
   MODEL_KEY_MISSING: { status: 400, category: 'user', retryable: false },
+  // never answered over HTTP: importing Keel on this Node.js fails before any server starts
+  NODE_VERSION_UNSUPPORTED: { status: 500, category: 'user', retryable: false },
 
   // input validation
   INPUT_INVALID: { status: 400, category: 'user', retryable: false },

@@ -122,6 +122,62 @@ describe('loadConfig', () => {
     expect(result.error?.message).toContain(`${join(directory, 'keel.config.ts')}:6`);
   });
 
+  it('says what to do when a commonjs package makes an ES module config load as CommonJS', async () => {
+    await writeFile(join(directory, 'package.json'), JSON.stringify({ type: 'commonjs' }));
+    await writeFile(join(directory, 'keel.config.ts'), `${agentSource('support')}\nexport default defineConfig({ agents: [agent] });`);
+    const result = await loadIn(directory);
+    expect(result.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    const message = result.error?.message ?? '';
+    expect(message).toContain(`${join(directory, 'package.json')} says "type": "commonjs", so Node loads it as CommonJS`);
+    expect(message).toContain(`Set "type": "module" in ${join(directory, 'package.json')}, or rename it to keel.config.mts`);
+    expect(message).toContain(`at ${join(directory, 'keel.config.ts')}:2`);
+    expect(message).not.toContain('erasable');
+
+    await rm(join(directory, 'keel.config.ts'));
+    await writeFile(join(directory, 'keel.config.js'), `${agentSource('support')}\nexport default defineConfig({ agents: [agent] });`);
+    expect((await loadIn(directory)).error?.message).toContain('or rename it to keel.config.mjs');
+  });
+
+  it('gives the file and line of a syntax error in a TypeScript config, without the erasable-syntax hint', async () => {
+    await writeFile(join(directory, 'package.json'), JSON.stringify({ type: 'module' }));
+    await writeFile(join(directory, 'keel.config.ts'), `${agentSource('support')}\nexport default defineConfig({ agents: [agent] ;`);
+    const result = await loadIn(directory);
+    expect(result.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(result.error?.message).toContain(`syntax error at ${join(directory, 'keel.config.ts')}:6`);
+    expect(result.error?.message).toContain('fix the code there');
+    expect(result.error?.message).not.toContain('erasable');
+  });
+
+  it('gives the file and line of a syntax error in a JavaScript config, and tells a broken import from a broken config', async () => {
+    await writeFile(join(directory, 'keel.config.mjs'), `${agentSource('support')}\nexport default defineConfig({ agents: [agent] ;`);
+    const broken = await loadIn(directory);
+    expect(broken.error).toMatchObject({ code: 'CONFIG_INVALID' });
+    expect(broken.error?.message).toContain(`syntax error at ${join(directory, 'keel.config.mjs')}:6`);
+
+    await writeFile(join(directory, 'tools.mjs'), `export const tools = [;\n`);
+    await writeFile(join(directory, 'keel.config.mjs'), `import './tools.mjs';\n${agentSource('support')}\nexport default defineConfig({ agents: [agent] });`);
+    const imported = await loadIn(directory);
+    expect(imported.error?.message).toContain('a module it imports has a syntax error');
+    expect(imported.error?.message).toContain('keel.config.mjs itself parses');
+  });
+
+  it('names a missing export, and where a SyntaxError the config threw came from, without calling either a syntax error', async () => {
+    await writeFile(
+      join(directory, 'keel.config.ts'),
+      `import { nothing } from 'node:fs';\n${agentSource('support')}\nexport default defineConfig({ agents: [agent] });`,
+    );
+    const missing = await loadIn(directory);
+    expect(missing.error?.message).toContain(
+      `The requested module 'node:fs' does not provide an export named 'nothing' at ${join(directory, 'keel.config.ts')}:1`,
+    );
+    expect(missing.error?.message).not.toContain('syntax error');
+
+    await writeFile(join(directory, 'keel.config.ts'), `${agentSource('support')}\nJSON.parse('{');\nexport default defineConfig({ agents: [agent] });`);
+    const thrown = await loadIn(directory);
+    expect(thrown.error?.message).toContain(`(thrown at ${join(directory, 'keel.config.ts')}:6)`);
+    expect(thrown.error?.message).not.toContain('syntax error');
+  });
+
   it('rejects an explicit file with an unsupported extension', async () => {
     await writeFile(join(directory, 'keel.json'), '{}');
     expect((await loadIn(directory, 'keel.json')).error).toMatchObject({ code: 'CONFIG_INVALID' });

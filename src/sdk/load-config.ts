@@ -2,12 +2,12 @@ import { stat } from 'node:fs/promises';
 import { extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { KeelError } from '../errors/index.ts';
+import { configImportError } from './config-import-error.ts';
 import type { KeelConfig } from './define-config.ts';
 
 /** The file names looked for in a directory, in order of preference. */
 export const configFileNames: readonly string[] = ['keel.config.ts', 'keel.config.mts', 'keel.config.js', 'keel.config.mjs'];
 
-const typeScriptExtensions = new Set(['.ts', '.mts']);
 const supportedExtensions = new Set(['.ts', '.mts', '.js', '.mjs']);
 
 export interface LoadConfigOptions {
@@ -32,7 +32,7 @@ export async function loadConfig(options: LoadConfigOptions): Promise<{ config: 
   try {
     exports = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   } catch (error) {
-    throw importFailure(path, error);
+    throw await configImportError(path, error);
   }
   const config = exports.default;
   if (!isKeelConfig(config)) {
@@ -83,36 +83,6 @@ async function fileKind(path: string): Promise<'file' | 'directory' | 'missing'>
   } catch {
     return 'missing';
   }
-}
-
-/** Turns whatever importing (and so evaluating) the config threw into a CONFIG_INVALID error. */
-function importFailure(path: string, error: unknown): KeelError {
-  const code = (error as { code?: unknown } | null)?.code;
-  let reason = error instanceof Error ? error.message : String(error);
-  if (KeelError.isInstance(error)) reason = `${error.code}: ${error.message}`;
-  if (error instanceof SyntaxError) {
-    const where = syntaxErrorLocation(error);
-    if (where !== undefined) reason = `${reason} (at ${where})`;
-    if (typeScriptExtensions.has(extname(path)) || (where !== undefined && /\.m?ts:\d+$/.test(where))) {
-      reason +=
-        ". TypeScript configs are loaded with Node's type stripping and must use erasable syntax only: " +
-        'no enum, namespace, or constructor parameter properties (use a const object, a module, and plain fields instead)';
-    }
-  } else if (code === 'ERR_UNKNOWN_FILE_EXTENSION' && typeScriptExtensions.has(extname(path))) {
-    reason += '. This Node.js cannot load TypeScript directly: use Node 24 (or >= 22.18), or write keel.config.mjs';
-  }
-  return new KeelError({
-    code: 'CONFIG_INVALID',
-    message: `${path} could not be loaded: ${reason}`,
-    details: { path, ...(typeof code === 'string' ? { cause: code } : {}) },
-    cause: error,
-  });
-}
-
-/** Node puts the offending `file:line` on the first line of a module's syntax error stack. */
-function syntaxErrorLocation(error: SyntaxError): string | undefined {
-  const firstLine = error.stack?.split('\n', 1)[0] ?? '';
-  return /^(?:file:\/\/)?\/.*:\d+$|^[A-Za-z]:\\.*:\d+$/.test(firstLine) ? firstLine : undefined;
 }
 
 /** A structural check, so a config built by another copy of the package is accepted too. */

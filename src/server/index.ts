@@ -6,6 +6,10 @@
  * import { createApp, startServer } from 'keel/server';
  * const server = await startServer({ app: createApp({ runtime }), port: 4000 });
  */
+
+// First, so an old Node.js gets a sentence naming the version Keel needs (see the module).
+import '../internal/assert-supported-node.ts';
+
 export { createApp } from './app.ts';
 export type { AppOptions } from './app.ts';
 export { startServer } from './start-server.ts';

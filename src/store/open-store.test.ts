@@ -1,6 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from './open-store.ts';
@@ -64,6 +67,26 @@ describe('openStore', () => {
       await expect(failure).rejects.not.toMatchObject({ message: expect.stringContaining('secret') });
       await store.close();
     }
+  });
+
+  it('loads pg only when a postgres:// URL is opened, not on import', async () => {
+    // A fresh Node process, so nothing another test imported counts; a resolve hook sees every
+    // module either module system loads.
+    const script = `
+      import { registerHooks } from 'node:module';
+      const loaded = new Set();
+      registerHooks({ resolve(specifier, context, next) { const result = next(specifier, context); loaded.add(result.url); return result; } });
+      const pg = () => [...loaded].some((url) => url.includes('/node_modules/pg/'));
+      const keel = await import(${JSON.stringify(pathToFileURL(join(import.meta.dirname, '..', 'index.ts')).href)});
+      const onImport = pg();
+      const sqlite = await keel.openStore('sqlite::memory:');
+      await sqlite.close();
+      const afterSqlite = pg();
+      const postgres = await keel.openStore('postgres://keel@127.0.0.1:1/keel');
+      await postgres.close();
+      console.log(JSON.stringify({ onImport, afterSqlite, afterPostgres: pg() }));`;
+    const { stdout } = await promisify(execFile)(process.execPath, ['--conditions=keel-source', '--input-type=module', '-e', script]);
+    expect(JSON.parse(stdout)).toEqual({ onImport: false, afterSqlite: false, afterPostgres: true });
   });
 
   it('rejects other URLs with CONFIG_INVALID', async () => {

@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { KeelError } from '../errors/index.ts';
-import { createPostgresStore } from './postgres/postgres-store.ts';
 import { createSqliteStore, type SqliteDurability } from './sqlite/sqlite-store.ts';
 import type { Store } from './store.ts';
 
@@ -29,6 +28,9 @@ export interface OpenStoreOptions {
  */
 export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (/^postgres(ql)?:\/\//i.test(url)) {
+    // Loaded on demand, so `import 'keel'` does not load `pg` for the many projects that only
+    // ever open SQLite.
+    const { createPostgresStore } = await import('./postgres/postgres-store.ts');
     return createPostgresStore({ connectionString: url, poolSize: options.poolSize, now: options.now });
   }
   const match = /^sqlite:(.*)$/i.exec(url);

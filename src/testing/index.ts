@@ -6,6 +6,10 @@
  * - `createFakeClock`: a clock moved by hand;
  * - `createTestRuntime`: a runtime on a temporary SQLite database.
  */
+
+// First, so an old Node.js gets a sentence naming the version Keel needs (see the module).
+import '../internal/assert-supported-node.ts';
+
 export { createFakeClock, type FakeClock } from './fake-clock.ts';
 export { scriptedModel, type ScriptedModel, type ScriptedTurn, type ScriptStep } from './scripted-model.ts';
 export { createTestRuntime, type TestRuntime, type TestRuntimeOptions } from './test-runtime.ts';

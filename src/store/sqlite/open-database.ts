@@ -1,4 +1,4 @@
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { KeelError, toKeelError } from '../../errors/index.ts';
 
 /**
@@ -20,9 +20,12 @@ export interface OpenDatabaseOptions {
 
 /** Opens a connection with the settings every Keel connection needs. */
 export function openDatabase(options: OpenDatabaseOptions): DatabaseSync {
+  // Fetched here rather than imported: a static import of a built-in this Node.js lacks fails
+  // while modules link, before the entry point's version check can say which Node.js Keel needs.
+  const { DatabaseSync: Database } = process.getBuiltinModule('node:sqlite');
   // `timeout` is SQLite's busy_timeout: how long a writer waits for another process (a
   // `keel worker` next to a `keel run`) to finish its transaction before giving up.
-  const db = new DatabaseSync(options.path, { timeout: options.busyTimeoutMs, enableForeignKeyConstraints: true });
+  const db = new Database(options.path, { timeout: options.busyTimeoutMs, enableForeignKeyConstraints: true });
   try {
     // WAL lets readers proceed while one writer commits, and makes a commit one sequential
     // append to the WAL file. An in-memory database ignores it.

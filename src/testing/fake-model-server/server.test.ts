@@ -27,6 +27,18 @@ describe('startFakeModelServer', () => {
     expect(server.anthropicBaseURL).toBe(`${server.url}/v1`);
   });
 
+  it('listens on the port it is given, so another process can be pointed at it', async () => {
+    const taken = Number(new URL(server.url).port);
+    await expect(startFakeModelServer({ port: taken })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+
+    await server.close();
+    server = await startFakeModelServer({ port: taken });
+    expect(server.url).toBe(`http://127.0.0.1:${taken}`);
+    server.enqueue({ text: 'on a fixed port' });
+    const reply = (await (await post('/v1/chat/completions', chat)).json()) as { choices: { message: { content: string } }[] };
+    expect(reply.choices[0]?.message.content).toBe('on a fixed port');
+  });
+
   it('answers queued turns in order and records each request', async () => {
     server.enqueue({ text: 'first' }, { text: 'second' });
     expect(server.pendingTurns).toBe(2);

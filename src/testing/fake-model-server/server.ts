@@ -24,7 +24,7 @@ const htmlPage =
   '<body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>\n';
 
 /**
- * Starts a real HTTP server on 127.0.0.1 (a free port) that answers like OpenAI Chat Completions,
+ * Starts a real HTTP server on 127.0.0.1 (a free port, or `options.port`) that answers like OpenAI Chat Completions,
  * OpenAI Responses and Anthropic Messages, streaming or not, from scripted turns. Point the real
  * AI SDK providers at it to test everything between Keel and the wire, faults included.
  *
@@ -118,7 +118,7 @@ export async function startFakeModelServer(options: FakeModelServerOptions = {})
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let closing: Promise<void> | undefined;

@@ -103,6 +103,11 @@ export interface FakeModelServerOptions {
   responder?: FakeResponder;
   /** When set, requests must carry this key (`Authorization: Bearer` or `x-api-key`) or get a 401. */
   apiKey?: string;
+  /**
+   * The port to listen on (on 127.0.0.1). Default: a free one, read back from `url`. A fixed port
+   * lets a separate process (`keel dev` with `OPENAI_BASE_URL`) be pointed at the server.
+   */
+  port?: number;
 }
 
 export interface FakeModelServer {
