@@ -7,8 +7,8 @@
 const leetLetters: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
 // A word that mixes letters with leet digits or symbols, e.g. "pr3v10us", "@ll", "1nstruct!ons".
 const leetWord = /(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[a-z0-9@$!|+]{3,}(?![\w@$|])/giu;
-// Four or more single letters separated by one space, dot, dash, underscore or star.
-const spacedLetters = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]\p{L}){3,}(?![\p{L}\p{N}])/gu;
+// Three or more single letters separated by one space, dot, dash, underscore or star.
+const spacedLetters = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]\p{L}){2,}(?![\p{L}\p{N}])/gu;
 // Single punctuation inside a word: "ig-no-re", "ign*ore", "i.g.nore".
 const innerPunctuation = /(?<=\p{L})[*._\-'`~^]+(?=\p{L})/gu;
 

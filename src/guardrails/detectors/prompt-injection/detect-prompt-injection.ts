@@ -34,6 +34,12 @@ const invisibleWeight = 0.15;
 // An instruction that had to be decoded first was hidden on purpose: what it says counts more.
 const encodedBoost = 0.15;
 const maximumDepth = 2;
+// Text that talks about an attack rather than making one: "users who tell it to ignore previous
+// instructions", "an attacker may write 'ignore …'", "phrases such as …". Matches right after
+// such words count for a third: security education and documentation are not attacks.
+const mentionCue =
+  /(?:\b(?:tells?|telling|told|asks?|asking|instructs?)\s+(?:it|them|the (?:model|bot|assistant|ai|llm)|models?|llms?|chatbots?)\s+to|\busers? (?:who|that) (?:say|write|type|tell|ask)|\battackers? (?:may |might |can |could |often |will |would )?(?:write|say|use|type|insert|include|hide|add|embed)|\b(?:phrases?|strings?|words?|sentences?|prompts?|attacks?|inputs?) (?:like|such as)|\bsuch as|\be\.g\.|\bfor example|\bknown as|\bcalled|\bdetect(?:s|ing)?|\bclassif(?:y|ies|ier)|\bthe phrase|\bexamples? of)[\s:,"']{0,6}["']?$/iu;
+const mentionDiscount = 1 / 3;
 
 /**
  * Scores a text for prompt injection and jailbreak attempts with rules over its normalised form
@@ -64,9 +70,18 @@ function scan(text: string, source: 'input' | 'tool-result', prefix: string, wei
   const variants = unobfuscated === normalized ? [normalized] : [normalized, unobfuscated];
   for (const rule of injectionRules) {
     const weight = source === 'tool-result' ? rule.toolResult : rule.input;
-    const matchedIn = variants.findIndex((variant) => rule.pattern.test(variant));
+    let matchedIn = -1;
+    let mentioned = false;
+    for (const [index, variant] of variants.entries()) {
+      const match = rule.pattern.exec(variant);
+      if (match === null || (rule.also !== undefined && !rule.also.test(variant))) continue;
+      matchedIn = index;
+      mentioned = mentionCue.test(variant.slice(Math.max(0, match.index - 60), match.index));
+      break;
+    }
     if (matchedIn === -1) continue;
-    record(weights, `${prefix}${rule.id}`, prefix === '' ? weight : Math.min(0.95, weight + encodedBoost));
+    const counted = mentioned ? weight * mentionDiscount : weight;
+    record(weights, `${prefix}${rule.id}`, prefix === '' ? counted : Math.min(0.95, counted + encodedBoost));
     if (matchedIn === 1 && prefix === '') record(weights, 'obfuscated', 0.1);
   }
   if (depth >= maximumDepth) return;
