@@ -1,16 +1,24 @@
 /*
  * Cheap reversals of the usual ways to hide a word from a pattern while keeping it readable to
  * a model: digits and symbols for letters ("1gn0r3"), letters spelt apart ("i g n o r e",
- * "i.g.n.o.r.e"), and words split by punctuation inside ("ig-no-re", "ign*ore").
+ * "i.g.n.o.r.e"), and words split by punctuation inside ("ig-no-re", "ign*ore"). Ordinary
+ * hyphens, apostrophes and dots ("well-known", "don't", "node.js") are left alone.
  */
 
 const leetLetters: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
-// A word that mixes letters with leet digits or symbols, e.g. "pr3v10us", "@ll", "1nstruct!ons".
-const leetWord = /(?<![\w@$!|+])(?=[\w@$!|+]*[a-z])(?=[\w@$!|+]*[0-9@$!|+])[a-z0-9@$!|+]{3,}(?![\w@$|])/giu;
-// Three or more single letters separated by one space, dot, dash, underscore or star.
-const spacedLetters = /(?<![\p{L}\p{N}])\p{L}(?:[ .\-_*]\p{L}){2,}(?![\p{L}\p{N}])/gu;
-// Single punctuation inside a word: "ig-no-re", "ign*ore", "i.g.nore".
-const innerPunctuation = /(?<=\p{L})[*._\-'`~^]+(?=\p{L})/gu;
+// A word that mixes letters with leet digits or symbols, e.g. "pr3v10us", "@ll", "1nstruct!ons";
+// it ends in a letter or digit, so "hello!" is left alone.
+const leetWord = /(?<![a-z0-9@$!|+])(?:[a-z]+[0-9@$!|+]|[0-9@$!|+]+[a-z])(?:[a-z0-9@$!|+]*[a-z0-9])?(?![a-z0-9@$!|+])/gi;
+// Three or more single letters separated by one space, dot, dash, underscore or star. ASCII
+// classes only: Unicode property classes are several times slower, and the text reaching here
+// has had its look-alike letters folded to Latin already.
+const spacedLetters = /(?<![a-z0-9])[a-z](?:[ .\-_*][a-z]){2,}(?![a-z0-9])/gi;
+// Symbols no word contains, inside a word: "ign*ore", "in_struc_tions"; and words chopped into
+// fragments of one to three letters by hyphens: "ig-no-re".
+const innerSymbols = /(?<=[a-z])[*_~^`]+(?=[a-z])/gi;
+const hyphenatedFragments = /(?<![a-z-])[a-z]{1,3}(?:-[a-z]{1,3}){2,}(?![a-z-])/gi;
+// Cheap test for whether any of the above could apply to a line.
+const mayBeObfuscated = /[0-9@$!|+*_~^`]|(?<![a-z0-9])[a-z][ .\-][a-z][ .\-][a-z](?![a-z0-9])/i;
 
 /**
  * Undoes leetspeak and letter spacing, for matching only (it rewrites ordinary text such as
@@ -20,8 +28,10 @@ const innerPunctuation = /(?<=\p{L})[*._\-'`~^]+(?=\p{L})/gu;
  * foldObfuscation('1gn0re all pr3vious i n s t r u c t i o n s'); // 'ignore all previous instructions'
  */
 export function foldObfuscation(text: string): string {
+  if (!mayBeObfuscated.test(text)) return text;
   return text
-    .replace(leetWord, (word) => (/^\d+$/u.test(word) ? word : word.replace(/[0-9@$!|+]/gu, (symbol) => leetLetters[symbol] ?? symbol)))
-    .replace(spacedLetters, (letters) => letters.replace(/[ .\-_*]/gu, ''))
-    .replace(innerPunctuation, '');
+    .replace(leetWord, (word) => word.replace(/[0-9@$!|+]/gu, (symbol) => leetLetters[symbol] ?? symbol))
+    .replace(spacedLetters, (letters) => letters.replace(/[ .\-_*]/g, ''))
+    .replace(innerSymbols, '')
+    .replace(hyphenatedFragments, (fragments) => fragments.replaceAll('-', ''));
 }

@@ -2,7 +2,7 @@ import { normalizeText } from '../normalize/normalize-text.ts';
 import { foldObfuscation } from '../normalize/obfuscation.ts';
 import { hasInvisibleCharacters } from '../normalize/invisible-characters.ts';
 import { findEncodedPayloads } from './encoded-payloads.ts';
-import { injectionRules } from './injection-rules.ts';
+import { injectionRules, type InjectionRule } from './injection-rules.ts';
 
 export interface PromptInjectionOptions {
   /**
@@ -38,7 +38,7 @@ const maximumDepth = 2;
 // instructions", "an attacker may write 'ignore …'", "phrases such as …". Matches right after
 // such words count for a third: security education and documentation are not attacks.
 const mentionCue =
-  /(?:\b(?:tells?|telling|told|asks?|asking|instructs?)\s+(?:it|them|the (?:model|bot|assistant|ai|llm)|models?|llms?|chatbots?)\s+to|\busers? (?:who|that) (?:say|write|type|tell|ask)|\battackers? (?:may |might |can |could |often |will |would )?(?:write|say|use|type|insert|include|hide|add|embed)|\b(?:phrases?|strings?|words?|sentences?|prompts?|attacks?|inputs?) (?:like|such as)|\bsuch as|\be\.g\.|\bfor example|\bknown as|\bcalled|\bdetect(?:s|ing)?|\bclassif(?:y|ies|ier)|\bthe phrase|\bexamples? of)[\s:,"']{0,6}["']?$/iu;
+  /(?:\b(?:tells?|telling|told|asks?|asking|instructs?)\s+(?:it|them|the (?:model|bot|assistant|ai|llm)|models?|llms?|chatbots?)\s+to|\busers? (?:who|that) (?:say|write|type|tell|ask)|\battackers? (?:may |might |can |could |often |will |would )?(?:write|say|use|type|insert|include|hide|add|embed)|\b(?:phrases?|strings?|words?|sentences?|prompts?|attacks?|inputs?) (?:like|such as)|\bsuch as|\be\.g\.|\bfor example|\bknown as|\bcalled|\bdetect(?:s|ing)?|\bclassif(?:y|ies|ier)|\bthe phrase|\bexamples? of)[\s:,"']{0,6}["']?$/u;
 const mentionDiscount = 1 / 3;
 
 /**
@@ -66,17 +66,28 @@ export function detectPromptInjection(text: string, options: PromptInjectionOpti
 
 function scan(text: string, source: 'input' | 'tool-result', prefix: string, weights: Map<string, number>, depth: number): void {
   const normalized = normalizeText(text);
-  const unobfuscated = foldObfuscation(normalized);
-  const variants = unobfuscated === normalized ? [normalized] : [normalized, unobfuscated];
+  const lower = normalized.toLowerCase();
+  const variants: Variant[] = [{ asWritten: normalized, lower, words: wordsOf(lower) }];
+  // Leetspeak and letter spacing are undone only on the lines they change, so the second pass
+  // costs next to nothing on ordinary text.
+  const changed = lower
+    .split('\n')
+    .map((line) => ({ line, folded: foldObfuscation(line) }))
+    .filter(({ line, folded }) => folded !== line)
+    .map(({ folded }) => folded)
+    .join('\n');
+  if (changed !== '') variants.push({ asWritten: changed, lower: changed, words: wordsOf(changed) });
   for (const rule of injectionRules) {
     const weight = source === 'tool-result' ? rule.toolResult : rule.input;
     let matchedIn = -1;
     let mentioned = false;
     for (const [index, variant] of variants.entries()) {
-      const match = rule.pattern.exec(variant);
-      if (match === null || (rule.also !== undefined && !rule.also.test(variant))) continue;
+      if (!passesPreFilter(rule, variant)) continue;
+      const subject = rule.caseSensitive === true ? variant.asWritten : variant.lower;
+      const match = rule.pattern.exec(subject);
+      if (match === null || (rule.also !== undefined && !rule.also.test(subject))) continue;
       matchedIn = index;
-      mentioned = mentionCue.test(variant.slice(Math.max(0, match.index - 60), match.index));
+      mentioned = mentionCue.test(subject.slice(Math.max(0, match.index - 60), match.index));
       break;
     }
     if (matchedIn === -1) continue;
@@ -89,6 +100,23 @@ function scan(text: string, source: 'input' | 'tool-result', prefix: string, wei
     if (payload.encoding === 'unicode-tags') record(weights, 'unicode-tags', 0.3);
     scan(payload.text, source, `encoded-${payload.encoding}:`, weights, depth + 1);
   }
+}
+
+interface Variant {
+  asWritten: string;
+  lower: string;
+  words: ReadonlySet<string>;
+}
+
+function wordsOf(lower: string): ReadonlySet<string> {
+  return new Set(lower.match(/[a-z]+/gu));
+}
+
+function passesPreFilter(rule: InjectionRule, variant: Variant): boolean {
+  if (rule.words === undefined && rule.literals === undefined) return true;
+  for (const word of rule.words ?? []) if (variant.words.has(word)) return true;
+  for (const literal of rule.literals ?? []) if (variant.lower.includes(literal)) return true;
+  return false;
 }
 
 function record(weights: Map<string, number>, reason: string, weight: number): void {

@@ -6,13 +6,14 @@ export interface EncodedPayload {
   text: string;
 }
 
-// Long enough that ordinary words and identifiers do not qualify; base64 and base64url.
-const base64Blob = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])/gu;
-// Plain hex, or bytes written as \x41 / 0x41 / space-separated pairs.
-const hexBlob = /(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}){8,}(?![0-9A-Fa-f])|(?:(?:\\x|0x)[0-9A-Fa-f]{2}[ ,]?){6,}|(?<![0-9A-Fa-f])(?:[0-9A-Fa-f]{2}[ :]){7,}[0-9A-Fa-f]{2}(?![0-9A-Fa-f])/gu;
-const percentEncoded = /(?:%[0-9A-Fa-f]{2}){4,}/u;
-const htmlEntity = /&#(?:x[0-9A-Fa-f]{1,6}|\d{1,7});/u;
-const rot13Marker = /\brot-?13\b|\bcaesar\b/iu;
+// Runs of the base64/base64url alphabet this long hold plain hex and base64 blobs; shorter ones
+// are ordinary words and identifiers.
+const minimumBlobLength = 16;
+// Bytes written as \x41 / 0x41, or as hex pairs separated by spaces or colons.
+const separatedHex = /(?:(?:\\x|0x)[0-9a-f]{2}[ ,]?){6,}|(?<![0-9a-f])(?:[0-9a-f]{2}[ :]){7,}[0-9a-f]{2}(?![0-9a-f])/gi;
+const percentEncoded = /(?:%[0-9A-Fa-f]{2}){4,}/;
+const htmlEntity = /&#(?:x[0-9A-Fa-f]{1,6}|\d{1,7});/;
+const rot13Marker = /\brot-?13\b|\bcaesar\b/i;
 const maximumPayloads = 8;
 const maximumBlobLength = 16_384;
 
@@ -32,20 +33,38 @@ export function findEncodedPayloads(text: string): EncodedPayload[] {
   };
   const tags = revealTagCharacters(text);
   if (tags.length > 0) payloads.push({ encoding: 'unicode-tags', text: tags });
-  for (const match of text.matchAll(base64Blob)) {
-    const blob = match[0];
-    // Needs both cases or digits/symbols: a long plain word is not base64.
-    if (blob.length > maximumBlobLength || !/[A-Z]/u.test(blob) || !/[a-z]/u.test(blob) || /^[0-9a-fA-F]+$/u.test(blob)) continue;
-    add('base64', Buffer.from(blob.replaceAll('-', '+').replaceAll('_', '/'), 'base64').toString('utf8'));
+  for (const blob of alphabetRuns(text)) {
+    if (/^(?:[0-9a-fA-F]{2})+$/u.test(blob)) add('hex', Buffer.from(blob, 'hex').toString('utf8'));
+    // Needs both cases: a long plain word or identifier is not base64.
+    else if (/[A-Z]/u.test(blob) && /[a-z]/u.test(blob)) add('base64', Buffer.from(blob.replaceAll('-', '+').replaceAll('_', '/'), 'base64').toString('utf8'));
   }
-  for (const match of text.matchAll(hexBlob)) {
-    const digits = match[0].replace(/\\x|0x|[ ,:]/gu, '');
-    if (digits.length <= maximumBlobLength && digits.length % 2 === 0) add('hex', Buffer.from(digits, 'hex').toString('utf8'));
+  if (text.includes('\\x') || text.includes('0x') || /[0-9a-f]{2}[ :][0-9a-f]{2}[ :][0-9a-f]{2}[ :]/i.test(text)) {
+    for (const match of text.matchAll(separatedHex)) {
+      const digits = match[0].replace(/\\x|0x|[ ,:]/giu, '');
+      if (digits.length <= maximumBlobLength && digits.length % 2 === 0) add('hex', Buffer.from(digits, 'hex').toString('utf8'));
+    }
   }
   if (percentEncoded.test(text)) add('url', safely(() => decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/gu, '%25'))));
   if (htmlEntity.test(text)) add('html-entities', decodeNumericEntities(text));
   if (rot13Marker.test(text)) add('rot13', rot13(text));
   return payloads;
+}
+
+/** Runs of at least `minimumBlobLength` characters of the base64url alphabet (and `=` padding). */
+function alphabetRuns(text: string): string[] {
+  const runs: string[] = [];
+  let start = -1;
+  for (let index = 0; index <= text.length; index += 1) {
+    const code = index < text.length ? text.charCodeAt(index) : 0;
+    const inAlphabet = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 43 || code === 47 || code === 45 || code === 95 || code === 61;
+    if (inAlphabet && start === -1) start = index;
+    else if (!inAlphabet && start !== -1) {
+      const run = text.slice(start, index).replace(/^=+/u, '');
+      if (run.length >= minimumBlobLength && run.length <= maximumBlobLength && !run.slice(0, -2).includes('=')) runs.push(run);
+      start = -1;
+    }
+  }
+  return runs;
 }
 
 /** Mostly printable, with letters and at least one space: a sentence, not binary or a key. */
