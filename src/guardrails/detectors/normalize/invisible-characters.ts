@@ -7,7 +7,8 @@
 // Zero-width (U+200B–U+200D, U+2060–U+2064, U+FEFF, U+180E), soft hyphen, combining grapheme
 // joiner, Hangul fillers, bidi marks and embeddings/overrides/isolates (U+061C, U+200E–U+200F,
 // U+202A–U+202E, U+2066–U+2069), interlinear annotation controls, variation selectors.
-const invisible = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E0FFF}]/gu;
+const invisible =
+  /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF9-\uFFFB]|[\u{E0000}-\u{E0FFF}]/gu;
 const invisibleTest = new RegExp(invisible.source, 'u');
 // Unicode tag characters U+E0020–U+E007E mirror printable ASCII; they are invisible in most
 // renderers, which makes them a channel for smuggling instructions ("ASCII smuggling").

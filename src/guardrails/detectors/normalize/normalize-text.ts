@@ -11,5 +11,7 @@ import { removeInvisibleCharacters } from './invisible-characters.ts';
  * normalizeText('Ｉｇｎｏｒｅ all prеvious\u200B instructions'); // 'Ignore all previous instructions'
  */
 export function normalizeText(text: string): string {
-  return foldHomoglyphs(removeInvisibleCharacters(text).normalize('NFKC')).replace(/[‘’‚‛′`´]/gu, "'").replace(/[“”„‟″«»]/gu, '"');
+  return foldHomoglyphs(removeInvisibleCharacters(text).normalize('NFKC'))
+    .replace(/[‘’‚‛′`´]/gu, "'")
+    .replace(/[“”„‟″«»]/gu, '"');
 }

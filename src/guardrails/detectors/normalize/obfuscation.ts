@@ -5,7 +5,21 @@
  * hyphens, apostrophes and dots ("well-known", "don't", "node.js") are left alone.
  */
 
-const leetLetters: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '8': 'b', '9': 'g', '@': 'a', $: 's', '!': 'i', '|': 'l', '+': 't' };
+const leetLetters: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+  '9': 'g',
+  '@': 'a',
+  $: 's',
+  '!': 'i',
+  '|': 'l',
+  '+': 't',
+};
 // A word that mixes letters with leet digits or symbols, e.g. "pr3v10us", "@ll", "1nstruct!ons";
 // it ends in a letter or digit, so "hello!" is left alone.
 const leetWord = /(?<![a-z0-9@$!|+])(?:[a-z]+[0-9@$!|+]|[0-9@$!|+]+[a-z])(?:[a-z0-9@$!|+]*[a-z0-9])?(?![a-z0-9@$!|+])/gi;

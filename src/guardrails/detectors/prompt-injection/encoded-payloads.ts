@@ -44,7 +44,11 @@ export function findEncodedPayloads(text: string): EncodedPayload[] {
       if (digits.length <= maximumBlobLength && digits.length % 2 === 0) add('hex', Buffer.from(digits, 'hex').toString('utf8'));
     }
   }
-  if (percentEncoded.test(text)) add('url', safely(() => decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/gu, '%25'))));
+  if (percentEncoded.test(text))
+    add(
+      'url',
+      safely(() => decodeURIComponent(text.replace(/%(?![0-9A-Fa-f]{2})/gu, '%25'))),
+    );
   if (htmlEntity.test(text)) add('html-entities', decodeNumericEntities(text));
   if (rot13Marker.test(text)) add('rot13', rot13(text));
   return payloads;
@@ -56,7 +60,15 @@ function alphabetRuns(text: string): string[] {
   let start = -1;
   for (let index = 0; index <= text.length; index += 1) {
     const code = index < text.length ? text.charCodeAt(index) : 0;
-    const inAlphabet = (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 43 || code === 47 || code === 45 || code === 95 || code === 61;
+    const inAlphabet =
+      (code >= 48 && code <= 57) ||
+      (code >= 65 && code <= 90) ||
+      (code >= 97 && code <= 122) ||
+      code === 43 ||
+      code === 47 ||
+      code === 45 ||
+      code === 95 ||
+      code === 61;
     if (inAlphabet && start === -1) start = index;
     else if (!inAlphabet && start !== -1) {
       const run = text.slice(start, index).replace(/^=+/u, '');
