@@ -308,7 +308,7 @@ const rules: readonly InjectionRule[] = [
   ),
   rule(
     'vocative-command',
-    String.raw`(?:^|[.!?\n]\s*)(?:dear\s+|hey\s+|hi\s+)?(?:${aiNoun}|ai assistant)\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|forget|do not|don'?t|you must|stop|instead|tell|send|forward|reply|respond|say|include|call|delete|reveal|print|output|append|add|remember|when)\b`,
+    String.raw`(?:^|[.!?\n|]\s*)(?:dear\s+|hey\s+|hi\s+)?(?:${aiNoun}|ai assistant)\s*[,:]\s*(?:please\s+)?(?:ignore|disregard|forget|do not|don'?t|you must|stop|instead|tell|send|forward|reply|respond|say|include|call|delete|reveal|print|output|append|add|remember|when)\b`,
     0.45,
     0.7,
   ),
@@ -338,19 +338,19 @@ const rules: readonly InjectionRule[] = [
   ),
   rule(
     'answer-directive',
-    String.raw`(?:^|[.!?:\n"“]\s*)(?:please\s+|also\s+|kindly\s+)?(?:[a-z]+\s+){1,2}(?:your|the)\s+(?:next\s+|final\s+)?(?:response|answer|reply|message|output|summary)\b[^.!?\n]{0,80}\b(?:to|by|with|using|in|without|into|so)\b|(?:^|[.!?:\n"“]\s*)in (?:your|the|all|every) (?:future |next |final )?(?:responses?|answers?|replies|reply|outputs?|summary|messages?)\s*,`,
+    String.raw`(?:^|[.!?:\n"“|]\s*)(?:please\s+|also\s+|kindly\s+)?(?:[a-z]+\s+){1,2}(?:your|the)\s+(?:next\s+|final\s+)?(?:response|answer|reply|message|output|summary)\b[^.!?\n]{0,80}\b(?:to|by|with|using|in|without|into|so)\b|(?:^|[.!?:\n"“|]\s*)in (?:your|the|all|every) (?:future |next |final )?(?:responses?|answers?|replies|reply|outputs?|summary|messages?)\s*,`,
     0.1,
     0.5,
   ),
   rule(
     'response-manipulation',
-    String.raw`(?:^|[.!?:\n"“]\s*|\b(?:please|also|and|then|now|kindly)\s+)(?:integrate|incorporate|append|prepend|modify|enhance|augment|embed|tease|hint|rearrange|scramble|misspell|jumble|substitute|weave|merge|blend|fuse|meld|infuse|interweave|render|anagram|group|combine|convert|replace|remove|inject)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|from|of|with|as a part of|as part of|at the (?:end|start|beginning) of)\s+(?:your|the|all|every)\s+(?:(?:next|final|future|following)\s+)?(?:response|answer|reply|replies|output|summary|message|code|codebase|solution|implementation|algorithm|elucidation|program|script|explanation)s?\b`,
+    String.raw`(?:^|[.!?:\n"“|]\s*|\b(?:please|also|and|then|now|kindly)\s+)(?:integrate|incorporate|append|prepend|modify|enhance|augment|embed|tease|hint|rearrange|scramble|misspell|jumble|substitute|weave|merge|blend|fuse|meld|infuse|interweave|render|anagram|group|combine|convert|replace|remove|inject)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|from|of|with|as a part of|as part of|at the (?:end|start|beginning) of)\s+(?:your|the|all|every)\s+(?:(?:next|final|future|following)\s+)?(?:response|answer|reply|replies|output|summary|message|code|codebase|solution|implementation|algorithm|elucidation|program|script|explanation)s?\b`,
     0.1,
     0.5,
   ),
   rule(
     'response-addition',
-    String.raw`(?:^|[.!?:\n"“]\s*|\b(?:please|also|and|then|now|kindly)\s+)(?:add|include|insert|mention|suggest|use|provide|introduce|translate|write|respond|reply|answer|make sure|ensure|don'?t forget|remember|begin|start|end|finish|conclude|format|express|encourage|invite|promote|recommend|tell|urge|direct|insist|stress|emphasi[sz]e|highlight|deploy|adopt|enlist|utili[sz]e|leverage|engage|absorb|harmoni[sz]e|let|consider|keep in mind)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|from|of|with|as a part of|as part of|at the (?:end|start|beginning) of)\s+(?:your|the|all|every)\s+(?:(?:next|final|future|following)\s+)?(?:response|answer|reply|replies|output|summary|message|code|codebase|solution|implementation|algorithm|elucidation|program|script|explanation)s?\b`,
+    String.raw`(?:^|[.!?:\n"“|]\s*|\b(?:please|also|and|then|now|kindly)\s+)(?:add|include|insert|mention|suggest|use|provide|introduce|translate|write|respond|reply|answer|make sure|ensure|don'?t forget|remember|begin|start|end|finish|conclude|format|express|encourage|invite|promote|recommend|tell|urge|direct|insist|stress|emphasi[sz]e|highlight|deploy|adopt|enlist|utili[sz]e|leverage|engage|absorb|harmoni[sz]e|let|consider|keep in mind)\b[^.!?\n]{0,120}\b(?:in|to|into|within|throughout|from|of|with|as a part of|as part of|at the (?:end|start|beginning) of)\s+(?:your|the|all|every)\s+(?:(?:next|final|future|following)\s+)?(?:response|answer|reply|replies|output|summary|message|code|codebase|solution|implementation|algorithm|elucidation|program|script|explanation)s?\b`,
     0.1,
     0.3,
   ),
