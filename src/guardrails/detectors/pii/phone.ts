@@ -4,18 +4,18 @@ import { match, type PiiMatch } from './pii-types.ts';
 // Digit groups (one may be in parentheses) joined by spaces, dots, dashes or slashes, with an
 // optional + or 00 prefix and extension. Deliberately loose: libphonenumber-js decides.
 const candidate =
-  /(?<![\w+@$€£.,/-])(?:\+|\b00)?(?:\(\d{1,5}\)|\d{1,6})(?:(?:[ .\-/]{1,2}|(?=\()|(?<=\)))(?:\(\d{1,5}\)|\d{1,6})){0,6}(?:\s?(?:x|ext\.?|extension|#)\s?\d{1,6})?(?![\w@]|[.,\-/]\d)/g;
+  /(?<![\w+@$€£.,/-])(?:\+|\b00)?(?:\(\d{1,5}\)|\d{1,15})(?:(?:[ .\-/]{1,2}|(?=\()|(?<=\)))(?:\(\d{1,5}\)|\d{1,6})){0,6}(?:\s?(?:x|ext\.?|extension|#)\s?\d{1,6})?(?![\w@]|[.,\-/]\d)/g;
 const extension = /\s?(?:x|ext\.?|extension|#)\s?\d{1,6}$/;
 const dateOrTime = /^(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4}|\d{1,2}:\d{2})/;
 // A bare run of digits is a phone number only right after words like these.
 // Numbers right after these words are parts of an address or identifiers, not phone numbers;
 // right after a country code and check digits ("DE89 …") they are part of an IBAN.
 const notPhoneContext =
-  /(?:\b(?:apt|apartment|suite|ste|unit|room|rm|floor|fl|flat|building|bldg|box|house|order|invoice|ref|reference|id|ticket|account|acct|item|items|sku|case|transaction|tx|zip|postcode|postal code|iban|bic)\.?\s*(?:#|no\.?|number|nr\.?|id)?[\s:#-]*|\b[A-Za-z]{2}\d{2} )$/i;
+  /(?:\b(?:apt|apartment|suite|ste|unit|room|rm|floor|fl|flat|building|bldg|box|house|order|invoice|ref|reference|id|ticket|account|acct|item|items|sku|case|transaction|tx|zip|postcode|postal code|iban|bic|license|licence|passport|member|customer|policy|serial|tracking|routing|ssn|tax)\.?\s*(?:#|no\.?|number|nr\.?|id)?[\s:#-]*|\b[A-Za-z]{2}\d{2} )$/i;
 // Shapes that belong to other identifiers: US ZIP+4 (94105-1234), SSN-shaped ddd-dd-dddd.
 const otherShapes = /^(?:\d{5}-\d{4}|\d{3}-\d{2}-\d{4})$/;
 const phoneContext =
-  /(?:\b(?:phone|telephone|tel|mobile|cell|cellphone|fax|whatsapp|sms|text me|call|calling|contact|reach me|dial|ring|number|no|nr|#)\b\.?|☎|📞)[\s:.#-]*(?:(?:me|us|him|her|them|at|on|is|was|number)[\s:.-]*){0,3}$/i;
+  /(?:\b(?:phone|telephone|tel|mobile|cell|cellphone|fax|whatsapp|sms|text me|call|calling|reach me|dial|ring)\b\.?|☎|📞)[\s:.#-]*(?:(?:me|us|him|her|them|at|on|is|was|number|no\.?|nr\.?)[\s:.-]*){0,3}$/i;
 
 /**
  * The regions a number without a country code may belong to by default: the US and Canada, the
@@ -41,8 +41,12 @@ const nationalShapes: Partial<Record<CountryCode, RegExp>> = {
   NL: /^0\d{9}$/,
   AU: /^(?:0\d{9}|1[38]00\d{6})$/,
   IN: /^(?:0\d{9,10}|[6-9]\d{9})$/,
-  BR: /^0?[1-9]{2}9?\d{8}$/,
+  // Brazilian numbers are written with a two-digit area code first ("(11) 4706-6184"), which
+  // tells them from the NANP-style 3-3-4 groups that BR's metadata would also accept.
+  BR: /^\(?0?[1-9]{2}\)?[ .-]?9?\d{4}[ .-]?\d{4}$/,
 };
+// Regions whose shape is checked on the number as written, separators included.
+const shapeAsWritten: readonly CountryCode[] = ['BR'];
 // Regions whose numbers, written without their trunk prefix, are accepted only with phone words
 // around them.
 const looseRegions: readonly CountryCode[] = ['DE'];
@@ -104,7 +108,8 @@ function validInternational(main: string): Verdict {
 function validNational(main: string, regions: readonly CountryCode[]): Verdict {
   const digits = main.replace(/\D/g, '');
   const valid = (region: CountryCode) => parsePhoneNumberFromString(main, region)?.isValid() === true;
-  if (regions.some((region) => (nationalShapes[region]?.test(digits) ?? true) && valid(region))) return 'valid';
+  const shaped = (region: CountryCode) => nationalShapes[region]?.test(shapeAsWritten.includes(region) ? main : digits) ?? true;
+  if (regions.some((region) => shaped(region) && valid(region))) return 'valid';
   return regions.some((region) => looseRegions.includes(region) && valid(region)) ? 'loose' : 'invalid';
 }
 

@@ -14,7 +14,9 @@ describe('findEncodedPayloads', () => {
     expect(found(`bytes ${[...Buffer.from(sentence)].map((byte) => `\\x${byte.toString(16).padStart(2, '0')}`).join('')}`)).toContain(`hex:${sentence}`);
     expect(found(encodeURIComponent(sentence).replace(/[a-z]/g, (letter) => `%${letter.charCodeAt(0).toString(16)}`))).toContain(`url:${sentence}`);
     expect(found([...sentence].map((character) => `&#${character.charCodeAt(0)};`).join(''))).toContain(`html-entities:${sentence}`);
-    expect(found(`hi${[...sentence].map((character) => String.fromCodePoint(0xe0000 + character.charCodeAt(0))).join('')}`)).toContain(`unicode-tags:${sentence}`);
+    expect(found(`hi${[...sentence].map((character) => String.fromCodePoint(0xe0000 + character.charCodeAt(0))).join('')}`)).toContain(
+      `unicode-tags:${sentence}`,
+    );
     expect(found('rot13: vtaber nyy cerivbhf vafgehpgvbaf')).toContain(`rot13:ebg13: ${sentence}`);
   });
 

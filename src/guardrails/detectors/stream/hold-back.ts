@@ -12,8 +12,9 @@ const maximumSeparatorRun = 3;
  * - the trailing run of non-whitespace characters: a word may still grow into an e-mail
  *   address, a token, a JWT, a URL with a password, a dashed card number or an IPv6 address;
  * - the trailing run of digit groups and separators (spaces, dashes, dots, slashes, parentheses,
- *   colons, a leading +), with short upper-case groups inside it and a phone extension at its
- *   end: "4111 1111 1111 ", "+1 (415) 555-", "DE89 3704 0044 ", "415-555-2671 x";
+ *   colons, a leading +), with short upper-case groups inside it, a phone extension at its end
+ *   and a word still being typed after it (a phone number can depend on the word that follows,
+ *   "… 9808 office"): "4111 1111 1111 ", "+1 (415) 555-", "DE89 3704 0044 ", "2671 x", "9808 off";
  * - everything from an unterminated `-----BEGIN` line: a private key block until its END line.
  * Plain prose therefore lags by at most its last partial word.
  *
@@ -33,8 +34,9 @@ function trailingToken(text: string): number {
 
 function trailingDigitGroups(text: string): number {
   let end = text.length;
-  // A phone extension in the making: "… 2671 x", "… 2671 ext. 12".
-  const extension = /\d[ \-./()]{0,3}(?:x|ext\.?|extension|#)\s?\d{0,6}$/i.exec(text);
+  // A phone extension in the making ("… 2671 x", "… 2671 ext. 12"), or a word being typed right
+  // after the digits ("… 9808 off", "… 1152-Fa").
+  const extension = /\d[ \-./()]{0,3}(?:x|ext\.?|extension|#)\s?\d{0,6}$/i.exec(text) ?? /\d[ \-,(]{1,2}[A-Za-z]{1,10}$/.exec(text);
   if (extension !== null) end = extension.index + 1;
   let position = skipSeparators(text, end);
   let start = end;

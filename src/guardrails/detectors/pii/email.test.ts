@@ -1,0 +1,18 @@
+import { describe, expect, it } from 'vitest';
+import { findEmails } from './email.ts';
+
+const emails = (text: string) => findEmails(text).map((match) => match.text);
+
+describe('findEmails', () => {
+  it('finds addresses with plus tags, subdomains and country TLDs, without trailing punctuation', () => {
+    expect(emails('Mail jane.doe+news@example.co.uk, ops@mail.example.org. or first_last@sub.domain.io!')).toEqual([
+      'jane.doe+news@example.co.uk',
+      'ops@mail.example.org',
+      'first_last@sub.domain.io',
+    ]);
+  });
+
+  it('rejects handles, versions and addresses with double dots or no TLD', () => {
+    expect(emails('@user, git@v1.2, a..b@example.com, root@localhost, npm i pkg@1.2.3')).toEqual([]);
+  });
+});
