@@ -27,12 +27,25 @@ const leetWord = /(?<![a-z0-9@$!|+])(?:[a-z]+[0-9@$!|+]|[0-9@$!|+]+[a-z])(?:[a-z
 // classes only: Unicode property classes are several times slower, and the text reaching here
 // has had its look-alike letters folded to Latin already.
 const spacedLetters = /(?<![a-z0-9])[a-z](?:[ .\-_*][a-z]){2,}(?![a-z0-9])/gi;
-// Symbols no word contains, inside a word: "ign*ore", "in_struc_tions"; and words chopped into
-// fragments of one to three letters by hyphens: "ig-no-re".
-const innerSymbols = /(?<=[a-z])[*_~^`]+(?=[a-z])/gi;
+// Symbols no word contains, inside a word: "ign*ore", "ign~ore" (not underscores: identifiers
+// such as content_type have them); and words chopped into fragments of one to three letters by
+// hyphens: "ig-no-re".
+const innerSymbols = /(?<=[a-z])[*~^`]+(?=[a-z])/gi;
 const hyphenatedFragments = /(?<![a-z-])[a-z]{1,3}(?:-[a-z]{1,3}){2,}(?![a-z-])/gi;
 // Cheap test for whether any of the above could apply to a line.
-const mayBeObfuscated = /[0-9@$!|+*_~^`]|(?<![a-z0-9])[a-z][ .\-][a-z][ .\-][a-z](?![a-z0-9])/i;
+const mayBeObfuscated = /[0-9@$!|+*~^`]|(?<![a-z0-9])[a-z][ .\-][a-z][ .\-][a-z](?![a-z0-9])/i;
+
+/**
+ * A word written in leetspeak has at least two letters, no more digits and symbols than letters,
+ * a word's length, and does not end in a symbol. Left alone: "x86", "4G", "3pm", "2nd", "sha256",
+ * "python3", "chatgpt+", "wow!", e-mail addresses and base64 blobs.
+ */
+function isLeetWord(word: string, offset: number, text: string): boolean {
+  const letters = word.replace(/[^a-z]/gi, '').length;
+  if (letters < 2 || word.length > 16 || word.length - letters > letters || /[@$!|+]$/.test(word)) return false;
+  if (/^\d+[a-z]{1,3}$/i.test(word) || /^[a-z]+\d{2,}$/i.test(word) || /^[a-z]{3,}\d$/i.test(word)) return false;
+  return !(word.includes('@') && text[offset + word.length] === '.');
+}
 
 /**
  * Undoes leetspeak and letter spacing, for matching only (it rewrites ordinary text such as
@@ -44,7 +57,9 @@ const mayBeObfuscated = /[0-9@$!|+*_~^`]|(?<![a-z0-9])[a-z][ .\-][a-z][ .\-][a-z
 export function foldObfuscation(text: string): string {
   if (!mayBeObfuscated.test(text)) return text;
   return text
-    .replace(leetWord, (word) => word.replace(/[0-9@$!|+]/gu, (symbol) => leetLetters[symbol] ?? symbol))
+    .replace(leetWord, (word: string, offset: number, whole: string) =>
+      isLeetWord(word, offset, whole) ? word.replace(/[0-9@$!|+]/gu, (symbol) => leetLetters[symbol] ?? symbol) : word,
+    )
     .replace(spacedLetters, (letters) => letters.replace(/[ .\-_*]/g, ''))
     .replace(innerSymbols, '')
     .replace(hyphenatedFragments, (fragments) => fragments.replaceAll('-', ''));

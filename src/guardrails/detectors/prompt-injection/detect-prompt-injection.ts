@@ -2,7 +2,7 @@ import { normalizeText } from '../normalize/normalize-text.ts';
 import { foldObfuscation } from '../normalize/obfuscation.ts';
 import { hasInvisibleCharacters } from '../normalize/invisible-characters.ts';
 import { findEncodedPayloads } from './encoded-payloads.ts';
-import { injectionRules, type InjectionRule } from './injection-rules.ts';
+import { injectionRules } from './injection-rules.ts';
 
 export interface PromptInjectionOptions {
   /**
@@ -34,6 +34,8 @@ const invisibleWeight = 0.15;
 // An instruction that had to be decoded first was hidden on purpose: what it says counts more.
 const encodedBoost = 0.15;
 const maximumDepth = 2;
+// Rules weighing less than this for a source are not run for it: they could add at most a tenth.
+const minimumWeight = 0.15;
 // Text that talks about an attack rather than making one: "users who tell it to ignore previous
 // instructions", "an attacker may write 'ignore …'", "phrases such as …". Matches right after
 // such words count for a third: security education and documentation are not attacks.
@@ -67,7 +69,7 @@ export function detectPromptInjection(text: string, options: PromptInjectionOpti
 function scan(text: string, source: 'input' | 'tool-result', prefix: string, weights: Map<string, number>, depth: number): void {
   const normalized = normalizeText(text);
   const lower = normalized.toLowerCase();
-  const variants: Variant[] = [{ asWritten: normalized, lower, words: wordsOf(lower) }];
+  const variants: Variant[] = [{ asWritten: normalized, lower, candidates: candidateRules(lower) }];
   // Leetspeak and letter spacing are undone only on the lines they change, so the second pass
   // costs next to nothing on ordinary text.
   const changed = lower
@@ -76,13 +78,14 @@ function scan(text: string, source: 'input' | 'tool-result', prefix: string, wei
     .filter(({ line, folded }) => folded !== line)
     .map(({ folded }) => folded)
     .join('\n');
-  if (changed !== '') variants.push({ asWritten: changed, lower: changed, words: wordsOf(changed) });
-  for (const rule of injectionRules) {
+  if (changed !== '') variants.push({ asWritten: changed, lower: changed, candidates: candidateRules(changed) });
+  for (const [ruleIndex, rule] of injectionRules.entries()) {
     const weight = source === 'tool-result' ? rule.toolResult : rule.input;
+    if (weight < minimumWeight) continue;
     let matchedIn = -1;
     let mentioned = false;
     for (const [index, variant] of variants.entries()) {
-      if (!passesPreFilter(rule, variant)) continue;
+      if (variant.candidates[ruleIndex] !== 1) continue;
       const subject = rule.caseSensitive === true ? variant.asWritten : variant.lower;
       const match = rule.pattern.exec(subject);
       if (match === null || (rule.also !== undefined && !rule.also.test(subject))) continue;
@@ -105,18 +108,27 @@ function scan(text: string, source: 'input' | 'tool-result', prefix: string, wei
 interface Variant {
   asWritten: string;
   lower: string;
-  words: ReadonlySet<string>;
+  /** 1 at the index of each rule whose pre-filter the variant passes. */
+  candidates: Uint8Array;
 }
 
-function wordsOf(lower: string): ReadonlySet<string> {
-  return new Set(lower.match(/[a-z]+/gu));
+// Which rules each pre-filter word unlocks, so a text's words are looked up once each instead of
+// every rule walking its own word list.
+const rulesByWord = new Map<string, number[]>();
+for (const [index, rule] of injectionRules.entries()) {
+  for (const word of rule.words ?? []) rulesByWord.set(word, [...(rulesByWord.get(word) ?? []), index]);
 }
 
-function passesPreFilter(rule: InjectionRule, variant: Variant): boolean {
-  if (rule.words === undefined && rule.literals === undefined) return true;
-  for (const word of rule.words ?? []) if (variant.words.has(word)) return true;
-  for (const literal of rule.literals ?? []) if (variant.lower.includes(literal)) return true;
-  return false;
+function candidateRules(lower: string): Uint8Array {
+  const candidates = new Uint8Array(injectionRules.length);
+  for (const [index, rule] of injectionRules.entries()) {
+    if (rule.words === undefined && rule.literals === undefined) candidates[index] = 1;
+    else if (rule.literals?.some((literal) => lower.includes(literal)) === true) candidates[index] = 1;
+  }
+  for (const word of new Set(lower.match(/[a-z]+/gu))) {
+    for (const index of rulesByWord.get(word) ?? []) candidates[index] = 1;
+  }
+  return candidates;
 }
 
 function record(weights: Map<string, number>, reason: string, weight: number): void {

@@ -19,7 +19,8 @@ import { isPlaceholder } from './value-checks.ts';
  */
 export function findSecrets(text: string): SecretMatch[] {
   const candidates: SecretMatch[] = [...findPrivateKeys(text), ...findContextualSecrets(text)];
-  for (const { type, pattern, group } of providerPatterns) {
+  for (const { type, pattern, group, hints } of providerPatterns) {
+    if (hints.length > 0 && !hints.some((hint) => text.includes(hint))) continue;
     for (const match of text.matchAll(pattern)) {
       const value = group === undefined ? match[0] : (match[group] ?? '');
       // Placeholders hide behind real prefixes too: ghp_xxxx…, glc_1111….
