@@ -55,7 +55,14 @@ for (const split of ['tuning', 'held-out'] as const) {
 
     it('PII: recall and precision per type', () => {
       const byType = piiBySplit(split);
-      const floor = { email: [0.9, 0.95], phone: [0.5, 0.95], 'credit-card': [0.95, 0.95], iban: [0.95, 0.95], 'us-ssn': [0.95, 0.95], 'ip-address': [0.95, 0.95] } as const;
+      const floor = {
+        email: [0.9, 0.95],
+        phone: [0.5, 0.95],
+        'credit-card': [0.95, 0.95],
+        iban: [0.95, 0.95],
+        'us-ssn': [0.95, 0.95],
+        'ip-address': [0.95, 0.95],
+      } as const;
       for (const [type, [minimumRecall, minimumPrecision]] of Object.entries(floor)) {
         const counts = byType.get(type as keyof typeof floor);
         expect(counts!.tp + counts!.fn, `${type} gold spans`).toBeGreaterThan(4);
