@@ -16,6 +16,8 @@ describe('findPhones', () => {
   it('finds national numbers valid in a default region, with separators or after a phone word', () => {
     expect(phones('Call (415) 555-2671 or 020 7946 0958; ext (650) 253-0000 x1234')).toEqual(['(415) 555-2671', '020 7946 0958', '(650) 253-0000 x1234']);
     expect(phones('phone: 4155552671')).toEqual(['4155552671']);
+    // The same digits with no phone word before them are an id, a count or a checksum.
+    expect(phones('The checksum came back as 4155552671 today')).toEqual([]);
   });
 
   it('does not take ids, timestamps, dates, times, ZIP codes or SSN-shaped numbers for phones', () => {
