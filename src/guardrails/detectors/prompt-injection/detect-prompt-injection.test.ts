@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { fixtureInjectionRows } from '../../../../bench/lib/guardrail-corpora.ts';
+import { normalizeText } from '../normalize/normalize-text.ts';
 import { detectPromptInjection } from './detect-prompt-injection.ts';
 import { injectionRules } from './injection-rules.ts';
+import { preFilters } from './rule-pre-filters.ts';
 
 const flagged = (text: string, source: 'input' | 'tool-result' = 'input') => detectPromptInjection(text, { source }).flagged;
 
@@ -113,6 +116,26 @@ describe('the rules', () => {
         expect(weight).toBeLessThan(1);
       }
     }
+  });
+
+  it('have pre-filters only for rules that exist', () => {
+    const ids = new Set(injectionRules.map((rule) => rule.id));
+    for (const id of Object.keys(preFilters)) expect(ids.has(id), id).toBe(true);
+  });
+
+  it('never pre-filter away a text the rule matches', () => {
+    let matches = 0;
+    for (const { text } of fixtureInjectionRows()) {
+      const lower = normalizeText(text).toLowerCase();
+      const words = new Set(lower.match(/[a-z]+/gu));
+      for (const rule of injectionRules) {
+        if (rule.caseSensitive === true || (rule.words === undefined && rule.literals === undefined) || !rule.pattern.test(lower)) continue;
+        matches += 1;
+        const passes = [...(rule.words ?? [])].some((word) => words.has(word)) || (rule.literals ?? []).some((literal) => lower.includes(literal));
+        expect(passes, rule.id).toBe(true);
+      }
+    }
+    expect(matches).toBeGreaterThan(500);
   });
 
   it('report rule ids, never the input', () => {
