@@ -7,6 +7,23 @@ import { aiNoun, both, override, rule, type InjectionRule } from './rule-kit.ts'
  */
 export const indirectRules: readonly InjectionRule[] = [
   // indirect injection: data speaking to the model that reads it
+  // A task or question planted on a line of its own inside data: harmless words, but nobody's
+  // data asks the reader to write essays or translate sentences.
+  rule(
+    'task-request-line',
+    String.raw`(?:^|\n)[ \t>*-]*(?:please\s+)?(?:(?:write|compose|draft|explain|describe|translate|summari[sz]e|outline|break down|tell me|teach me)\s+(?:a|an|the|me|us|how|what|why|some|three|five|\d+|[a-z]+ (?:for|about|of|on|to))\b|(?:provide|create|generate|develop|give me|write)\s+(?:me\s+)?(?:a|an|the)\s+(?:[a-z]+\s+)?(?:poem|story|essay|speech|letter|song|haiku|introduction|summary|list|example|explanation|equivalent|translation|limerick|joke)\b)(?![^\n]*[.!?][ \t]+\S)[^\n|]{0,160}(?=\n|$)`,
+    0.05,
+    0.4,
+  ),
+  // A question on a line of its own between a table's rows, or right before one.
+  rule(
+    'question-in-table',
+    String.raw`(?:^|\n)\|[^\n]*\|[ \t]*\n[ \t]*(?:what|who|where|when|why|how|which|can you|could you)\b[^\n|]{5,140}\?[ \t]*(?=\n|$)|^[ \t]*(?:what|who|where|when|why|how|which|can you|could you)\b[^\n|]{5,140}\?[ \t]*\n\|`,
+    0.05,
+    0.5,
+  ),
+  // A line of prose between the rows of a Markdown table, or right before one.
+  rule('foreign-line-in-table', String.raw`(?:^|\n)\|[^\n]*\|[ \t]*\n[ \t]*[^\s|][^\n|]{14,}(?=\n|$)|^[ \t]*[^\s|][^\n|]{14,}\n\|[^\n]*\|`, 0.05, 0.35),
   rule(
     'addresses-ai-reader',
     String.raw`\b(?:dear|attention|note (?:to|for)|hey|hi|hello|message (?:to|for)|instructions? (?:to|for)|important (?:message|note|notice|instructions?) (?:to|for)|notice to|memo to)\s*,?\s*(?:the\s+|all\s+|any\s+)?${aiNoun}s?\b|\b(?:if you are|if you'?re|you are|as|to)\s+(?:an?|the)\s+(?:ai|llm|language model|ai assistant|ai agent|ai model|automated (?:assistant|agent|system)|assistant|model|chatbot|bot)\s*(?:\(|,)?\s*(?:reading|processing|summari[sz]ing|parsing|viewing|analy[sz]ing|seeing|scanning|browsing|that (?:reads|is reading|processes)|who (?:reads|is reading))\b|\b${aiNoun}s?\s+(?:reading|processing|summari[sz]ing|parsing|analy[sz]ing|scanning|browsing)\s+(?:this|these|the (?:following|above))\b`,

@@ -118,4 +118,9 @@ export const preFilters: Record<string, { words?: string; literals?: readonly st
     words: 'snippet snippets code codes block blocks excerpt excerpts section sections script scripts command commands line lines',
   },
   'hidden-comment-directive': { literals: ['<!--', '/*'] },
+  'task-request-line': {
+    words: 'write compose draft explain describe translate summarize summarise generate create develop outline provide give tell break show teach',
+  },
+  'question-in-table': { literals: ['?'] },
+  'foreign-line-in-table': { literals: ['|'] },
 };
