@@ -12,6 +12,15 @@ describe('findEmails', () => {
     ]);
   });
 
+  it('finds addresses written with [at] and [dot]', () => {
+    expect(emails('Email: john.doe@protectai[DOT]com, jane[at]example[dot]org or ops(at)example.com.')).toEqual([
+      'john.doe@protectai[DOT]com',
+      'jane[at]example[dot]org',
+      'ops(at)example.com',
+    ]);
+    expect(emails('We meet at home. The dot com era. Look at [the] example.')).toEqual([]);
+  });
+
   it('rejects handles, versions and addresses with double dots or no TLD', () => {
     expect(emails('@user, git@v1.2, a..b@example.com, root@localhost, npm i pkg@1.2.3')).toEqual([]);
   });

@@ -47,6 +47,7 @@ const sensitiveTexts = [
     .map((row) => row.text),
   'Card 4111 1111 1111 1111 and 4111111111111111 then mail jane.doe@example.com, call +1 (415) 555-2671 x12.',
   'IBAN NL91 ABNA 0417 1643 00 or GB82 WEST 1234 5698 7654 32; SSN: 536228763; host 2001:db8::1.',
+  'Write to jane.doe[at]example[dot]org or john@protectai[DOT]com; password = "Tr0ub4dor&3x"; key:\n-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAn6O8li+SX4m98LLYt/PKSzEmQ++ZBD7Loh9P13f4yQ92EF3yxR5MsXFu9PRsrYQA7\n-----END RSA PRIVATE KEY-----\nthanks',
 ];
 
 describe('createStreamRedactor', () => {

@@ -15,7 +15,8 @@ const maximumSeparatorRun = 3;
  *   colons, a leading +), with short upper-case groups inside it, a phone extension at its end
  *   and a word still being typed after it (a phone number can depend on the word that follows,
  *   "… 9808 office"): "4111 1111 1111 ", "+1 (415) 555-", "DE89 3704 0044 ", "2671 x", "9808 off";
- * - everything from an unterminated `-----BEGIN` line: a private key block until its END line.
+ * - everything from a `-----BEGIN` line without a complete END line after it: a private key block
+ *   until its END line is whole.
  * Plain prose therefore lags by at most its last partial word.
  *
  * @example
@@ -68,8 +69,12 @@ function skipSeparators(text: string, from: number): number {
   return position;
 }
 
+// A complete END line: a block whose END line is still being typed is still open.
+const endLine = /-----END[ A-Z0-9_-]{0,40}-----/g;
+
 function openKeyBlock(text: string): number {
   const begin = text.lastIndexOf('-----BEGIN');
-  if (begin === -1 || text.indexOf('-----END', begin) !== -1) return 0;
-  return text.length - begin;
+  if (begin === -1) return 0;
+  endLine.lastIndex = begin;
+  return endLine.test(text) ? 0 : text.length - begin;
 }
