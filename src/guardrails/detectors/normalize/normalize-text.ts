@@ -1,5 +1,6 @@
 import { foldHomoglyphs } from './homoglyphs.ts';
 import { removeInvisibleCharacters } from './invisible-characters.ts';
+import { requireText } from '../require-text.ts';
 
 /**
  * The text the detectors match against: invisible characters removed, NFKC applied (fullwidth
@@ -11,6 +12,7 @@ import { removeInvisibleCharacters } from './invisible-characters.ts';
  * normalizeText('Ｉｇｎｏｒｅ all prеvious\u200B instructions'); // 'Ignore all previous instructions'
  */
 export function normalizeText(text: string): string {
+  requireText(text, 'text');
   return foldHomoglyphs(removeInvisibleCharacters(text).normalize('NFKC'))
     .replace(/[‘’‚‛′`´]/gu, "'")
     .replace(/[“”„‟″«»]/gu, '"');

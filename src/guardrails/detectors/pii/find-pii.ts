@@ -6,6 +6,7 @@ import { findIpAddresses } from './ip-address.ts';
 import { findPhones } from './phone.ts';
 import { piiTypes, type PiiMatch, type PiiType } from './pii-types.ts';
 import { findUsSsns } from './us-ssn.ts';
+import { requireText } from '../require-text.ts';
 
 export interface FindPiiOptions {
   /** Only these types (default: all). */
@@ -28,6 +29,7 @@ export interface FindPiiOptions {
  * //  { type: 'phone', start: 30, end: 44, text: '(415) 555-2671' }]
  */
 export function findPii(text: string, options: FindPiiOptions = {}): PiiMatch[] {
+  requireText(text, 'text');
   const wanted = new Set(options.types ?? piiTypes);
   const candidates: PiiMatch[] = [];
   // Cheap guards: nothing below matches a text without digits, except e-mail addresses.

@@ -1,4 +1,6 @@
+import { KeelError } from '../../../errors/index.ts';
 import { normalizeText } from '../normalize/normalize-text.ts';
+import { requireText } from '../require-text.ts';
 import { foldObfuscation } from '../normalize/obfuscation.ts';
 import { hasInvisibleCharacters } from '../normalize/invisible-characters.ts';
 import { findEncodedPayloads } from './encoded-payloads.ts';
@@ -56,7 +58,10 @@ const mentionDiscount = 1 / 3;
  * detectPromptInjection(emailBody, { source: 'tool-result' });
  */
 export function detectPromptInjection(text: string, options: PromptInjectionOptions = {}): PromptInjectionResult {
+  requireText(text, 'text');
   const source = options.source ?? 'input';
+  if (source !== 'input' && source !== 'tool-result')
+    throw new KeelError({ code: 'INPUT_INVALID', message: "source must be 'input' or 'tool-result'", details: { argument: 'source' } });
   const weights = new Map<string, number>();
   scan(text, source, '', weights, 0);
   if (hasInvisibleCharacters(text)) weights.set('invisible-characters', invisibleWeight);

@@ -4,6 +4,7 @@ import { providerPatterns } from './provider-patterns.ts';
 import { scanWithSecretlint } from './secretlint-scan.ts';
 import type { SecretMatch } from './secret-types.ts';
 import { isPlaceholder } from './value-checks.ts';
+import { requireText } from '../require-text.ts';
 
 /**
  * Finds credentials: cloud keys (AWS, GCP, Azure, …), code-hosting, chat, payment and AI
@@ -18,6 +19,7 @@ import { isPlaceholder } from './value-checks.ts';
  * // [{ type: 'github-token', start: 20, end: 60 }]
  */
 export function findSecrets(text: string): SecretMatch[] {
+  requireText(text, 'text');
   const candidates: SecretMatch[] = [...findPrivateKeys(text), ...findContextualSecrets(text)];
   for (const { type, pattern, group, hints } of providerPatterns) {
     if (hints.length > 0 && !hints.some((hint) => text.includes(hint))) continue;

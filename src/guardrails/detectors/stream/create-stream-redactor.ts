@@ -1,3 +1,5 @@
+import { KeelError } from '../../../errors/index.ts';
+import { requireText } from '../require-text.ts';
 import { holdBackForRedaction } from './hold-back.ts';
 
 export interface StreamRedactorOptions {
@@ -44,6 +46,8 @@ export interface StreamRedactor {
  * send(redactor.end());
  */
 export function createStreamRedactor(options: StreamRedactorOptions): StreamRedactor {
+  if (typeof options.redact !== 'function')
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'redact must be a function', details: { argument: 'redact' } });
   const holdBack = options.holdBack ?? holdBackForRedaction;
   const contextLength = options.contextLength ?? 256;
   const redact = (text: string): string => {
@@ -74,7 +78,7 @@ export function createStreamRedactor(options: StreamRedactorOptions): StreamReda
 
   return {
     push(delta) {
-      pending += delta;
+      pending += requireText(delta, 'delta');
       const held = Math.min(pending.length, Math.max(0, holdBack(context + pending)));
       const cut = pending.length - held;
       if (cut <= 0) return '';
