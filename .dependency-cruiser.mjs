@@ -66,6 +66,12 @@ export const forbidden = [
     'The engine knows the Store port and the Model interface: never an adapter, a provider or the wiring.',
   ),
   layer('protection-above-engine', 'protection', [...adapters, ...top], 'Rate limits use the store port and the engine hooks.'),
+  layer(
+    'guardrail-detectors-standalone',
+    'guardrails/detectors',
+    ['(?!guardrails/detectors/|errors/|internal/)'],
+    'The detectors are pure functions over text, public on their own (keel/guardrails): they depend on nothing of Keel but errors.',
+  ),
   layer('telemetry-below-engine', 'telemetry', ['engine/', 'server/', 'cli/', 'keel\\.ts', 'index\\.ts'], 'Logging is used by every layer.'),
   layer('server-below-cli', 'server', ['cli/', 'testing/', 'store/sqlite/', 'store/postgres/'], 'The HTTP API knows the runtime and the store port.'),
 ];

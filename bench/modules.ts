@@ -1,10 +1,19 @@
 import { bytesPerStep } from './bytes-per-step.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
+import { guardrailDetectors } from './guardrail-detectors.ts';
 import { langGraphComparison } from './langgraph-comparison.ts';
 import type { BenchModule } from './lib/report.ts';
 import { postgresSteps } from './postgres-steps.ts';
 import { serverLoad } from './server-load.ts';
 
 /** Every bench, in the order `npm run bench` runs them. */
-export const benchModules: readonly BenchModule[] = [durableStep, bytesPerStep, langGraphComparison, gatewayLatency, serverLoad, postgresSteps];
+export const benchModules: readonly BenchModule[] = [
+  durableStep,
+  bytesPerStep,
+  langGraphComparison,
+  gatewayLatency,
+  serverLoad,
+  postgresSteps,
+  guardrailDetectors,
+];

@@ -24,13 +24,14 @@ async function cruise(cwd: string): Promise<Violation[]> {
 }
 
 describe('the dependency lint', () => {
-  it('fails when an engine file imports an adapter, a provider or the server, and when types form a cycle', async () => {
+  it('fails when an engine file imports an adapter, a provider or the server, when a detector imports the engine, and when types form a cycle', async () => {
     const violations = await cruise(fixture);
     const found = violations.map((violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`).sort();
     expect(found).toEqual([
       'engine-knows-ports-only: src/engine/imports-adapter.ts → src/store/sqlite/sqlite-store.ts',
       'engine-knows-ports-only: src/engine/imports-provider.ts → src/gateway/ai-sdk/adapter.ts',
       'engine-knows-ports-only: src/engine/imports-server.ts → src/server/app.ts',
+      'guardrail-detectors-standalone: src/guardrails/detectors/imports-engine.ts → src/engine/uses-port.ts',
       'no-cycles: src/journal/cycle-a.ts → src/journal/cycle-b.ts',
     ]);
   });
