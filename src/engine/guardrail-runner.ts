@@ -70,6 +70,7 @@ export async function runGuardrails(
       ...(verdict.verdict === 'modify' && verdict.changes !== undefined ? { changes: verdict.changes } : {}),
       ...(verdict.verdict === 'modify' ? { replacement: verdict.replacement } : {}),
       ...(verdict.verdict === 'block' && verdict.end === true ? { end: true } : {}),
+      ...(verdict.verdict === 'block' && verdict.refusal !== undefined ? { refusal: verdict.refusal } : {}),
     };
     decisions.push(decision);
     if (verdict.verdict === 'modify') {
@@ -91,8 +92,7 @@ export async function runGuardrails(
 
 /**
  * What journaled verdicts decided, for a run resumed after they were committed: the same
- * outcome as when they were given, without asking the guardrails again. Refusals are not
- * journaled, so a resumed `block` at input or output ends without its refusal text.
+ * outcome as when they were given, without asking the guardrails again.
  */
 export function journaledOutcome(decisions: readonly GuardrailDecision[]): Omit<BoundaryOutcome, 'decisions'> {
   let replacement: GuardrailReplacement | undefined;
@@ -101,7 +101,16 @@ export function journaledOutcome(decisions: readonly GuardrailDecision[]): Omit<
       replacement = { ...replacement, ...decision.replacement };
       continue;
     }
-    return { replacement, stop: { verdict: decision.verdict, guardrail: decision.guardrail, reason: decision.reason, end: decision.end === true } };
+    return {
+      replacement,
+      stop: {
+        verdict: decision.verdict,
+        guardrail: decision.guardrail,
+        reason: decision.reason,
+        end: decision.end === true,
+        ...(decision.refusal === undefined ? {} : { refusal: decision.refusal }),
+      },
+    };
   }
   return { replacement, stop: undefined };
 }

@@ -4,6 +4,8 @@ import type { ModelMessage, ModelToolCall } from '../journal/messages.ts';
 import { toolIdempotencyKey } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { JournalEvent } from '../journal/events.ts';
+import { escalationToolName, escalationToolSpec } from './escalation.ts';
+import type { StreamRedactor } from '../guardrails/detectors/stream/create-stream-redactor.ts';
 
 /** Streamed text is journaled in batches at most this often, not one row per token. */
 const textFlushIntervalMs = 100;
@@ -13,11 +15,13 @@ export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[
   if (agent.outputJsonSchema !== undefined) {
     system += `\n\nWhen you give your final answer, reply with only JSON matching this JSON Schema:\n${JSON.stringify(agent.outputJsonSchema)}`;
   }
+  const tools = [
+    ...agent.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputJsonSchema })),
+    ...(agent.escalation.enabled ? [escalationToolSpec] : []),
+  ];
   return {
     messages: [{ role: 'system', content: system }, ...history],
-    ...(agent.tools.length > 0
-      ? { tools: agent.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputJsonSchema })) }
-      : {}),
+    ...(tools.length > 0 ? { tools } : {}),
     ...(agent.outputJsonSchema !== undefined ? { responseFormat: { type: 'json' as const, schema: agent.outputJsonSchema } } : {}),
     ...(agent.modelSettings.maxOutputTokens !== undefined ? { maxOutputTokens: agent.modelSettings.maxOutputTokens } : {}),
     ...(agent.modelSettings.temperature !== undefined ? { temperature: agent.modelSettings.temperature } : {}),
@@ -41,10 +45,16 @@ export async function callModel(options: {
   journal: { append(events: JournalEvent[]): Promise<void> };
   step: number;
   attempt: number;
+  /**
+   * Redacts streamed text before it is journaled (so before any reader sees it), holding back
+   * only what a pending match may still need: one per model attempt.
+   */
+  redactor?: () => StreamRedactor;
 }): Promise<{ response: ModelResponse; unflushedText: string }> {
   const { model, journal, step } = options;
   let attempt = options.attempt;
   let pending = '';
+  let redactor = options.redactor?.();
   const flushes: Promise<void>[] = [];
   // A journal write that fails mid-call (a lost lease, say) stops the call at once, and is what
   // the caller hears about; until then its rejection is held here, never left unhandled.
@@ -65,6 +75,7 @@ export async function callModel(options: {
         // Text of the failed attempt not yet journaled is dropped: nobody has seen it.
         attempt += 1;
         pending = '';
+        redactor = options.redactor?.();
         track(journal.append([{ type: 'step-start', step, attempt }]));
       },
     },
@@ -85,7 +96,7 @@ export async function callModel(options: {
         response = part.response;
         continue;
       }
-      pending += part.text;
+      pending += redactor === undefined ? part.text : redactor.push(part.text);
       if (Date.now() - lastFlush >= textFlushIntervalMs && pending !== '') {
         track(journal.append([{ type: 'text-delta', step, attempt, text: pending }]));
         pending = '';
@@ -99,6 +110,7 @@ export async function callModel(options: {
   if (response === undefined) {
     throw new KeelError({ code: 'MODEL_RESPONSE_INVALID', message: 'The model stream ended without a complete response', retryable: true });
   }
+  if (redactor !== undefined) pending += redactor.end();
   if (attempt !== options.attempt && pending !== '') {
     // The caller tags leftover text with the attempt it started; text of a restarted one goes here.
     await journal.append([{ type: 'text-delta', step, attempt, text: pending }]);
@@ -115,6 +127,19 @@ export function toolCallEvents(agent: AgentDefinition, runId: string, step: numb
   const events: JournalEvent[] = [];
   for (const call of calls) {
     const idempotencyKey = toolIdempotencyKey(runId, step, call.callId);
+    if (call.toolName === escalationToolName && agent.escalation.enabled) {
+      // Keel's own tool: whatever the arguments, the model asked for a human.
+      events.push({
+        type: 'tool-call',
+        step,
+        callId: call.callId,
+        toolName: call.toolName,
+        input: parseArguments(call.arguments),
+        effect: 'read',
+        idempotencyKey,
+      });
+      continue;
+    }
     const tool = agent.tools.find((candidate) => candidate.name === call.toolName);
     const rejected = (code: 'TOOL_NOT_FOUND' | 'TOOL_INPUT_INVALID', message: string, details?: Record<string, unknown>) => {
       events.push(
@@ -175,4 +200,12 @@ export function parseFinalOutput(agent: AgentDefinition, text: string): { ok: tr
     ok: false,
     error: new KeelError({ code: 'OUTPUT_INVALID', message: `The final answer does not match the output schema (${issues.join('; ')})`, details: { issues } }),
   };
+}
+
+function parseArguments(text: string): unknown {
+  try {
+    return text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+  } catch {
+    return { reason: text };
+  }
 }

@@ -1,23 +1,25 @@
 import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
-import type { ModelMessage, ModelUsage } from '../journal/messages.ts';
-import { sleep } from '../internal/sleep.ts';
+import type { ModelMessage } from '../journal/messages.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunPatch, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
-import type { JournalEvent, WaitingReason } from '../journal/events.ts';
-import { applyEvent, foldJournal, runMessages, type RunState, type StepState } from './fold.ts';
+import type { JournalEvent } from '../journal/events.ts';
+import { applyEvent, escalatedSince, foldJournal, inputText, runMessages, type RunState } from './fold.ts';
 import { createJournalWriter } from './journal-writer.ts';
 import { failRun } from './fail-run.ts';
-import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
-import { runToolCall, type ToolOutcome } from './tool-runner.ts';
-import { createBudgetGate, type BudgetGate } from '../cost/admission.ts';
-import { settledSpend, type SettledSpend } from '../cost/settlement.ts';
+import { parseFinalOutput } from './model-step.ts';
+import { modelTurn } from './model-turn.ts';
+import { runPendingTools } from './tool-step.ts';
+import { asksForHuman, escalate } from './escalation.ts';
+import { guardrailsAt, journaledOutcome, runGuardrails, type StoppingVerdict } from './guardrail-runner.ts';
+import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
+import { createBudgetGate } from '../cost/admission.ts';
+import type { SettledSpend } from '../cost/settlement.ts';
 import type { Commit } from './commits.ts';
-import { usdFromNano, type PricingOverrides } from '../gateway/pricing/index.ts';
+import type { PricingOverrides } from '../gateway/pricing/index.ts';
 
-/** How an execution left the run. */
-export type ExecutionOutcome = 'ended' | 'waiting' | 'released' | 'lease-lost';
+export type { ExecutionOutcome } from './loop-context.ts';
 
 export interface ExecuteRunOptions {
   lease: Lease;
@@ -99,8 +101,13 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     log.info({ status, ...(result.error === undefined ? {} : { code: result.error.code }) }, 'run ended');
     return 'ended' as const;
   };
-  const park = async (reason: WaitingReason, details: Record<string, unknown>) => {
-    await record([{ type: 'run-waiting', reason, details }], { status: 'waiting', waitingReason: reason, releaseReservations: true });
+  const park: LoopContext['park'] = async (reason, details, extra = {}) => {
+    await record([...(extra.events ?? []), { type: 'run-waiting', reason, details }], {
+      ...extra.patch,
+      status: 'waiting',
+      waitingReason: reason,
+      releaseReservations: true,
+    });
     log.info({ reason }, 'run waiting');
     return 'waiting' as const;
   };
@@ -131,9 +138,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     now,
   });
   const onSpend = (spend: SettledSpend) => options.onSpend?.(spend);
-  const context = {
+  const context: LoopContext = {
+    run,
     runId: run.id,
     tenantId: run.tenantId,
+    guardrailContext: { runId: run.id, tenantId: run.tenantId, userId: run.userId, sessionId: run.sessionId, agent: run.agent, signal },
     onSpend,
     budget,
     store,
@@ -190,40 +199,35 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   }
 }
 
-interface LoopContext {
-  runId: string;
-  /** Throws RUN_TIMEOUT once the run is past its time limit: checked before starting new work. */
-  checkDeadline: () => void;
-  tenantId: string;
-  budget: BudgetGate;
-  onSpend: (spend: SettledSpend) => void;
-  agent: AgentDefinition;
-  model: Model;
-  log: Logger;
-  now: () => Date;
-  signal: AbortSignal;
-  state: RunState;
-  record: (events: JournalEvent[], patch?: RunPatch) => Promise<void>;
-  defer: (events: JournalEvent[], options?: { flushWithinMs?: number }) => void;
-  end: (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => Promise<'ended'>;
-  park: (reason: WaitingReason, details: Record<string, unknown>) => Promise<'waiting'>;
-  isDraining: () => boolean;
-  store: Store;
-}
-
+/**
+ * From wherever the journal stands to the run's next rest: the input's check, then model turns
+ * and their tool calls until an answer passes its checks, a verdict stops the run, or it parks.
+ */
 async function loop(context: LoopContext, history: ModelMessage[]): Promise<ExecutionOutcome> {
   const { agent, state, signal } = context;
+  const checkedInput = await checkInput(context);
+  if (checkedInput !== undefined) return checkedInput;
   for (;;) {
     signal.throwIfAborted();
     const last = state.steps.at(-1);
+    // A person replied and handed the run back after its last turn: the model answers next.
+    const handedBack = last !== undefined && state.interjections.some((interjection) => interjection.afterStep === last.step);
 
-    if (last?.response !== undefined) {
+    if (last?.response !== undefined && !handedBack) {
+      const stopped = await applyTurnVerdicts(context, last.step, 'model-output');
+      if (stopped !== undefined) return stopped;
       if (last.response.toolCalls.length > 0) {
-        const parked = await runPendingTools(context, last);
-        if (parked !== undefined) return parked;
+        const rested = await runPendingTools(context, last);
+        if (rested !== undefined) return rested;
       } else if (!state.outputRejections.some((rejection) => rejection.step === last.step)) {
         const final = parseFinalOutput(agent, last.response.text);
-        if (final.ok) return await context.end('completed', { output: final.output });
+        if (final.ok) {
+          const verdict = await applyTurnVerdicts(context, last.step, 'output');
+          if (verdict !== undefined) return verdict;
+          const unsure = lowConfidence(agent, final.output);
+          if (unsure !== undefined && !escalatedSince(state, last.step)) return await escalate(context, { trigger: 'low-confidence', reason: unsure });
+          return await context.end('completed', { output: final.output });
+        }
         if (state.outputRejections.length >= agent.limits.maxOutputRepairs) return await context.end('failed', { error: final.error.toJSON() });
         await context.record([{ type: 'output-rejected', step: last.step, error: final.error.toJSON(), repairAttempt: state.outputRejections.length + 1 }]);
         continue;
@@ -241,126 +245,66 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
         error: { code: 'MAX_STEPS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxSteps} model steps` },
       });
     }
-    const ended = await modelStep(context, history, step, retrying ? last.attempts + 1 : 1);
+    const ended = await modelTurn(context, history, step, retrying ? last.attempts + 1 : 1);
     if (ended !== undefined) return ended;
   }
 }
 
-async function modelStep(context: LoopContext, history: ModelMessage[], step: number, attempt: number): Promise<ExecutionOutcome | undefined> {
+/**
+ * The user's message, checked once before the first model call: the input guardrails, then —
+ * when escalation is enabled — an explicit request for a human or a high-stakes message. A
+ * verdict already journaled is applied as it was given.
+ */
+async function checkInput(context: LoopContext): Promise<ExecutionOutcome | undefined> {
   const { agent, state } = context;
-  context.defer([{ type: 'step-start', step, attempt }]);
-  const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal, { tenantId: context.tenantId, runId: context.runId, step });
-  const admission = await context.budget.admit(step, attempt, request);
-  if (!admission.ok) {
-    return admission.refused === 'unpriced' ? await context.end('failed', { error: admission.error }) : await context.park('budget', admission.details);
+  let stop: StoppingVerdict | undefined;
+  if (state.inputDecisions.length > 0) {
+    stop = journaledOutcome(state.inputDecisions).stop;
+  } else if (state.steps.length === 0) {
+    const checked = await runGuardrails(guardrailsAt(agent.guardrails, 'input'), { boundary: 'input', text: state.start.input }, context.guardrailContext, {});
+    if (checked.decisions.length > 0) await context.record(checked.decisions);
+    stop = checked.stop;
   }
-  const started = Date.now();
-  const { response: answer, unflushedText } = await callModel({
-    model: context.model,
-    request,
-    journal: { append: (events) => context.record(events) },
-    step,
-    attempt,
-  });
-  // Clocks can step backwards; the ledger takes whole, non-negative numbers only.
-  const latencyMs = Math.max(0, Date.now() - started);
-  const response = { ...answer, usage: wholeUsage(answer.usage) };
-  const toolCalls = normaliseToolCallIds(response.toolCalls);
-  const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
-  const events: JournalEvent[] = [];
-  if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
-  events.push({
-    type: 'model-response',
-    step,
-    text: response.text,
-    toolCalls,
-    finishReason: response.finishReason,
-    usage: response.usage,
-    provider: response.provider,
-    modelId: response.modelId,
-    ...(response.cached === true ? { cached: true } : {}),
-    latencyMs,
-    costNanoUsd,
-  });
-  const usage = { ...state.usage };
-  usage.inputTokens += response.usage.inputTokens;
-  usage.outputTokens += response.usage.outputTokens;
-  usage.cachedTokens += response.usage.cachedTokens;
-  const runCost = state.costNanoUsd + costNanoUsd;
-  events.push({ type: 'usage-update', usage, modelCalls: state.modelCalls + 1, costUsd: usdFromNano(runCost) });
-  const patch: RunPatch = { usage, costNanoUsd: runCost, usageEntry: entry };
-
-  if (state.toolCallCount + toolCalls.length > agent.limits.maxToolCalls) {
-    await context.record(events, patch);
-    return await context.end('failed', {
-      error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` },
-    });
-  }
-  events.push(...toolCallEvents(agent, context.runId, step, toolCalls));
-  await context.record(events, patch);
-  const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
-  if (spend !== undefined) context.onSpend(spend);
+  if (stop !== undefined) return await applyStop(context, stop, 0);
+  if (!agent.escalation.enabled || escalatedSince(state, 0) || state.steps.length > 0) return undefined;
+  const text = inputText(state);
+  if (asksForHuman(text)) return await escalate(context, { trigger: 'user-request', reason: 'The user asked for a human', question: text });
+  if (agent.escalation.highStakes?.(text) === true)
+    return await escalate(context, { trigger: 'high-stakes', reason: 'The request is high-stakes', question: text });
   return undefined;
 }
 
-/** Executes the step's unfinished tool calls in parallel; parks the run if any outcome is unknown. */
-async function runPendingTools(context: LoopContext, step: StepState): Promise<ExecutionOutcome | undefined> {
-  const { agent, state } = context;
-  const pending = [...step.toolCalls.values()].filter((call) => call.result === undefined);
-  if (pending.length === 0) return undefined;
-  // Draining: start no tool; whoever resumes the run runs them (finishing an answered run is fine).
-  if (context.isDraining()) return 'released';
-  context.checkDeadline();
-  const settled = await Promise.allSettled(
-    pending.map((call) => {
-      const tool = agent.tools.find((candidate) => candidate.name === call.intent.toolName);
-      if (tool === undefined && call.intent.effect === 'unsafe' && call.starts > call.clearedStarts) {
-        // The tool is gone but may have taken effect: telling the model it failed invites a redo.
-        const details = {
-          callId: call.intent.callId,
-          step: call.intent.step,
-          toolName: call.intent.toolName,
-          idempotencyKey: call.intent.idempotencyKey,
-          input: call.intent.input,
-        };
-        return Promise.resolve<ToolOutcome>({ kind: 'outcome-unknown', details });
-      }
-      if (tool === undefined) {
-        // The agent changed since the call was journaled: report it to the model like any bad call.
-        const event: JournalEvent = {
-          type: 'tool-result',
-          step: step.step,
-          callId: call.intent.callId,
-          error: { code: 'TOOL_NOT_FOUND', message: `The tool "${call.intent.toolName}" no longer exists` },
-          durationMs: 0,
-        };
-        return context.record([event]).then((): ToolOutcome => ({ kind: 'result', event }));
-      }
-      return runToolCall({
-        tool,
-        call,
-        journal: { append: (events) => context.record(events), defer: context.defer },
-        signal: context.signal,
-        context: { runId: context.runId, sessionId: state.start.sessionId, userId: state.start.userId },
-        log: context.log,
-        now: context.now,
-        sleep,
-      });
-    }),
-  );
-  const failure = settled.find((result) => result.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
-  const unknown = settled.flatMap((result) => (result.status === 'fulfilled' && result.value.kind === 'outcome-unknown' ? [result.value.details] : []));
-  if (unknown.length > 0) return await context.park('outcome-unknown', { calls: unknown });
-  return undefined;
+/** Applies what a step's journaled model-output or output verdicts stopped, if anything. */
+async function applyTurnVerdicts(context: LoopContext, step: number, boundary: 'model-output' | 'output'): Promise<ExecutionOutcome | undefined> {
+  const decisions = context.state.steps.find((candidate) => candidate.step === step)?.decisions.filter((decision) => decision.boundary === boundary) ?? [];
+  const { stop } = journaledOutcome(decisions);
+  return stop === undefined ? undefined : await applyStop(context, stop, step);
+}
+
+/**
+ * A stopping verdict at the input, a model turn or the answer: a block ends the run (with its
+ * refusal as the answer when it gives one, else failed); an escalation — and a required
+ * approval, which has no call to approve here — hands the run to a human, once.
+ */
+async function applyStop(context: LoopContext, stop: StoppingVerdict, step: number): Promise<ExecutionOutcome | undefined> {
+  if (stop.verdict === 'block') {
+    if (stop.refusal !== undefined) return await context.end('completed', { output: stop.refusal });
+    return await context.end('failed', {
+      error: { code: 'GUARDRAIL_BLOCKED', message: `Blocked by the ${stop.guardrail} guardrail: ${stop.reason}`, details: { guardrail: stop.guardrail } },
+    });
+  }
+  if (escalatedSince(context.state, step)) return undefined;
+  return await escalate(context, { trigger: 'guardrail', reason: `${stop.guardrail}: ${stop.reason}` });
+}
+
+/** The reason to escalate an answer whose own `confidence` is below the agent's threshold, if it is. */
+function lowConfidence(agent: AgentDefinition, output: unknown): string | undefined {
+  const threshold = agent.escalation.confidenceBelow;
+  if (threshold === undefined || !agent.escalation.enabled || typeof output !== 'object' || output === null) return undefined;
+  const confidence = (output as { confidence?: unknown }).confidence;
+  return typeof confidence === 'number' && confidence < threshold ? `The agent's confidence (${confidence}) is below ${threshold}` : undefined;
 }
 
 function cancelledError(): SerializedError {
   return { code: 'RUN_CANCELLED', message: 'The run was cancelled' };
-}
-
-/** Token counts as whole non-negative numbers, whatever a provider reported. */
-function wholeUsage(usage: ModelUsage): ModelUsage {
-  const whole = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
-  return { inputTokens: whole(usage.inputTokens), outputTokens: whole(usage.outputTokens), cachedTokens: whole(usage.cachedTokens) };
 }

@@ -111,6 +111,8 @@ export type JournalEvent =
       changes?: Record<string, unknown>;
       replacement?: GuardrailReplacement;
       end?: boolean;
+      /** The answer a `block` at input or output gives the user instead (a configured, canned text). */
+      refusal?: string;
     }
   /** A tool call that waits for a person: the run parks in `waiting: approval` until it is decided. */
   | {

@@ -73,6 +73,8 @@ export interface ToolDefinition {
   readonly timeoutMs: number;
   readonly retry: Required<ToolRetry>;
   readonly inputJsonSchema: Record<string, unknown>;
+  /** The JSON Schema of the promised output, when the tool declares `output` (guardrails compare results with it). */
+  readonly outputJsonSchema: Record<string, unknown> | undefined;
   execute(input: unknown, context: ToolContext): Promise<unknown>;
   reconcile: ((input: unknown, context: ToolContext) => Promise<ReconcileResult<unknown>>) | undefined;
   readonly approval: ApprovalRule<unknown>;
@@ -112,6 +114,12 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
   const inputJsonSchema = z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   if (inputJsonSchema.type !== 'object') throw invalid('input must be a zod object schema');
   delete inputJsonSchema.$schema;
+  let outputJsonSchema: Record<string, unknown> | undefined;
+  if (options.output !== undefined) {
+    if (!(options.output instanceof z.ZodType)) throw invalid('output must be a zod schema');
+    outputJsonSchema = z.toJSONSchema(options.output, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+    delete outputJsonSchema.$schema;
+  }
 
   const reconcile = options.reconcile;
   return {
@@ -128,6 +136,7 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
       maxDelayMs: options.retry?.maxDelayMs ?? 5_000,
     },
     inputJsonSchema,
+    outputJsonSchema,
     execute: async (input, context) => options.execute(input as z.output<Input>, context),
     reconcile: reconcile === undefined ? undefined : async (input, context) => reconcile(input as z.output<Input>, context),
     approval: typeof approval === 'function' ? async (input, context) => approval(input as z.output<Input>, context) : approval,

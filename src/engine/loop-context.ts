@@ -1,0 +1,40 @@
+import type { SerializedError } from '../errors/index.ts';
+import type { BudgetGate } from '../cost/admission.ts';
+import type { SettledSpend } from '../cost/settlement.ts';
+import type { Model } from '../gateway/model.ts';
+import type { JournalEvent, WaitingReason } from '../journal/events.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { GuardrailContext } from '../sdk/define-guardrail.ts';
+import type { RunPatch, RunRecord, Store } from '../store/store.ts';
+import type { Logger } from '../telemetry/logger.ts';
+import type { RunState } from './fold.ts';
+
+/** How an execution left the run. */
+export type ExecutionOutcome = 'ended' | 'waiting' | 'released' | 'lease-lost';
+
+/** Everything one execution's steps share: the run, its fold, its single writer, and the ways it can rest. */
+export interface LoopContext {
+  run: RunRecord;
+  runId: string;
+  tenantId: string;
+  agent: AgentDefinition;
+  model: Model;
+  store: Store;
+  budget: BudgetGate;
+  onSpend: (spend: SettledSpend) => void;
+  log: Logger;
+  now: () => Date;
+  signal: AbortSignal;
+  /** Throws RUN_TIMEOUT once the run is past its time limit: checked before starting new work. */
+  checkDeadline: () => void;
+  /** The run's fold, kept current by `record` and `defer`. */
+  state: RunState;
+  /** What guardrails are told about the run. */
+  guardrailContext: GuardrailContext;
+  record: (events: JournalEvent[], patch?: RunPatch) => Promise<void>;
+  defer: (events: JournalEvent[], options?: { flushWithinMs?: number }) => void;
+  end: (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => Promise<'ended'>;
+  /** Parks the run; `events` and `patch` are committed with its `run-waiting`. */
+  park: (reason: WaitingReason, details: Record<string, unknown>, extra?: { events?: JournalEvent[]; patch?: RunPatch }) => Promise<'waiting'>;
+  isDraining: () => boolean;
+}

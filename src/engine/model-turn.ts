@@ -1,0 +1,145 @@
+import { performance } from 'node:perf_hooks';
+import { settledSpend } from '../cost/settlement.ts';
+import { usdFromNano } from '../gateway/pricing/index.ts';
+import { createStreamRedactor, type StreamRedactor } from '../guardrails/detectors/stream/create-stream-redactor.ts';
+import { holdBackForRedaction } from '../guardrails/detectors/stream/hold-back.ts';
+import type { JournalEvent } from '../journal/events.ts';
+import type { ModelMessage, ModelToolCall, ModelUsage } from '../journal/messages.ts';
+import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { StreamRedaction } from '../sdk/define-guardrail.ts';
+import type { RunPatch } from '../store/store.ts';
+import { pastToolCalls, runMessages } from './fold.ts';
+import { guardrailsAt, runGuardrails, type GuardrailDecision } from './guardrail-runner.ts';
+import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
+import { buildModelRequest, callModel, normaliseToolCallIds, parseFinalOutput, toolCallEvents } from './model-step.ts';
+
+/**
+ * One model call of a step, start to commit: the budget's admission, the call (its streamed
+ * text redacted as it arrives when text-redacting guardrails are configured), the model-output
+ * guardrails and — for an answer without tool calls, which may be the final one — the output
+ * guardrails, then one commit of the verdicts, the response as they left it, its usage and its
+ * tool-call intents. What the verdicts stop (a block, an escalation) the loop applies from the
+ * fold, the same way on a resumed run.
+ */
+export async function modelTurn(context: LoopContext, history: ModelMessage[], step: number, attempt: number): Promise<ExecutionOutcome | undefined> {
+  const { agent, state } = context;
+  context.defer([{ type: 'step-start', step, attempt }]);
+  const request = buildModelRequest(agent, [...history, ...runMessages(state)], context.signal, { tenantId: context.tenantId, runId: context.runId, step });
+  const admission = await context.budget.admit(step, attempt, request);
+  if (!admission.ok) {
+    return admission.refused === 'unpriced' ? await context.end('failed', { error: admission.error }) : await context.park('budget', admission.details);
+  }
+  const redactions = streamRedactions(agent);
+  const started = performance.now();
+  const { response: answer, unflushedText } = await callModel({
+    model: context.model,
+    request,
+    journal: { append: (events) => context.record(events) },
+    step,
+    attempt,
+    ...(redactions.length === 0 ? {} : { redactor: () => composedRedactor(redactions) }),
+  });
+  const latencyMs = Math.max(0, Math.round(performance.now() - started));
+  const response = { ...answer, usage: wholeUsage(answer.usage) };
+  const checked = await checkTurn(context, step, response.text, normaliseToolCallIds(response.toolCalls));
+  const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
+  const events: JournalEvent[] = [];
+  if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
+  events.push(...checked.decisions);
+  events.push({
+    type: 'model-response',
+    step,
+    text: checked.text,
+    toolCalls: checked.toolCalls,
+    finishReason: response.finishReason,
+    usage: response.usage,
+    provider: response.provider,
+    modelId: response.modelId,
+    ...(response.cached === true ? { cached: true } : {}),
+    latencyMs,
+    costNanoUsd,
+  });
+  const usage = { ...state.usage };
+  usage.inputTokens += response.usage.inputTokens;
+  usage.outputTokens += response.usage.outputTokens;
+  usage.cachedTokens += response.usage.cachedTokens;
+  const runCost = state.costNanoUsd + costNanoUsd;
+  events.push({ type: 'usage-update', usage, modelCalls: state.modelCalls + 1, costUsd: usdFromNano(runCost) });
+  const patch: RunPatch = { usage, costNanoUsd: runCost, usageEntry: entry };
+
+  if (state.toolCallCount + checked.toolCalls.length > agent.limits.maxToolCalls) {
+    await context.record(events, patch);
+    return await context.end('failed', {
+      error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` },
+    });
+  }
+  events.push(...toolCallEvents(agent, context.runId, step, checked.toolCalls));
+  await context.record(events, patch);
+  const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
+  if (spend !== undefined) context.onSpend(spend);
+  return undefined;
+}
+
+/**
+ * The model-output guardrails on a turn, then the output guardrails when it has no tool calls
+ * (it may be the final answer, and what the answer redacts must never be journaled unredacted).
+ * A turn a guardrail stops keeps no tool calls (nothing of it runs), and a blocked one no text.
+ */
+async function checkTurn(
+  context: LoopContext,
+  step: number,
+  text: string,
+  toolCalls: ModelToolCall[],
+): Promise<{ decisions: GuardrailDecision[]; text: string; toolCalls: ModelToolCall[] }> {
+  const { agent } = context;
+  const turn = await runGuardrails(
+    guardrailsAt(agent.guardrails, 'model-output'),
+    { boundary: 'model-output', step, text, toolCalls },
+    context.guardrailContext,
+    { step },
+  );
+  const decisions = [...turn.decisions];
+  let checkedText = turn.replacement?.text ?? text;
+  if (turn.stop !== undefined) return { decisions, text: turn.stop.verdict === 'block' ? '' : checkedText, toolCalls: [] };
+  if (toolCalls.length === 0) {
+    const parsed = parseFinalOutput(agent, checkedText);
+    const outputGuardrails = guardrailsAt(agent.guardrails, 'output');
+    if (parsed.ok && outputGuardrails.length > 0) {
+      const final = await runGuardrails(
+        outputGuardrails,
+        { boundary: 'output', step, text: checkedText, output: parsed.output, history: pastToolCalls(context.state) },
+        context.guardrailContext,
+        { step },
+      );
+      decisions.push(...final.decisions);
+      if (final.replacement?.text !== undefined) checkedText = final.replacement.text;
+      else if (final.replacement !== undefined && 'output' in final.replacement) {
+        checkedText = typeof final.replacement.output === 'string' ? final.replacement.output : JSON.stringify(final.replacement.output);
+      }
+      if (final.stop?.verdict === 'block') checkedText = '';
+    }
+  }
+  return { decisions, text: checkedText, toolCalls };
+}
+
+/** The stream redactions of the guardrails that may change a turn's text: model-output and output. */
+function streamRedactions(agent: AgentDefinition): StreamRedaction[] {
+  return [...guardrailsAt(agent.guardrails, 'model-output'), ...guardrailsAt(agent.guardrails, 'output')].flatMap((guardrail) =>
+    guardrail.streamRedaction === undefined ? [] : [guardrail.streamRedaction],
+  );
+}
+
+/** One redactor applying every redaction in turn, holding back what the most demanding one needs. */
+function composedRedactor(redactions: StreamRedaction[]): StreamRedactor {
+  const holdBacks = redactions.map((redaction) => redaction.holdBack ?? holdBackForRedaction);
+  return createStreamRedactor({
+    redact: (text) => redactions.reduce((current, redaction) => redaction.redact(current), text),
+    holdBack: (pending) => Math.max(...holdBacks.map((holdBack) => holdBack(pending))),
+  });
+}
+
+/** Token counts as whole non-negative numbers, whatever a provider reported. */
+function wholeUsage(usage: ModelUsage): ModelUsage {
+  const whole = (value: number) => (Number.isFinite(value) && value > 0 ? Math.round(value) : 0);
+  return { inputTokens: whole(usage.inputTokens), outputTokens: whole(usage.outputTokens), cachedTokens: whole(usage.cachedTokens) };
+}
