@@ -11,6 +11,7 @@ import type { SettledSpend } from '../cost/settlement.ts';
 import type { Commit } from './commits.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
+import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
 import { failRun } from './fail-run.ts';
 import { createRunNotifier } from './run-notifier.ts';
@@ -76,6 +77,8 @@ export function createEngine(options: EngineOptions): Runtime {
     const pending = [...background].flatMap(([work, owner]) => (owner === runId ? [work] : []));
     if (pending.length > 0) await Promise.allSettled(pending);
   };
+  /** What a person's decision on a waiting run needs: the store, the agents, a claim of the run, and the commit hook. */
+  const decisions = () => ({ store, config, waiting: { store, owner, leaseMs, now }, committed });
   const committed = (commit: Commit) => {
     notifier.notify(commit.run.id);
     const onCommit = options.onCommit;
@@ -242,6 +245,31 @@ export function createEngine(options: EngineOptions): Runtime {
       const { run } = await startRun(input);
       return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
     },
+    decideApproval: async (approvalId, decision, decisionOptions) => {
+      const decided = await decideApproval(decisions(), { ...decision, approvalId, tenantId: decisionOptions.tenantId ?? defaultTenant, actor: decisionOptions.actor, now: now() });
+      notifier.notify('*');
+      return decided;
+    },
+    replyToEscalation: async (escalationId, reply, replyOptions) => {
+      const replied = await replyToEscalation(decisions(), {
+        escalationId,
+        message: reply.message,
+        handBack: reply.handBack === true,
+        tenantId: replyOptions.tenantId ?? defaultTenant,
+        actor: replyOptions.actor,
+        now: now(),
+      });
+      notifier.notify('*');
+      return replied;
+    },
+    resolveEscalation: async (escalationId, resolution, resolveOptions) =>
+      await resolveEscalation(decisions(), {
+        escalationId,
+        endSession: resolution.endSession === true,
+        tenantId: resolveOptions.tenantId ?? defaultTenant,
+        actor: resolveOptions.actor,
+        now: now(),
+      }),
     async reclaimOwnLeases() {
       if (executions.size > 0) {
         throw new KeelError({ code: 'INTERNAL', message: 'reclaimOwnLeases() is for a process that has not started executing yet' });

@@ -7,6 +7,9 @@ import type { OutcomeResolution } from './resolve-outcome.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { SettledSpend } from '../cost/settlement.ts';
 import type { CommitObserver } from './commits.ts';
+import type { Actor } from '../journal/events.ts';
+import type { ApprovalRecord, EscalationRecord } from '../store/oversight-store.ts';
+import type { ApprovalDecisionInput } from './oversight-decisions.ts';
 
 export interface EngineOptions {
   config: KeelConfig;
@@ -94,6 +97,15 @@ export interface Runtime {
    * each took effect, failed, or may run again. When all are settled the run is queued again.
    */
   resolveToolOutcome(runId: string, resolutions: OutcomeResolution[], options?: { tenantId?: string; actor?: string }): Promise<RunRecord>;
+  /**
+   * Decides a pending approval (approve, reject with a reason, or edit its arguments), once:
+   * a second or concurrent decision gets `APPROVAL_ALREADY_DECIDED`. See `decideApproval`.
+   */
+  decideApproval(approvalId: string, decision: ApprovalDecisionInput, options: { tenantId?: string; actor: Actor }): Promise<ApprovalRecord>;
+  /** A person's reply in an escalation, to the end user; with `handBack` the agent resumes. */
+  replyToEscalation(escalationId: string, reply: { message: string; handBack?: boolean }, options: { tenantId?: string; actor: Actor }): Promise<EscalationRecord>;
+  /** Closes an escalation: the run ends with the last reply as its answer. */
+  resolveEscalation(escalationId: string, resolution: { endSession?: boolean }, options: { tenantId?: string; actor: Actor }): Promise<EscalationRecord>;
   /** Stop workers and executions gracefully, release leases. Does not close the store. */
   close(): Promise<void>;
 }

@@ -75,7 +75,8 @@ export const claimSql = {
   claimRun: namedSql(`
     UPDATE runs SET ${lease}
     WHERE id = :run_id AND ${claimable}
-      AND (runs.cancel_requested
+      -- A waiting run claimed to record a person's decision is not executed: no slot of the cap.
+      AND (runs.cancel_requested OR (runs.status = 'waiting' AND :include_waiting::boolean)
         OR ${capOf('runs.tenant_id')} IS NULL
         OR (SELECT COUNT(*) FROM runs AS busy
             WHERE busy.tenant_id = runs.tenant_id AND busy.lease_expires_at > :now::timestamptz

@@ -82,6 +82,8 @@ export function cappedClaimRunSql({ wantsWorker, claimable }: ClaimFragments): s
     UPDATE runs SET ${claimedColumns}
     WHERE id = :run_id AND ${claimable}
       AND (runs.cancel_requested = 1
+        -- A waiting run claimed to record a person's decision is not executed: no slot of the cap.
+        OR (runs.status = 'waiting' AND :include_waiting = 1)
         OR ${capOf('runs.tenant_id')} IS NULL
         OR (SELECT COUNT(*) FROM runs AS busy
             WHERE busy.tenant_id = runs.tenant_id AND busy.lease_expires_at > :now
