@@ -246,7 +246,13 @@ export function createEngine(options: EngineOptions): Runtime {
       return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
     },
     decideApproval: async (approvalId, decision, decisionOptions) => {
-      const decided = await decideApproval(decisions(), { ...decision, approvalId, tenantId: decisionOptions.tenantId ?? defaultTenant, actor: decisionOptions.actor, now: now() });
+      const decided = await decideApproval(decisions(), {
+        ...decision,
+        approvalId,
+        tenantId: decisionOptions.tenantId ?? defaultTenant,
+        actor: decisionOptions.actor,
+        now: now(),
+      });
       notifier.notify('*');
       return decided;
     },

@@ -47,7 +47,9 @@ export async function decideApproval(
         throw new KeelError({ code: 'APPROVAL_NOT_FOUND', message: `No approval with id "${approval.id}" in its run's journal` });
       }
       if (call.approval.decision !== undefined) throw alreadyDecided(approval);
-      const othersPending = [...step.toolCalls.values()].some((other) => other !== call && other.approval !== undefined && other.approval.decision === undefined);
+      const othersPending = [...step.toolCalls.values()].some(
+        (other) => other !== call && other.approval !== undefined && other.approval.decision === undefined,
+      );
       const events: JournalEvent[] = [
         {
           type: 'approval-decision',
@@ -97,15 +99,24 @@ function editedArguments(config: KeelConfig, approval: ApprovalRecord, input: Ap
     if (input.args !== undefined) throw new KeelError({ code: 'INPUT_INVALID', message: 'args go with decision "edit" only', details: { field: 'args' } });
     return undefined;
   }
-  if (input.args === undefined) throw new KeelError({ code: 'INPUT_INVALID', message: 'decision "edit" needs args: the arguments to run the call with', details: { field: 'args' } });
+  if (input.args === undefined)
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'decision "edit" needs args: the arguments to run the call with', details: { field: 'args' } });
   const tool = config.agents.get(approval.agent)?.tools.find((candidate) => candidate.name === approval.toolName);
   if (tool === undefined) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: `The tool "${approval.toolName}" is no longer configured: its arguments cannot be checked`, details: { field: 'args' } });
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: `The tool "${approval.toolName}" is no longer configured: its arguments cannot be checked`,
+      details: { field: 'args' },
+    });
   }
   const parsed = tool.input.safeParse(input.args);
   if (!parsed.success) {
     const issues = parsed.error.issues.slice(0, 10).map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    throw new KeelError({ code: 'INPUT_INVALID', message: `The edited arguments do not match the input schema of ${tool.name}`, details: { field: 'args', issues } });
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: `The edited arguments do not match the input schema of ${tool.name}`,
+      details: { field: 'args', issues },
+    });
   }
   return parsed.data;
 }
@@ -132,7 +143,9 @@ export async function replyToEscalation(
   if (input.message.trim() === '') throw new KeelError({ code: 'INPUT_INVALID', message: 'message must not be empty', details: { field: 'message' } });
   const commit = await decideOnWaitingRun({ ...context.waiting, tenantId: input.tenantId, runId: escalation.runId }, (state) => {
     assertStillOpen(state, escalation);
-    const events: JournalEvent[] = [{ type: 'escalation-reply', escalationId: escalation.id, message: input.message, handBack: input.handBack, actor: input.actor }];
+    const events: JournalEvent[] = [
+      { type: 'escalation-reply', escalationId: escalation.id, message: input.message, handBack: input.handBack, actor: input.actor },
+    ];
     if (!input.handBack) return { events };
     events.push({ type: 'run-resume', reason: 'human', details: { escalationId: escalation.id } });
     return { events, patch: { status: 'queued', waitingReason: null, escalationStatus: { id: escalation.id, status: 'handed-back' } } };

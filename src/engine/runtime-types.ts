@@ -103,7 +103,11 @@ export interface Runtime {
    */
   decideApproval(approvalId: string, decision: ApprovalDecisionInput, options: { tenantId?: string; actor: Actor }): Promise<ApprovalRecord>;
   /** A person's reply in an escalation, to the end user; with `handBack` the agent resumes. */
-  replyToEscalation(escalationId: string, reply: { message: string; handBack?: boolean }, options: { tenantId?: string; actor: Actor }): Promise<EscalationRecord>;
+  replyToEscalation(
+    escalationId: string,
+    reply: { message: string; handBack?: boolean },
+    options: { tenantId?: string; actor: Actor },
+  ): Promise<EscalationRecord>;
   /** Closes an escalation: the run ends with the last reply as its answer. */
   resolveEscalation(escalationId: string, resolution: { endSession?: boolean }, options: { tenantId?: string; actor: Actor }): Promise<EscalationRecord>;
   /** Stop workers and executions gracefully, release leases. Does not close the store. */

@@ -58,7 +58,12 @@ async function claimWhenAtRest(options: WaitingRunOptions): Promise<Lease> {
       throw new KeelError({ code: 'RUN_NOT_WAITING', message: 'The run is not waiting for a decision', details: { status: run.status } });
     }
     if (Date.now() - started > settleTimeoutMs) {
-      throw new KeelError({ code: 'RUN_NOT_WAITING', message: 'The run did not come to rest in time: try again', retryable: true, details: { status: run.status } });
+      throw new KeelError({
+        code: 'RUN_NOT_WAITING',
+        message: 'The run did not come to rest in time: try again',
+        retryable: true,
+        details: { status: run.status },
+      });
     }
     await sleep(retryEveryMs);
   }

@@ -79,7 +79,14 @@ describe('approval gates', () => {
     const { run, approval, store } = await parkedRun();
     expect([run.status, run.waitingReason]).toEqual(['waiting', 'approval']);
     expect(executed).toEqual([{ tool: 'lookup_order', input: { orderId: '1001' } }]);
-    expect(approval).toMatchObject({ toolName: 'issue_refund', input: { orderId: '1001', amountUsd: 80 }, status: 'pending', source: 'tool', runId: run.id, userId: 'ana' });
+    expect(approval).toMatchObject({
+      toolName: 'issue_refund',
+      input: { orderId: '1001', amountUsd: 80 },
+      status: 'pending',
+      source: 'tool',
+      runId: run.id,
+      userId: 'ana',
+    });
     const journal = await store.readJournal(run.id);
     expect(journal.map((entry) => entry.type)).toContain('approval-request');
     expect(journal.at(-1)).toMatchObject({ type: 'run-waiting', reason: 'approval' });
@@ -100,7 +107,11 @@ describe('approval gates', () => {
 
   it('edit: runs the call with the edited arguments', async () => {
     const { run, approval, runtime } = await parkedRun();
-    await runtime.decideApproval(approval.id, { decision: 'edit', args: { orderId: '1001', amountUsd: 40 }, reason: 'partial refund' }, { tenantId: 'acme', actor: reviewer });
+    await runtime.decideApproval(
+      approval.id,
+      { decision: 'edit', args: { orderId: '1001', amountUsd: 40 }, reason: 'partial refund' },
+      { tenantId: 'acme', actor: reviewer },
+    );
     const done = await runtime.executeRun(run.id, { tenantId: 'acme' });
     expect(done.status).toBe('completed');
     expect(executed.filter((call) => call.tool === 'issue_refund')).toEqual([{ tool: 'issue_refund', input: { orderId: '1001', amountUsd: 40 } }]);
@@ -120,11 +131,15 @@ describe('approval gates', () => {
   it('refuses an invalid edit with INPUT_INVALID and changes nothing', async () => {
     const { run, approval, runtime, store } = await parkedRun();
     const before = await store.readJournal(run.id);
-    await expect(runtime.decideApproval(approval.id, { decision: 'edit', args: { orderId: '1001', amountUsd: -5 } }, { tenantId: 'acme', actor: reviewer })).rejects.toMatchObject({
+    await expect(
+      runtime.decideApproval(approval.id, { decision: 'edit', args: { orderId: '1001', amountUsd: -5 } }, { tenantId: 'acme', actor: reviewer }),
+    ).rejects.toMatchObject({
       code: 'INPUT_INVALID',
       details: { field: 'args', issues: [expect.objectContaining({ path: 'amountUsd' })] },
     });
-    await expect(runtime.decideApproval(approval.id, { decision: 'edit' }, { tenantId: 'acme', actor: reviewer })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
+    await expect(runtime.decideApproval(approval.id, { decision: 'edit' }, { tenantId: 'acme', actor: reviewer })).rejects.toMatchObject({
+      code: 'INPUT_INVALID',
+    });
     expect(await store.readJournal(run.id)).toEqual(before);
     expect(await store.getApproval('acme', approval.id)).toMatchObject({ status: 'pending' });
     expect(await runtime.getRun(run.id, { tenantId: 'acme' })).toMatchObject({ status: 'waiting', waitingReason: 'approval' });
@@ -133,11 +148,15 @@ describe('approval gates', () => {
   it('accepts one decision: a second one gets APPROVAL_ALREADY_DECIDED', async () => {
     const { approval, runtime } = await parkedRun();
     await runtime.decideApproval(approval.id, { decision: 'approve' }, { tenantId: 'acme', actor: reviewer });
-    await expect(runtime.decideApproval(approval.id, { decision: 'reject' }, { tenantId: 'acme', actor: reviewer })).rejects.toMatchObject({ code: 'APPROVAL_ALREADY_DECIDED' });
+    await expect(runtime.decideApproval(approval.id, { decision: 'reject' }, { tenantId: 'acme', actor: reviewer })).rejects.toMatchObject({
+      code: 'APPROVAL_ALREADY_DECIDED',
+    });
   });
 
   it("answers APPROVAL_NOT_FOUND for another tenant's approval", async () => {
     const { approval, runtime } = await parkedRun();
-    await expect(runtime.decideApproval(approval.id, { decision: 'approve' }, { tenantId: 'globex', actor: reviewer })).rejects.toMatchObject({ code: 'APPROVAL_NOT_FOUND' });
+    await expect(runtime.decideApproval(approval.id, { decision: 'approve' }, { tenantId: 'globex', actor: reviewer })).rejects.toMatchObject({
+      code: 'APPROVAL_NOT_FOUND',
+    });
   });
 });
