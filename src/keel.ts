@@ -8,6 +8,8 @@ import { hostname } from 'node:os';
 import { alertSinkFromSettings } from './cost/alert-settings.ts';
 import { createSpendAlerter } from './cost/spend-alerts.ts';
 import { unpricedModels } from './cost/unpriced-models.ts';
+import { sweepApprovals } from './oversight/approval-sweeper.ts';
+import { createOversightNotifier, notifyEscalations, oversightWebhookVariable } from './oversight/oversight-notices.ts';
 import { combineObservers, type CommitObserver } from './engine/commits.ts';
 import { createEngine } from './engine/engine.ts';
 import type { EngineOptions, Runtime } from './engine/runtime-types.ts';
@@ -51,6 +53,8 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
   rateLimiter?: Pick<RateLimiter, 'recordTokens'> | false;
   /** More observers of every commit, after Keel's own (see `CommitObserver`). */
   observers?: CommitObserver[];
+  /** How often a process with a worker sweeps approval timeouts and escalation chains. Default 1 s; 0 turns it off. */
+  approvalSweepMs?: number;
 }
 
 /**
@@ -68,7 +72,17 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
  * await runtime.close();
  */
 export function createRuntime(options: RuntimeOptions): Runtime {
-  const { config, store, env = process.env, resolveModel: resolve, gateway: gatewaySettings, rateLimiter, observers = [], ...engineOptions } = options;
+  const {
+    config,
+    store,
+    env = process.env,
+    resolveModel: resolve,
+    gateway: gatewaySettings,
+    rateLimiter,
+    observers = [],
+    approvalSweepMs = 1_000,
+    ...engineOptions
+  } = options;
   const logger = options.logger ?? createLogger();
   const gateway = createGateway({
     resolve: resolve ?? ((reference) => resolveModel(reference, { providers: config.providers, env })),
@@ -91,19 +105,51 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
-  return createEngine({
+  const notify = createOversightNotifier({ webhookUrl: config.oversight.webhookUrl ?? nonEmpty(env[oversightWebhookVariable]), logger });
+  const escalationNotices = notifyEscalations({ notify, webhookOf: (agent) => config.agents.get(agent)?.escalation.webhookUrl });
+  const engine = createEngine({
     workerId: `${hostname()}:${process.pid}:${createId('w').slice(-8)}`,
     ...engineOptions,
     config,
     store,
     logger,
     modelFor: (agent) => gateway.modelFor(agent),
-    onCommit: combineObservers([...(limiter === false ? [] : [createTokenMeter({ limiter })]), ...observers]),
+    onCommit: combineObservers([...(limiter === false ? [] : [createTokenMeter({ limiter })]), escalationNotices, ...observers]),
     onSpend: async (spend) => {
       await spendAlerts(spend);
       await options.onSpend?.(spend);
     },
   });
+  // Approval timeouts and escalation chains fire from every process that executes runs: each
+  // firing is a guarded write, so it happens once whichever node gets there first.
+  let sweeper: NodeJS.Timeout | undefined;
+  let sweeping = Promise.resolve();
+  const sweep = () => {
+    sweeping = sweeping
+      .then(async () => {
+        await sweepApprovals({ runtime: engine, now: (options.now ?? (() => new Date()))(), notify, logger });
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'approval sweep failed'));
+  };
+  return {
+    ...engine,
+    startWorker(workerOptions) {
+      if (sweeper === undefined && approvalSweepMs > 0) {
+        sweeper = setInterval(sweep, approvalSweepMs);
+        sweeper.unref();
+      }
+      return engine.startWorker(workerOptions);
+    },
+    async close() {
+      clearInterval(sweeper);
+      await sweeping;
+      await engine.close();
+    },
+  };
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
 }
 
 export const defaultDatabaseUrl = 'sqlite:./.keel/keel.db';

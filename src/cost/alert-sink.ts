@@ -31,9 +31,16 @@ export interface CostSpikeAlert {
 
 export type SpendAlert = BudgetThresholdAlert | CostSpikeAlert;
 
-/** Where alerts go. `send` never throws: delivery failures are the sink's to log. */
-export interface AlertSink {
-  send(alert: SpendAlert): Promise<void>;
+/** Anything a webhook is told: a kind, a key naming this one notice (for deduplication), and its fields. */
+export interface Notice {
+  kind: string;
+  key: string;
+  message: string;
+}
+
+/** Where alerts (and other notices) go. `send` never throws: delivery failures are the sink's to log. */
+export interface AlertSink<Alert extends Notice = SpendAlert> {
+  send(alert: Alert): Promise<void>;
 }
 
 export interface WebhookAlertSinkOptions {
@@ -61,7 +68,7 @@ const maxRetryAfterMs = 30_000;
  * const sink = createWebhookAlertSink({ url: 'https://hooks.example.com/keel', logger });
  * await sink.send(alert); // resolves once delivered or given up
  */
-export function createWebhookAlertSink(options: WebhookAlertSinkOptions): AlertSink {
+export function createWebhookAlertSink<Alert extends Notice = SpendAlert>(options: WebhookAlertSinkOptions): AlertSink<Alert> {
   const target = new URL(options.url);
   const timeoutMs = options.timeoutMs ?? 5_000;
   const retries = options.retries ?? 2;
@@ -93,7 +100,7 @@ export function createWebhookAlertSink(options: WebhookAlertSinkOptions): AlertS
  * @example
  * const sink = createLogAlertSink(logger);
  */
-export function createLogAlertSink(logger: Logger): AlertSink {
+export function createLogAlertSink<Alert extends Notice = SpendAlert>(logger: Logger): AlertSink<Alert> {
   return {
     send(alert) {
       logger.warn({ alert }, alert.message);
