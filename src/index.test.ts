@@ -23,6 +23,8 @@ describe('the public API', () => {
         'createSqliteStore',
         'defineAgent',
         'defineConfig',
+        'defineGuardrail',
+        'sweepApprovals',
         'defineTool',
         'errorCatalogue',
         'estimateCost',

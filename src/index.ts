@@ -18,6 +18,22 @@ export type { ToolDefinition, ToolOptions, ToolContext, ToolRetry, ReconcileResu
 export { defineConfig } from './sdk/define-config.ts';
 export type { KeelConfig, ConfigOptions } from './sdk/define-config.ts';
 export type { ProviderSettings } from './gateway/provider-settings.ts';
+export { defineGuardrail } from './sdk/define-guardrail.ts';
+export type {
+  Guardrail,
+  GuardrailOptions,
+  GuardrailSubject,
+  GuardrailContext,
+  GuardrailVerdict,
+  GuardrailBoundary,
+  GuardrailReplacement,
+  AgentGuardrails,
+  StreamRedaction,
+  GuardedToolCall,
+  PastToolCall,
+} from './sdk/define-guardrail.ts';
+export type { ApprovalRule, ApprovalContext } from './sdk/define-tool.ts';
+export type { ApprovalSettings, EscalationSettings } from './sdk/define-agent.ts';
 export { loadConfig, configFileNames } from './sdk/load-config.ts';
 export type { LoadConfigOptions } from './sdk/load-config.ts';
 
@@ -39,7 +55,12 @@ export type { SettledSpend } from './cost/settlement.ts';
 export type { BudgetScope, BudgetPeriod, BudgetStatus } from './store/budget-store.ts';
 
 // Runs and their journal
-export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect } from './journal/events.ts';
+export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect, Actor } from './journal/events.ts';
+
+// Human oversight: the inbox records and the approval timers
+export type { ApprovalRecord, ApprovalStatus, EscalationRecord, EscalationStatus, FeedbackRecord, ApprovalPolicy } from './store/oversight-store.ts';
+export type { ApprovalDecisionInput } from './engine/oversight-decisions.ts';
+export { sweepApprovals } from './oversight/approval-sweeper.ts';
 
 // Store
 export { openStore } from './store/open-store.ts';
