@@ -66,12 +66,14 @@ export async function escalate(
  * end of the conversation. Deterministic: a summary of the journal, not a model's.
  */
 export function handoffPackage(state: RunState, input: { trigger: string; reason: string; question?: string }): Record<string, unknown> {
-  const tried = pastToolCalls(state).map((call) => ({
-    tool: call.toolName,
-    input: preview(call.input, 300),
-    outcome: call.refusedBy !== undefined ? `refused by ${call.refusedBy}` : call.error !== undefined ? `failed: ${call.error.code}` : 'succeeded',
-    result: call.error !== undefined ? preview(call.error.message, 300) : preview(call.output, 300),
-  }));
+  const tried = pastToolCalls(state)
+    .filter((call) => call.toolName !== escalationToolName)
+    .map((call) => ({
+      tool: call.toolName,
+      input: preview(call.input, 300),
+      outcome: call.refusedBy !== undefined ? `refused by ${call.refusedBy}` : call.error !== undefined ? `failed: ${call.error.code}` : 'succeeded',
+      result: call.error !== undefined ? preview(call.error.message, 300) : preview(call.output, 300),
+    }));
   const transcript = runMessages(state)
     .slice(-12)
     .map((message) => ({ role: message.role, content: preview(message.content, 500) }));
