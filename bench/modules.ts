@@ -1,3 +1,4 @@
+import { approvals } from './approvals.ts';
 import { bytesPerStep } from './bytes-per-step.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
@@ -16,4 +17,5 @@ export const benchModules: readonly BenchModule[] = [
   serverLoad,
   postgresSteps,
   guardrailDetectors,
+  approvals,
 ];
