@@ -25,11 +25,11 @@ function percentile(values: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? Number.NaN;
 }
 
-async function postRun(server: KeelServerProcess, base: string, userId: string, input: string): Promise<{ status: number; id?: string }> {
+async function postRun(server: KeelServerProcess, base: string, userId: string, input: string, agent = 'bench'): Promise<{ status: number; id?: string }> {
   const response = await fetch(`${base}/v1/runs`, {
     method: 'POST',
     headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ agent: 'bench', input, userId }),
+    body: JSON.stringify({ agent, input, userId }),
   });
   const body = (await response.json()) as { id?: string };
   return { status: response.status, ...(body.id === undefined ? {} : { id: body.id }) };
@@ -63,23 +63,32 @@ async function load(server: KeelServerProcess, base: string, clients: number, du
   return { posts, runs, errors };
 }
 
-async function waitingRunsWithStreams(server: KeelServerProcess, streams: number, log: (line: string) => void) {
-  const budget = await fetch(`${server.url}/v1/budgets/tenant/default`, {
-    method: 'PUT',
-    headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ limitUsd: 0, period: 'total' }),
-  });
-  if (budget.status !== 200) throw new Error(`setting a zero budget answered ${budget.status}`);
+/**
+ * Parks `streams` runs — on a zero budget (the `bench` agent) or on an approval (the `gated`
+ * agent, whose tool always needs one) — and opens an SSE stream on each.
+ */
+async function waitingRunsWithStreams(server: KeelServerProcess, streams: number, log: (line: string) => void, parkOn: 'budget' | 'approval') {
+  if (parkOn === 'budget') {
+    const budget = await fetch(`${server.url}/v1/budgets/tenant/default`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${server.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ limitUsd: 0, period: 'total' }),
+    });
+    if (budget.status !== 200) throw new Error(`setting a zero budget answered ${budget.status}`);
+  }
+  const waitingBefore = await countRuns(server, 'waiting');
   const ids: string[] = [];
   for (let start = 0; start < streams; start += 50) {
     const batch = await Promise.all(
-      Array.from({ length: Math.min(50, streams - start) }, (_, index) => postRun(server, server.url, `parked-${start + index}`, 'Park here: 1 turns')),
+      Array.from({ length: Math.min(50, streams - start) }, (_, index) =>
+        postRun(server, server.url, `parked-${parkOn}-${start + index}`, 'Park here: 1 turns', parkOn === 'budget' ? 'bench' : 'gated'),
+      ),
     );
     for (const { id } of batch) if (id !== undefined) ids.push(id);
   }
-  log(`  ${ids.length} runs posted; waiting for them to park`);
+  log(`  ${ids.length} runs posted; waiting for them to park on ${parkOn === 'budget' ? 'a zero budget' : 'an approval'}`);
   const headers = { authorization: `Bearer ${server.key}` };
-  for (let waited = 0; (await countRuns(server, 'waiting')) < ids.length; waited += 200) {
+  for (let waited = 0; (await countRuns(server, 'waiting')) < waitingBefore + ids.length; waited += 200) {
     if (waited > 120_000) throw new Error('the runs did not all park in waiting');
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -109,6 +118,17 @@ async function waitingRunsWithStreams(server: KeelServerProcess, streams: number
   return { controller, reasons, count: ids.length, before, after, idleCpuPercent };
 }
 
+/** Memory the open streams added, per stream, from the server's figures before and after. */
+function perStreamMemory(parked: Awaited<ReturnType<typeof waitingRunsWithStreams>>) {
+  const { before, after } = parked;
+  parked.controller.abort();
+  const rssPerStream = (after.rss - before.rss) / parked.count / kb;
+  const heapPerStream = (after.heapUsed + after.external - before.heapUsed - before.external) / parked.count / kb;
+  // RSS alone can shrink while streams open (the allocator returns memory freed since the load
+  // phase), so the figure takes the larger of it and the JavaScript heap plus external buffers.
+  return { rssPerStream, heapPerStream, perStream: Math.max(rssPerStream, heapPerStream) };
+}
+
 async function countRuns(server: KeelServerProcess, status: string): Promise<number> {
   let count = 0;
   let cursor: string | null = null;
@@ -133,15 +153,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const keel = await load(server, server.url, size.clients, size.durationMs, true);
     const total = keel.runs.length + keel.errors;
 
+    options.log(`server-load: ${size.streams} runs waiting for an approval, with an open SSE stream each`);
+    const gated = perStreamMemory(await waitingRunsWithStreams(server, size.streams, options.log, 'approval'));
     options.log(`server-load: ${size.streams} waiting runs with an open SSE stream each`);
-    const parked = await waitingRunsWithStreams(server, size.streams, options.log);
-    const { before, after } = parked;
-    parked.controller.abort();
-    const rssPerStream = (after.rss - before.rss) / parked.count / kb;
-    const heapPerStream = (after.heapUsed + after.external - before.heapUsed - before.external) / parked.count / kb;
-    // RSS alone can shrink while streams open (the allocator returns memory freed since the load
-    // phase), so the figure takes the larger of it and the JavaScript heap plus external buffers.
-    const perStream = Math.max(rssPerStream, heapPerStream);
+    const parked = await waitingRunsWithStreams(server, size.streams, options.log, 'budget');
+    const { rssPerStream, heapPerStream, perStream } = perStreamMemory(parked);
 
     return {
       id: 'server-load',
@@ -158,6 +174,13 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           name: 'memory per waiting run with an open SSE stream (server, after GC)',
           baseline: { label: 'bar', value: 50, unit: 'KB' },
           measured: { label: `${parked.count} streams`, value: perStream, unit: 'KB' },
+          ratioOf: 'measured / 50 KB bar',
+          bar: { text: '<= 50 KB per waiting run with its stream', max: 1 },
+        }),
+        compare({
+          name: 'memory per run waiting for an approval, with an open SSE stream (server, after GC)',
+          baseline: { label: 'bar', value: 50, unit: 'KB' },
+          measured: { label: `${size.streams} streams`, value: gated.perStream, unit: 'KB' },
           ratioOf: 'measured / 50 KB bar',
           bar: { text: '<= 50 KB per waiting run with its stream', max: 1 },
         }),

@@ -29,15 +29,23 @@ import { createSilentLogger } from '../../src/telemetry/logger.ts';
 const upstream = process.argv[2];
 if (upstream === undefined) throw new Error('usage: keel-server-process.ts <upstream-openai-base-url>');
 
-const lookup = defineTool({
-  name: 'lookup',
-  description: 'Look a record up',
-  input: z.object({ id: z.number() }),
-  effect: 'read',
-  execute: ({ id }) => ({ id, ok: true }),
-});
+function lookupOptions() {
+  return {
+    name: 'lookup',
+    description: 'Look a record up',
+    input: z.object({ id: z.number() }),
+    effect: 'read' as const,
+    execute: ({ id }: { id: number }) => ({ id, ok: true }),
+  };
+}
+const lookup = defineTool(lookupOptions());
+// The same tool, always waiting for a person: runs of `gated` park on an approval.
+const gatedLookup = defineTool({ ...lookupOptions(), approval: 'always' });
 const config = defineConfig({
-  agents: [defineAgent({ name: 'bench', model: 'openai:gpt-4o-mini', instructions: 'Look records up.', tools: [lookup] })],
+  agents: [
+    defineAgent({ name: 'bench', model: 'openai:gpt-4o-mini', instructions: 'Look records up.', tools: [lookup] }),
+    defineAgent({ name: 'gated', model: 'openai:gpt-4o-mini', instructions: 'Look records up.', tools: [gatedLookup] }),
+  ],
   providers: { openai: { baseURL: upstream, apiKey: 'bench' } },
 });
 
