@@ -17,7 +17,7 @@ import { median } from './lib/timing.ts';
  *   streams are opened, divided by their number. Bar: <= 50 KB per waiting run with its stream.
  */
 
-const sizes = { full: { clients: 32, durationMs: 10_000, streams: 2_000 }, quick: { clients: 4, durationMs: 800, streams: 200 } };
+const sizes = { full: { clients: 32, durationMs: 10_000, streams: 2_000 }, quick: { clients: 4, durationMs: 800, streams: 100 } };
 const kb = 1024;
 
 function percentile(values: readonly number[], p: number): number {
