@@ -3,6 +3,7 @@ import { bytesPerStep } from './bytes-per-step.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
 import { guardrailDetectors } from './guardrail-detectors.ts';
+import { guardrailOverhead } from './guardrail-overhead.ts';
 import { langGraphComparison } from './langgraph-comparison.ts';
 import type { BenchModule } from './lib/report.ts';
 import { postgresSteps } from './postgres-steps.ts';
@@ -17,5 +18,6 @@ export const benchModules: readonly BenchModule[] = [
   serverLoad,
   postgresSteps,
   guardrailDetectors,
+  guardrailOverhead,
   approvals,
 ];
