@@ -137,7 +137,7 @@ export const anthropicMessagesProtocol: ProtocolHandler = {
     let index = 0;
     if (reply.text !== '') {
       emit('content_block_start', { index, content_block: { type: 'text', text: '' } });
-      for (const piece of splitIntoDeltas(reply.text)) emit('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
+      for (const piece of splitIntoDeltas(reply.text, reply.deltaSize)) emit('content_block_delta', { index, delta: { type: 'text_delta', text: piece } });
       emit('content_block_stop', { index });
       index += 1;
     }

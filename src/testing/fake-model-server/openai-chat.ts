@@ -126,7 +126,7 @@ export const openaiChatProtocol: ProtocolHandler = {
   renderEvents(reply, context) {
     const created = unixSeconds();
     const events: SseEvent[] = [delta(context, created, { role: 'assistant', content: '', refusal: null })];
-    for (const piece of splitIntoDeltas(reply.text)) events.push(delta(context, created, { content: piece }));
+    for (const piece of splitIntoDeltas(reply.text, reply.deltaSize)) events.push(delta(context, created, { content: piece }));
     reply.toolCalls.forEach((call, index) => {
       const start = { index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } };
       events.push(delta(context, created, { tool_calls: [start] }));

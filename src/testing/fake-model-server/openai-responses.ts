@@ -139,7 +139,8 @@ export const openaiResponsesProtocol: ProtocolHandler = {
         item: { id: ids.messageId, type: 'message', status: 'in_progress', role: 'assistant', content: [] },
       });
       emit('response.content_part.added', { ...item, content_index: 0, part: { type: 'output_text', text: '', annotations: [] } });
-      for (const piece of splitIntoDeltas(reply.text)) emit('response.output_text.delta', { ...item, content_index: 0, delta: piece, logprobs: [] });
+      for (const piece of splitIntoDeltas(reply.text, reply.deltaSize))
+        emit('response.output_text.delta', { ...item, content_index: 0, delta: piece, logprobs: [] });
       emit('response.output_text.done', { ...item, content_index: 0, text: reply.text, logprobs: [] });
       emit('response.content_part.done', { ...item, content_index: 0, part: { type: 'output_text', text: reply.text, annotations: [] } });
       emit('response.output_item.done', { output_index: outputIndex, item: messageItem(ids.messageId, reply.text) });

@@ -5,6 +5,8 @@ export interface ScriptedReply {
   text: string;
   toolCalls: { id: string; name: string; arguments: string }[];
   usage: { inputTokens: number; outputTokens: number; cachedTokens: number };
+  /** Stream the text in pieces of this many characters (default: word by word). */
+  deltaSize?: number;
 }
 
 export interface RenderContext {
@@ -63,8 +65,9 @@ export function contentText(content: unknown): string {
     .join('');
 }
 
-/** Splits text into word-sized deltas, as real models stream it. */
-export function splitIntoDeltas(text: string): string[] {
+/** Splits text into word-sized deltas, as real models stream it, or into pieces of `size` characters. */
+export function splitIntoDeltas(text: string, size?: number): string[] {
+  if (size !== undefined && size > 0) return Array.from({ length: Math.ceil(text.length / size) }, (_, index) => text.slice(index * size, (index + 1) * size));
   return text.match(/\S+\s*|\s+/g) ?? [];
 }
 

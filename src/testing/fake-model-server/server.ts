@@ -220,6 +220,7 @@ function scriptedReply(turn: FakeReplyTurn, request: FakeModelRequest, protocol:
   return {
     text,
     toolCalls,
+    ...(turn.deltaSize === undefined ? {} : { deltaSize: turn.deltaSize }),
     usage: {
       inputTokens: turn.usage?.inputTokens ?? estimateTokens(JSON.stringify(request.messages) + JSON.stringify(request.tools)),
       outputTokens: turn.usage?.outputTokens ?? estimateTokens(output),

@@ -29,6 +29,8 @@ export interface FakeReplyTurn extends TurnTiming {
   usage?: FakeUsage;
   /** Pause between streamed events. */
   chunkDelayMs?: number;
+  /** Stream the text in pieces of this many characters instead of word by word (3: a value split across many deltas). */
+  deltaSize?: number;
 }
 
 /**
