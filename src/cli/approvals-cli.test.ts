@@ -174,6 +174,14 @@ describe('keel approvals', () => {
 
   it('prints hostile arguments as visible escapes, styled or not; --json prints them exactly', async () => {
     const approval = await parked('Refund order 1001: $80 hostile');
+    // Stores refuse such ids and names today: written the way a database from before that rule (or another tool) would hold them.
+    const { DatabaseSync } = await import('node:sqlite');
+    const db = new DatabaseSync(cli.databasePath);
+    db.prepare('UPDATE approvals SET user_id = ?, reason = ? WHERE id = ?').run(hostile, hostile, approval.id);
+    db.close();
+    const listed = await keel(['approvals', 'ls']);
+    expect(listed.stdout).toContain(terminalSafe(hostile));
+    expectTerminalSafe(listed.stdout);
     const hostileInJson = JSON.stringify(hostile).slice(1, -1);
     const pendingShown = await keel(['approvals', 'show', approval.id]);
     expect(pendingShown.stdout).toContain(terminalSafe(hostileInJson));
