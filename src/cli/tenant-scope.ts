@@ -50,6 +50,9 @@ export async function runTenant(store: Pick<Store, 'findRunTenant'>, scope: Tena
 /**
  * The tenant of approval `approvalId` in `scope`: the scope's tenant, or with `--all-tenants`
  * whichever tenant holds it (APPROVAL_NOT_FOUND when none does).
+ *
+ * @example
+ * const tenantId = await approvalTenant(store, { allTenants: true }, 'apr_…');
  */
 export async function approvalTenant(store: Pick<Store, 'findApprovalTenant'>, scope: TenantScope, approvalId: string): Promise<string> {
   if ('tenantId' in scope) return scope.tenantId;

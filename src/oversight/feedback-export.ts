@@ -69,7 +69,12 @@ export async function* feedbackEvalCases(store: Pick<Store, 'listFeedback' | 'ge
   } while (cursor !== undefined);
 }
 
-/** One rating of one run as an evaluation case. */
+/**
+ * One rating of one run as an evaluation case.
+ *
+ * @example
+ * const evalCase = evalCaseOf(feedback, run); // { input: run.input, expectedOutput: feedback.correction, … }
+ */
 export function evalCaseOf(feedback: FeedbackRecord, run: RunRecord): FeedbackEvalCase {
   return {
     input: run.input,

@@ -26,6 +26,9 @@ export const ActorSchema = z
  * Who decides over HTTP: the caller's API key, and the reviewer's name from the body or the
  * `X-Keel-Reviewer` header (the body wins). The key id is never taken from the request: it is
  * the principal's, so the journal says which key acted whatever name it gave.
+ *
+ * @example
+ * const actor = reviewerActor(c, body.reviewer); // { kind: 'key', keyId: 'key_…', name: 'Rita' }
  */
 export function reviewerActor(c: Context<ServerEnv>, bodyReviewer: string | undefined): Actor {
   const { keyId } = c.get('principal');
