@@ -67,6 +67,12 @@ export const forbidden = [
   ),
   layer('protection-above-engine', 'protection', [...adapters, ...top], 'Rate limits use the store port and the engine hooks.'),
   layer(
+    'oversight-above-engine',
+    'oversight',
+    [...adapters, ...top],
+    'The inbox, escalations and feedback work on the runtime and the store port; the API, the CLI and the dashboard sit on them.',
+  ),
+  layer(
     'guardrail-detectors-standalone',
     'guardrails/detectors',
     ['(?!guardrails/detectors/|errors/|internal/)'],

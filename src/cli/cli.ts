@@ -1,5 +1,7 @@
 import { exitCodes, UsageError, type CliIo, type Command } from './command.ts';
+import { approvalsCommand } from './commands/approvals.ts';
 import { devCommand } from './commands/dev.ts';
+import { feedbackCommand } from './commands/feedback.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runCommand } from './commands/run.ts';
@@ -9,12 +11,22 @@ import { workerCommand } from './commands/worker.ts';
 import { packageVersion } from './package-version.ts';
 import { reportError } from './report-error.ts';
 
-const commands: readonly Command[] = [devCommand, startCommand, runCommand, workerCommand, runsCommand, keysCommand, migrateCommand];
+const commands: readonly Command[] = [
+  devCommand,
+  startCommand,
+  runCommand,
+  workerCommand,
+  runsCommand,
+  approvalsCommand,
+  feedbackCommand,
+  keysCommand,
+  migrateCommand,
+];
 
 export const globalHelp = `Usage: keel <command> [options]
 
 Commands:
-${commands.map((command) => `  ${command.name.padEnd(9)}${command.summary}`).join('\n')}
+${commands.map((command) => `  ${command.name.padEnd(11)}${command.summary}`).join('\n')}
 
 Run "keel <command> --help" for the options of a command; "keel --version" prints the version.
 

@@ -3,7 +3,7 @@ import type { Store } from '../store/store.ts';
 import { cliTenantId } from './cli-environment.ts';
 import { UsageError } from './command.ts';
 
-/** Which tenant's runs a `keel runs` command acts on: one, or (for an operator) every one. */
+/** Which tenant's runs (or approvals) a `keel runs` (`keel approvals`) command acts on: one, or (for an operator) every one. */
 export type TenantScope = { tenantId: string } | { allTenants: true };
 
 /** The options every `keel runs` command takes to say which tenant it means. */
@@ -44,5 +44,19 @@ export async function runTenant(store: Pick<Store, 'findRunTenant'>, scope: Tena
   if ('tenantId' in scope) return scope.tenantId;
   const tenantId = await store.findRunTenant(runId);
   if (tenantId === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: `No run with id "${runId}" in any tenant` });
+  return tenantId;
+}
+
+/**
+ * The tenant of approval `approvalId` in `scope`: the scope's tenant, or with `--all-tenants`
+ * whichever tenant holds it (APPROVAL_NOT_FOUND when none does).
+ *
+ * @example
+ * const tenantId = await approvalTenant(store, { allTenants: true }, 'apr_…');
+ */
+export async function approvalTenant(store: Pick<Store, 'findApprovalTenant'>, scope: TenantScope, approvalId: string): Promise<string> {
+  if ('tenantId' in scope) return scope.tenantId;
+  const tenantId = await store.findApprovalTenant(approvalId);
+  if (tenantId === undefined) throw new KeelError({ code: 'APPROVAL_NOT_FOUND', message: `No approval with id "${approvalId}" in any tenant` });
   return tenantId;
 }

@@ -10,6 +10,14 @@ import type { Actor } from '../journal/events.ts';
 export interface OversightStore {
   listApprovals(tenantId: string, query: ApprovalQuery): Promise<{ approvals: ApprovalRecord[]; nextCursor?: string }>;
   getApproval(tenantId: string, approvalId: string): Promise<ApprovalRecord | undefined>;
+  /**
+   * Every tenant's approvals, newest first, in pages, with the filters of `listApprovals`. For
+   * operator tools only (`keel approvals ls --all-tenants`): nothing an API caller sends may
+   * reach it, since it crosses tenants.
+   */
+  listApprovalsOfAllTenants(query: ApprovalQuery): Promise<{ approvals: ApprovalRecord[]; nextCursor?: string }>;
+  /** The tenant an approval belongs to, found by its id alone: for operator tools only (`keel approvals show --all-tenants`). */
+  findApprovalTenant(approvalId: string): Promise<string | undefined>;
   /** Pending approvals, of any tenant, whose timeout is due at `now`: the sweeper rejects them. */
   dueApprovals(now: Date, limit: number): Promise<ApprovalRecord[]>;
   /** Pending approvals, of any tenant, whose next escalation level is due at `now`. */

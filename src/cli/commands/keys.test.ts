@@ -93,7 +93,7 @@ describe('help of the server commands', () => {
       expect(await keel(...command, '--frobnicate'), command.join(' ')).toMatchObject({ code: 2 });
     }
     expect((await keel('--help')).stdout).toMatch(
-      / {2}dev {6}development server[\s\S]* {2}start {4}production server[\s\S]* {2}keys {5}create, list and revoke API keys/,
+      / {2}dev {8}development server[\s\S]* {2}start {6}production server[\s\S]* {2}approvals {2}work the approval inbox[\s\S]* {2}keys {7}create, list and revoke API keys/,
     );
   });
 });

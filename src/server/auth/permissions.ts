@@ -12,6 +12,14 @@ export const permissions = [
   'usage:read',
   'budgets:read',
   'budgets:write',
+  'approvals:read',
+  'approvals:decide',
+  'escalations:read',
+  'escalations:respond',
+  'feedback:create',
+  'feedback:read',
+  'policies:read',
+  'policies:write',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -21,10 +29,22 @@ export type Permission = (typeof permissions)[number];
  */
 export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>> = {
   admin: permissions,
-  app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'],
-  reviewer: ['runs:read', 'runs:cancel', 'sessions:read'],
+  // An app acts for its end users: it may show them what waits for approval and record their
+  // ratings, but never decide for a reviewer; escalations are the operators' queue.
+  app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete', 'approvals:read', 'feedback:create'],
+  reviewer: [
+    'runs:read',
+    'runs:cancel',
+    'sessions:read',
+    'approvals:read',
+    'approvals:decide',
+    'escalations:read',
+    'escalations:respond',
+    'feedback:read',
+    'policies:read',
+  ],
   // Cost is the operators' concern: viewers (dashboards) read it, only admins set budgets.
-  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read'],
+  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read', 'approvals:read', 'escalations:read', 'feedback:read', 'policies:read'],
 };
 
 export function roleHas(role: ApiKeyRole, permission: Permission): boolean {

@@ -43,4 +43,22 @@ describe('createAssistantText', () => {
     const end = entry({ type: 'run-end', status: 'completed', output: { refundId: 'r1' } });
     expect(project([delta(1, 1, '{"refundId"'), response(1, '{"refundId":"r1"}'), end], true)).toEqual(['{"refundId":"r1"}']);
   });
+
+  it('emits a person’s reply whole, as its own paragraph, for structured agents too, and a resolution repeating it adds nothing', () => {
+    const actor = { kind: 'key' as const, keyId: 'k' };
+    const reply = (message: string, handBack = false) => entry({ type: 'escalation-reply', escalationId: 'esc_1', message, handBack, actor });
+    expect(project([response(1, 'Let me get someone.'), reply('Hi, Rita here.'), reply('Refunded.', true), response(2, 'Anything else?')])).toEqual([
+      'Let me get someone.',
+      '\n\nHi, Rita here.',
+      '\n\nRefunded.',
+      '\n\nAnything else?',
+    ]);
+    const resolved = entry({ type: 'run-end', status: 'completed', output: 'Refunded.' });
+    expect(project([reply('Refunded.'), resolved], true)).toEqual(['Refunded.']);
+    expect(project([entry({ type: 'run-end', status: 'completed', output: null })], true)).toEqual([]);
+    expect(project([reply('One moment.', true), entry({ type: 'run-end', status: 'completed', output: { ok: true } })], true)).toEqual([
+      'One moment.',
+      '\n\n{"ok":true}',
+    ]);
+  });
 });

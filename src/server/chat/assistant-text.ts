@@ -8,7 +8,10 @@ import type { JournalEntry } from '../../journal/events.ts';
  *   up." before a tool call is part of the answer the user sees);
  * - a model call that was retried (a broken stream) restarts its step's text: only what goes
  *   beyond the text already sent is emitted, since sent text cannot be taken back;
- * - an agent with a structured `output` emits its final JSON once, at the end, instead.
+ * - an agent with a structured `output` emits its final JSON once, at the end, instead;
+ * - a person's reply in an escalation (`escalation-reply`) is the assistant speaking too: it is
+ *   emitted whole, as its own paragraph, for structured agents as well (a person answers in
+ *   words, not in the agent's schema).
  *
  * @example
  * const projection = createAssistantText({ structured: false });
@@ -29,11 +32,26 @@ export function createAssistantText(options: { structured: boolean }): { push(en
     return separator + piece;
   };
 
+  let lastReply: string | undefined;
+  const paragraph = (text: string): string => {
+    const separator = anythingSent ? '\n\n' : '';
+    anythingSent = true;
+    return separator + text;
+  };
+
   return {
     push(entry) {
+      if (entry.type === 'escalation-reply') {
+        lastReply = entry.message;
+        return paragraph(entry.message);
+      }
       if (options.structured) {
         if (entry.type !== 'run-end' || entry.status !== 'completed') return '';
-        return typeof entry.output === 'string' ? entry.output : JSON.stringify(entry.output);
+        // Resolved without any reply: nothing was said, not the word "null".
+        if (entry.output === null || entry.output === undefined) return '';
+        // Resolved after a reply: the run's answer is that reply, already sent.
+        if (entry.output === lastReply) return '';
+        return paragraph(typeof entry.output === 'string' ? entry.output : JSON.stringify(entry.output));
       }
       if (entry.type === 'text-delta') {
         const key = `${entry.step}:${entry.attempt}`;

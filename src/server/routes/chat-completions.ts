@@ -31,7 +31,11 @@ export const chatCompletionRoutes: RouteModule = {
         'model = agent name, user = end user id. The last message (a user message) is the run input; earlier messages are quoted ' +
         `ahead of it, unless the ${sessionHeader} header continues a Keel session, whose own history is used. Streaming follows ` +
         "OpenAI's chunk format (usage chunk with stream_options.include_usage, then [DONE]). Responses carry x-keel-run-id and " +
-        `${sessionHeader}. A run that parks for a human answers RUN_WAITING (409, or an error event when streaming).`,
+        `${sessionHeader}. A run that waits for a person (an approval, an escalation) keeps a stream open — keep-alive comments, one ` +
+        'chunk with an empty delta and `keel.waiting` saying why — and streams what follows: the agent once a reviewer decides, or a ' +
+        "human's reply as the assistant's content (a reply without hand-back ends the completion). Without streaming such a run " +
+        'answers RUN_WAITING (409) at once, unless the journal already holds the decision or the reply. Other waits (budget, ' +
+        'credential, outcome unknown) answer RUN_WAITING (an error event when streaming).',
       permission: 'runs:create',
       request: { body: ChatCompletionRequest },
       responses: {
@@ -68,10 +72,10 @@ export const chatCompletionRoutes: RouteModule = {
         if (body.stream !== true) {
           // A client that hangs up stops the wait, not the run: it stays durable and finishes.
           let content = '';
-          for await (const event of followChatRun(context.runtime, run.id, { ...follow, signal: c.req.raw.signal })) {
+          for await (const event of followChatRun(context.runtime, run.id, { ...follow, signal: c.req.raw.signal, waitForPeople: false })) {
             if (event.type === 'text') content += event.text;
             else if (event.type === 'done') return c.json(chatCompletion(identity, content, event.finishReason, event.usage), 200, headers);
-            else return c.json({ error: event.error }, errorCatalogue[event.error.code].status as ContentfulStatusCode, headers);
+            else if (event.type === 'failed') return c.json({ error: event.error }, errorCatalogue[event.error.code].status as ContentfulStatusCode, headers);
           }
           throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The request ended before the run did', details: { runId: run.id } });
         }
@@ -81,9 +85,13 @@ export const chatCompletionRoutes: RouteModule = {
           async function* (signal) {
             const usageField = includeUsage ? null : undefined;
             yield data(chatChunk(identity, { role: 'assistant', content: '' }, null, usageField));
-            for await (const event of followChatRun(context.runtime, run.id, { ...follow, signal })) {
+            const following = { ...follow, signal, waitForPeople: true, endSignal: context.shutdownSignal };
+            for await (const event of followChatRun(context.runtime, run.id, following)) {
               if (event.type === 'text') {
                 yield data(chatChunk(identity, { content: event.text }, null, usageField));
+              } else if (event.type === 'waiting') {
+                // Nothing for the transcript (an empty delta), but a client that knows Keel can say a person is on it.
+                yield data({ ...chatChunk(identity, {}, null, usageField), keel: { waiting: event.reason, runId: run.id } });
               } else if (event.type === 'done') {
                 yield data(chatChunk(identity, {}, event.finishReason, usageField));
                 if (includeUsage) yield data(usageChunk(identity, event.usage));

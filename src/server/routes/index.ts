@@ -1,8 +1,12 @@
 import type { RouteModule } from '../server-types.ts';
+import { approvalRoutes } from './approvals.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
+import { escalationRoutes } from './escalations.ts';
+import { feedbackRoutes } from './feedback.ts';
 import { healthRoutes } from './health.ts';
 import { openApiRoutes } from './openapi.ts';
+import { policyRoutes } from './policies.ts';
 import { runEventRoutes } from './run-events.ts';
 import { runRoutes } from './runs.ts';
 import { sessionRoutes } from './sessions.ts';
@@ -21,5 +25,9 @@ export const routeModules: readonly RouteModule[] = [
   chatCompletionRoutes,
   usageRoutes,
   budgetRoutes,
+  approvalRoutes,
+  escalationRoutes,
+  feedbackRoutes,
+  policyRoutes,
   openApiRoutes,
 ];

@@ -32,7 +32,10 @@ export const runEventRoutes: RouteModule = {
       description:
         'Every journal entry as one event: `id:` is its sequence number, `event:` its type, `data:` the entry as JSON. ' +
         'Reconnect with Last-Event-ID (or ?after=) to receive exactly what was missed. Comments (`: keep-alive`) every 15 s ' +
-        'keep idle streams open. The stream ends after `run-end`. Works for runs executing in any process sharing the store.',
+        'keep idle streams open. The stream ends after `run-end`. Works for runs executing in any process sharing the store. ' +
+        'A run waiting for a person stays on the stream: `approval-request` and `approval-decision`, `escalation-open` (with the ' +
+        "handoff package), `escalation-reply` — a human's reply to the end user: show its `message` as the assistant's — and " +
+        '`escalation-resolve` arrive as they are journaled.',
       permission: 'runs:read',
       notFoundCode: 'RUN_NOT_FOUND',
       request: { params: RunIdParams, query: EventsQuery },

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiKeyContract } from './api-keys-contract.ts';
+import { describeApprovalsOperatorContract } from './approvals-operator-contract.ts';
 import { describeBudgetContract } from './budgets-contract.ts';
 import { describeFairClaimContract } from './fair-claims-contract.ts';
 import { describeLeaseContract } from './leases-contract.ts';
@@ -73,5 +74,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeModelCacheContract(current);
     describeOrderingContract(current);
     describeOperatorRunsContract(current);
+    describeApprovalsOperatorContract(current);
   });
 }

@@ -12,7 +12,7 @@ import {
   toEscalationRecord,
   toFeedbackRecord,
 } from '../oversight-rules.ts';
-import type { OversightStore } from '../oversight-store.ts';
+import type { ApprovalQuery, OversightStore } from '../oversight-store.ts';
 import type { RunPatch } from '../store.ts';
 import { execute, namedSql, query, type Queryable, type Row } from './named-sql.ts';
 import { guard } from './open-pool.ts';
@@ -40,6 +40,13 @@ const oversightSql = {
       AND (:status::text IS NULL OR (:status::text = 'pending' AND status = 'pending') OR (:status::text = 'decided' AND status <> 'pending'))
       AND (:agent::text IS NULL OR agent = :agent::text) AND (:user_id::text IS NULL OR user_id = :user_id::text) AND (:run_id::text IS NULL OR run_id = :run_id::text)
     ORDER BY created_at DESC, id DESC LIMIT :limit::integer`),
+  listApprovalsOfAllTenants: namedSql(`
+    SELECT * FROM approvals
+    WHERE (created_at, id) < (:before_time::timestamptz, :before_id::text)
+      AND (:status::text IS NULL OR (:status::text = 'pending' AND status = 'pending') OR (:status::text = 'decided' AND status <> 'pending'))
+      AND (:agent::text IS NULL OR agent = :agent::text) AND (:user_id::text IS NULL OR user_id = :user_id::text) AND (:run_id::text IS NULL OR run_id = :run_id::text)
+    ORDER BY created_at DESC, id DESC LIMIT :limit::integer`),
+  findApprovalTenant: namedSql('SELECT tenant_id FROM approvals WHERE id = :id'),
   dueApprovals: namedSql("SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= :now::timestamptz ORDER BY expires_at LIMIT :limit::integer"),
   dueLevels: namedSql(
     "SELECT * FROM approvals WHERE status = 'pending' AND next_level_at IS NOT NULL AND next_level_at <= :now::timestamptz ORDER BY next_level_at LIMIT :limit::integer",
@@ -153,31 +160,38 @@ export function createPostgresOversightStore(pool: Pool): OversightStore {
     cursorOf: (item: Item) => string,
   ) => keysetPage(await query(pool, statement, { ...values, limit: limit + 1 }), limit, toItem, cursorOf);
   const before = (cursor: string | undefined) => (cursor === undefined ? { time: newest, key: '' } : decodeKeysetCursor(cursor));
+  // One tenant's approvals (`scope` names it) or every tenant's.
+  const approvalPage = async (statement: (typeof oversightSql)[keyof typeof oversightSql], scope: { tenant_id?: string }, approvalQuery: ApprovalQuery) => {
+    const cursor = before(approvalQuery.cursor);
+    const result = await page(
+      statement,
+      {
+        ...scope,
+        before_time: cursor.time,
+        before_id: cursor.key,
+        status: approvalQuery.status ?? null,
+        agent: approvalQuery.agent ?? null,
+        user_id: approvalQuery.userId ?? null,
+        run_id: approvalQuery.runId ?? null,
+      },
+      pageLimit(approvalQuery.limit),
+      (row) => toApprovalRecord(row, postgresFields),
+      (approval) => encodeKeysetCursor(approval.createdAt, approval.id),
+    );
+    return { approvals: result.items, ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }) };
+  };
   return {
     getApproval: (tenantId, id) =>
       guard(async () => {
         const [row] = await query(pool, oversightSql.getApproval, { tenant_id: tenantId, id });
         return row === undefined ? undefined : toApprovalRecord(row, postgresFields);
       }),
-    listApprovals: (tenantId, approvalQuery) =>
+    listApprovals: (tenantId, approvalQuery) => guard(async () => await approvalPage(oversightSql.listApprovals, { tenant_id: tenantId }, approvalQuery)),
+    listApprovalsOfAllTenants: (approvalQuery) => guard(async () => await approvalPage(oversightSql.listApprovalsOfAllTenants, {}, approvalQuery)),
+    findApprovalTenant: (approvalId) =>
       guard(async () => {
-        const cursor = before(approvalQuery.cursor);
-        const result = await page(
-          oversightSql.listApprovals,
-          {
-            tenant_id: tenantId,
-            before_time: cursor.time,
-            before_id: cursor.key,
-            status: approvalQuery.status ?? null,
-            agent: approvalQuery.agent ?? null,
-            user_id: approvalQuery.userId ?? null,
-            run_id: approvalQuery.runId ?? null,
-          },
-          pageLimit(approvalQuery.limit),
-          (row) => toApprovalRecord(row, postgresFields),
-          (approval) => encodeKeysetCursor(approval.createdAt, approval.id),
-        );
-        return { approvals: result.items, ...(result.nextCursor === undefined ? {} : { nextCursor: result.nextCursor }) };
+        const [row] = await query(pool, oversightSql.findApprovalTenant, { id: approvalId });
+        return row === undefined ? undefined : text(row, 'tenant_id');
       }),
     dueApprovals: (now, limit) =>
       guard(async () => (await query(pool, oversightSql.dueApprovals, { now: now.toISOString(), limit })).map((row) => toApprovalRecord(row, postgresFields))),

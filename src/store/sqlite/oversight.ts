@@ -12,7 +12,7 @@ import {
   toEscalationRecord,
   toFeedbackRecord,
 } from '../oversight-rules.ts';
-import type { OversightStore } from '../oversight-store.ts';
+import type { ApprovalQuery, ApprovalRecord, OversightStore } from '../oversight-store.ts';
 import type { RunPatch } from '../store.ts';
 import { toStoreError } from './open-database.ts';
 import { sqliteFields, text, type Row } from './rows.ts';
@@ -35,6 +35,13 @@ const sql = {
       AND (:status IS NULL OR (:status = 'pending' AND status = 'pending') OR (:status = 'decided' AND status <> 'pending'))
       AND (:agent IS NULL OR agent = :agent) AND (:user_id IS NULL OR user_id = :user_id) AND (:run_id IS NULL OR run_id = :run_id)
     ORDER BY created_at DESC, id DESC LIMIT :limit`,
+  listApprovalsOfAllTenants: `
+    SELECT * FROM approvals
+    WHERE (created_at, id) < (:before_time, :before_id)
+      AND (:status IS NULL OR (:status = 'pending' AND status = 'pending') OR (:status = 'decided' AND status <> 'pending'))
+      AND (:agent IS NULL OR agent = :agent) AND (:user_id IS NULL OR user_id = :user_id) AND (:run_id IS NULL OR run_id = :run_id)
+    ORDER BY created_at DESC, id DESC LIMIT :limit`,
+  findApprovalTenant: 'SELECT tenant_id FROM approvals WHERE id = ?',
   dueApprovals: "SELECT * FROM approvals WHERE status = 'pending' AND expires_at <= ? ORDER BY expires_at LIMIT ?",
   dueLevels: "SELECT * FROM approvals WHERE status = 'pending' AND next_level_at IS NOT NULL AND next_level_at <= ? ORDER BY next_level_at LIMIT ?",
   advanceLevel: `
@@ -149,27 +156,12 @@ export function createSqliteOversightStore(db: DatabaseSync, ensureMigrated: () 
   };
   return {
     getApproval: (tenantId, id) => guard(() => optional(s().getApproval.get(tenantId, id), (row) => toApprovalRecord(row, sqliteFields))),
-    listApprovals: (tenantId, query) =>
+    listApprovals: (tenantId, query) => guard(() => approvalPage(s().listApprovals, { tenant_id: tenantId }, query)),
+    listApprovalsOfAllTenants: (query) => guard(() => approvalPage(s().listApprovalsOfAllTenants, {}, query)),
+    findApprovalTenant: (approvalId) =>
       guard(() => {
-        const limit = pageLimit(query.limit);
-        const before = query.cursor === undefined ? { time: newest, key: '' } : decodeKeysetCursor(query.cursor);
-        const rows: Row[] = s().listApprovals.all({
-          tenant_id: tenantId,
-          before_time: before.time,
-          before_id: before.key,
-          status: query.status ?? null,
-          agent: query.agent ?? null,
-          user_id: query.userId ?? null,
-          run_id: query.runId ?? null,
-          limit: limit + 1,
-        });
-        const page = keysetPage(
-          rows,
-          limit,
-          (row) => toApprovalRecord(row, sqliteFields),
-          (approval) => encodeKeysetCursor(approval.createdAt, approval.id),
-        );
-        return { approvals: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
+        const row = s().findApprovalTenant.get(approvalId);
+        return row === undefined ? undefined : text(row, 'tenant_id');
       }),
     dueApprovals: (now, limit) =>
       guard(() =>
@@ -264,6 +256,29 @@ export function createSqliteOversightStore(db: DatabaseSync, ensureMigrated: () 
         return { requireApproval: [...policy.requireApproval] };
       }),
   };
+}
+
+/** A page of an approval listing, one tenant's (`scope` names it) or every tenant's. */
+function approvalPage(statement: StatementSync, scope: { tenant_id?: string }, query: ApprovalQuery): { approvals: ApprovalRecord[]; nextCursor?: string } {
+  const limit = pageLimit(query.limit);
+  const before = query.cursor === undefined ? { time: newest, key: '' } : decodeKeysetCursor(query.cursor);
+  const rows: Row[] = statement.all({
+    ...scope,
+    before_time: before.time,
+    before_id: before.key,
+    status: query.status ?? null,
+    agent: query.agent ?? null,
+    user_id: query.userId ?? null,
+    run_id: query.runId ?? null,
+    limit: limit + 1,
+  });
+  const page = keysetPage(
+    rows,
+    limit,
+    (row) => toApprovalRecord(row, sqliteFields),
+    (approval) => encodeKeysetCursor(approval.createdAt, approval.id),
+  );
+  return { approvals: page.items, ...(page.nextCursor === undefined ? {} : { nextCursor: page.nextCursor }) };
 }
 
 function optional<T>(row: Row | undefined, convert: (row: Row) => T): T | undefined {
