@@ -7,6 +7,7 @@ import { describeLimitsContract } from './limits-contract.ts';
 import { describeModelCacheContract } from './model-cache-contract.ts';
 import { describeOperatorRunsContract } from './operator-runs-contract.ts';
 import { describeOrderingContract } from './ordering-contract.ts';
+import { describeObservabilityContract } from './observability-contract.ts';
 import { describeRunContract } from './runs-contract.ts';
 import { describeSessionDeleteContract } from './session-delete-contract.ts';
 import { describeSessionContract } from './sessions-contract.ts';
@@ -73,5 +74,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeModelCacheContract(current);
     describeOrderingContract(current);
     describeOperatorRunsContract(current);
+    describeObservabilityContract(current);
   });
 }
