@@ -30,6 +30,7 @@ import { defaultLimitsTenant } from './store/limits-store.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import { runTracing, type TracingOption } from './telemetry/tracing/run-tracing.ts';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -55,6 +56,12 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
   observers?: CommitObserver[];
   /** How often a process with a worker sweeps approval timeouts and escalation chains. Default 1 s; 0 turns it off. */
   approvalSweepMs?: number;
+  /**
+   * Traces of runs (OpenTelemetry, GenAI conventions), derived from the journal. Default: OTLP
+   * export when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set in
+   * `env`, else off (and nothing of OpenTelemetry is loaded); `false` turns it off.
+   */
+  tracing?: TracingOption;
 }
 
 /**
@@ -81,6 +88,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rateLimiter,
     observers = [],
     approvalSweepMs = 1_000,
+    tracing: tracingOption,
     ...engineOptions
   } = options;
   const logger = options.logger ?? createLogger();
@@ -107,6 +115,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   });
   const notify = createOversightNotifier({ webhookUrl: config.oversight.webhookUrl ?? nonEmpty(env[oversightWebhookVariable]), logger });
   const escalationNotices = notifyEscalations({ notify, webhookOf: (agent) => config.agents.get(agent)?.escalation.webhookUrl });
+  const tracing = runTracing({ option: tracingOption, env, store, logger });
   const engine = createEngine({
     workerId: `${hostname()}:${process.pid}:${createId('w').slice(-8)}`,
     ...engineOptions,
@@ -114,7 +123,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     store,
     logger,
     modelFor: (agent) => gateway.modelFor(agent),
-    onCommit: combineObservers([...(limiter === false ? [] : [createTokenMeter({ limiter })]), escalationNotices, ...observers]),
+    onCommit: combineObservers([
+      ...(limiter === false ? [] : [createTokenMeter({ limiter })]),
+      escalationNotices,
+      ...(tracing === undefined ? [] : [tracing.observer]),
+      ...observers,
+    ]),
     onSpend: async (spend) => {
       await spendAlerts(spend);
       await options.onSpend?.(spend);
@@ -124,6 +138,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // firing is a guarded write, so it happens once whichever node gets there first.
   let sweeper: NodeJS.Timeout | undefined;
   let sweeping = Promise.resolve();
+  let closed: Promise<void> | undefined;
   const sweep = () => {
     sweeping = sweeping
       .then(async () => {
@@ -140,10 +155,14 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       }
       return engine.startWorker(workerOptions);
     },
-    async close() {
-      clearInterval(sweeper);
-      await sweeping;
-      await engine.close();
+    close() {
+      // Spans are derived by observers, which the engine's close waits for; then they are sent.
+      closed ??= (async () => {
+        clearInterval(sweeper);
+        await sweeping;
+        await engine.close();
+      })().finally(() => tracing?.shutdown());
+      return closed;
     },
   };
 }
