@@ -30,9 +30,16 @@ import { defaultLimitsTenant } from './store/limits-store.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import { createRuntimeMetrics, type RuntimeMetrics } from './telemetry/metrics/runtime-metrics.ts';
 import { runTracing, type TracingOption } from './telemetry/tracing/run-tracing.ts';
 
 export type Environment = Record<string, string | undefined>;
+
+/** A runtime as `createRuntime` wires it: the engine's `Runtime`, plus its own metrics for `/metrics`. */
+export interface KeelRuntime extends Runtime {
+  /** This process's figures (runs, steps, model calls, tokens, cost, tools, retries, breakers); `createApp` serves them. */
+  readonly metrics: RuntimeMetrics;
+}
 
 export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onCommit'> {
   config: KeelConfig;
@@ -78,7 +85,7 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
  * console.log(run.status, run.output);
  * await runtime.close();
  */
-export function createRuntime(options: RuntimeOptions): Runtime {
+export function createRuntime(options: RuntimeOptions): KeelRuntime {
   const {
     config,
     store,
@@ -92,13 +99,28 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...engineOptions
   } = options;
   const logger = options.logger ?? createLogger();
+  const metrics = createRuntimeMetrics();
   const gateway = createGateway({
     resolve: resolve ?? ((reference) => resolveModel(reference, { providers: config.providers, env })),
     cacheStore: store,
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...gatewaySettings,
+    retry: {
+      ...gatewaySettings?.retry,
+      onRetry: (retry) => {
+        metrics.onRetry({ provider: retry.provider ?? 'unknown', modelId: retry.modelId ?? 'unknown' }, retry);
+        gatewaySettings?.retry?.onRetry?.(retry);
+      },
+    },
+    breaker: {
+      ...gatewaySettings?.breaker,
+      onStateChange: (change) => {
+        metrics.onBreakerChange(change);
+        gatewaySettings?.breaker?.onStateChange?.(change);
+      },
+    },
   });
+  metrics.watchBreakers(() => gateway.breakers.list());
   for (const model of unpricedModels(config.agents.values(), config.pricing)) {
     logger.warn(
       { agent: model.agent, model: `${model.provider}:${model.modelId}` },
@@ -126,6 +148,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     onCommit: combineObservers([
       ...(limiter === false ? [] : [createTokenMeter({ limiter })]),
       escalationNotices,
+      metrics.observer,
       ...(tracing === undefined ? [] : [tracing.observer]),
       ...observers,
     ]),
@@ -148,6 +171,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
   return {
     ...engine,
+    metrics,
     startWorker(workerOptions) {
       if (sweeper === undefined && approvalSweepMs > 0) {
         sweeper = setInterval(sweep, approvalSweepMs);
@@ -239,7 +263,7 @@ export async function applyLimitsFromEnv(store: Store, env: Environment): Promis
 }
 
 export interface OpenedRuntime {
-  runtime: Runtime;
+  runtime: KeelRuntime;
   store: Store;
   config: KeelConfig;
   /** The config file that was loaded. */

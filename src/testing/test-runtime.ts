@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type RuntimeOptions } from '../keel.ts';
-import type { Runtime } from '../engine/runtime-types.ts';
+import type { KeelRuntime } from '../keel.ts';
 import type { Model } from '../gateway/model.ts';
 import { resolveModel } from '../gateway/resolve-model.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
@@ -14,7 +14,7 @@ import type { Store } from '../store/store.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
 
 export interface TestRuntime {
-  runtime: Runtime;
+  runtime: KeelRuntime;
   store: Store;
   /** The SQLite file behind the store: hand it to another process to share the store. */
   databasePath: string;

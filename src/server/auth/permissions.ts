@@ -12,6 +12,8 @@ export const permissions = [
   'usage:read',
   'budgets:read',
   'budgets:write',
+  'metrics:read',
+  'alerts:read',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -22,9 +24,9 @@ export type Permission = (typeof permissions)[number];
 export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>> = {
   admin: permissions,
   app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete'],
-  reviewer: ['runs:read', 'runs:cancel', 'sessions:read'],
+  reviewer: ['runs:read', 'runs:cancel', 'sessions:read', 'metrics:read', 'alerts:read'],
   // Cost is the operators' concern: viewers (dashboards) read it, only admins set budgets.
-  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read'],
+  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read', 'metrics:read', 'alerts:read'],
 };
 
 export function roleHas(role: ApiKeyRole, permission: Permission): boolean {

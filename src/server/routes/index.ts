@@ -2,6 +2,7 @@ import type { RouteModule } from '../server-types.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
 import { healthRoutes } from './health.ts';
+import { metricsRoutes } from './metrics.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runEventRoutes } from './run-events.ts';
 import { runRoutes } from './runs.ts';
@@ -21,5 +22,6 @@ export const routeModules: readonly RouteModule[] = [
   chatCompletionRoutes,
   usageRoutes,
   budgetRoutes,
+  metricsRoutes,
   openApiRoutes,
 ];
