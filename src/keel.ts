@@ -5,7 +5,10 @@
  * option and reads no environment of its own.
  */
 import { hostname } from 'node:os';
-import { alertSinkFromSettings } from './cost/alert-settings.ts';
+import { resolveAlertRules } from './cost/alert-rule-settings.ts';
+import { alertSinkFromSettings, defaultCostSpikeFactor } from './cost/alert-settings.ts';
+import { createAlertEvaluator, type AlertEvaluator, type RuleAlert } from './telemetry/alerts/alert-evaluator.ts';
+import type { SpendAlert } from './cost/alert-sink.ts';
 import { createSpendAlerter } from './cost/spend-alerts.ts';
 import { unpricedModels } from './cost/unpriced-models.ts';
 import { sweepApprovals } from './oversight/approval-sweeper.ts';
@@ -39,6 +42,12 @@ export type Environment = Record<string, string | undefined>;
 export interface KeelRuntime extends Runtime {
   /** This process's figures (runs, steps, model calls, tokens, cost, tools, retries, breakers); `createApp` serves them. */
   readonly metrics: RuntimeMetrics;
+  /**
+   * The alert rules (`defineConfig({ alerts: { rules } })`). They are evaluated on a schedule
+   * once this runtime starts a worker, by whichever process holds the store's alerts lease;
+   * `evaluateOnce()` runs one round now. Undefined with `alertRules: false`.
+   */
+  readonly alerts: AlertEvaluator | undefined;
 }
 
 export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onCommit'> {
@@ -69,6 +78,8 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
    * `env`, else off (and nothing of OpenTelemetry is loaded); `false` turns it off.
    */
   tracing?: TracingOption;
+  /** `false`: this runtime takes no part in evaluating alert rules (spend alerts still fire). */
+  alertRules?: false;
 }
 
 /**
@@ -96,10 +107,19 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
     observers = [],
     approvalSweepMs = 1_000,
     tracing: tracingOption,
+    alertRules: alertsOption,
     ...engineOptions
   } = options;
   const logger = options.logger ?? createLogger();
+  const workerId = engineOptions.workerId ?? `${hostname()}:${process.pid}:${createId('w').slice(-8)}`;
   const metrics = createRuntimeMetrics();
+  const rules = resolveAlertRules(config.alerts.rules, config.alerts.costSpikeFactor ?? defaultCostSpikeFactor);
+  // One sink for spend alerts and alert rules: the config's webhook, KEEL_ALERT_WEBHOOK_URL, else the log.
+  const alertSink = alertSinkFromSettings<SpendAlert | RuleAlert>({ settings: config.alerts, env, logger });
+  const alerts =
+    alertsOption === false
+      ? undefined
+      : createAlertEvaluator({ store, sink: alertSink, rules, owner: workerId, logger, ...(options.now === undefined ? {} : { now: options.now }) });
   const gateway = createGateway({
     resolve: resolve ?? ((reference) => resolveModel(reference, { providers: config.providers, env })),
     cacheStore: store,
@@ -116,6 +136,7 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
       ...gatewaySettings?.breaker,
       onStateChange: (change) => {
         metrics.onBreakerChange(change);
+        void alerts?.breakerChanged(change);
         gatewaySettings?.breaker?.onStateChange?.(change);
       },
     },
@@ -130,8 +151,9 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
   const limiter = rateLimiter ?? createRateLimiter({ store });
   const spendAlerts = createSpendAlerter({
     store,
-    sink: alertSinkFromSettings({ settings: config.alerts, env, logger }),
-    settings: config.alerts,
+    sink: alertSink,
+    // The cost-spike rule is the spend alert: turned off, no spike is ever over an infinite factor.
+    settings: { ...config.alerts, costSpikeFactor: rules.costSpike?.factor ?? Number.POSITIVE_INFINITY },
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
@@ -139,8 +161,8 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
   const escalationNotices = notifyEscalations({ notify, webhookOf: (agent) => config.agents.get(agent)?.escalation.webhookUrl });
   const tracing = runTracing({ option: tracingOption, env, store, logger });
   const engine = createEngine({
-    workerId: `${hostname()}:${process.pid}:${createId('w').slice(-8)}`,
     ...engineOptions,
+    workerId,
     config,
     store,
     logger,
@@ -172,11 +194,14 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
   return {
     ...engine,
     metrics,
+    alerts,
     startWorker(workerOptions) {
       if (sweeper === undefined && approvalSweepMs > 0) {
         sweeper = setInterval(sweep, approvalSweepMs);
         sweeper.unref();
       }
+      // A process that works runs is a long-lived one: it takes part in evaluating the alert rules.
+      alerts?.start();
       return engine.startWorker(workerOptions);
     },
     close() {
@@ -184,6 +209,7 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
       closed ??= (async () => {
         clearInterval(sweeper);
         await sweeping;
+        await alerts?.stop();
         await engine.close();
       })().finally(() => tracing?.shutdown());
       return closed;

@@ -1,4 +1,5 @@
 import type { RouteModule } from '../server-types.ts';
+import { alertRoutes } from './alerts.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
 import { healthRoutes } from './health.ts';
@@ -22,6 +23,7 @@ export const routeModules: readonly RouteModule[] = [
   chatCompletionRoutes,
   usageRoutes,
   budgetRoutes,
+  alertRoutes,
   metricsRoutes,
   openApiRoutes,
 ];
