@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * W3C Trace Context, as far as a run needs it: the caller's trace (from a `traceparent` header)
@@ -57,7 +57,7 @@ export function formatTraceparent(context: TraceContext): string {
  * runTraceId('run_0m1abc'); // 32 hex digits, the same on every node
  */
 export function runTraceId(runId: string): string {
-  return createHash('sha256').update(`keel.trace\u0000${runId}`).digest('hex').slice(0, 32);
+  return hash('sha256', `keel.trace\u0000${runId}`, 'hex').slice(0, 32);
 }
 
 /** A run's trace id: the caller's when it sent a valid `traceparent`, else derived from the run id. */

@@ -16,6 +16,8 @@ import type { SpanAttributeValue, SpanEventRecord, SpanRecord } from './span-rec
 export interface RunTraceMemory {
   /** The seq the next event will have. */
   nextSeq: number;
+  /** The run's root span id (`invoke_agent`), the parent of every other span: computed once. */
+  rootSpanId?: string;
   input?: string;
   attempts: Map<number, number>;
   requestedModels: Map<number, string>;
@@ -103,7 +105,7 @@ const rules: { [T in JournalEventType]?: Rule<T> } = {
     const events = [...fallbacks];
     if (attempt > 1) events.unshift({ name: keelEvents.stepRetried, atMs: atMs - event.latencyMs, attributes: { [keel.stepAttempt]: attempt } });
     context.emit({
-      ...childOf(run),
+      ...childOf(run, memory),
       name: `${genAiOperations.chat} ${event.modelId}`,
       kind: 'client',
       spanId: spanIdOf(run.id, 'chat', event.step),
@@ -153,7 +155,7 @@ const rules: { [T in JournalEventType]?: Rule<T> } = {
     // The start marker's time when this process knows it; else the result's commit less the duration.
     const startMs = started?.startedAtMs ?? atMs - event.durationMs;
     context.emit({
-      ...childOf(run),
+      ...childOf(run, memory),
       name: `${genAiOperations.executeTool} ${toolName}`,
       kind: 'internal',
       spanId: spanIdOf(run.id, 'execute_tool', event.step, event.callId),
@@ -211,7 +213,7 @@ const rules: { [T in JournalEventType]?: Rule<T> } = {
       name: `${genAiOperations.invokeAgent} ${run.agent}`,
       kind: 'internal',
       traceId: run.traceId,
-      spanId: spanIdOf(run.id, 'invoke_agent'),
+      spanId: memory.rootSpanId ?? spanIdOf(run.id, 'invoke_agent'),
       ...(caller === undefined ? {} : { parentSpanId: caller.parentSpanId, parentIsRemote: true }),
       // From the run's creation: time spent queued is part of what the caller waited for.
       startMs: Date.parse(run.createdAt),
@@ -247,7 +249,7 @@ function endWait(context: RuleContext<Extract<JournalEvent, { type: 'run-resume'
   memory.waiting = undefined;
   if (waiting === undefined || !context.live) return;
   context.emit({
-    ...childOf(run),
+    ...childOf(run, memory),
     name: `wait ${waiting.reason}`,
     kind: 'internal',
     spanId: spanIdOf(run.id, 'wait', waiting.seq),
@@ -259,8 +261,9 @@ function endWait(context: RuleContext<Extract<JournalEvent, { type: 'run-resume'
   });
 }
 
-function childOf(run: RunRecord): { traceId: string; parentSpanId: string } {
-  return { traceId: run.traceId, parentSpanId: spanIdOf(run.id, 'invoke_agent') };
+function childOf(run: RunRecord, memory: RunTraceMemory): { traceId: string; parentSpanId: string } {
+  memory.rootSpanId ??= spanIdOf(run.id, 'invoke_agent');
+  return { traceId: run.traceId, parentSpanId: memory.rootSpanId };
 }
 
 function callKey(step: number, callId: string): string {

@@ -15,8 +15,8 @@ export interface TraceObserverOptions {
 
 interface TracedRun {
   memory: RunTraceMemory;
-  /** Commits of one run are applied in order, one at a time. */
-  queue: Promise<void>;
+  /** Set while a commit of the run waits for its journal prefix: later commits queue behind it. */
+  queue: Promise<void> | undefined;
 }
 
 /**
@@ -41,7 +41,7 @@ export function createTraceObserver(options: TraceObserverOptions): CommitObserv
       // Most recently used last: the oldest run is the first to be forgotten.
       runs.delete(runId);
     } else {
-      traced = { memory: newRunTraceMemory(), queue: Promise.resolve() };
+      traced = { memory: newRunTraceMemory(), queue: undefined };
       const oldest = runs.size >= maxRuns ? runs.keys().next().value : undefined;
       if (oldest !== undefined) runs.delete(oldest);
     }
@@ -49,19 +49,22 @@ export function createTraceObserver(options: TraceObserverOptions): CommitObserv
     return traced;
   };
 
-  async function observe(traced: TracedRun, commit: Commit): Promise<void> {
+  /** Reads what another process committed (the run's creator, or the worker that crashed), to know what this commit's spans need, without emitting what that process emitted. */
+  async function backfill(traced: TracedRun, commit: Commit): Promise<void> {
+    const { memory } = traced;
+    const firstSeq = commit.lastSeq - commit.events.length + 1;
+    if (firstSeq <= memory.nextSeq) return;
+    const prefix = await options.store.readJournal(commit.run.id, { afterSeq: memory.nextSeq - 1, limit: firstSeq - memory.nextSeq });
+    for (const entry of prefix) {
+      const { seq, at, v: _version, ...event } = entry;
+      applyToTrace({ event, seq, atMs: Date.parse(at), run: commit.run, memory, options: spanOptions, live: false, emit: () => undefined });
+    }
+  }
+
+  function observe(traced: TracedRun, commit: Commit): void {
     const { run } = commit;
     const firstSeq = commit.lastSeq - commit.events.length + 1;
     const { memory } = traced;
-    if (firstSeq > memory.nextSeq) {
-      // Committed by another process (the run's creator, or the worker that crashed): read it
-      // to know what this commit's spans need, without emitting what that process emitted.
-      const prefix = await options.store.readJournal(run.id, { afterSeq: memory.nextSeq - 1, limit: firstSeq - memory.nextSeq });
-      for (const entry of prefix) {
-        const { seq, at, v: _version, ...event } = entry;
-        applyToTrace({ event, seq, atMs: Date.parse(at), run, memory, options: spanOptions, live: false, emit: () => undefined });
-      }
-    }
     const spans: SpanRecord[] = [];
     const atMs = Date.parse(commit.at);
     commit.events.forEach((event, index) => {
@@ -79,8 +82,22 @@ export function createTraceObserver(options: TraceObserverOptions): CommitObserv
   return (commit) => {
     if (!isTraced(commit.run)) return;
     const traced = remembered(commit.run.id);
-    const work = traced.queue.then(() => observe(traced, commit));
-    traced.queue = work.catch(() => undefined);
+    const firstSeq = commit.lastSeq - commit.events.length + 1;
+    // The common case — this process saw the run's journal up to here — is synchronous: no
+    // promise per commit on a path every turn takes.
+    if (traced.queue === undefined && firstSeq <= traced.memory.nextSeq) {
+      observe(traced, commit);
+      return;
+    }
+    const work = (traced.queue ?? Promise.resolve()).then(async () => {
+      await backfill(traced, commit);
+      observe(traced, commit);
+    });
+    const settled = work.catch(() => undefined);
+    traced.queue = settled;
+    void settled.then(() => {
+      if (traced.queue === settled) traced.queue = undefined;
+    });
     return work;
   };
 }
