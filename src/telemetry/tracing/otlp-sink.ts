@@ -80,29 +80,56 @@ async function loadProcessor(settings: OtlpTracingSettings): Promise<{ processor
   return { processor, resource };
 }
 
+const noLinks: ReadableSpan['links'] = [];
+
+/**
+ * A derived span in the shape the SDK's processor and exporter read. A class, so every span has
+ * one shape (spans are made on every commit; an object literal with conditional spreads is not).
+ */
+class DerivedSpan implements ReadableSpan {
+  readonly name: string;
+  readonly kind: number;
+  readonly parentSpanContext: ReadableSpan['parentSpanContext'];
+  readonly startTime: [number, number];
+  readonly endTime: [number, number];
+  readonly duration: [number, number];
+  readonly status: ReadableSpan['status'];
+  readonly attributes: ReadableSpan['attributes'];
+  readonly links = noLinks;
+  readonly events: ReadableSpan['events'];
+  readonly ended = true;
+  readonly resource: Resource;
+  readonly instrumentationScope = scope;
+  readonly droppedAttributesCount = 0;
+  readonly droppedEventsCount = 0;
+  readonly droppedLinksCount = 0;
+  readonly #context: { traceId: string; spanId: string; traceFlags: number };
+
+  constructor(span: SpanRecord, resource: Resource) {
+    this.name = span.name;
+    this.kind = spanKind[span.kind];
+    this.#context = { traceId: span.traceId, spanId: span.spanId, traceFlags: sampled };
+    this.parentSpanContext =
+      span.parentSpanId === undefined
+        ? undefined
+        : { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: sampled, isRemote: span.parentIsRemote === true };
+    this.startTime = hrTime(span.startMs);
+    this.endTime = hrTime(span.endMs);
+    this.duration = hrTime(Math.max(0, span.endMs - span.startMs));
+    this.status =
+      span.status.message === undefined ? { code: statusCode[span.status.code] } : { code: statusCode[span.status.code], message: span.status.message };
+    this.attributes = span.attributes;
+    this.events = span.events.length === 0 ? [] : span.events.map((event) => ({ name: event.name, time: hrTime(event.atMs), attributes: event.attributes }));
+    this.resource = resource;
+  }
+
+  spanContext(): { traceId: string; spanId: string; traceFlags: number } {
+    return this.#context;
+  }
+}
+
 function toReadableSpan(span: SpanRecord, resource: Resource): ReadableSpan {
-  const context = { traceId: span.traceId, spanId: span.spanId, traceFlags: sampled };
-  return {
-    name: span.name,
-    kind: spanKind[span.kind],
-    spanContext: () => context,
-    ...(span.parentSpanId === undefined
-      ? {}
-      : { parentSpanContext: { traceId: span.traceId, spanId: span.parentSpanId, traceFlags: sampled, isRemote: span.parentIsRemote === true } }),
-    startTime: hrTime(span.startMs),
-    endTime: hrTime(span.endMs),
-    duration: hrTime(Math.max(0, span.endMs - span.startMs)),
-    status: { code: statusCode[span.status.code], ...(span.status.message === undefined ? {} : { message: span.status.message }) },
-    attributes: span.attributes,
-    links: [],
-    events: span.events.map((event) => ({ name: event.name, time: hrTime(event.atMs), attributes: event.attributes })),
-    ended: true,
-    resource,
-    instrumentationScope: scope,
-    droppedAttributesCount: 0,
-    droppedEventsCount: 0,
-    droppedLinksCount: 0,
-  };
+  return new DerivedSpan(span, resource);
 }
 
 /** Milliseconds since the epoch as OpenTelemetry's [seconds, nanoseconds]. */
