@@ -136,6 +136,18 @@ export function createRuntimeMetrics(): RuntimeMetrics {
     labelNames: ['tenant', 'agent', 'boundary', 'verdict'],
     registers,
   });
+  const approvalRequests = new Counter({
+    name: 'keel_approval_requests_total',
+    help: 'Tool calls that asked for an approval, by why',
+    labelNames: ['tenant', 'agent', 'tool', 'source'],
+    registers,
+  });
+  const approvalDecisions = new Counter({
+    name: 'keel_approval_decisions_total',
+    help: 'Approval decisions (approve, reject, edit)',
+    labelNames: ['tenant', 'agent', 'decision'],
+    registers,
+  });
   const breakerTransitions = new Counter({
     name: 'keel_breaker_transitions_total',
     help: 'Circuit breaker state changes',
@@ -208,16 +220,18 @@ export function createRuntimeMetrics(): RuntimeMetrics {
         runsEnded.inc({ ...subject, status: event.status });
         runDuration.observe({ ...subject, status: event.status }, Math.max(0, atMs - Date.parse(run.createdAt)) / 1000);
         break;
+      case 'guardrail-decision':
+        guardrailVerdicts.inc({ ...subject, boundary: event.boundary, verdict: event.verdict });
+        break;
+      case 'approval-request':
+        approvalRequests.inc({ ...subject, tool: event.toolName, source: event.source });
+        break;
+      case 'approval-decision':
+        approvalDecisions.inc({ ...subject, decision: event.decision });
+        break;
       default:
-        countNewer(event as { type: string } & Record<string, unknown>, subject);
+        break;
     }
-  }
-
-  /** Event types newer than this file's journal vocabulary, counted when they appear. */
-  function countNewer(event: { type: string } & Record<string, unknown>, subject: { tenant: string; agent: string }): void {
-    if (event.type !== 'guardrail-decision') return;
-    const label = (value: unknown) => (typeof value === 'string' && value !== '' ? value : 'unknown');
-    guardrailVerdicts.inc({ ...subject, boundary: label(event.boundary), verdict: label(event.verdict ?? event.decision) });
   }
 
   return {

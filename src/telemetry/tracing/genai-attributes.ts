@@ -51,6 +51,16 @@ export const keel = {
   decision: 'keel.decision',
   actor: 'keel.actor',
   callId: 'keel.tool.call.id',
+  guardrailName: 'keel.guardrail.name',
+  guardrailBoundary: 'keel.guardrail.boundary',
+  guardrailVerdict: 'keel.guardrail.verdict',
+  guardrailReason: 'keel.guardrail.reason',
+  approvalId: 'keel.approval.id',
+  approvalSource: 'keel.approval.source',
+  actorKind: 'keel.actor.kind',
+  escalationId: 'keel.escalation.id',
+  escalationTrigger: 'keel.escalation.trigger',
+  handBack: 'keel.escalation.hand_back',
 } as const;
 
 /** Names of Keel's span events (on the `invoke_agent` and `chat` spans). */
@@ -61,4 +71,10 @@ export const keelEvents = {
   outcomeDecision: 'keel.tool.outcome_decision',
   runWaiting: 'keel.run.waiting',
   runResumed: 'keel.run.resumed',
+  guardrailDecision: 'keel.guardrail.decision',
+  approvalRequested: 'keel.approval.requested',
+  approvalDecided: 'keel.approval.decided',
+  escalationOpened: 'keel.escalation.opened',
+  escalationReplied: 'keel.escalation.replied',
+  escalationResolved: 'keel.escalation.resolved',
 } as const;

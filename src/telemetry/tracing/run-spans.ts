@@ -178,6 +178,55 @@ const rules: { [T in JournalEventType]?: Rule<T> } = {
     if (event.actor !== undefined) attributes[keel.actor] = event.actor;
     memory.runEvents.push({ name: keelEvents.outcomeDecision, atMs, attributes });
   },
+  'guardrail-decision': ({ event, memory, atMs, options }) => {
+    const attributes: Record<string, SpanAttributeValue> = {
+      [keel.guardrailName]: event.guardrail,
+      [keel.guardrailBoundary]: event.boundary,
+      [keel.guardrailVerdict]: event.verdict,
+      [keel.latencyMs]: event.latencyMs,
+    };
+    if (event.step !== undefined) attributes[keel.step] = event.step;
+    if (event.callId !== undefined) attributes[keel.callId] = event.callId;
+    // The reason may quote what the guardrail found (a secret it redacted): content, opt-in.
+    if (options.captureContent) attributes[keel.guardrailReason] = event.reason;
+    memory.runEvents.push({ name: keelEvents.guardrailDecision, atMs, attributes });
+  },
+  'approval-request': ({ event, memory, atMs }) => {
+    memory.runEvents.push({
+      name: keelEvents.approvalRequested,
+      atMs,
+      attributes: { [keel.approvalId]: event.approvalId, [genAi.toolName]: event.toolName, [keel.callId]: event.callId, [keel.approvalSource]: event.source },
+    });
+  },
+  'approval-decision': ({ event, memory, atMs }) => {
+    // The actor's kind only: a reviewer's name is a person's, not telemetry.
+    memory.runEvents.push({
+      name: keelEvents.approvalDecided,
+      atMs,
+      attributes: { [keel.approvalId]: event.approvalId, [keel.callId]: event.callId, [keel.decision]: event.decision, [keel.actorKind]: event.actor.kind },
+    });
+  },
+  'escalation-open': ({ event, memory, atMs }) => {
+    memory.runEvents.push({
+      name: keelEvents.escalationOpened,
+      atMs,
+      attributes: { [keel.escalationId]: event.escalationId, [keel.escalationTrigger]: event.trigger },
+    });
+  },
+  'escalation-reply': ({ event, memory, atMs }) => {
+    memory.runEvents.push({
+      name: keelEvents.escalationReplied,
+      atMs,
+      attributes: { [keel.escalationId]: event.escalationId, [keel.handBack]: event.handBack, [keel.actorKind]: event.actor.kind },
+    });
+  },
+  'escalation-resolve': ({ event, memory, atMs }) => {
+    memory.runEvents.push({
+      name: keelEvents.escalationResolved,
+      atMs,
+      attributes: { [keel.escalationId]: event.escalationId, [keel.actorKind]: event.actor.kind },
+    });
+  },
   'run-waiting': ({ event, memory, atMs, seq }) => {
     memory.waiting = { seq, atMs, reason: event.reason };
     memory.runEvents.push({ name: keelEvents.runWaiting, atMs, attributes: { [keel.waitingReason]: event.reason } });
