@@ -6,7 +6,7 @@ import { execute, namedSql, query, type Row } from './named-sql.ts';
 import { guard } from './open-pool.ts';
 import { integer, nullableText, text, timestamp } from './rows.ts';
 
-const observabilitySql = {
+export const observabilitySql = {
   // `status IN (…)` reads the unfinished runs through runs_claim, never the finished ones.
   countUnfinished: namedSql(`
     SELECT tenant_id, agent, status, waiting_reason, COUNT(*)::integer AS count FROM runs
