@@ -49,5 +49,9 @@ export function runTracing(input: {
   if (sink === undefined) return undefined;
   const captureContent = option?.captureContent ?? otlp?.captureContent ?? false;
   if (otlp !== undefined) logger.info({ endpoint: new URL(otlp.url).origin, service: otlp.serviceName, captureContent }, 'tracing: exporting spans over OTLP');
-  return { observer: createTraceObserver({ store: input.store, sink, captureContent }), shutdown: () => sink.shutdown() };
+  return {
+    observer: createTraceObserver({ store: input.store, sink, captureContent }),
+    // A collector that is down must not turn a clean shutdown into a failed one: the spans are lost, and said so.
+    shutdown: () => sink.shutdown().catch((error: unknown) => logger.warn({ err: error }, 'tracing: spans could not be sent at shutdown')),
+  };
 }

@@ -178,3 +178,18 @@ describe('traces derived from the journal, exported over OTLP', () => {
     expect(receiver.spans).toEqual([]);
   });
 });
+
+describe('a collector that is down', () => {
+  it('costs the spans, never the run or a clean close', async () => {
+    const receiver = await startFakeOtlpReceiver();
+    const endpoint = receiver.endpoint;
+    await receiver.close(); // nothing listens there any more
+    const test = await createTestRuntime({
+      agents: [agent(script())],
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '10', OTEL_EXPORTER_OTLP_TIMEOUT: '500' },
+    });
+    const run = await test.runtime.run({ agent: 'support', input: 'Where is order 1001?' });
+    expect(run.status).toBe('completed');
+    await expect(test.close()).resolves.toBeUndefined();
+  });
+});
