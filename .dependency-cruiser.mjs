@@ -78,7 +78,19 @@ export const forbidden = [
     ['(?!guardrails/detectors/|errors/|internal/)'],
     'The detectors are pure functions over text, public on their own (keel/guardrails): they depend on nothing of Keel but errors.',
   ),
-  layer('telemetry-below-engine', 'telemetry', ['engine/', 'server/', 'cli/', 'keel\\.ts', 'index\\.ts'], 'Logging is used by every layer.'),
+  {
+    name: 'telemetry-below-engine',
+    severity: 'error',
+    comment: 'Logging is used by every layer: the logger depends on nothing of Keel.',
+    from: { path: '^src/telemetry/logger\\.ts$' },
+    to: { path: '^src/' },
+  },
+  layer(
+    'observability-above-engine',
+    'telemetry/(?:tracing|metrics|alerts)',
+    [...adapters, 'cli/', 'server/', 'testing/', 'keel\\.ts', 'index\\.ts'],
+    'Traces, metrics and alert rules are commit observers and store queries: they know the engine, the journal and the store port, never an adapter or the wiring.',
+  ),
   layer('server-below-cli', 'server', ['cli/', 'testing/', 'store/sqlite/', 'store/postgres/'], 'The HTTP API knows the runtime and the store port.'),
 ];
 

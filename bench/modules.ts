@@ -5,9 +5,11 @@ import { gatewayLatency } from './gateway-latency.ts';
 import { guardrailDetectors } from './guardrail-detectors.ts';
 import { guardrailOverhead } from './guardrail-overhead.ts';
 import { langGraphComparison } from './langgraph-comparison.ts';
+import { metricsScrape } from './metrics-scrape.ts';
 import type { BenchModule } from './lib/report.ts';
 import { postgresSteps } from './postgres-steps.ts';
 import { serverLoad } from './server-load.ts';
+import { tracingOverhead } from './tracing-overhead.ts';
 
 /** Every bench, in the order `npm run bench` runs them. */
 export const benchModules: readonly BenchModule[] = [
@@ -20,4 +22,6 @@ export const benchModules: readonly BenchModule[] = [
   guardrailDetectors,
   guardrailOverhead,
   approvals,
+  tracingOverhead,
+  metricsScrape,
 ];

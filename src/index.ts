@@ -43,7 +43,14 @@ export type { ErrorCode, ErrorCategory, KeelErrorOptions, SerializedError } from
 
 // Runtime: start, execute and follow runs
 export { createRuntime, openRuntime, openStoreFromEnv, applyLimitsFromEnv } from './keel.ts';
-export type { RuntimeOptions, OpenedRuntime, Environment } from './keel.ts';
+export type { RuntimeOptions, OpenedRuntime, Environment, KeelRuntime } from './keel.ts';
+export type { TracingOption } from './telemetry/tracing/run-tracing.ts';
+export type { SpanRecord, SpanSink, SpanEventRecord, SpanAttributeValue } from './telemetry/tracing/span-record.ts';
+export type { OtlpTracingSettings } from './telemetry/tracing/tracing-settings.ts';
+export type { RuntimeMetrics } from './telemetry/metrics/runtime-metrics.ts';
+export type { AlertEvaluator, RuleAlert } from './telemetry/alerts/alert-evaluator.ts';
+export type { AlertRuleSettings } from './cost/alert-rule-settings.ts';
+export type { Alert } from './cost/alert-sink.ts';
 export type { Runtime, StartRunInput, Worker, WorkerOptions, EngineOptions } from './engine/runtime-types.ts';
 export { createEngine } from './engine/engine.ts';
 export type { Commit, CommitObserver } from './engine/commits.ts';

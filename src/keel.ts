@@ -5,7 +5,10 @@
  * option and reads no environment of its own.
  */
 import { hostname } from 'node:os';
-import { alertSinkFromSettings } from './cost/alert-settings.ts';
+import { resolveAlertRules } from './cost/alert-rule-settings.ts';
+import { alertSinkFromSettings, defaultCostSpikeFactor } from './cost/alert-settings.ts';
+import { createAlertEvaluator, type AlertEvaluator, type RuleAlert } from './telemetry/alerts/alert-evaluator.ts';
+import type { SpendAlert } from './cost/alert-sink.ts';
 import { createSpendAlerter } from './cost/spend-alerts.ts';
 import { unpricedModels } from './cost/unpriced-models.ts';
 import { sweepApprovals } from './oversight/approval-sweeper.ts';
@@ -30,8 +33,22 @@ import { defaultLimitsTenant } from './store/limits-store.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
+import { createRuntimeMetrics, type RuntimeMetrics } from './telemetry/metrics/runtime-metrics.ts';
+import { runTracing, type TracingOption } from './telemetry/tracing/run-tracing.ts';
 
 export type Environment = Record<string, string | undefined>;
+
+/** A runtime as `createRuntime` wires it: the engine's `Runtime`, plus its own metrics for `/metrics`. */
+export interface KeelRuntime extends Runtime {
+  /** This process's figures (runs, steps, model calls, tokens, cost, tools, retries, breakers); `createApp` serves them. */
+  readonly metrics: RuntimeMetrics;
+  /**
+   * The alert rules (`defineConfig({ alerts: { rules } })`). They are evaluated on a schedule
+   * once this runtime starts a worker, by whichever process holds the store's alerts lease;
+   * `evaluateOnce()` runs one round now. Undefined with `alertRules: false`.
+   */
+  readonly alerts: AlertEvaluator | undefined;
+}
 
 export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onCommit'> {
   config: KeelConfig;
@@ -55,6 +72,14 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
   observers?: CommitObserver[];
   /** How often a process with a worker sweeps approval timeouts and escalation chains. Default 1 s; 0 turns it off. */
   approvalSweepMs?: number;
+  /**
+   * Traces of runs (OpenTelemetry, GenAI conventions), derived from the journal. Default: OTLP
+   * export when `OTEL_EXPORTER_OTLP_ENDPOINT` or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` is set in
+   * `env`, else off (and nothing of OpenTelemetry is loaded); `false` turns it off.
+   */
+  tracing?: TracingOption;
+  /** `false`: this runtime takes no part in evaluating alert rules (spend alerts still fire). */
+  alertRules?: false;
 }
 
 /**
@@ -71,7 +96,7 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
  * console.log(run.status, run.output);
  * await runtime.close();
  */
-export function createRuntime(options: RuntimeOptions): Runtime {
+export function createRuntime(options: RuntimeOptions): KeelRuntime {
   const {
     config,
     store,
@@ -81,16 +106,42 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rateLimiter,
     observers = [],
     approvalSweepMs = 1_000,
+    tracing: tracingOption,
+    alertRules: alertsOption,
     ...engineOptions
   } = options;
   const logger = options.logger ?? createLogger();
+  const workerId = engineOptions.workerId ?? `${hostname()}:${process.pid}:${createId('w').slice(-8)}`;
+  const metrics = createRuntimeMetrics();
+  const rules = resolveAlertRules(config.alerts.rules, config.alerts.costSpikeFactor ?? defaultCostSpikeFactor);
+  // One sink for spend alerts and alert rules: the config's webhook, KEEL_ALERT_WEBHOOK_URL, else the log.
+  const alertSink = alertSinkFromSettings<SpendAlert | RuleAlert>({ settings: config.alerts, env, logger });
+  const alerts =
+    alertsOption === false
+      ? undefined
+      : createAlertEvaluator({ store, sink: alertSink, rules, owner: workerId, logger, ...(options.now === undefined ? {} : { now: options.now }) });
   const gateway = createGateway({
     resolve: resolve ?? ((reference) => resolveModel(reference, { providers: config.providers, env })),
     cacheStore: store,
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
-    ...gatewaySettings,
+    retry: {
+      ...gatewaySettings?.retry,
+      onRetry: (retry) => {
+        metrics.onRetry({ provider: retry.provider ?? 'unknown', modelId: retry.modelId ?? 'unknown' }, retry);
+        gatewaySettings?.retry?.onRetry?.(retry);
+      },
+    },
+    breaker: {
+      ...gatewaySettings?.breaker,
+      onStateChange: (change) => {
+        metrics.onBreakerChange(change);
+        void alerts?.breakerChanged(change);
+        gatewaySettings?.breaker?.onStateChange?.(change);
+      },
+    },
   });
+  metrics.watchBreakers(() => gateway.breakers.list());
   for (const model of unpricedModels(config.agents.values(), config.pricing)) {
     logger.warn(
       { agent: model.agent, model: `${model.provider}:${model.modelId}` },
@@ -100,21 +151,29 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const limiter = rateLimiter ?? createRateLimiter({ store });
   const spendAlerts = createSpendAlerter({
     store,
-    sink: alertSinkFromSettings({ settings: config.alerts, env, logger }),
-    settings: config.alerts,
+    sink: alertSink,
+    // The cost-spike rule is the spend alert: turned off, no spike is ever over an infinite factor.
+    settings: { ...config.alerts, costSpikeFactor: rules.costSpike?.factor ?? Number.POSITIVE_INFINITY },
     logger,
     ...(options.now === undefined ? {} : { now: options.now }),
   });
   const notify = createOversightNotifier({ webhookUrl: config.oversight.webhookUrl ?? nonEmpty(env[oversightWebhookVariable]), logger });
   const escalationNotices = notifyEscalations({ notify, webhookOf: (agent) => config.agents.get(agent)?.escalation.webhookUrl });
+  const tracing = runTracing({ option: tracingOption, env, store, logger });
   const engine = createEngine({
-    workerId: `${hostname()}:${process.pid}:${createId('w').slice(-8)}`,
     ...engineOptions,
+    workerId,
     config,
     store,
     logger,
     modelFor: (agent) => gateway.modelFor(agent),
-    onCommit: combineObservers([...(limiter === false ? [] : [createTokenMeter({ limiter })]), escalationNotices, ...observers]),
+    onCommit: combineObservers([
+      ...(limiter === false ? [] : [createTokenMeter({ limiter })]),
+      escalationNotices,
+      metrics.observer,
+      ...(tracing === undefined ? [] : [tracing.observer]),
+      ...observers,
+    ]),
     onSpend: async (spend) => {
       await spendAlerts(spend);
       await options.onSpend?.(spend);
@@ -124,6 +183,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   // firing is a guarded write, so it happens once whichever node gets there first.
   let sweeper: NodeJS.Timeout | undefined;
   let sweeping = Promise.resolve();
+  let closed: Promise<void> | undefined;
   const sweep = () => {
     sweeping = sweeping
       .then(async () => {
@@ -133,17 +193,26 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   };
   return {
     ...engine,
+    metrics,
+    alerts,
     startWorker(workerOptions) {
       if (sweeper === undefined && approvalSweepMs > 0) {
         sweeper = setInterval(sweep, approvalSweepMs);
         sweeper.unref();
       }
+      // A process that works runs is a long-lived one: it takes part in evaluating the alert rules.
+      alerts?.start();
       return engine.startWorker(workerOptions);
     },
-    async close() {
-      clearInterval(sweeper);
-      await sweeping;
-      await engine.close();
+    close() {
+      // Spans are derived by observers, which the engine's close waits for; then they are sent.
+      closed ??= (async () => {
+        clearInterval(sweeper);
+        await sweeping;
+        await alerts?.stop();
+        await engine.close();
+      })().finally(() => tracing?.shutdown());
+      return closed;
     },
   };
 }
@@ -220,7 +289,7 @@ export async function applyLimitsFromEnv(store: Store, env: Environment): Promis
 }
 
 export interface OpenedRuntime {
-  runtime: Runtime;
+  runtime: KeelRuntime;
   store: Store;
   config: KeelConfig;
   /** The config file that was loaded. */

@@ -6,6 +6,11 @@ export interface InstantModelOptions {
   toolName: string;
   /** Called at the start of every model call with the number of turns completed so far. */
   onCall?: (completedTurns: number) => void;
+  /**
+   * Answer on the next turn of the event loop (`setImmediate`), as a real model's answer arrives
+   * through I/O, so that timers (a batch exporter's, say) get to run between calls. Default false.
+   */
+  yieldToEventLoop?: boolean;
 }
 
 const usage = { inputTokens: 10, outputTokens: 5, cachedTokens: 0 };
@@ -20,12 +25,16 @@ export function instantModel(options: InstantModelOptions): Model {
     provider: 'bench',
     modelId: 'instant',
     generate(request: ModelRequest): Promise<ModelResponse> {
-      const completed = countToolResults(request);
-      options.onCall?.(completed);
-      const base = { usage, modelId: 'instant', provider: 'bench' };
-      if (completed >= turns) return Promise.resolve({ ...base, text: 'done', toolCalls: [], finishReason: 'stop' });
-      const call = { callId: `call_${completed + 1}`, toolName, arguments: JSON.stringify({ id: completed + 1 }) };
-      return Promise.resolve({ ...base, text: '', toolCalls: [call], finishReason: 'tool-calls' });
+      const answer = (): ModelResponse => {
+        const completed = countToolResults(request);
+        options.onCall?.(completed);
+        const base = { usage, modelId: 'instant', provider: 'bench' };
+        if (completed >= turns) return { ...base, text: 'done', toolCalls: [], finishReason: 'stop' };
+        const call = { callId: `call_${completed + 1}`, toolName, arguments: JSON.stringify({ id: completed + 1 }) };
+        return { ...base, text: '', toolCalls: [call], finishReason: 'tool-calls' };
+      };
+      if (options.yieldToEventLoop !== true) return Promise.resolve(answer());
+      return new Promise((resolve) => setImmediate(() => resolve(answer())));
     },
   };
 }

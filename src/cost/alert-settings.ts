@@ -1,7 +1,8 @@
 import type { Logger } from '../telemetry/logger.ts';
-import { createLogAlertSink, createWebhookAlertSink, type AlertSink } from './alert-sink.ts';
+import { alertRuleProblems, type AlertRuleSettings } from './alert-rule-settings.ts';
+import { createLogAlertSink, createWebhookAlertSink, type AlertSink, type Notice, type SpendAlert } from './alert-sink.ts';
 
-/** `defineConfig({ alerts })`: where spend alerts go and when they fire. */
+/** `defineConfig({ alerts })`: where alerts go, when spend alerts fire, and the alert rules. */
 export interface AlertSettings {
   /** Receives every alert as a JSON POST. Default: `KEEL_ALERT_WEBHOOK_URL`; with neither, alerts are logged. */
   webhookUrl?: string;
@@ -9,6 +10,8 @@ export interface AlertSettings {
   budgetThresholds?: number[];
   /** Today's spend over this many times the daily average of the previous 7 days raises `cost-spike`. Default 2. */
   costSpikeFactor?: number;
+  /** Alert rules: success rate, latency, repeated failures, breakers, approvals waiting (see `AlertRuleSettings`). */
+  rules?: AlertRuleSettings;
 }
 
 export const alertWebhookVariable = 'KEEL_ALERT_WEBHOOK_URL';
@@ -33,6 +36,7 @@ export function alertSettingsProblems(settings: AlertSettings): string[] {
   if (factor !== undefined && (typeof factor !== 'number' || !Number.isFinite(factor) || factor <= 1)) {
     problems.push('alerts.costSpikeFactor must be a number above 1');
   }
+  if (settings.rules !== undefined) problems.push(...alertRuleProblems(settings.rules));
   return problems;
 }
 
@@ -43,15 +47,19 @@ export function alertSettingsProblems(settings: AlertSettings): string[] {
  * @example
  * const sink = alertSinkFromSettings({ settings: config.alerts, env: process.env, logger });
  */
-export function alertSinkFromSettings(input: { settings: AlertSettings | undefined; env: Record<string, string | undefined>; logger: Logger }): AlertSink {
+export function alertSinkFromSettings<Alert extends Notice = SpendAlert>(input: {
+  settings: AlertSettings | undefined;
+  env: Record<string, string | undefined>;
+  logger: Logger;
+}): AlertSink<Alert> {
   const fromEnv = input.env[alertWebhookVariable]?.trim();
   const url = input.settings?.webhookUrl ?? (fromEnv === '' ? undefined : fromEnv);
-  if (url === undefined) return createLogAlertSink(input.logger);
+  if (url === undefined) return createLogAlertSink<Alert>(input.logger);
   if (!isHttpUrl(url)) {
     input.logger.warn({ variable: alertWebhookVariable }, 'the alert webhook URL is not an http(s) URL: alerts go to the log instead');
-    return createLogAlertSink(input.logger);
+    return createLogAlertSink<Alert>(input.logger);
   }
-  return createWebhookAlertSink({ url, logger: input.logger });
+  return createWebhookAlertSink<Alert>({ url, logger: input.logger });
 }
 
 function isHttpUrl(value: unknown): boolean {

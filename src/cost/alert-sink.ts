@@ -39,6 +39,16 @@ export interface Notice {
 }
 
 /** Where alerts (and other notices) go. `send` never throws: delivery failures are the sink's to log. */
+/**
+ * An alert of the alert rules (`telemetry/alerts/`) as the sink delivers it: a notice of one
+ * tenant (or `*`, the whole deployment), at a time.
+ */
+export interface Alert extends Notice {
+  /** `*` for an alert about the whole deployment. */
+  tenantId: string;
+  at: string;
+}
+
 export interface AlertSink<Alert extends Notice = SpendAlert> {
   send(alert: Alert): Promise<void>;
 }
@@ -59,7 +69,7 @@ export interface WebhookAlertSinkOptions {
 const maxRetryAfterMs = 30_000;
 
 /**
- * Delivers each alert as one JSON `POST` to a webhook (Slack-style relays, PagerDuty events
+ * Delivers each alert (spend alerts and alert rules alike) as one JSON `POST` to a webhook (Slack-style relays, PagerDuty events
  * gateways, an internal alert router). Retries transient failures a couple of times, then logs
  * and gives up: an alert must never break the run that raised it. The URL's path is not logged,
  * since webhook URLs often carry their secret in it.

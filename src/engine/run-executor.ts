@@ -51,7 +51,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   const { lease, store, agent, now } = options;
   const run = lease.run;
   const claimedAt = now();
-  const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent });
+  const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent, traceId: run.traceId });
   let state: RunState;
   try {
     state = foldJournal(await store.readJournal(run.id));

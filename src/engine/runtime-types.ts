@@ -46,6 +46,8 @@ export interface StartRunInput {
   tenantId?: string;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** The caller's W3C `traceparent`: the run's spans join that trace (an invalid one is ignored). */
+  traceparent?: string;
 }
 
 export interface WorkerOptions {

@@ -53,7 +53,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       { provider: model.provider, modelId: model.modelId, attempt: retry.attempt, delayMs: Math.round(retry.delayMs), code: retry.error.code },
       'model call retried',
     );
-    options.retry?.onRetry?.(retry);
+    options.retry?.onRetry?.({ ...retry, provider: model.provider, modelId: model.modelId });
   }
 
   function modelFor(agent: ModelChoice): Model {

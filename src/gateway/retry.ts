@@ -12,8 +12,11 @@ export interface RetryOptions {
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Injected in tests. A number in [0, 1). */
   random?: () => number;
-  /** Told before each wait for another attempt (for logs and metrics). */
-  onRetry?: (retry: { attempt: number; delayMs: number; error: KeelError }) => void;
+  /**
+   * Told before each wait for another attempt (for logs and metrics). The gateway adds the
+   * provider and model the attempt was for.
+   */
+  onRetry?: (retry: { attempt: number; delayMs: number; error: KeelError; provider?: string; modelId?: string }) => void;
 }
 
 /**

@@ -6,7 +6,9 @@ import type { Runtime } from '../engine/runtime-types.ts';
 import { createId } from '../internal/ids.ts';
 import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
-import { authenticate } from './auth/authenticate.ts';
+import { authenticate, authenticateMetrics } from './auth/authenticate.ts';
+import { createServerMetrics } from '../telemetry/metrics/server-metrics.ts';
+import type { RuntimeMetrics } from '../telemetry/metrics/runtime-metrics.ts';
 import { errorResponse } from './errors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
 import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
@@ -14,7 +16,8 @@ import { routeModules } from './routes/index.ts';
 import type { ApiApp, RouteModule, ServerEnv } from './server-types.ts';
 
 export interface AppOptions {
-  runtime: Runtime;
+  /** A runtime from `createRuntime` brings its metrics along: `/metrics` serves them with the server's. */
+  runtime: Runtime & { readonly metrics?: RuntimeMetrics };
   /** Defaults to `runtime.store`. */
   store?: Store;
   logger?: Logger;
@@ -39,6 +42,11 @@ export interface AppOptions {
   rateLimiter?: RateLimiter | false;
   /** The endpoints to serve. Default: every module in `routes/index.ts`. */
   routes?: readonly RouteModule[];
+  /**
+   * A bearer token that lets an operator's Prometheus scrape `/metrics` for every tenant
+   * (`KEEL_METRICS_TOKEN` in `keel start`). API keys with `metrics:read` see their own tenant.
+   */
+  metricsToken?: string;
 }
 
 /**
@@ -76,6 +84,8 @@ export function createApp(options: AppOptions): ApiApp {
     }),
   );
   app.use('/v1/*', authenticate(store));
+  app.use('/metrics', authenticateMetrics(store, options.metricsToken));
+  const metrics = createServerMetrics({ store, runtime: () => options.runtime.metrics });
   if (options.rateLimiter !== false) {
     const limiter = options.rateLimiter ?? createRateLimiter({ store });
     app.use(
@@ -84,6 +94,7 @@ export function createApp(options: AppOptions): ApiApp {
         limiter,
         // The end user the request names, else its API key: every request counts against someone.
         identify: async (c) => ({ tenantId: c.get('principal').tenantId, userId: (await endUserOf(c)) ?? `key:${c.get('principal').keyId}` }),
+        onRejected: (subject) => metrics.rateLimited(subject.tenantId),
       }),
     );
   }
@@ -94,6 +105,7 @@ export function createApp(options: AppOptions): ApiApp {
     logger,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     shutdownSignal: options.shutdownSignal ?? new AbortController().signal,
+    metrics,
   };
   for (const module of options.routes ?? routeModules) module.register(app, context);
 

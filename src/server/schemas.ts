@@ -47,6 +47,8 @@ export const RunSchema = z
     costUsd: z.number().openapi({ description: "What the run's model calls cost so far, in USD" }),
     metadata: z.record(z.string(), z.unknown()),
     idempotencyKey: z.string().nullable(),
+    traceId: z.string().openapi({ description: "The run's trace id (32 hex digits): the caller's, from its traceparent, else derived from the run id" }),
+    traceparent: z.string().nullable().openapi({ description: 'The W3C trace context the run was started in (null: none was sent)' }),
     cancelRequested: z.boolean(),
     lastSeq: z.number().int().openapi({ description: 'Sequence number of the last journal entry' }),
     createdAt: z.string(),

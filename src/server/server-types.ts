@@ -2,6 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Runtime } from '../engine/runtime-types.ts';
 import type { ApiKeyRole } from '../store/api-key-store.ts';
 import type { Store } from '../store/store.ts';
+import type { ServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** Who is calling: the API key's tenant and role. Every store query is scoped to `tenantId`. */
@@ -32,6 +33,8 @@ export interface RouteContext {
   heartbeatMs: number;
   /** Aborted when the server shuts down: long-lived streams end so the drain can finish. */
   shutdownSignal: AbortSignal;
+  /** The app's metrics (rate-limit rejections, open streams) and the `/metrics` rendering. */
+  metrics: ServerMetrics;
 }
 
 /** One resource's endpoints. Adding a resource is one file exporting this, plus one line in `routes/index.ts`. */

@@ -22,6 +22,8 @@ export interface SseOptions {
   onError(error: unknown): void;
   /** Ends the stream cleanly when aborted (server shutdown). */
   endSignal?: AbortSignal;
+  /** Told when the stream opens and, once, when it ends (for the open-streams gauge). */
+  streams?: { opened(): void; closed(): void };
 }
 
 /**
@@ -42,9 +44,13 @@ export function sseResponse(
   const signal = options.endSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.endSignal]);
   const iterator = produce(signal)[Symbol.asyncIterator]();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let open = true;
+  options.streams?.opened();
   const stop = () => {
     clearInterval(heartbeat);
     controller.abort();
+    if (open) options.streams?.closed();
+    open = false;
   };
   const body = new ReadableStream<Uint8Array>({
     start(stream) {

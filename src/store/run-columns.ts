@@ -4,7 +4,7 @@ import type { Fence } from './store.ts';
 /** The `runs` columns every adapter reads into a RunRecord; lease columns come on top where a lease is returned. */
 export const runColumns =
   'id, tenant_id, agent, session_id, user_id, status, waiting_reason, input, output, error, usage, metadata, ' +
-  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at, cost_nano_usd, erased_at';
+  'idempotency_key, cancel_requested, last_seq, created_at, updated_at, started_at, ended_at, cost_nano_usd, erased_at, traceparent';
 export const leaseColumns = `${runColumns}, lease_owner, lease_epoch, lease_expires_at`;
 
 /**

@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { KeelError } from '../errors/index.ts';
 import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
+import { formatTraceparent, parseTraceparent } from '../journal/trace-context.ts';
 import type { NewRun, RunRecord, SessionRecord } from './store.ts';
 
 /**
@@ -95,4 +96,16 @@ export function assertStorableRun(input: NewRun): void {
   if (input.idempotencyKey !== undefined) assertIdentifier(input.idempotencyKey, 'idempotencyKey', 255);
   assertText(input.input, 'input');
   if (input.metadata !== undefined) assertJson(input.metadata, { root: 'metadata', what: 'metadata' });
+}
+
+/**
+ * What `createRun` stores of the run's `traceparent`: the normalised header, or null when none
+ * was given or it is invalid (ignored, as the W3C spec asks: never a failed request).
+ *
+ * @example
+ * storedTraceparent(input); // '00-4bf9…-00f0…-01' or null
+ */
+export function storedTraceparent(input: Pick<NewRun, 'traceparent'>): string | null {
+  const context = parseTraceparent(input.traceparent);
+  return context === undefined ? null : formatTraceparent(context);
 }

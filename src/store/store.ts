@@ -5,6 +5,7 @@ import type { ApiKeyStore } from './api-key-store.ts';
 import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { LimitsStore } from './limits-store.ts';
 import type { ModelCacheStore } from './model-cache-store.ts';
+import type { ObservabilityStore } from './observability-store.ts';
 import type { ApprovalDecisionRecord, NewApproval, NewEscalation, OversightStore } from './oversight-store.ts';
 
 /**
@@ -14,7 +15,7 @@ import type { ApprovalDecisionRecord, NewApproval, NewEscalation, OversightStore
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore {
+export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore, ObservabilityStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */
@@ -126,6 +127,11 @@ export interface NewRun {
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
   sessionPolicy: SessionPolicy;
+  /**
+   * The W3C `traceparent` of the request that started the run: its spans join that trace. An
+   * invalid value is ignored (stored as none), as the W3C spec asks.
+   */
+  traceparent?: string;
   now: Date;
 }
 
@@ -145,6 +151,10 @@ export interface RunRecord {
   costUsd: number;
   metadata: Record<string, unknown>;
   idempotencyKey: string | null;
+  /** The run's trace: the caller's (from `traceparent`), else derived from the run id. */
+  traceId: string;
+  /** The W3C trace context the run was started in, normalised; null when none was given. */
+  traceparent: string | null;
   cancelRequested: boolean;
   lastSeq: number;
   createdAt: string;

@@ -4,7 +4,8 @@
  * - `startFakeModelServer`: a real HTTP server speaking OpenAI and Anthropic wire protocols, with fault injection;
  * - `startFakeOAuthServer`: a real OAuth 2.0 authorization server (code + PKCE, rotating refresh tokens), with fault injection;
  * - `createFakeClock`: a clock moved by hand;
- * - `createTestRuntime`: a runtime on a temporary SQLite database.
+ * - `createTestRuntime`: a runtime on a temporary SQLite database;
+ * - `startFakeOtlpReceiver`: a real OTLP/HTTP endpoint that decodes the spans it receives.
  */
 
 // First, so an old Node.js gets a sentence naming the version Keel needs (see the module).
@@ -30,3 +31,4 @@ export type {
 } from './fake-model-server/types.ts';
 export { startFakeOAuthServer } from './fake-oauth-server/server.ts';
 export type { FakeAccessToken, FakeOAuthClient, FakeOAuthFault, FakeOAuthServer, FakeOAuthServerOptions, FakeTokenRequest } from './fake-oauth-server/types.ts';
+export { startFakeOtlpReceiver, type FakeOtlpReceiver, type ReceivedSpan } from './fake-otlp-receiver.ts';

@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRuntime, type RuntimeOptions } from '../keel.ts';
-import type { Runtime } from '../engine/runtime-types.ts';
+import type { KeelRuntime } from '../keel.ts';
 import type { Model } from '../gateway/model.ts';
 import { resolveModel } from '../gateway/resolve-model.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
+import type { AlertSettings } from '../cost/alert-settings.ts';
 import { defineConfig } from '../sdk/define-config.ts';
 import type { ProviderSettings } from '../gateway/provider-settings.ts';
 import type { PricingOverrides } from '../gateway/pricing/index.ts';
@@ -14,7 +15,7 @@ import type { Store } from '../store/store.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
 
 export interface TestRuntime {
-  runtime: Runtime;
+  runtime: KeelRuntime;
   store: Store;
   /** The SQLite file behind the store: hand it to another process to share the store. */
   databasePath: string;
@@ -27,6 +28,8 @@ export interface TestRuntimeOptions extends Partial<Omit<RuntimeOptions, 'config
   providers?: ProviderSettings;
   /** Prices for models the catalogue lacks (`defineConfig({ pricing })`). */
   pricing?: PricingOverrides;
+  /** `defineConfig({ alerts })`: the webhook, spend alert settings and alert rules. */
+  alerts?: AlertSettings;
   /** Use this store instead of a fresh temporary SQLite database. */
   store?: Store;
 }
@@ -52,8 +55,9 @@ export async function createTestRuntime(options: TestRuntimeOptions): Promise<Te
     agents: options.agents,
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
+    ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
   });
-  const { agents: _agents, providers: _providers, pricing: _pricing, store: _store, ...runtimeOptions } = options;
+  const { agents: _agents, providers: _providers, pricing: _pricing, alerts: _alerts, store: _store, ...runtimeOptions } = options;
   const runtime = createRuntime({
     logger: createSilentLogger(),
     resolveModel: (reference): Model => resolveModel(reference, { providers: config.providers, env: process.env }),

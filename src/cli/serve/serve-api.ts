@@ -1,5 +1,6 @@
 import { KeelError } from '../../errors/index.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
+import type { RuntimeMetrics } from '../../telemetry/metrics/runtime-metrics.ts';
 import { createApp } from '../../server/app.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
 import type { Store } from '../../store/store.ts';
@@ -7,7 +8,7 @@ import type { Logger } from '../../telemetry/logger.ts';
 import type { CliIo } from '../command.ts';
 
 export interface ServeApiOptions {
-  runtime: Runtime;
+  runtime: Runtime & { readonly metrics?: RuntimeMetrics };
   store: Store;
   logger: Logger;
   port: number;
@@ -27,7 +28,14 @@ export interface ServeApiOptions {
  */
 export async function serveApi(io: CliIo, options: ServeApiOptions): Promise<void> {
   const shutdown = new AbortController();
-  const app = createApp({ runtime: options.runtime, store: options.store, logger: options.logger, shutdownSignal: shutdown.signal });
+  const metricsToken = io.env.KEEL_METRICS_TOKEN?.trim();
+  const app = createApp({
+    runtime: options.runtime,
+    store: options.store,
+    logger: options.logger,
+    shutdownSignal: shutdown.signal,
+    ...(metricsToken === undefined || metricsToken === '' ? {} : { metricsToken }),
+  });
   let server: RunningServer;
   try {
     server = await startServer({ app, port: options.port, host: options.host, logger: options.logger });

@@ -1,4 +1,5 @@
-import type { MiddlewareHandler } from 'hono';
+import { timingSafeEqual } from 'node:crypto';
+import type { Context, MiddlewareHandler } from 'hono';
 import { KeelError } from '../../errors/index.ts';
 import type { ApiKeyStore } from '../../store/api-key-store.ts';
 import type { ServerEnv } from '../server-types.ts';
@@ -14,20 +15,50 @@ import { hashApiKey, looksLikeApiKey } from './api-keys.ts';
  */
 export function authenticate(store: ApiKeyStore): MiddlewareHandler<ServerEnv> {
   return async (c, next) => {
-    const header = c.req.header('authorization') ?? '';
-    const key = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
-    if (key === undefined) {
-      c.header('WWW-Authenticate', 'Bearer');
-      throw new KeelError({ code: 'UNAUTHENTICATED', message: 'Send an API key: Authorization: Bearer keel_…' });
-    }
-    const record = looksLikeApiKey(key) ? await store.findApiKeyByHash(hashApiKey(key)) : undefined;
-    if (record === undefined || record.revokedAt !== null) {
-      c.get('log').info({ keyId: record?.id, revoked: record !== undefined }, 'rejected API key');
-      c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
-      throw new KeelError({ code: 'UNAUTHENTICATED', message: 'The API key is invalid or has been revoked' });
-    }
-    c.set('principal', { keyId: record.id, tenantId: record.tenantId, role: record.role });
-    c.set('log', c.get('log').child({ tenantId: record.tenantId, keyId: record.id }));
+    await authenticateKey(c, store, bearerToken(c));
     await next();
   };
+}
+
+/** The key id of the principal a `KEEL_METRICS_TOKEN` scrape runs as: every tenant's figures. */
+export const metricsTokenKeyId = 'metrics-token';
+
+/**
+ * `/metrics` authentication: the operator's `KEEL_METRICS_TOKEN` (compared in constant time),
+ * which sees every tenant, or an API key like `/v1`'s, which sees its own tenant.
+ *
+ * @example
+ * app.use('/metrics', authenticateMetrics(store, env.KEEL_METRICS_TOKEN));
+ */
+export function authenticateMetrics(store: ApiKeyStore, token: string | undefined): MiddlewareHandler<ServerEnv> {
+  const expected = token === undefined || token === '' ? undefined : Buffer.from(token);
+  return async (c, next) => {
+    const given = bearerToken(c);
+    const presented = given === undefined ? undefined : Buffer.from(given);
+    if (expected !== undefined && presented !== undefined && presented.length === expected.length && timingSafeEqual(presented, expected)) {
+      c.set('principal', { keyId: metricsTokenKeyId, tenantId: '*', role: 'viewer' });
+    } else {
+      await authenticateKey(c, store, given);
+    }
+    await next();
+  };
+}
+
+function bearerToken(c: Context<ServerEnv>): string | undefined {
+  return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+}
+
+async function authenticateKey(c: Context<ServerEnv>, store: ApiKeyStore, key: string | undefined): Promise<void> {
+  if (key === undefined) {
+    c.header('WWW-Authenticate', 'Bearer');
+    throw new KeelError({ code: 'UNAUTHENTICATED', message: 'Send an API key: Authorization: Bearer keel_…' });
+  }
+  const record = looksLikeApiKey(key) ? await store.findApiKeyByHash(hashApiKey(key)) : undefined;
+  if (record === undefined || record.revokedAt !== null) {
+    c.get('log').info({ keyId: record?.id, revoked: record !== undefined }, 'rejected API key');
+    c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
+    throw new KeelError({ code: 'UNAUTHENTICATED', message: 'The API key is invalid or has been revoked' });
+  }
+  c.set('principal', { keyId: record.id, tenantId: record.tenantId, role: record.role });
+  c.set('log', c.get('log').child({ tenantId: record.tenantId, keyId: record.id }));
 }

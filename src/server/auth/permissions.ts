@@ -20,6 +20,8 @@ export const permissions = [
   'feedback:read',
   'policies:read',
   'policies:write',
+  'metrics:read',
+  'alerts:read',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -42,9 +44,22 @@ export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>
     'escalations:respond',
     'feedback:read',
     'policies:read',
+    'metrics:read',
+    'alerts:read',
   ],
   // Cost is the operators' concern: viewers (dashboards) read it, only admins set budgets.
-  viewer: ['runs:read', 'sessions:read', 'usage:read', 'budgets:read', 'approvals:read', 'escalations:read', 'feedback:read', 'policies:read'],
+  viewer: [
+    'runs:read',
+    'sessions:read',
+    'usage:read',
+    'budgets:read',
+    'approvals:read',
+    'escalations:read',
+    'feedback:read',
+    'policies:read',
+    'metrics:read',
+    'alerts:read',
+  ],
 };
 
 export function roleHas(role: ApiKeyRole, permission: Permission): boolean {

@@ -9,6 +9,8 @@ export interface RateLimitOptions<E extends Env> {
    * `undefined` to let it through uncounted.
    */
   identify: (c: Context<E>) => RateLimitSubject | undefined | Promise<RateLimitSubject | undefined>;
+  /** Told of every request refused with 429 (for metrics). */
+  onRejected?: (subject: RateLimitSubject) => void;
 }
 
 /**
@@ -35,6 +37,7 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       }
     } catch (error) {
       if (!KeelError.isInstance(error) || error.code !== 'RATE_LIMITED') throw error;
+      options.onRejected?.(subject);
       const retryAfter = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)));
       return c.json({ error: error.toJSON() }, 429, { 'Retry-After': retryAfter });
     }

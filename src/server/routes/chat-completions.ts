@@ -9,6 +9,7 @@ import { idSchema } from '../schemas.ts';
 import { sseResponse } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
+import { traceparentOf } from '../traceparent.ts';
 
 const sessionHeader = 'x-keel-session-id';
 
@@ -63,6 +64,8 @@ export const chatCompletionRoutes: RouteModule = {
           tenantId,
           metadata: { source: 'chat-completions' },
           ...(sessionId === undefined ? {} : { sessionId }),
+          // The caller's trace (W3C); an invalid header is ignored, never an error.
+          ...traceparentOf(c),
         });
         const identity: ChatIdentity = { id: `chatcmpl-${run.id}`, created: Math.floor(Date.parse(run.createdAt) / 1000), model: body.model };
         const headers = { 'x-keel-run-id': run.id, [sessionHeader]: run.sessionId };
@@ -101,7 +104,11 @@ export const chatCompletionRoutes: RouteModule = {
               }
             }
           },
-          { heartbeatMs: context.heartbeatMs, onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed') },
+          {
+            heartbeatMs: context.heartbeatMs,
+            streams: context.metrics.streams,
+            onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed'),
+          },
           headers,
         );
       },

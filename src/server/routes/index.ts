@@ -1,10 +1,12 @@
 import type { RouteModule } from '../server-types.ts';
 import { approvalRoutes } from './approvals.ts';
+import { alertRoutes } from './alerts.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
 import { escalationRoutes } from './escalations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { healthRoutes } from './health.ts';
+import { metricsRoutes } from './metrics.ts';
 import { openApiRoutes } from './openapi.ts';
 import { policyRoutes } from './policies.ts';
 import { runEventRoutes } from './run-events.ts';
@@ -29,5 +31,7 @@ export const routeModules: readonly RouteModule[] = [
   escalationRoutes,
   feedbackRoutes,
   policyRoutes,
+  alertRoutes,
+  metricsRoutes,
   openApiRoutes,
 ];

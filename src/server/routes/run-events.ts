@@ -61,6 +61,7 @@ export const runEventRoutes: RouteModule = {
           },
           {
             heartbeatMs: context.heartbeatMs,
+            streams: context.metrics.streams,
             endSignal: context.shutdownSignal,
             onError: (error) => log.error({ err: error, runId: params.id }, 'event stream failed'),
           },

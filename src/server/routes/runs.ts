@@ -3,6 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
+import { traceparentOf } from '../traceparent.ts';
 import { registerRoute } from './define-route.ts';
 
 const maxMetadataBytes = 16 * 1024;
@@ -61,7 +62,8 @@ export const runRoutes: RouteModule = {
       async handler(c, { body }) {
         const { tenantId } = c.get('principal');
         // Another user's session answers SESSION_NOT_FOUND: the store checks ownership atomically as it creates the run.
-        const { run, created } = await context.runtime.startRun({ ...body, tenantId });
+        // The caller's trace (W3C traceparent): the run's spans join it; an invalid header is ignored.
+        const { run, created } = await context.runtime.startRun({ ...body, tenantId, ...traceparentOf(c) });
         if (!created) c.header('Idempotent-Replayed', 'true');
         c.header('Location', `/v1/runs/${run.id}`);
         return c.json({ id: run.id, sessionId: run.sessionId, status: run.status }, 202);

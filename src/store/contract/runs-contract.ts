@@ -1,3 +1,4 @@
+import { runTraceId } from '../../journal/trace-context.ts';
 import { describe, expect, it } from 'vitest';
 import { JOURNAL_SCHEMA_VERSION } from '../../journal/events.ts';
 import { appendAs, at, claim, type CurrentStore, expectKeelError, finishRun, newRun, start, uniqueId } from './fixtures.ts';
@@ -25,6 +26,8 @@ export function describeRunContract(current: CurrentStore): void {
         costUsd: 0,
         metadata: { channel: 'web' },
         idempotencyKey: null,
+        traceId: runTraceId(input.id),
+        traceparent: null,
         cancelRequested: false,
         lastSeq: 1,
         createdAt: start.toISOString(),

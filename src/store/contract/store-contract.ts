@@ -8,6 +8,7 @@ import { describeLimitsContract } from './limits-contract.ts';
 import { describeModelCacheContract } from './model-cache-contract.ts';
 import { describeOperatorRunsContract } from './operator-runs-contract.ts';
 import { describeOrderingContract } from './ordering-contract.ts';
+import { describeObservabilityContract } from './observability-contract.ts';
 import { describeRunContract } from './runs-contract.ts';
 import { describeSessionDeleteContract } from './session-delete-contract.ts';
 import { describeSessionContract } from './sessions-contract.ts';
@@ -75,5 +76,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeOrderingContract(current);
     describeOperatorRunsContract(current);
     describeApprovalsOperatorContract(current);
+    describeObservabilityContract(current);
   });
 }

@@ -6,6 +6,7 @@ import { modelResponseCache } from './0005-model-response-cache.ts';
 import { sessionErasure } from './0006-session-erasure.ts';
 import { apiKeyCreationOrder } from './0007-api-key-creation-order.ts';
 import { oversight } from './0008-oversight.ts';
+import { observability } from './0009-observability.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   sessionErasure,
   apiKeyCreationOrder,
   oversight,
+  observability,
 ];

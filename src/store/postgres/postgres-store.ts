@@ -8,6 +8,7 @@ import { query } from './named-sql.ts';
 import { guard, openPool } from './open-pool.ts';
 import { createPostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { createPostgresModelCacheStore } from './postgres-model-cache.ts';
+import { createPostgresObservabilityStore } from './observability.ts';
 import { runSql } from './run-statements.ts';
 import { createRun, deleteSession, listRuns, readJournal } from './runs.ts';
 import { createPostgresOversightStore } from './oversight.ts';
@@ -104,5 +105,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresApiKeyStore(pool),
     ...createPostgresModelCacheStore(pool),
     ...createPostgresBudgetStore(pool, now),
+    ...createPostgresObservabilityStore(pool),
   };
 }

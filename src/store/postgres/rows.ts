@@ -1,6 +1,7 @@
 import { KeelError, type SerializedError } from '../../errors/index.ts';
 import type { JournalEntry, RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { ModelMessage, ModelUsage } from '../../journal/messages.ts';
+import { traceIdOfRun } from '../../journal/trace-context.ts';
 import type { FieldReader } from '../oversight-rules.ts';
 import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 import type { Row } from './named-sql.ts';
@@ -13,8 +14,10 @@ import type { Row } from './named-sql.ts';
  */
 
 export function toRunRecord(row: Row): RunRecord {
+  const id = text(row, 'id');
+  const traceparent = nullableText(row, 'traceparent');
   return {
-    id: text(row, 'id'),
+    id,
     tenantId: text(row, 'tenant_id'),
     agent: text(row, 'agent'),
     sessionId: text(row, 'session_id'),
@@ -30,6 +33,8 @@ export function toRunRecord(row: Row): RunRecord {
     costUsd: integer(row, 'cost_nano_usd') / 1e9,
     metadata: jsonObject(row, 'metadata'),
     idempotencyKey: nullableText(row, 'idempotency_key'),
+    traceId: traceIdOfRun({ id, traceparent }),
+    traceparent,
     cancelRequested: boolean(row, 'cancel_requested'),
     lastSeq: integer(row, 'last_seq'),
     createdAt: timestamp(row, 'created_at'),

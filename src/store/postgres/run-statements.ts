@@ -63,9 +63,9 @@ export const runSql = {
   insertRun: namedSql(`
     WITH run AS (
       INSERT INTO runs (id, tenant_id, agent, session_id, user_id, status, input, usage, metadata, idempotency_key,
-                        last_seq, created_at, updated_at)
+                        traceparent, last_seq, created_at, updated_at)
       VALUES (:id, :tenant_id, :agent, :session_id, :user_id, 'queued', :input, :usage::json, :metadata::json,
-              :idempotency_key::text, 1, :now::timestamptz, :now::timestamptz)
+              :idempotency_key::text, :traceparent::text, 1, :now::timestamptz, :now::timestamptz)
       ON CONFLICT (tenant_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
       RETURNING ${runColumns}),
     start AS (

@@ -4,7 +4,7 @@ import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '..
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { erasedJournalData } from '../erase-content.ts';
-import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
+import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError, storedTraceparent } from '../run-rules.ts';
 import type { AllTenantsRunQuery, NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
@@ -69,6 +69,7 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
     usage: JSON.stringify(emptyUsage),
     metadata: JSON.stringify(input.metadata ?? {}),
     idempotency_key: input.idempotencyKey ?? null,
+    traceparent: storedTraceparent(input),
     v: JOURNAL_SCHEMA_VERSION,
     data: JSON.stringify(data),
   });

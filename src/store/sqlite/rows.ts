@@ -2,6 +2,7 @@ import type { SQLOutputValue } from 'node:sqlite';
 import { KeelError, type SerializedError } from '../../errors/index.ts';
 import type { JournalEntry, RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { ModelMessage, ModelUsage } from '../../journal/messages.ts';
+import { traceIdOfRun } from '../../journal/trace-context.ts';
 import type { FieldReader } from '../oversight-rules.ts';
 import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 
@@ -9,8 +10,10 @@ import type { Lease, RunRecord, SessionRecord } from '../store.ts';
 export type Row = Record<string, SQLOutputValue>;
 
 export function toRunRecord(row: Row): RunRecord {
+  const id = text(row, 'id');
+  const traceparent = nullableText(row, 'traceparent');
   return {
-    id: text(row, 'id'),
+    id,
     tenantId: text(row, 'tenant_id'),
     agent: text(row, 'agent'),
     sessionId: text(row, 'session_id'),
@@ -26,6 +29,8 @@ export function toRunRecord(row: Row): RunRecord {
     costUsd: integer(row, 'cost_nano_usd') / 1e9,
     metadata: parseJson(text(row, 'metadata'), 'metadata') as Record<string, unknown>,
     idempotencyKey: nullableText(row, 'idempotency_key'),
+    traceId: traceIdOfRun({ id, traceparent }),
+    traceparent,
     cancelRequested: integer(row, 'cancel_requested') === 1,
     lastSeq: integer(row, 'last_seq'),
     createdAt: text(row, 'created_at'),

@@ -5,13 +5,14 @@ import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
 import { fencedUpdateValues } from '../append-values.ts';
-import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError } from '../run-rules.ts';
+import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError, storedTraceparent } from '../run-rules.ts';
 import type { AllTenantsRunQuery, ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
 import { createSqliteModelCacheStore } from './sqlite-model-cache.ts';
+import { createSqliteObservabilityStore } from './observability.ts';
 import { applyOversightPatch, createSqliteOversightStore } from './oversight.ts';
 import { deleteSqliteSession } from './sqlite-session-delete.ts';
 import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
@@ -112,6 +113,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteModelCacheStore(db, () => void statements()),
     ...createSqliteBudgetStore(statements, transaction, now),
     ...createSqliteOversightStore(db, () => void statements()),
+    ...createSqliteObservabilityStore(db, transaction, () => void statements()),
   };
 }
 
@@ -157,6 +159,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
     usage: JSON.stringify(emptyUsage),
     metadata: JSON.stringify(input.metadata ?? {}),
     idempotency_key: input.idempotencyKey ?? null,
+    traceparent: storedTraceparent(input),
     now: at,
   });
   const start: JournalEvent = {

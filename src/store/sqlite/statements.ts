@@ -54,9 +54,9 @@ const sql = {
   sessionHasUnfinishedRun: `SELECT 1 AS busy FROM runs WHERE tenant_id = ? AND session_id = ? AND ${unfinished} LIMIT 1`,
   insertRun: `
     INSERT INTO runs (id, tenant_id, agent, session_id, user_id, status, input, usage, metadata, idempotency_key,
-                      last_seq, created_at, updated_at)
+                      traceparent, last_seq, created_at, updated_at)
     VALUES (:id, :tenant_id, :agent, :session_id, :user_id, 'queued', :input, :usage, :metadata, :idempotency_key,
-            1, :now, :now)
+            :traceparent, 1, :now, :now)
     RETURNING ${runColumns}`,
 
   // The hot path. `last_seq = :last_seq` is the fence that makes appends gapless, and

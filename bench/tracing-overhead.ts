@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { createRuntime, type KeelRuntime } from '../src/keel.ts';
+import { defineConfig } from '../src/sdk/define-config.ts';
+import { createSqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../src/store/store.ts';
+import { createSilentLogger } from '../src/telemetry/logger.ts';
+import { tracingSettingsFromEnv } from '../src/telemetry/tracing/tracing-settings.ts';
+import { startDiscardReceiver } from './lib/discard-receiver.ts';
+import { instantModel } from './lib/instant-model.ts';
+import { benchAgent, timedRun, toolName } from './lib/keel-agent.ts';
+import { compare, type BenchModule, type BenchOptions, type BenchReport } from './lib/report.ts';
+import { withTemporaryDirectory } from './lib/temporary-directory.ts';
+import { interleave } from './lib/timing.ts';
+
+/*
+ * What tracing adds to an agent turn: the same Keel run (instant model, one read tool per turn)
+ * with tracing off and with tracing on — every span derived from the journal and exported over
+ * OTLP/HTTP protobuf through the batch span processor to a local endpoint — interleaved round by
+ * round on two stores of the same kind.
+ */
+const sizes = { full: { turns: 50, runs: 20, rounds: 7 }, quick: { turns: 3, runs: 2, rounds: 1 } };
+const id = 'tracing-overhead';
+const title = 'Tracing overhead per agent turn';
+
+async function run(options: BenchOptions): Promise<BenchReport> {
+  const size = options.quick ? sizes.quick : sizes.full;
+  const receiver = await startDiscardReceiver();
+  try {
+    return await withTemporaryDirectory(async (directory) => {
+      const agent = benchAgent({
+        model: instantModel({ turns: size.turns, toolName, yieldToEventLoop: true }),
+        turns: size.turns,
+        toolOutput: (record) => ({ record, status: 'ok' }),
+      });
+      const config = defineConfig({ agents: [agent] });
+      const open = async (name: string, traced: boolean): Promise<{ runtime: KeelRuntime; store: Store }> => {
+        const store = createSqliteStore({ path: join(directory, `${name}.db`) });
+        await store.migrate();
+        // The batch span processor's defaults, as a user gets them.
+        const otlp = tracingSettingsFromEnv({ OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint }).settings;
+        const runtime = createRuntime({
+          config,
+          store,
+          logger: createSilentLogger(),
+          leaseMs: 60_000,
+          tracing: traced && otlp !== undefined ? { otlp } : false,
+        });
+        return { runtime, store };
+      };
+      const off = await open('off', false);
+      const on = await open('on', true);
+      try {
+        const perTurnUs = (keel: { runtime: KeelRuntime }) => async () => {
+          let totalMs = 0;
+          for (let index = 0; index < size.runs; index += 1) totalMs += (await timedRun(keel.runtime, `run ${index}`, size.turns)).ms;
+          return (totalMs * 1_000) / (size.runs * size.turns);
+        };
+        options.log(`${id}: ${size.rounds} rounds of ${size.runs} runs × ${size.turns} turns, tracing off and on`);
+        await interleave(1, { off: perTurnUs(off), on: perTurnUs(on) }); // warm-up: JIT, the SDK's first load
+        const us = await interleave(size.rounds, { off: perTurnUs(off), on: perTurnUs(on) });
+        await on.runtime.close();
+        return {
+          id,
+          title,
+          status: 'ok',
+          figures: [
+            compare({
+              name: 'agent turn, tracing on (OTLP to a local endpoint)',
+              baseline: { label: 'tracing off', value: us.off, unit: 'µs/turn' },
+              measured: { label: 'tracing on', value: us.on, unit: 'µs/turn' },
+              ratioOf: 'traced / untraced',
+              bar: { text: '<= 1.05x', max: 1.05 },
+            }),
+          ],
+          details: {
+            turnsPerRun: size.turns,
+            runsPerRound: size.runs,
+            rounds: size.rounds,
+            exportRequests: receiver.stats.requests,
+            exportedBytes: receiver.stats.bytes,
+          },
+        };
+      } finally {
+        await off.runtime.close();
+        await on.runtime.close();
+        await off.store.close();
+        await on.store.close();
+      }
+    });
+  } finally {
+    await receiver.close();
+  }
+}
+
+export const tracingOverhead: BenchModule = { id, title, run };
