@@ -93,7 +93,11 @@ export const chatCompletionRoutes: RouteModule = {
               }
             }
           },
-          { heartbeatMs: context.heartbeatMs, onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed') },
+          {
+            heartbeatMs: context.heartbeatMs,
+            onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed'),
+            onEnd: (end) => log.debug({ runId: run.id, end }, 'chat completion stream closed'),
+          },
           headers,
         );
       },

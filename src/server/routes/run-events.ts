@@ -7,7 +7,25 @@ import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 import { findRun } from './runs.ts';
 
-const seqSchema = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/**
+ * A journal sequence number as text: decimal digits only, at most `Number.MAX_SAFE_INTEGER`. Not
+ * `Number(text)`, which would also read `0x10`, `1e3`, `+5`, ` 5` and `5.0` as numbers: a resume
+ * point is the `id:` this server sent, and anything else is a client bug worth a 400, not a guess.
+ */
+export function parseSequenceNumber(text: string): number | undefined {
+  if (!/^[0-9]{1,16}$/.test(text)) return undefined;
+  const value = Number(text);
+  return value <= Number.MAX_SAFE_INTEGER ? value : undefined;
+}
+
+const seqSchema = z.string().transform((text, context) => {
+  const value = parseSequenceNumber(text);
+  if (value === undefined) {
+    context.addIssue({ code: 'custom', message: `must be a journal sequence number: decimal digits, 0 to ${Number.MAX_SAFE_INTEGER}` });
+    return z.NEVER;
+  }
+  return value;
+});
 
 const EventsQuery = UserFilterQuery.extend({
   after: seqSchema
@@ -31,7 +49,8 @@ export const runEventRoutes: RouteModule = {
       summary: "Stream a run's journal (SSE)",
       description:
         'Every journal entry as one event: `id:` is its sequence number, `event:` its type, `data:` the entry as JSON. ' +
-        'Reconnect with Last-Event-ID (or ?after=) to receive exactly what was missed. Comments (`: keep-alive`) every 15 s ' +
+        'Reconnect with Last-Event-ID (or ?after=) to receive exactly what was missed; either must be decimal digits ' +
+        '(a sequence number as sent in `id:`), anything else is INPUT_INVALID, and an empty Last-Event-ID is ignored. Comments (`: keep-alive`) every 15 s ' +
         'keep idle streams open. The stream ends after `run-end`. Works for runs executing in any process sharing the store.',
       permission: 'runs:read',
       notFoundCode: 'RUN_NOT_FOUND',
@@ -41,10 +60,17 @@ export const runEventRoutes: RouteModule = {
         const { tenantId } = c.get('principal');
         const lastEventId = c.req.header('last-event-id');
         let afterSeq = query.after ?? 0;
-        if (lastEventId !== undefined && lastEventId.trim() !== '') {
-          const parsed = seqSchema.safeParse(lastEventId.trim());
-          if (!parsed.success) throw new KeelError({ code: 'INPUT_INVALID', message: 'Last-Event-ID must be a journal sequence number' });
-          afterSeq = parsed.data;
+        // An empty header is no resume point (EventSource never sends one; some proxies do).
+        if (lastEventId !== undefined && lastEventId !== '') {
+          const parsed = parseSequenceNumber(lastEventId);
+          if (parsed === undefined) {
+            throw new KeelError({
+              code: 'INPUT_INVALID',
+              message: 'Last-Event-ID must be a journal sequence number (decimal digits)',
+              details: { in: 'header', field: 'Last-Event-ID' },
+            });
+          }
+          afterSeq = parsed;
         }
         // Checked before the stream starts, so an unknown run is a plain 404.
         const run = await findRun(context, tenantId, params.id, query.userId);
@@ -60,6 +86,8 @@ export const runEventRoutes: RouteModule = {
             heartbeatMs: context.heartbeatMs,
             endSignal: context.shutdownSignal,
             onError: (error) => log.error({ err: error, runId: params.id }, 'event stream failed'),
+            // A client leaving is how most streams end: not worth more than a debug line.
+            onEnd: (end) => log.debug({ runId: params.id, end }, 'event stream closed'),
           },
         );
       },
