@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { RateLimiter, RateLimitSubject } from '../../protection/rate-limit.ts';
 import { KeelError } from '../../errors/index.ts';
+import { retryAfterHeader } from '../retry-after.ts';
 
 export interface RateLimitOptions<E extends Env> {
   limiter: Pick<RateLimiter, 'admit'>;
@@ -13,7 +14,8 @@ export interface RateLimitOptions<E extends Env> {
 
 /**
  * Counts each request against its end user's per-user limits (`createRateLimiter`) and answers
- * 429 `RATE_LIMITED` with `Retry-After` once they are used up. Admitted requests carry
+ * 429 `RATE_LIMITED` with `Retry-After` once they are used up: the wait until every limit admits
+ * the request again. Admitted requests carry
  * `X-RateLimit-Limit` and `X-RateLimit-Remaining` when the tenant limits requests. Other errors
  * (the store unreachable, say) go to the app's error handler.
  *
@@ -35,8 +37,9 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
       }
     } catch (error) {
       if (!KeelError.isInstance(error) || error.code !== 'RATE_LIMITED') throw error;
-      const retryAfter = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)));
-      return c.json({ error: error.toJSON() }, 429, { 'Retry-After': retryAfter });
+      // A limit of 0 never admits: such a refusal has no Retry-After to promise.
+      const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': retryAfterHeader(error.retryAfterSeconds) };
+      return c.json({ error: error.toJSON() }, 429, headers);
     }
     await next();
   };
