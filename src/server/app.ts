@@ -9,7 +9,9 @@ import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { errorResponse } from './errors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
+import { methodNotAllowed, type KnownRoute } from './middleware/method-not-allowed.ts';
 import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
+import { wellFormedUrl } from './middleware/well-formed-url.ts';
 import { routeModules } from './routes/index.ts';
 import type { ApiApp, RouteModule, ServerEnv } from './server-types.ts';
 
@@ -64,6 +66,11 @@ export function createApp(options: AppOptions): ApiApp {
     c.header('x-request-id', requestId);
     await next();
   });
+  app.use('*', wellFormedUrl());
+  app.use(
+    '*',
+    methodNotAllowed(() => registeredRoutes(app)),
+  );
   // First, so an overloaded process spends nothing (no body, no key lookup) on a request it sheds.
   if (options.loadShedding !== false) app.use('/v1/*', loadShedding(options.loadShedding ?? { maxInFlight: 1024 }));
   app.use(
@@ -101,4 +108,11 @@ export function createApp(options: AppOptions): ApiApp {
   app.notFound((c) => errorResponse(c, new KeelError({ code: 'ROUTE_NOT_FOUND', message: 'No such endpoint' })));
   app.onError((error, c) => errorResponse(c, error));
   return app;
+}
+
+/** Every endpoint registered with `registerRoute`, from the OpenAPI registry. */
+function registeredRoutes(app: ApiApp): KnownRoute[] {
+  return app.openAPIRegistry.definitions.flatMap((definition) =>
+    definition.type === 'route' ? [{ method: definition.route.method, path: definition.route.path }] : [],
+  );
 }

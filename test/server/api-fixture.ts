@@ -14,7 +14,11 @@ export interface TestApi extends TestRuntime {
   /** Keys of tenant `acme` by role, plus `other`: an admin key of tenant `globex`. */
   keys: Record<ApiKeyRole | 'other', string>;
   request(method: string, path: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
-  json<T = Record<string, unknown>>(method: string, path: string, options?: { key?: string | null; body?: unknown; headers?: Record<string, string> }): Promise<{ status: number; body: T }>;
+  json<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options?: { key?: string | null; body?: unknown; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: T }>;
 }
 
 /**
