@@ -8,6 +8,7 @@ import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { errorResponse } from './errors.ts';
+import { corsFor } from './middleware/cors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
 import { methodNotAllowed, type KnownRoute } from './middleware/method-not-allowed.ts';
 import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
@@ -41,6 +42,11 @@ export interface AppOptions {
   rateLimiter?: RateLimiter | false;
   /** The endpoints to serve. Default: every module in `routes/index.ts`. */
   routes?: readonly RouteModule[];
+  /**
+   * Origins of browser apps allowed to call the API (CORS), as `https://app.example.com`, or
+   * `['*']` for any. Default: none, CORS off. `keel start`/`keel dev` read `KEEL_CORS_ORIGINS`.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -66,6 +72,8 @@ export function createApp(options: AppOptions): ApiApp {
     c.header('x-request-id', requestId);
     await next();
   });
+  // Before anything that needs a key: a browser's preflight carries none.
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) app.use('*', corsFor(options.corsOrigins));
   app.use('*', wellFormedUrl());
   app.use(
     '*',

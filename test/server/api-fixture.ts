@@ -33,6 +33,7 @@ export async function createTestApi(options: {
   providers?: ProviderSettings;
   /** Build the app's rate limiter over the test's store (to give it a fake clock, say). */
   rateLimiter?: (store: TestRuntime['store']) => RateLimiter;
+  corsOrigins?: string[];
 }): Promise<TestApi & { worker?: Worker }> {
   const test = await createTestRuntime({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
   const worker = options.worker === true ? test.runtime.startWorker({ pollIntervalMs: 20 }) : undefined;
@@ -42,6 +43,7 @@ export async function createTestApi(options: {
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter(test.store) }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
   });
   const mint = async (tenantId: string, role: ApiKeyRole) => (await createApiKey(test.store, { tenantId, role, name: role })).key;
   const keys = {

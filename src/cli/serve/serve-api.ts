@@ -1,4 +1,5 @@
 import { KeelError } from '../../errors/index.ts';
+import { corsOriginsFrom } from '../../keel.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import { createApp } from '../../server/app.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
@@ -27,9 +28,15 @@ export interface ServeApiOptions {
  */
 export async function serveApi(io: CliIo, options: ServeApiOptions): Promise<void> {
   const shutdown = new AbortController();
-  const app = createApp({ runtime: options.runtime, store: options.store, logger: options.logger, shutdownSignal: shutdown.signal });
   let server: RunningServer;
   try {
+    const app = createApp({
+      runtime: options.runtime,
+      store: options.store,
+      logger: options.logger,
+      shutdownSignal: shutdown.signal,
+      corsOrigins: corsOriginsFrom(io.env),
+    });
     server = await startServer({ app, port: options.port, host: options.host, logger: options.logger });
   } catch (error) {
     await options.closeRuntime();
