@@ -2,6 +2,7 @@ import type { RouteModule } from '../server-types.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
 import { healthRoutes } from './health.ts';
+import { modelRoutes } from './models.ts';
 import { openApiRoutes } from './openapi.ts';
 import { runEventRoutes } from './run-events.ts';
 import { runRoutes } from './runs.ts';
@@ -19,6 +20,7 @@ export const routeModules: readonly RouteModule[] = [
   runEventRoutes,
   sessionRoutes,
   chatCompletionRoutes,
+  modelRoutes,
   usageRoutes,
   budgetRoutes,
   openApiRoutes,
