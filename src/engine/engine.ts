@@ -189,6 +189,7 @@ export function createEngine(options: EngineOptions): Runtime {
       input: input.input,
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
       ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
+      ...(input.createSession === undefined ? {} : { createSession: input.createSession }),
       sessionPolicy: agent.sessionPolicy,
       now: at,
     });

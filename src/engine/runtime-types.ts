@@ -46,6 +46,8 @@ export interface StartRunInput {
   tenantId?: string;
   metadata?: Record<string, unknown>;
   idempotencyKey?: string;
+  /** `false`: `sessionId` must name an existing session of the user (`SESSION_NOT_FOUND` otherwise). Default true. */
+  createSession?: boolean;
 }
 
 export interface WorkerOptions {

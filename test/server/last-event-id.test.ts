@@ -44,10 +44,17 @@ describe('Last-Event-ID and ?after=', () => {
 
   // Headers arrive trimmed (' 5' is '5' by then) and in Latin-1, so those cases are the query's.
   it.each(notNumbers)('refuse Last-Event-ID %j with INPUT_INVALID', async (value) => {
-    const { status, body } = await api.json<{ error: { code: string; details: unknown } }>('GET', `/v1/runs/${runId}/events`, {
-      headers: { 'last-event-id': value },
-    });
-    expect([status, body.error.code, body.error.details]).toEqual([400, 'INPUT_INVALID', { in: 'header', field: 'Last-Event-ID' }]);
+    const { status, body } = await api.json<{ error: { code: string; details: { in: string; issues: Array<{ path: string }> } } }>(
+      'GET',
+      `/v1/runs/${runId}/events`,
+      { headers: { 'last-event-id': value } },
+    );
+    expect([status, body.error.code, body.error.details.in, body.error.details.issues.map((issue) => issue.path)]).toEqual([
+      400,
+      'INPUT_INVALID',
+      'header',
+      ['last-event-id'],
+    ]);
   });
 
   it.each([...notNumbers, '١', ' 5', '5 ', ''])('refuse ?after=%j with INPUT_INVALID', async (value) => {

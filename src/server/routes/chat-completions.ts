@@ -33,7 +33,12 @@ export const chatCompletionRoutes: RouteModule = {
         "OpenAI's chunk format (usage chunk with stream_options.include_usage, then [DONE]). Responses carry x-keel-run-id and " +
         `${sessionHeader}. A run that parks for a human answers RUN_WAITING (409, or an error event when streaming).`,
       permission: 'runs:create',
-      request: { body: ChatCompletionRequest },
+      request: {
+        body: ChatCompletionRequest,
+        headers: z.object({
+          [sessionHeader]: idSchema.optional().openapi({ param: { name: sessionHeader, in: 'header' }, description: 'Continue this Keel session' }),
+        }),
+      },
       responses: {
         200: {
           description: 'A chat.completion, or a stream of chat.completion.chunk events',
@@ -43,12 +48,9 @@ export const chatCompletionRoutes: RouteModule = {
           },
         },
       },
-      async handler(c, { body }) {
+      async handler(c, { body, headers: requestHeaders }) {
         const { tenantId } = c.get('principal');
-        const sessionId = c.req.header(sessionHeader);
-        if (sessionId !== undefined && !idSchema.safeParse(sessionId).success) {
-          throw new KeelError({ code: 'INPUT_INVALID', message: `${sessionHeader} is not a valid session id` });
-        }
+        const sessionId = requestHeaders[sessionHeader];
         const input = chatRunInput(body, sessionId !== undefined);
         const userId = body.user ?? 'anonymous';
         const agent = context.runtime.config.agents.get(body.model);

@@ -1,5 +1,4 @@
 import { z } from '@hono/zod-openapi';
-import { KeelError } from '../../errors/index.ts';
 import { terminalStatuses, type JournalEntry } from '../../journal/events.ts';
 import { RunIdParams, UserFilterQuery } from '../schemas.ts';
 import { sseResponse, type SseFrame } from '../sse.ts';
@@ -25,6 +24,20 @@ const seqSchema = z.string().transform((text, context) => {
     return z.NEVER;
   }
   return value;
+});
+
+const EventsHeaders = z.object({
+  // An empty Last-Event-ID is no resume point (EventSource never sends one; some proxies do).
+  'last-event-id': z
+    .string()
+    .transform((text) => (text === '' ? undefined : text))
+    .pipe(seqSchema.optional())
+    .optional()
+    .openapi({
+      param: { name: 'last-event-id', in: 'header' },
+      type: 'integer',
+      description: 'The last `id:` received: resume after it (wins over ?after=). Decimal digits; empty is ignored',
+    }),
 });
 
 const EventsQuery = UserFilterQuery.extend({
@@ -54,24 +67,11 @@ export const runEventRoutes: RouteModule = {
         'keep idle streams open. The stream ends after `run-end`. Works for runs executing in any process sharing the store.',
       permission: 'runs:read',
       notFoundCode: 'RUN_NOT_FOUND',
-      request: { params: RunIdParams, query: EventsQuery },
+      request: { params: RunIdParams, query: EventsQuery, headers: EventsHeaders },
       responses: { 200: { description: 'The event stream', content: { 'text/event-stream': { schema: z.string() } } } },
-      async handler(c, { params, query }) {
+      async handler(c, { params, query, headers }) {
         const { tenantId } = c.get('principal');
-        const lastEventId = c.req.header('last-event-id');
-        let afterSeq = query.after ?? 0;
-        // An empty header is no resume point (EventSource never sends one; some proxies do).
-        if (lastEventId !== undefined && lastEventId !== '') {
-          const parsed = parseSequenceNumber(lastEventId);
-          if (parsed === undefined) {
-            throw new KeelError({
-              code: 'INPUT_INVALID',
-              message: 'Last-Event-ID must be a journal sequence number (decimal digits)',
-              details: { in: 'header', field: 'Last-Event-ID' },
-            });
-          }
-          afterSeq = parsed;
-        }
+        const afterSeq = headers['last-event-id'] ?? query.after ?? 0;
         // Checked before the stream starts, so an unknown run is a plain 404.
         const run = await findRun(context, tenantId, params.id, query.userId);
         // A client that already has `run-end` (the last entry) reconnected: nothing will follow.
