@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectTerminalSafe, hostile } from '../../test/cli/hostile-text.ts';
 import { createInProcessCli, type InProcessCli } from '../../test/cli/in-process-cli.ts';
-import { describeSettled } from './commands/worker.ts';
+import { describeSettled } from './settled-runs.ts';
 import { createStyle } from './style.ts';
 import { terminalSafe } from './terminal-text.ts';
 
@@ -127,9 +127,15 @@ describe('hostile text on the terminal', () => {
     const error = { code: hostile as never, message: `${hostile}\n${hostile}` };
     for (const style of [createStyle(false), createStyle(true)]) {
       const lines = [
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: now, event: { type: 'run-end', status: 'failed', error } }, style),
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: undefined, event: { type: 'run-waiting', reason: hostile as never } }, style),
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: undefined, event: { type: 'run-end', status: 'cancelled' } }, style),
+        describeSettled({ runId: hostile, agent: hostile, claimedAt: now, at: now.toISOString(), event: { type: 'run-end', status: 'failed', error } }, style),
+        describeSettled(
+          { runId: hostile, agent: hostile, claimedAt: undefined, at: now.toISOString(), event: { type: 'run-waiting', reason: hostile as never } },
+          style,
+        ),
+        describeSettled(
+          { runId: hostile, agent: hostile, claimedAt: undefined, at: now.toISOString(), event: { type: 'run-end', status: 'cancelled' } },
+          style,
+        ),
       ];
       for (const line of lines) {
         expectTerminalSafe(line, { styled: true });
