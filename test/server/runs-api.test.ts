@@ -92,6 +92,15 @@ describe('runs API', () => {
     expect((await test.store.listRuns({ tenantId: 'acme' })).runs).toHaveLength(2);
   });
 
+  it('reads ?limit= as decimal digits only', async () => {
+    const test = (api = await createTestApi({ agents: [greeter()] }));
+    expect((await test.json('GET', '/v1/runs?limit=007')).status).toBe(200);
+    for (const limit of ['1e1', '0x10', '+5', '5.0', ' 5', '', '0', '201', 'Infinity']) {
+      const answer = await test.json<{ error: { code: string } }>('GET', `/v1/runs?limit=${encodeURIComponent(limit)}`);
+      expect([limit, answer.status, answer.body.error.code]).toEqual([limit, 400, 'INPUT_INVALID']);
+    }
+  });
+
   it('lists runs newest first with filters and cursors', async () => {
     api = await createTestApi({ agents: [greeter()] });
     for (let index = 0; index < 5; index += 1) {

@@ -1,6 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { RateLimiter, RateLimitSubject } from '../../protection/rate-limit.ts';
 import { KeelError } from '../../errors/index.ts';
+import { requestText } from '../request-text.ts';
 import { retryAfterHeader } from '../retry-after.ts';
 
 export interface RateLimitOptions<E extends Env> {
@@ -58,7 +59,13 @@ export async function endUserOf(c: Context): Promise<string | undefined> {
   const fromQuery = c.req.query('userId');
   if (fromQuery !== undefined && fromQuery !== '') return fromQuery;
   if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) return undefined;
-  const body: unknown = await c.req.json().catch(() => undefined);
+  const text = await requestText(c);
+  let body: unknown;
+  try {
+    body = text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    body = undefined;
+  }
   if (typeof body !== 'object' || body === null) return undefined;
   const named = 'userId' in body ? body.userId : 'user' in body ? body.user : undefined;
   return typeof named === 'string' && named !== '' ? named : undefined;

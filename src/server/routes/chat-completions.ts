@@ -5,7 +5,7 @@ import { KeelError } from '../../errors/index.ts';
 import { chatChunk, chatCompletion, usageChunk, type ChatIdentity } from '../chat/chat-response.ts';
 import { ChatCompletionRequest, chatRunInput } from '../chat/chat-request.ts';
 import { followChatRun } from '../chat/follow-chat-run.ts';
-import { idSchema } from '../schemas.ts';
+import { headerIdentifierSchema } from '../schemas.ts';
 import { sseResponse } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
@@ -36,7 +36,9 @@ export const chatCompletionRoutes: RouteModule = {
       request: {
         body: ChatCompletionRequest,
         headers: z.object({
-          [sessionHeader]: idSchema.optional().openapi({ param: { name: sessionHeader, in: 'header' }, description: 'Continue this Keel session' }),
+          [sessionHeader]: headerIdentifierSchema()
+            .optional()
+            .openapi({ param: { name: sessionHeader, in: 'header' }, description: 'Continue this Keel session' }),
         }),
       },
       responses: {

@@ -5,6 +5,7 @@ import { KeelError, type ErrorCode } from '../../errors/index.ts';
 import { assertJson } from '../../internal/text-rules.ts';
 import { assertPermission, type Permission } from '../auth/permissions.ts';
 import { describeIssues } from '../errors.ts';
+import { requestText } from '../request-text.ts';
 import { ErrorSchema } from '../schemas.ts';
 import type { ApiApp, ServerEnv } from '../server-types.ts';
 
@@ -123,7 +124,8 @@ async function readJson(c: Context<ServerEnv>): Promise<unknown> {
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new KeelError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as JSON with Content-Type: application/json' });
   }
-  const text = await c.req.text();
+  const text = await requestText(c);
+  if (text === undefined) throw new KeelError({ code: 'INPUT_INVALID', message: 'The request body is not valid UTF-8' });
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;

@@ -1,30 +1,13 @@
 import { z } from '@hono/zod-openapi';
 import { terminalStatuses, type JournalEntry } from '../../journal/events.ts';
-import { RunIdParams, UserFilterQuery } from '../schemas.ts';
+import { decimalIntegerSchema, RunIdParams, UserFilterQuery } from '../schemas.ts';
 import { sseResponse, type SseFrame } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 import { findRun } from './runs.ts';
 
-/**
- * A journal sequence number as text: decimal digits only, at most `Number.MAX_SAFE_INTEGER`. Not
- * `Number(text)`, which would also read `0x10`, `1e3`, `+5`, ` 5` and `5.0` as numbers: a resume
- * point is the `id:` this server sent, and anything else is a client bug worth a 400, not a guess.
- */
-export function parseSequenceNumber(text: string): number | undefined {
-  if (!/^[0-9]{1,16}$/.test(text)) return undefined;
-  const value = Number(text);
-  return value <= Number.MAX_SAFE_INTEGER ? value : undefined;
-}
-
-const seqSchema = z.string().transform((text, context) => {
-  const value = parseSequenceNumber(text);
-  if (value === undefined) {
-    context.addIssue({ code: 'custom', message: `must be a journal sequence number: decimal digits, 0 to ${Number.MAX_SAFE_INTEGER}` });
-    return z.NEVER;
-  }
-  return value;
-});
+/** A journal sequence number as text: what the server sent as `id:` (ADR 0009). */
+const seqSchema = decimalIntegerSchema({ min: 0, max: Number.MAX_SAFE_INTEGER });
 
 const EventsHeaders = z.object({
   // An empty Last-Event-ID is no resume point (EventSource never sends one; some proxies do).

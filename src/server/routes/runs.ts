@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
-import { identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
+import { decimalIntegerSchema, headerIdentifierSchema, identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
@@ -32,7 +32,7 @@ const StartRunBody = z
   .openapi('StartRun');
 
 const StartRunHeaders = z.object({
-  'idempotency-key': identifierSchema(255)
+  'idempotency-key': headerIdentifierSchema(255)
     .optional()
     .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'The same as the body idempotencyKey; give one or the other, or both alike' }),
 });
@@ -57,7 +57,7 @@ const ListRunsQuery = z.object({
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),
   cursor: z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(200).optional().openapi({ type: 'integer', description: 'Page size, default 50' }),
+  limit: decimalIntegerSchema({ min: 1, max: 200 }).optional().openapi({ type: 'integer', description: 'Page size, 1 to 200, default 50' }),
 });
 
 const RunPage = z.object({ data: z.array(RunSchema), nextCursor: z.string().nullable() }).openapi('RunPage');
