@@ -123,6 +123,13 @@ describe('hostile text on the terminal', () => {
     }
   });
 
+  it('cuts an error message that quotes a megabyte-long argument, saying how much it left out', async () => {
+    const result = await cli.keel(['runs', 'show', 'r'.repeat(1024 * 1024)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.length).toBeLessThan(2_200);
+    expect(result.stderr).toMatch(/^error RUN_NOT_FOUND: No run with id "r+… \(1046\d{3} more characters\)\n$/);
+  });
+
   it("keel worker's line for a settled run prints hostile names and errors as visible escapes", () => {
     const error = { code: hostile as never, message: `${hostile}\n${hostile}` };
     for (const style of [createStyle(false), createStyle(true)]) {
