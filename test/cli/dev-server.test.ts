@@ -45,7 +45,7 @@ const supportAgents = `[defineAgent({
 })]`;
 
 async function startDev(test: InProcessCli, env: NodeJS.ProcessEnv = {}): Promise<{ dev: RunningCommand; url: string; key: string }> {
-  const dev = test.start(['dev', '--port', '0'], { env: { KEEL_LOG_LEVEL: 'silent', ...env } });
+  const dev = test.start(['dev', '--port', '0'], { env: { KEEL_LOG_LEVEL: process.env.DEV_LOG ?? 'silent', ...env } });
   running.push(dev);
   const [, url = '', key = ''] = await dev.waitFor(/Keel dev server (http:\/\/\S+)[\s\S]*dev admin key (keel_\S+)/);
   return { dev, url, key };
@@ -62,6 +62,19 @@ function printedBody(stdout: string): unknown {
   const quoted = /-d '((?:[^']|'\\'')*)'/.exec(stdout)?.[1];
   if (quoted === undefined) throw new Error(`no curl line in:\n${stdout}`);
   return JSON.parse(quoted.replaceAll("'\\''", "'"));
+}
+
+/**
+ * A fetch that retries a 503 after its Retry-After, as a client should: the first call to a priced
+ * model loads a tokenizer, which can hold the event loop long enough for load shedding to refuse
+ * the next request or two.
+ */
+async function fetchHonouringRetryAfter(url: string, init: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(url, init);
+    if (response.status !== 503 || attempt === 5) return response;
+    await new Promise((resolve) => setTimeout(resolve, Number(response.headers.get('retry-after') ?? '1') * 1_000));
+  }
 }
 
 describe('keel dev', () => {
@@ -98,13 +111,16 @@ describe('keel dev', () => {
     );
     const { dev, url, key } = await startDev(test);
     const admin = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-    await fetch(`${url}/v1/budgets/user/dev-user`, { method: 'PUT', headers: admin, body: JSON.stringify({ limitUsd: 0, period: 'day' }) });
+    expect(
+      (await fetch(`${url}/v1/budgets/user/dev-user`, { method: 'PUT', headers: admin, body: JSON.stringify({ limitUsd: 0, period: 'day' }) })).status,
+    ).toBe(200);
     const { id } = (await (await fetch(`${url}/v1/runs`, { method: 'POST', headers: admin, body: JSON.stringify(printedBody(dev.stdout())) })).json()) as {
       id: string;
     };
     await dev.waitFor(new RegExp(`⏸ ${id} greeter waiting: budget \\d+\\.\\d s`));
     // Deleting the budget frees it: announced again as it resumes, then completed.
-    await fetch(`${url}/v1/budgets/user/dev-user`, { method: 'DELETE', headers: admin });
+    const deleted = await fetchHonouringRetryAfter(`${url}/v1/budgets/user/dev-user`, { method: 'DELETE', headers: admin });
+    expect([deleted.status, await deleted.text()]).toEqual([204, '']);
     await dev.waitFor(new RegExp(`✓ ${id} greeter completed`));
     expect(
       dev
@@ -124,6 +140,23 @@ describe('keel dev', () => {
     expectTerminalSafe(dev.stdout());
     expect((printedBody(dev.stdout()) as { agent: string }).agent).toBe('greeter');
     await stop(dev);
+  });
+
+  it('allows browser apps on KEEL_CORS_ORIGINS, and refuses an entry that is not an origin before serving', async () => {
+    const test = (cli = await createInProcessCli());
+    await test.writeConfig(`[defineAgent({ name: 'greeter', instructions: 'Greet.', model: scriptedModel([]) })]`);
+    const { dev, url } = await startDev(test, { KEEL_CORS_ORIGINS: 'http://localhost:5173' });
+    const preflight = await fetch(`${url}/v1/runs`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://localhost:5173', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization' },
+    });
+    expect([preflight.status, preflight.headers.get('access-control-allow-origin')]).toEqual([204, 'http://localhost:5173']);
+    await stop(dev);
+
+    const refused = test.start(['dev', '--port', '0'], { env: { KEEL_LOG_LEVEL: 'silent', KEEL_CORS_ORIGINS: 'localhost:5173' } });
+    expect(await refused.exited).toBe(1);
+    expect(refused.stderr()).toMatch(/^error CONFIG_INVALID: KEEL_CORS_ORIGINS: "localhost:5173" is not an origin/m);
+    expect(refused.stdout()).not.toContain('Keel dev server');
   });
 
   it('keeps one dev key per store: a second dev server on another store does not invalidate the first one’s', async () => {
