@@ -25,6 +25,9 @@ export const idSchema = identifierSchema();
  * A whole number sent as text (a query parameter, a header): decimal digits only, from `min` to
  * `max`. Not `Number(text)`, which would also read `0x10`, `1e3`, `+5`, ` 5`, `5.0` and `''` (0)
  * as numbers: such a value is a client bug worth a 400, not a guess at what it meant.
+ *
+ * @example
+ * const Query = z.object({ limit: decimalIntegerSchema({ min: 1, max: 200 }).optional() }); // '50' → 50, '1e1' → 400
  */
 export const decimalIntegerSchema = (options: { min: number; max: number }) =>
   z.string().transform((text, context) => {
@@ -45,6 +48,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
  * (`grüße` as `grÃ¼Ã\x9fe`), a different id from the same one sent in a JSON body. The bytes are
  * read as UTF-8 instead, so both spellings meet; bytes that are not UTF-8 (a lone surrogate's,
  * say) are refused like any malformed identifier.
+ *
+ * @example
+ * request: { headers: z.object({ 'x-keel-session-id': headerIdentifierSchema().optional() }) }
  */
 export const headerIdentifierSchema = (maxLength = 200) =>
   z
