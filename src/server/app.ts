@@ -72,14 +72,15 @@ export function createApp(options: AppOptions): ApiApp {
     c.header('x-request-id', requestId);
     await next();
   });
-  // Before anything that needs a key: a browser's preflight carries none.
+  // Before anything that needs a key: a browser's preflight carries none. The URL and method
+  // checks after it read nothing but the request line, so they come before load shedding too.
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) app.use('*', corsFor(options.corsOrigins));
   app.use('*', wellFormedUrl());
   app.use(
     '*',
     methodNotAllowed(() => registeredRoutes(app)),
   );
-  // First, so an overloaded process spends nothing (no body, no key lookup) on a request it sheds.
+  // Before the body and the key lookup, so an overloaded process spends nothing on a request it sheds.
   if (options.loadShedding !== false) app.use('/v1/*', loadShedding(options.loadShedding ?? { maxInFlight: 1024 }));
   app.use(
     '/v1/*',
