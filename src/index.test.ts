@@ -19,6 +19,7 @@ describe('the public API', () => {
         'applyLimitsFromEnv',
         'createEngine',
         'setBudget',
+        'deleteBudget',
         'budgetView',
         'createSqliteStore',
         'defineAgent',

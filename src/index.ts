@@ -56,7 +56,7 @@ export { createEngine } from './engine/engine.ts';
 export type { Commit, CommitObserver } from './engine/commits.ts';
 
 // Cost control: budgets set from code requeue the runs waiting on them, as the API does
-export { setBudget, budgetView } from './cost/budgets.ts';
+export { setBudget, deleteBudget, budgetView } from './cost/budgets.ts';
 export type { SetBudgetInput, BudgetView } from './cost/budgets.ts';
 export type { SettledSpend } from './cost/settlement.ts';
 export type { BudgetScope, BudgetPeriod, BudgetStatus } from './store/budget-store.ts';

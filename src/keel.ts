@@ -30,6 +30,7 @@ import { createTokenMeter } from './protection/token-meter.ts';
 import type { KeelConfig } from './sdk/define-config.ts';
 import { loadConfig } from './sdk/load-config.ts';
 import { defaultLimitsTenant } from './store/limits-store.ts';
+import { parseCorsOrigins } from './server/middleware/cors.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
@@ -255,6 +256,18 @@ export function leaseMsFrom(env: Environment): number | undefined {
     throw new KeelError({ code: 'CONFIG_INVALID', message: `KEEL_LEASE_MS must be a whole number of milliseconds, at least 100 (got "${raw}")` });
   }
   return value;
+}
+
+/**
+ * `KEEL_CORS_ORIGINS`: the origins of browser apps allowed to call the API, comma-separated
+ * (`https://app.example.com,http://localhost:5173`), or `*` for any. Unset or empty: CORS is off.
+ * An entry that is not an origin is `CONFIG_INVALID`.
+ *
+ * @example
+ * createApp({ runtime, corsOrigins: corsOriginsFrom(process.env) });
+ */
+export function corsOriginsFrom(env: Environment): string[] {
+  return parseCorsOrigins(env.KEEL_CORS_ORIGINS);
 }
 
 /**

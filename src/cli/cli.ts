@@ -36,6 +36,7 @@ Environment:
   KEEL_HOST           address of keel dev and keel start (default 127.0.0.1)
   KEEL_LOG_LEVEL      JSON logs on stderr at this level and above (default warn)
   KEEL_LEASE_MS       lease duration in ms (default 15000): how soon a crashed worker's runs resume
+  KEEL_CORS_ORIGINS   browser origins allowed to call the API of keel dev/start, comma-separated (default: none)
   KEEL_DEBUG=1        print stack traces with errors
   NO_COLOR            no colours, even on a terminal
 `;

@@ -24,13 +24,16 @@ export function usageErrors<T>(command: string, parse: () => T): T {
 
 /**
  * Exactly `names.length` positionals (plus up to `optional.length` more), or a UsageError naming
- * the first missing one or the first one too many.
+ * the first missing one, the first one too many, or one that is blank: an empty argument names
+ * nothing (`keel dev ""` would otherwise mean the working directory).
  */
 export function requirePositionals(command: string, positionals: string[], names: readonly string[], optional: readonly string[] = []): string[] {
   const missing = names[positionals.length];
   if (missing !== undefined) throw new UsageError(command, `missing ${missing}`);
   const allowed = names.length + optional.length;
   if (positionals.length > allowed) throw new UsageError(command, `unexpected argument "${positionals[allowed] ?? ''}"`);
+  const blank = positionals.findIndex((positional) => positional.trim() === '');
+  if (blank !== -1) throw new UsageError(command, `${[...names, ...optional][blank] ?? 'an argument'} is empty`);
   return positionals;
 }
 
@@ -91,6 +94,8 @@ function checkOptions(command: string, argv: string[], options: ParseArgsOptions
       continue;
     }
     if (token.value === undefined) throw new UsageError(command, `${token.rawName} needs a value`);
+    // An empty value names nothing: `--config ""` would otherwise load the working directory's config.
+    if (token.value.trim() === '') throw new UsageError(command, `${token.rawName} needs a value, got an empty one`);
     // parseArgs reads the next argument as the value even when it looks like an option.
     if (token.inlineValue === false && token.value.length > 1 && token.value.startsWith('-')) {
       if (!negativeNumber.test(token.value)) {

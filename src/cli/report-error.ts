@@ -26,8 +26,12 @@ export function reportError(error: unknown, io: CliIo): number {
   return exitCodes.failed;
 }
 
+/** Longest error message printed whole: one that quotes a megabyte-long argument is cut, saying how much was left out. */
+const maxMessageLength = 2_000;
+
 function prose(text: string): string {
-  return terminalSafe(text, { newlines: 'keep' });
+  const shown = text.length <= maxMessageLength ? text : `${text.slice(0, maxMessageLength)}… (${text.length - maxMessageLength} more characters)`;
+  return terminalSafe(shown, { newlines: 'keep' });
 }
 
 function formatCauses(error: Error): string {

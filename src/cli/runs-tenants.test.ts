@@ -101,7 +101,7 @@ describe('keel runs show, cancel and resolve across tenants', () => {
       });
       expect(await cli.keel([...command, '--tenant', '']), label).toMatchObject({
         code: 2,
-        stderr: expect.stringMatching(/^error: --tenant needs a tenant id\n/),
+        stderr: expect.stringMatching(/^error: --tenant needs a value, got an empty one\n/),
       });
       expect(await cli.keel([...command, '--tenant']), label).toMatchObject({ code: 2, stderr: expect.stringMatching(/^error: --tenant needs a value\n/) });
     }

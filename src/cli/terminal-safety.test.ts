@@ -2,7 +2,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { expectTerminalSafe, hostile } from '../../test/cli/hostile-text.ts';
 import { createInProcessCli, type InProcessCli } from '../../test/cli/in-process-cli.ts';
-import { describeSettled } from './commands/worker.ts';
+import { describeSettled } from './settled-runs.ts';
 import { createStyle } from './style.ts';
 import { terminalSafe } from './terminal-text.ts';
 
@@ -123,13 +123,26 @@ describe('hostile text on the terminal', () => {
     }
   });
 
+  it('cuts an error message that quotes a megabyte-long argument, saying how much it left out', async () => {
+    const result = await cli.keel(['runs', 'show', 'r'.repeat(1024 * 1024)]);
+    expect(result.code).toBe(1);
+    expect(result.stderr.length).toBeLessThan(2_200);
+    expect(result.stderr).toMatch(/^error RUN_NOT_FOUND: No run with id "r+… \(1046\d{3} more characters\)\n$/);
+  });
+
   it("keel worker's line for a settled run prints hostile names and errors as visible escapes", () => {
     const error = { code: hostile as never, message: `${hostile}\n${hostile}` };
     for (const style of [createStyle(false), createStyle(true)]) {
       const lines = [
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: now, event: { type: 'run-end', status: 'failed', error } }, style),
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: undefined, event: { type: 'run-waiting', reason: hostile as never } }, style),
-        describeSettled({ runId: hostile, agent: hostile, claimedAt: undefined, event: { type: 'run-end', status: 'cancelled' } }, style),
+        describeSettled({ runId: hostile, agent: hostile, claimedAt: now, at: now.toISOString(), event: { type: 'run-end', status: 'failed', error } }, style),
+        describeSettled(
+          { runId: hostile, agent: hostile, claimedAt: undefined, at: now.toISOString(), event: { type: 'run-waiting', reason: hostile as never } },
+          style,
+        ),
+        describeSettled(
+          { runId: hostile, agent: hostile, claimedAt: undefined, at: now.toISOString(), event: { type: 'run-end', status: 'cancelled' } },
+          style,
+        ),
       ];
       for (const line of lines) {
         expectTerminalSafe(line, { styled: true });

@@ -1,6 +1,6 @@
 import { KeelError } from '../errors/index.ts';
 import { assertBudgetKey } from '../store/budget-rules.ts';
-import type { BudgetPeriod, BudgetScope, BudgetStatus, BudgetStore } from '../store/budget-store.ts';
+import type { BudgetKey, BudgetPeriod, BudgetScope, BudgetStatus, BudgetStore } from '../store/budget-store.ts';
 import { nanoFromUsd, usdFromNano } from '../gateway/pricing/index.ts';
 
 /**
@@ -67,6 +67,25 @@ export async function setBudget(
   const raised = before !== undefined && (budget.limitNanoUsd > before.limitNanoUsd || budget.period !== before.period);
   const requeued = raised ? await store.requeueWaiting(input.tenantId, 'budget') : [];
   return { budget, requeued };
+}
+
+/**
+ * Deletes a budget. Runs of the tenant waiting with reason `budget` are queued again, as after a
+ * raise: with one budget fewer covering them they may fit now, and a run that still does not
+ * (another budget is exhausted) simply parks again. The one way budgets are deleted, from code
+ * and from `DELETE /v1/budgets/{scope}/{id}` alike.
+ *
+ * @example
+ * const { deleted, requeued } = await deleteBudget(store, { tenantId: 'acme', scope: 'user', scopeId: 'ana' });
+ */
+export async function deleteBudget(
+  store: Pick<BudgetStore, 'deleteBudget' | 'requeueWaiting'>,
+  input: BudgetKey,
+): Promise<{ deleted: boolean; requeued: string[] }> {
+  assertBudgetKey(input);
+  const deleted = await store.deleteBudget({ tenantId: input.tenantId, scope: input.scope, scopeId: input.scopeId });
+  const requeued = deleted ? await store.requeueWaiting(input.tenantId, 'budget') : [];
+  return { deleted, requeued };
 }
 
 /**

@@ -190,6 +190,7 @@ export function createEngine(options: EngineOptions): Runtime {
       ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
       ...(input.idempotencyKey === undefined ? {} : { idempotencyKey: input.idempotencyKey }),
       ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
+      ...(input.createSession === undefined ? {} : { createSession: input.createSession }),
       sessionPolicy: agent.sessionPolicy,
       now: at,
     });

@@ -48,6 +48,8 @@ export interface StartRunInput {
   idempotencyKey?: string;
   /** The caller's W3C `traceparent`: the run's spans join that trace (an invalid one is ignored). */
   traceparent?: string;
+  /** `false`: `sessionId` must name an existing session of the user (`SESSION_NOT_FOUND` otherwise). Default true. */
+  createSession?: boolean;
 }
 
 export interface WorkerOptions {

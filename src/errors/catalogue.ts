@@ -36,6 +36,10 @@ export const errorCatalogue = {
   BUDGET_NOT_FOUND: { status: 404, category: 'user', retryable: false },
   BODY_TOO_LARGE: { status: 413, category: 'user', retryable: false },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, category: 'user', retryable: false },
+  METHOD_NOT_ALLOWED: { status: 405, category: 'user', retryable: false },
+  REQUEST_MALFORMED: { status: 400, category: 'user', retryable: false },
+  HEADERS_TOO_LARGE: { status: 431, category: 'user', retryable: false },
+  REQUEST_TIMEOUT: { status: 408, category: 'user', retryable: true },
 
   // protection: rate limits and load shedding
   RATE_LIMITED: { status: 429, category: 'user', retryable: true },

@@ -30,11 +30,21 @@ describe('text rules', () => {
       ['a\u{10ffff}', /noncharacter/],
       ['a\ufffd', /U\+FFFD/],
       ['   ', /empty/],
+      ['../../etc/passwd', /path segment/],
+      ['a/../b', /path segment/],
+      ['..\\windows', /path segment/],
+      ['..', /path segment/],
+      ['./x', /path segment/],
     ];
     for (const [value, problem] of cases) {
       expect(identifierProblem(value), JSON.stringify(value)).toMatch(problem);
       if (!/empty/.test(problem.source)) expect(textProblem(value)).toBeUndefined();
     }
+  });
+
+  it('accept dots and slashes that climb nowhere', () => {
+    for (const value of ['org/user', 'v1.2.3', 'john..doe', '.hidden', 'a/.b/c', '.../x', 'https://example.com/a'])
+      expect(identifierProblem(value), value).toBeUndefined();
   });
 
   it('name the field in the error', () => {

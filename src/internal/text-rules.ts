@@ -10,7 +10,9 @@ import { KeelError } from '../errors/index.ts';
  * - Identifiers (user, session, tenant, idempotency keys, key names, metadata keys) must also be
  *   free of characters that make two ids look alike or rewrite a terminal: controls (C0, DEL,
  *   C1), bidirectional controls, invisible format characters, noncharacters, and U+FFFD (a
- *   decoding accident, never a real name).
+ *   decoding accident, never a real name) — and of `.` and `..` as path segments (`../x`,
+ *   `a/./b`, `..`): an id may one day name a directory (a session's workspace, an export), and
+ *   one that climbs out of it is never a real name either. `/` itself is fine (`org/user`).
  */
 
 // Bidi embeddings, overrides and isolates, the Arabic letter mark and the LRM/RLM marks.
@@ -38,6 +40,7 @@ export function identifierProblem(value: string): string | undefined {
   if (invisibleFormat.test(value)) return 'contains an invisible formatting character';
   if (nonCharacters.test(value)) return 'contains a Unicode noncharacter';
   if (value.includes('\ufffd')) return 'contains U+FFFD (a character that could not be decoded)';
+  if (value.split(/[/\\]/).some((segment) => segment === '.' || segment === '..')) return 'contains "." or ".." as a path segment';
   return undefined;
 }
 

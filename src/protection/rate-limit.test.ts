@@ -129,7 +129,7 @@ describe('createRateLimiter: model tokens per window', () => {
     await limiter.recordTokens({ ...alice, tokens: 500 });
 
     const error = await refusal();
-    expect(error.details).toEqual({ limit: 'tokens', max: 1_000, windowSeconds: 60 });
+    expect(error.details).toEqual({ limit: 'tokens', max: 1_000, windowSeconds: 60, retryAfterSeconds: error.retryAfterSeconds });
     expect(await limiter.admit(bob)).toBeUndefined();
 
     // 1 100 tokens in the previous window: below 1 000 once less than 10/11 of it still weighs in.
@@ -146,8 +146,11 @@ describe('createRateLimiter: model tokens per window', () => {
     await expect(limiter.recordTokens({ ...alice, tokens: -1 })).rejects.toMatchObject({ code: 'INPUT_INVALID' });
   });
 
-  it('refuses everyone when the token limit is 0', async () => {
+  it('refuses everyone when the token limit is 0, without a Retry-After to promise', async () => {
     await store.setTenantLimits('acme', { userTokens: { limit: 0, windowMs: minute } });
-    expect((await refusal()).retryAfterSeconds).toBe(60);
+    const error = await refusal();
+    expect([error.retryAfterSeconds, error.retryable, error.details]).toEqual([undefined, false, { limit: 'tokens', max: 0, windowSeconds: 60 }]);
+    clock.advance(10 * minute);
+    expect((await refusal()).retryable).toBe(false);
   });
 });

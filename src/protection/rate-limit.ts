@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { LimitsStore, TenantLimits, WindowCounterState, WindowLimit } from '../store/limits-store.ts';
+import type { LimitsStore, TenantLimits, WindowLimit } from '../store/limits-store.ts';
 import { estimateWindowCount, msUntilFits } from '../store/window-counter.ts';
 
 export interface RateLimiterOptions {
@@ -63,24 +63,28 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
     return limits;
   }
 
+  /**
+   * Where a limit stands for one more request, without counting it: adding nothing under a
+   * limit one lower succeeds exactly when one more would fit (the estimate is below the limit).
+   */
+  async function probe(kind: LimitKind, subject: RateLimitSubject, limit: WindowLimit, at: Date): Promise<Refusal | undefined> {
+    const state = await store.hitWindowCounter({ key: counterKey(kind, subject, limit), windowMs: limit.windowMs, cost: 0, limit: limit.limit - 1, now: at });
+    return state.added ? undefined : { kind, limit, waitMs: msUntilFits(state, at.getTime(), limit, 1) };
+  }
+
   return {
     async admit(subject) {
       const limits = await limitsOf(subject.tenantId);
-      if (limits.userTokens !== null) {
-        // Tokens are counted after the fact, so the check is "any left?": adding nothing under
-        // a limit one lower succeeds exactly when the estimate is below the limit.
-        const at = now();
-        const state = await store.hitWindowCounter({
-          key: counterKey('tokens', subject, limits.userTokens),
-          windowMs: limits.userTokens.windowMs,
-          cost: 0,
-          limit: limits.userTokens.limit - 1,
-          now: at,
-        });
-        if (!state.added) throw rateLimited('tokens', limits.userTokens, state, at);
+      const at = now();
+      // Tokens are counted after the fact (recordTokens), so their check only asks "any left?".
+      const tokens = limits.userTokens === null ? undefined : await probe('tokens', subject, limits.userTokens, at);
+      if (tokens !== undefined) {
+        // Retry-After must mean what it says: the time until *every* limit admits the request,
+        // not only the first one that refused. The request limit is probed, not counted.
+        const requests = limits.userRequests === null ? undefined : await probe('requests', subject, limits.userRequests, at);
+        throw rateLimited(requests === undefined ? [tokens] : [tokens, requests]);
       }
       if (limits.userRequests === null) return undefined;
-      const at = now();
       const state = await store.hitWindowCounter({
         key: counterKey('requests', subject, limits.userRequests),
         windowMs: limits.userRequests.windowMs,
@@ -88,7 +92,9 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
         limit: limits.userRequests.limit,
         now: at,
       });
-      if (!state.added) throw rateLimited('requests', limits.userRequests, state, at);
+      // The token limit admitted at `at`, and without new traffic its estimate only falls, so
+      // the request limit's wait is the whole wait.
+      if (!state.added) throw rateLimited([{ kind: 'requests', limit: limits.userRequests, waitMs: msUntilFits(state, at.getTime(), limits.userRequests, 1) }]);
       const used = estimateWindowCount(state, at.getTime(), limits.userRequests.windowMs);
       return { limit: limits.userRequests.limit, remaining: Math.max(0, limits.userRequests.limit - used) };
     },
@@ -110,19 +116,45 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   };
 }
 
+type LimitKind = 'requests' | 'tokens';
+
+/** One limit that refused: how long until it admits one more request, `undefined` for never (a limit of 0). */
+interface Refusal {
+  kind: LimitKind;
+  limit: WindowLimit;
+  waitMs: number | undefined;
+}
+
 /** The window length is part of the key, so changing a tenant's window starts clean counters. */
-function counterKey(kind: 'requests' | 'tokens', subject: RateLimitSubject, limit: WindowLimit): string {
+function counterKey(kind: LimitKind, subject: RateLimitSubject, limit: WindowLimit): string {
   return JSON.stringify([kind, subject.tenantId, subject.userId, limit.windowMs]);
 }
 
-function rateLimited(kind: 'requests' | 'tokens', limit: WindowLimit, state: WindowCounterState, at: Date): KeelError {
-  // Tokens need one more to fit (see admit); a request needs itself.
-  const waitMs = msUntilFits(state, at.getTime(), limit, 1) ?? limit.windowMs;
+/**
+ * The refusal of the limit that admits last. Its Retry-After is a promise: the request fits once
+ * that many seconds have passed, unless new traffic used the window meanwhile (the estimate only
+ * ever falls without it: see `window-counter.ts`). A limit of 0 never admits: no Retry-After,
+ * and not retryable.
+ */
+function rateLimited(refusals: Refusal[]): KeelError {
+  const never = refusals.find((refusal) => refusal.waitMs === undefined);
+  const last = never ?? refusals.reduce((latest, refusal) => ((refusal.waitMs ?? 0) > (latest.waitMs ?? 0) ? refusal : latest));
+  const { kind, limit } = last;
   const windowSeconds = limit.windowMs / 1_000;
+  const what = kind === 'requests' ? 'requests' : 'model tokens';
+  if (last.waitMs === undefined) {
+    return new KeelError({
+      code: 'RATE_LIMITED',
+      message: `This user's tenant allows no ${what} (a limit of ${limit.limit} per ${windowSeconds} s)`,
+      details: { limit: kind, max: limit.limit, windowSeconds },
+      retryable: false,
+    });
+  }
+  const retryAfterSeconds = Math.max(1, Math.ceil(last.waitMs / 1_000));
   return new KeelError({
     code: 'RATE_LIMITED',
-    message: `This user has reached the limit of ${limit.limit} ${kind === 'requests' ? 'requests' : 'model tokens'} per ${windowSeconds} s`,
-    details: { limit: kind, max: limit.limit, windowSeconds },
-    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1_000)),
+    message: `This user has reached the limit of ${limit.limit} ${what} per ${windowSeconds} s`,
+    details: { limit: kind, max: limit.limit, windowSeconds, retryAfterSeconds },
+    retryAfterSeconds,
   });
 }

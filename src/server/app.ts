@@ -10,8 +10,11 @@ import { authenticate, authenticateMetrics } from './auth/authenticate.ts';
 import { createServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { RuntimeMetrics } from '../telemetry/metrics/runtime-metrics.ts';
 import { errorResponse } from './errors.ts';
+import { corsFor } from './middleware/cors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
+import { methodNotAllowed, type KnownRoute } from './middleware/method-not-allowed.ts';
 import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
+import { wellFormedUrl } from './middleware/well-formed-url.ts';
 import { routeModules } from './routes/index.ts';
 import type { ApiApp, RouteModule, ServerEnv } from './server-types.ts';
 
@@ -47,6 +50,11 @@ export interface AppOptions {
    * (`KEEL_METRICS_TOKEN` in `keel start`). API keys with `metrics:read` see their own tenant.
    */
   metricsToken?: string;
+  /**
+   * Origins of browser apps allowed to call the API (CORS), as `https://app.example.com`, or
+   * `['*']` for any. Default: none, CORS off. `keel start`/`keel dev` read `KEEL_CORS_ORIGINS`.
+   */
+  corsOrigins?: readonly string[];
 }
 
 /**
@@ -72,7 +80,15 @@ export function createApp(options: AppOptions): ApiApp {
     c.header('x-request-id', requestId);
     await next();
   });
-  // First, so an overloaded process spends nothing (no body, no key lookup) on a request it sheds.
+  // Before anything that needs a key: a browser's preflight carries none. The URL and method
+  // checks after it read nothing but the request line, so they come before load shedding too.
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) app.use('*', corsFor(options.corsOrigins));
+  app.use('*', wellFormedUrl());
+  app.use(
+    '*',
+    methodNotAllowed(() => registeredRoutes(app)),
+  );
+  // Before the body and the key lookup, so an overloaded process spends nothing on a request it sheds.
   if (options.loadShedding !== false) app.use('/v1/*', loadShedding(options.loadShedding ?? { maxInFlight: 1024 }));
   app.use(
     '/v1/*',
@@ -113,4 +129,11 @@ export function createApp(options: AppOptions): ApiApp {
   app.notFound((c) => errorResponse(c, new KeelError({ code: 'ROUTE_NOT_FOUND', message: 'No such endpoint' })));
   app.onError((error, c) => errorResponse(c, error));
   return app;
+}
+
+/** Every endpoint registered with `registerRoute`, from the OpenAPI registry. */
+function registeredRoutes(app: ApiApp): KnownRoute[] {
+  return app.openAPIRegistry.definitions.flatMap((definition) =>
+    definition.type === 'route' ? [{ method: definition.route.method, path: definition.route.path }] : [],
+  );
 }

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { KeelError, type ErrorCode } from '../errors/index.ts';
+import { retryAfterHeader } from './retry-after.ts';
 import type { ServerEnv } from './server-types.ts';
 
 /** Codes whose message may carry internal detail (a driver's text, a stack's first line). */
@@ -31,7 +32,7 @@ export function errorResponse(c: Context<ServerEnv>, thrown: unknown): Response 
   const body = internalCodes.has(error.code)
     ? { code: error.code, message: `An internal error occurred (request ${requestId})`, details: { requestId } }
     : error.toJSON();
-  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(Math.max(1, Math.ceil(error.retryAfterSeconds))));
+  if (error.retryAfterSeconds !== undefined) c.header('Retry-After', retryAfterHeader(error.retryAfterSeconds));
   else if (error.status === 503) c.header('Retry-After', '1');
   return c.json({ error: body }, error.status as ContentfulStatusCode);
 }

@@ -3,8 +3,10 @@ import { identifierProblem } from '../internal/text-rules.ts';
 
 /**
  * Ids are opaque strings, bounded, and well-formed identifiers (no lone surrogates, controls,
- * bidi or invisible characters: `src/internal/text-rules.ts`). In a path a bad one is a 404; in
- * a body or query, a 400 naming the field.
+ * bidi or invisible characters, no `.`/`..` path segments: `src/internal/text-rules.ts`). In a
+ * path a bad one is a 404; in a body, query or header, a 400 naming the field. `/openapi.json`
+ * marks them `x-keel-identifier: true`, so clients (and the API's fuzz test) can tell them from
+ * free text, which accepts any well-formed Unicode.
  */
 export const identifierSchema = (maxLength = 200) =>
   z
@@ -14,9 +16,54 @@ export const identifierSchema = (maxLength = 200) =>
     .superRefine((value, context) => {
       const problem = identifierProblem(value);
       if (problem !== undefined) context.addIssue({ code: 'custom', message: problem });
-    });
+    })
+    .openapi({ 'x-keel-identifier': true });
 
 export const idSchema = identifierSchema();
+
+/**
+ * A whole number sent as text (a query parameter, a header): decimal digits only, from `min` to
+ * `max`. Not `Number(text)`, which would also read `0x10`, `1e3`, `+5`, ` 5`, `5.0` and `''` (0)
+ * as numbers: such a value is a client bug worth a 400, not a guess at what it meant.
+ *
+ * @example
+ * const Query = z.object({ limit: decimalIntegerSchema({ min: 1, max: 200 }).optional() }); // '50' → 50, '1e1' → 400
+ */
+export const decimalIntegerSchema = (options: { min: number; max: number }) =>
+  z.string().transform((text, context) => {
+    const value = /^[0-9]{1,16}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= options.min && value <= options.max)) {
+      context.addIssue({ code: 'custom', message: `must be a whole number in decimal digits, ${options.min} to ${options.max}` });
+      return z.NEVER;
+    }
+    return value;
+  });
+
+// ignoreBOM keeps a leading U+FEFF in the text, where the identifier rules refuse it, instead of dropping it silently.
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * An identifier sent in a header. HTTP hands header values over as bytes, which Node reads as
+ * Latin-1 (one character per byte): an id that is not ASCII would otherwise arrive as mojibake
+ * (`grüße` as `grÃ¼Ã\x9fe`), a different id from the same one sent in a JSON body. The bytes are
+ * read as UTF-8 instead, so both spellings meet; bytes that are not UTF-8 (a lone surrogate's,
+ * say) are refused like any malformed identifier.
+ *
+ * @example
+ * request: { headers: z.object({ 'x-keel-session-id': headerIdentifierSchema().optional() }) }
+ */
+export const headerIdentifierSchema = (maxLength = 200) =>
+  z
+    .string()
+    .transform((value, context) => {
+      try {
+        return utf8.decode(Buffer.from(value, 'latin1'));
+      } catch {
+        context.addIssue({ code: 'custom', message: 'is not UTF-8' });
+        return z.NEVER;
+      }
+    })
+    .pipe(identifierSchema(maxLength));
 
 export const ErrorSchema = z
   .object({

@@ -15,11 +15,20 @@ export function formatSse(frame: SseFrame): string {
   return `${text}\n`;
 }
 
+/** How a stream ended: it ran out, the client went away, the server ended it, or the producer failed. */
+export type SseEnd = 'done' | 'client-gone' | 'ended' | 'failed';
+
 export interface SseOptions {
   /** An SSE comment is sent this often, so proxies and clients keep an idle stream open. */
   heartbeatMs: number;
-  /** Called with errors the producer threw (after the stream is closed): log them here. */
+  /**
+   * Called with an error the producer threw while the client was still reading (the stream is
+   * then closed): log it here. Errors after the client left are not failures of the stream and
+   * are not reported here (see `onEnd`).
+   */
   onError(error: unknown): void;
+  /** Told once how the stream ended, for a debug line. A client leaving is the normal end of most streams. */
+  onEnd?(end: SseEnd): void;
   /** Ends the stream cleanly when aborted (server shutdown). */
   endSignal?: AbortSignal;
   /** Told when the stream opens and, once, when it ends (for the open-streams gauge). */
@@ -44,43 +53,56 @@ export function sseResponse(
   const signal = options.endSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.endSignal]);
   const iterator = produce(signal)[Symbol.asyncIterator]();
   let heartbeat: ReturnType<typeof setInterval> | undefined;
+  // Once false, nothing more may touch the stream's controller: a client that left has cancelled
+  // the stream, and enqueueing into or closing a cancelled stream throws ("Controller is already
+  // closed"). A pull still waiting on the producer when the client leaves resumes after that.
   let open = true;
   options.streams?.opened();
-  const stop = () => {
+  const finish = (end: SseEnd): boolean => {
+    if (!open) return false;
+    open = false;
     clearInterval(heartbeat);
     controller.abort();
-    if (open) options.streams?.closed();
-    open = false;
+    options.streams?.closed();
+    options.onEnd?.(end);
+    return true;
   };
   const body = new ReadableStream<Uint8Array>({
     start(stream) {
       heartbeat = setInterval(() => {
+        if (!open) return;
         try {
           stream.enqueue(encoder.encode(': keep-alive\n\n'));
         } catch {
-          stop();
+          // A timer must never throw: that would be an uncaught exception in the process.
+          finish('client-gone');
         }
       }, options.heartbeatMs);
       heartbeat.unref();
     },
     async pull(stream) {
+      let next: IteratorResult<SseFrame | string>;
       try {
-        const next = await iterator.next();
-        if (next.done === true) {
-          stop();
-          stream.close();
-          return;
-        }
-        stream.enqueue(encoder.encode(typeof next.value === 'string' ? next.value : formatSse(next.value)));
+        next = await iterator.next();
       } catch (error) {
-        stop();
-        options.onError(error);
-        stream.close();
+        // A producer that throws because the client left (its signal aborted) has not failed.
+        if (finish('failed')) {
+          options.onError(error);
+          stream.close();
+        }
+        return;
       }
+      if (!open) return;
+      if (next.done === true) {
+        if (finish(options.endSignal?.aborted === true ? 'ended' : 'done')) stream.close();
+        return;
+      }
+      stream.enqueue(encoder.encode(typeof next.value === 'string' ? next.value : formatSse(next.value)));
     },
     async cancel() {
-      stop();
-      await iterator.return?.();
+      finish('client-gone');
+      // The producer's own clean-up (its `finally`) runs here; a failure in it is not the client's business.
+      await iterator.return?.().catch(() => undefined);
     },
   });
   return new Response(body, {

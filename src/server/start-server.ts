@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { Logger } from '../telemetry/logger.ts';
+import { answerClientError } from './client-error.ts';
 
 export interface StartServerOptions {
   app: { fetch: (request: Request) => Response | Promise<Response> };
@@ -40,6 +41,8 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     const created = serve({ fetch: options.app.fetch, port: options.port ?? 4000, hostname: host }, () => resolve(created as Server));
     created.once('error', reject);
   });
+  // Requests Node's parser refuses (a 100 KB URL, say) get the API's JSON error body too.
+  server.on('clientError', (error: Error & { code?: string }, socket) => answerClientError(error, socket, options.logger));
   const port = (server.address() as AddressInfo).port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
   let closing: Promise<void> | undefined;

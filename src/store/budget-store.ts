@@ -9,6 +9,13 @@
 export interface BudgetStore {
   /** Creates or replaces the budget of one scope (`PUT /v1/budgets/:scope/:id`). */
   putBudget(input: PutBudgetInput): Promise<BudgetStatus>;
+  /**
+   * Deletes the budget of one scope; false when there was none. In the same transaction it drops
+   * the reservations no remaining budget covers, so "a run no budget covers holds no
+   * reservation" stays true (`reserveBudget` relies on it) and a budget set again later starts
+   * without holds of calls that were never checked against it.
+   */
+  deleteBudget(input: BudgetKey): Promise<boolean>;
   /** The tenant's budgets (optionally of one scope / id), each with its current-period spend. */
   listBudgets(tenantId: string, query: { scope?: BudgetScope; scopeId?: string; now: Date }): Promise<BudgetStatus[]>;
   /**
@@ -37,10 +44,14 @@ export interface BudgetStore {
 export type BudgetScope = 'tenant' | 'user' | 'agent' | 'session';
 export type BudgetPeriod = 'day' | 'month' | 'total';
 
-export interface PutBudgetInput {
+/** Which budget: one per tenant, scope and id. */
+export interface BudgetKey {
   tenantId: string;
   scope: BudgetScope;
   scopeId: string;
+}
+
+export interface PutBudgetInput extends BudgetKey {
   limitNanoUsd: number;
   period: BudgetPeriod;
   now: Date;

@@ -43,10 +43,12 @@ export function assertSameRequest(existing: RunRecord, input: NewRun): RunRecord
  * @example
  * assertSessionOwner(session, input);
  */
+export function sessionNotFoundError(sessionId: string): KeelError {
+  return new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${sessionId}"`, details: { sessionId } });
+}
+
 export function assertSessionOwner(session: Pick<SessionRecord, 'userId'>, input: Pick<NewRun, 'userId' | 'sessionId'>): void {
-  if (session.userId !== input.userId) {
-    throw new KeelError({ code: 'SESSION_NOT_FOUND', message: `No session with id "${input.sessionId}"`, details: { sessionId: input.sessionId } });
-  }
+  if (session.userId !== input.userId) throw sessionNotFoundError(input.sessionId);
 }
 
 /**

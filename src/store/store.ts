@@ -28,7 +28,9 @@ export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCache
    * Creates a run and its `run-start` event (seq 1) atomically. With an idempotency key, a second
    * call for the same tenant and key returns the first run and `created: false`.
    * When the session already has an unfinished run and `sessionPolicy` is `reject`, throws
-   * `SESSION_BUSY`; with `queue` the new run waits behind it.
+   * `SESSION_BUSY`; with `queue` the new run waits behind it. A session that does not exist yet
+   * is created with the run, unless `createSession` is false: then `SESSION_NOT_FOUND`, and
+   * nothing is written.
    */
   createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }>;
   getRun(tenantId: string, runId: string): Promise<RunRecord | undefined>;
@@ -132,6 +134,11 @@ export interface NewRun {
    * invalid value is ignored (stored as none), as the W3C spec asks.
    */
   traceparent?: string;
+  /**
+   * Create the session if it does not exist (the default). `false`: the session must exist
+   * already — a mistyped id is `SESSION_NOT_FOUND` rather than the start of a new conversation.
+   */
+  createSession?: boolean;
   now: Date;
 }
 

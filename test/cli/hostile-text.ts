@@ -12,12 +12,17 @@ const terminalControls = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u
 /** SGR sequences (colour, bold, dim): the only escapes a printer may write itself, and only when styling. */
 const styling = /\u001b\[[0-9;]*m/g;
 
+/** Where `output` first holds a character a terminal would act on (with colour sequences allowed when `styled`), or `undefined`. */
+export function terminalUnsafe(output: string, options: { styled?: boolean } = {}): { character: string; at: string } | undefined {
+  const text = options.styled === true ? output.replace(styling, '') : output;
+  const found = terminalControls.exec(text);
+  return found === null ? undefined : { character: found[0], at: JSON.stringify(text.slice(Math.max(0, found.index - 20), found.index + 20)) };
+}
+
 /**
  * Fails when `output` holds a character a terminal would act on. With `styled`, the colour
  * sequences the CLI's own styles add are allowed (and nothing else).
  */
 export function expectTerminalSafe(output: string, options: { styled?: boolean } = {}): void {
-  const text = options.styled === true ? output.replace(styling, '') : output;
-  const found = terminalControls.exec(text);
-  expect(found === null ? null : { character: found[0], at: JSON.stringify(text.slice(Math.max(0, found.index - 20), found.index + 20)) }).toBeNull();
+  expect(terminalUnsafe(output, options) ?? null).toBeNull();
 }

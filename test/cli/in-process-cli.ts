@@ -15,6 +15,12 @@ export interface InProcessCli {
   databasePath: string;
   /** Runs `keel …` in this process, on the directory's own database, with colours off unless `tty`. */
   keel(argv: string[], options?: { env?: NodeJS.ProcessEnv; tty?: boolean }): Promise<{ code: number; stdout: string; stderr: string }>;
+  /**
+   * Starts a long-running command (`keel dev`, `keel worker`) in this process: its output so far
+   * is readable at any time, `signal` delivers SIGTERM/SIGINT to it as the terminal would, and
+   * `exited` resolves to its exit code.
+   */
+  start(argv: string[], options?: { env?: NodeJS.ProcessEnv }): RunningCommand;
   /** The directory's database, migrated, for setting up and checking records; closed by `close`. */
   store(): Promise<Store>;
   /**
@@ -23,6 +29,15 @@ export interface InProcessCli {
    */
   writeConfig(agents: string): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface RunningCommand {
+  stdout(): string;
+  stderr(): string;
+  signal(signal?: 'SIGINT' | 'SIGTERM'): void;
+  exited: Promise<number>;
+  /** Resolves once `pattern` matches the output (stdout, then stderr), with the match; fails after `timeoutMs`. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpExecArray>;
 }
 
 /** The CLI driven through an injected `CliIo`, in a fresh temporary directory. */
@@ -45,6 +60,38 @@ export async function createInProcessCli(): Promise<InProcessCli> {
       };
       const code = await runCli(argv, io);
       return { code, stdout, stderr };
+    },
+    start(argv, options = {}) {
+      let stdout = '';
+      let stderr = '';
+      const listeners = new Set<(signal: 'SIGINT' | 'SIGTERM') => void>();
+      const io: CliIo = {
+        stdout: { write: (text: string) => (stdout += text), isTTY: false },
+        stderr: { write: (text: string) => (stderr += text), isTTY: false },
+        env: { KEEL_DATABASE_URL: `sqlite:${databasePath}`, NO_COLOR: '1', ...options.env },
+        cwd: directory,
+        onSignal: (listener) => {
+          listeners.add(listener);
+          return () => listeners.delete(listener);
+        },
+      };
+      const exited = runCli(argv, io);
+      return {
+        stdout: () => stdout,
+        stderr: () => stderr,
+        signal: (signal = 'SIGTERM') => {
+          for (const listener of [...listeners]) listener(signal);
+        },
+        exited,
+        async waitFor(pattern, timeoutMs = 15_000) {
+          for (const started = Date.now(); ;) {
+            const match = pattern.exec(stdout) ?? pattern.exec(stderr);
+            if (match !== null) return match;
+            if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${String(pattern)}:\n${stdout}\n${stderr}`);
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        },
+      };
     },
     async store() {
       if (opened === undefined) {

@@ -1,5 +1,6 @@
 import type { AgentDefinition } from '../../src/sdk/define-agent.ts';
 import type { ProviderSettings } from '../../src/gateway/provider-settings.ts';
+import type { RateLimiter } from '../../src/protection/rate-limit.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { ApiApp } from '../../src/server/server-types.ts';
@@ -30,6 +31,9 @@ export async function createTestApi(options: {
   heartbeatMs?: number;
   maxBodyBytes?: number;
   providers?: ProviderSettings;
+  /** Build the app's rate limiter over the test's store (to give it a fake clock, say). */
+  rateLimiter?: (store: TestRuntime['store']) => RateLimiter;
+  corsOrigins?: string[];
 }): Promise<TestApi & { worker?: Worker }> {
   const test = await createTestRuntime({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
   const worker = options.worker === true ? test.runtime.startWorker({ pollIntervalMs: 20 }) : undefined;
@@ -38,6 +42,8 @@ export async function createTestApi(options: {
     logger: createSilentLogger(),
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
+    ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter(test.store) }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
   });
   const mint = async (tenantId: string, role: ApiKeyRole) => (await createApiKey(test.store, { tenantId, role, name: role })).key;
   const keys = {

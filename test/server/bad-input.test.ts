@@ -120,7 +120,7 @@ const cases: Case[] = [
   { name: 'id too long', method: 'GET', path: () => `/v1/runs/${'r'.repeat(500)}`, status: 404, code: 'RUN_NOT_FOUND' },
   { name: 'unknown agent', method: 'POST', path: () => '/v1/runs', body: { ...validRun, agent: 'nobody' }, status: 404, code: 'AGENT_NOT_FOUND' },
   { name: 'unknown endpoint', method: 'GET', path: () => '/v1/nothing-here', status: 404, code: 'ROUTE_NOT_FOUND' },
-  { name: 'wrong method', method: 'PATCH', path: () => '/v1/runs', status: 404, code: 'ROUTE_NOT_FOUND' },
+  { name: 'wrong method', method: 'PATCH', path: () => '/v1/runs', status: 405, code: 'METHOD_NOT_ALLOWED' },
   // malformed bodies
   ...[
     ['/v1/runs', 'runs'],

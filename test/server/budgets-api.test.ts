@@ -93,6 +93,43 @@ describe('budgets API', () => {
     expect(await api.store.getRun('globex', elsewhere)).toMatchObject({ status: 'waiting', waitingReason: 'budget' });
   });
 
+  it('deletes a budget: not found afterwards, and a run it held back resumes and completes', async () => {
+    // A listed model (claude-sonnet-4-5), so a $0 budget refuses its reservation.
+    const priced = defineAgent({
+      name: 'greeter',
+      model: scriptedModel([{ text: 'Hello!', usage: { inputTokens: 10, outputTokens: 5 } }], { provider: 'anthropic', modelId: 'claude-sonnet-4-5' }),
+      instructions: 'Greet.',
+    });
+    const test = (api = await createTestApi({ agents: [priced], worker: true }));
+    await test.json('PUT', '/v1/budgets/user/ana', { key: test.keys.admin, body: { limitUsd: 0, period: 'day' } });
+    await test.json('PUT', '/v1/budgets/user/ben', { key: test.keys.admin, body: { limitUsd: 5, period: 'day' } });
+    const { run } = await test.runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana', tenantId: 'acme' });
+    expect(await test.runtime.waitForRun(run.id, { tenantId: 'acme' })).toMatchObject({ status: 'waiting', waitingReason: 'budget' });
+
+    const deleted = await test.request('DELETE', '/v1/budgets/user/ana', { key: test.keys.admin });
+    expect([deleted.status, await deleted.text()]).toEqual([204, '']);
+    expect(await test.runtime.waitForRun(run.id, { tenantId: 'acme' })).toMatchObject({ status: 'completed', output: 'Hello!' });
+
+    const gone = await test.json<{ error: { code: string } }>('GET', '/v1/budgets/user/ana', { key: test.keys.admin });
+    expect([gone.status, gone.body.error.code]).toEqual([404, 'BUDGET_NOT_FOUND']);
+    const again = await test.json<{ error: { code: string } }>('DELETE', '/v1/budgets/user/ana', { key: test.keys.admin });
+    expect([again.status, again.body.error.code]).toEqual([404, 'BUDGET_NOT_FOUND']);
+    expect((await test.json<{ data: Budget[] }>('GET', '/v1/budgets', { key: test.keys.admin })).body.data.map((budget) => budget.scopeId)).toEqual(['ben']);
+  });
+
+  it('deletes only within the tenant, and only with an admin key', async () => {
+    const test = (api = await createTestApi({ agents: [greeter()] }));
+    await test.json('PUT', '/v1/budgets/user/ana', { key: test.keys.other, body: { limitUsd: 1, period: 'day' } });
+    expect((await test.json('DELETE', '/v1/budgets/user/ana', { key: test.keys.admin })).status).toBe(404);
+    expect((await test.json('DELETE', '/v1/budgets/tenant/globex', { key: test.keys.admin })).status).toBe(404);
+    expect((await test.json('DELETE', '/v1/budgets/planet/earth', { key: test.keys.admin })).status).toBe(400);
+    await test.json('PUT', '/v1/budgets/user/ana', { key: test.keys.admin, body: { limitUsd: 1, period: 'day' } });
+    for (const key of [test.keys.app, test.keys.reviewer, test.keys.viewer])
+      expect((await test.json('DELETE', '/v1/budgets/user/ana', { key })).status).toBe(403);
+    expect((await test.json<{ data: Budget[] }>('GET', '/v1/budgets', { key: test.keys.other })).body.data).toHaveLength(1);
+    expect((await test.json<{ data: Budget[] }>('GET', '/v1/budgets', { key: test.keys.admin })).body.data).toHaveLength(1);
+  });
+
   it('answers 400 INPUT_INVALID for a negative or missing limit, an unknown period or scope, or extra fields', async () => {
     api = await createTestApi({ agents: [greeter()] });
     const cases: Array<[string, unknown]> = [

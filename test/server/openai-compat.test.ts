@@ -65,6 +65,22 @@ afterAll(async () => {
 
 const expectedText = 'Let me look that up.\n\nOrder 1001 has shipped with UPS.';
 
+describe('GET /v1/models with the official openai client', () => {
+  it('lists the agents in OpenAI’s shape, and retrieves one', async () => {
+    const page = await client.models.list();
+    expect(page.data).toEqual([{ id: 'support', object: 'model', created: expect.any(Number), owned_by: 'keel' }]);
+    const created = page.data[0]?.created ?? 0;
+    expect(Math.abs(created - Date.now() / 1000)).toBeLessThan(3_600);
+    const raw = (await (await fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${key}` } })).json()) as { object: string };
+    expect(raw.object).toBe('list');
+
+    expect(await client.models.retrieve('support')).toEqual(page.data[0]);
+    const missing = await client.models.retrieve('gpt-4o').catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
+    expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('AGENT_NOT_FOUND');
+  });
+});
+
 describe('POST /v1/chat/completions with the official openai client', () => {
   it('answers a non-streaming request from a durable run, with no tool calls exposed', async () => {
     const { data: completion, response } = await client.chat.completions

@@ -48,7 +48,7 @@ describe('rate limits on the API', () => {
       error: {
         code: 'RATE_LIMITED',
         message: 'This user has reached the limit of 2 requests per 60 s',
-        details: { limit: 'requests', max: 2, windowSeconds: 60 },
+        details: { limit: 'requests', max: 2, windowSeconds: 60, retryAfterSeconds: Number(refused.headers.get('retry-after')) },
       },
     });
     // Reads name the user too, and count against the same limit.
@@ -68,7 +68,9 @@ describe('rate limits on the API', () => {
     const refused = await api.json('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ana' } });
     expect(refused).toEqual({
       status: 429,
-      body: { error: expect.objectContaining({ code: 'RATE_LIMITED', details: { limit: 'tokens', max: 1_000, windowSeconds: 3_600 } }) },
+      body: {
+        error: expect.objectContaining({ code: 'RATE_LIMITED', details: expect.objectContaining({ limit: 'tokens', max: 1_000, windowSeconds: 3_600 }) }),
+      },
     });
     expect((await api.request('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', userId: 'ben' } })).status).toBe(202);
   });

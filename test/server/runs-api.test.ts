@@ -48,6 +48,59 @@ describe('runs API', () => {
     expect([conflict.status, conflict.body]).toEqual([409, { error: expect.objectContaining({ code: 'IDEMPOTENCY_CONFLICT' }) }]);
   });
 
+  it('takes the idempotency key from the Idempotency-Key header too, and refuses two different keys', async () => {
+    const test = (api = await createTestApi({ agents: [greeter()] }));
+    const body = { agent: 'greeter', input: 'hi', userId: 'ana' };
+    const first = await test.request('POST', '/v1/runs', { body, headers: { 'idempotency-key': 'refund-1001' } });
+    const again = await test.request('POST', '/v1/runs', { body: { ...body, idempotencyKey: 'refund-1001' } });
+    const both = await test.request('POST', '/v1/runs', { body: { ...body, idempotencyKey: 'refund-1001' }, headers: { 'idempotency-key': 'refund-1001' } });
+    expect([first.status, again.status, both.status]).toEqual([202, 202, 202]);
+    const ids = await Promise.all([first, again, both].map(async (response) => ((await response.json()) as { id: string }).id));
+    expect(new Set(ids).size).toBe(1);
+    expect([again.headers.get('idempotent-replayed'), both.headers.get('idempotent-replayed')]).toEqual(['true', 'true']);
+
+    const differ = await test.json<{ error: { code: string; details: { in: string } } }>('POST', '/v1/runs', {
+      body: { ...body, idempotencyKey: 'refund-1002' },
+      headers: { 'idempotency-key': 'refund-1001' },
+    });
+    expect([differ.status, differ.body.error.code, differ.body.error.details.in]).toEqual([400, 'INPUT_INVALID', 'header']);
+    const tooLong = await test.json<{ error: { code: string; details: { in: string } } }>('POST', '/v1/runs', {
+      body,
+      headers: { 'idempotency-key': 'k'.repeat(256) },
+    });
+    expect([tooLong.status, tooLong.body.error.details.in]).toEqual([400, 'header']);
+    expect((await test.store.listRuns({ tenantId: 'acme' })).runs).toHaveLength(1);
+  });
+
+  it('with createSession: false, starts a run only in an existing session of the user', async () => {
+    const test = (api = await createTestApi({ agents: [greeter()] }));
+    const start = (body: Record<string, unknown>) =>
+      test.json<{ sessionId?: string; error?: { code: string } }>('POST', '/v1/runs', { body: { agent: 'greeter', input: 'hi', ...body } });
+
+    const typo = await start({ userId: 'ana', sessionId: 'ses_typo', createSession: false });
+    expect([typo.status, typo.body.error?.code]).toEqual([404, 'SESSION_NOT_FOUND']);
+    expect(await test.store.getSession('acme', 'ses_typo')).toBeUndefined();
+    expect((await test.store.listRuns({ tenantId: 'acme' })).runs).toEqual([]);
+
+    const opened = await start({ userId: 'ana', sessionId: 'ses_thread' });
+    expect(opened.status).toBe(202);
+    expect((await start({ userId: 'ana', sessionId: 'ses_thread', createSession: false })).body.sessionId).toBe('ses_thread');
+    expect((await start({ userId: 'ben', sessionId: 'ses_thread', createSession: false })).status).toBe(404);
+    const noSession = await start({ userId: 'ana', createSession: false });
+    expect([noSession.status, noSession.body.error?.code]).toEqual([400, 'INPUT_INVALID']);
+    expect((await start({ userId: 'ana', sessionId: 'ses_new', createSession: 'no' })).status).toBe(400);
+    expect((await test.store.listRuns({ tenantId: 'acme' })).runs).toHaveLength(2);
+  });
+
+  it('reads ?limit= as decimal digits only', async () => {
+    const test = (api = await createTestApi({ agents: [greeter()] }));
+    expect((await test.json('GET', '/v1/runs?limit=007')).status).toBe(200);
+    for (const limit of ['1e1', '0x10', '+5', '5.0', ' 5', '', '0', '201', 'Infinity']) {
+      const answer = await test.json<{ error: { code: string } }>('GET', `/v1/runs?limit=${encodeURIComponent(limit)}`);
+      expect([limit, answer.status, answer.body.error.code]).toEqual([limit, 400, 'INPUT_INVALID']);
+    }
+  });
+
   it('lists runs newest first with filters and cursors', async () => {
     api = await createTestApi({ agents: [greeter()] });
     for (let index = 0; index < 5; index += 1) {

@@ -1,20 +1,26 @@
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
 import { hostname } from 'node:os';
-import { join, relative, resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { applyLimitsFromEnv, createRuntime, leaseMsFrom } from '../../keel.ts';
 import { loadConfig } from '../../sdk/load-config.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
 import { cliTenantId, createCliLogger, databaseUrl, noticeDemoModels, openCliStore } from '../cli-environment.ts';
-import { ensureDevKey } from '../dev/dev-key.ts';
+import { devKeyFile, ensureDevKey } from '../dev/dev-key.ts';
 import { versionModulesUnder } from '../dev/module-versions.ts';
 import { createReloadingRuntime, type RuntimeGeneration } from '../dev/reloading-runtime.ts';
+import { sampleRequest } from '../dev/sample-request.ts';
 import { parseCommandLine, parsePort, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { listenAddress, serveApi } from '../serve/serve-api.ts';
 import { reportError } from '../report-error.ts';
+import { describeSettled, describeStarted, observeRunActivity } from '../settled-runs.ts';
+import { shellWord } from '../shell-word.ts';
 import { createStyle, shouldColor } from '../style.ts';
+import { terminalSafe } from '../terminal-text.ts';
+import type { CommitObserver } from '../../engine/commits.ts';
+import type { AgentDefinition } from '../../sdk/define-agent.ts';
 
 const name = 'keel dev';
 const sourceFile = /\.(?:[cm]?[jt]s|json)$/;
@@ -27,7 +33,9 @@ export const devCommand: Command = {
 Serves the HTTP API and executes runs in this process, on the embedded SQLite store
 (./.keel/keel.db unless KEEL_DATABASE_URL says otherwise), with the agents of DIR's keel.config.*
 (default: the working directory). Editing the config or a file next to it reloads the agents.
-Prints the URL and a dev admin key, created once and kept in ./.keel/dev-admin-key.
+Prints the URL, a dev admin key (created once per store and kept under ./.keel/) and a sample
+request for the first agent, then one line per run as it starts and as it completes, fails or
+waits, with the time it took.
 
 Options:
   --port N     port to listen on (default KEEL_PORT or 4000; 0 picks a free one)
@@ -48,13 +56,20 @@ Options:
       // One identity for this dev server on this store, across restarts and reloads: restarted after
       // a crash, it takes back the runs it held at once instead of waiting for their leases to expire.
       const workerId = devWorkerId(io);
-      const first = await loadGeneration(io, directory, store, logger, workerId, true);
+      // One observer for every generation: reloading the agents does not reset what was announced.
+      const style = createStyle(shouldColor(io.stdout, io.env));
+      const activity = observeRunActivity({
+        onStarted: (run) => io.stdout.write(`${describeStarted(run, style)}\n`),
+        onSettled: (run) => io.stdout.write(`${describeSettled(run, style)}\n`),
+      });
+      const first = await loadGeneration(io, directory, store, logger, { workerId, activity, first: true });
       const reloading = createReloadingRuntime(first.generation);
-      const { key } = await ensureDevKey(store, join(io.cwd, '.keel', 'dev-admin-key'), cliTenantId);
+      const keyFile = devKeyFile(io.cwd, databaseUrl(io));
+      const { key } = await ensureDevKey(store, keyFile, cliTenantId);
       watcher = watchAgents(directory, async () => {
         versions.bump();
         try {
-          const next = await loadGeneration(io, directory, store, logger, workerId, false);
+          const next = await loadGeneration(io, directory, store, logger, { workerId, activity, first: false });
           await reloading.replace(next.generation);
           io.stderr.write(`reloaded ${relative(io.cwd, next.path) || next.path} (agents: ${next.agents.join(', ')})\n`);
         } catch (error) {
@@ -73,7 +88,8 @@ Options:
           watcher?.close();
           await reloading.close();
         },
-        onListening: (server) => io.stdout.write(banner(io, server.url, key, first.path, first.agents)),
+        onListening: (server) =>
+          io.stdout.write(banner(io, { url: server.url, key, keyFile, configPath: first.path, agents: [...first.generation.runtime.config.agents.values()] })),
       });
     } finally {
       watcher?.close();
@@ -88,14 +104,14 @@ async function loadGeneration(
   directory: string,
   store: Store,
   logger: Logger,
-  workerId: string,
-  first: boolean,
+  options: { workerId: string; activity: CommitObserver; first: boolean },
 ): Promise<{ generation: RuntimeGeneration; path: string; agents: string[] }> {
+  const { workerId, first } = options;
   const { config, path } = await loadConfig({ cwd: directory });
   const agents = [...config.agents.keys()];
   if (first) noticeDemoModels(config, agents, io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store, env: io.env, logger, workerId, ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const runtime = createRuntime({ config, store, env: io.env, logger, workerId, observers: [options.activity], ...(leaseMs === undefined ? {} : { leaseMs }) });
   if (first) await runtime.reclaimOwnLeases();
   return { generation: { runtime, worker: runtime.startWorker() }, path, agents };
 }
@@ -119,20 +135,25 @@ function watchAgents(directory: string, onChange: () => Promise<void>): { close(
   };
 }
 
-function banner(io: CliIo, url: string, key: string, configPath: string, agents: string[]): string {
+function banner(io: CliIo, options: { url: string; key: string; keyFile: string; configPath: string; agents: AgentDefinition[] }): string {
+  const { url, key, agents } = options;
   const style = createStyle(shouldColor(io.stdout, io.env));
-  const example = JSON.stringify({ agent: agents[0] ?? 'AGENT', input: 'Where is my order 1001?', userId: 'dev-user' });
-  return [
+  const first = agents[0];
+  const body = JSON.stringify(first === undefined ? { agent: 'AGENT', input: 'Hello!', userId: 'dev-user' } : sampleRequest(first));
+  const shown = (path: string) => relative(io.cwd, path) || path;
+  // Agent names, descriptions and paths come from the project: printed terminal-safe like any outside text.
+  const lines = [
     `${style('bold', 'Keel dev server')} ${url}`,
-    `  agents        ${agents.join(', ') || 'none'} ${style('dim', `(${relative(io.cwd, configPath) || configPath}, reloaded on change)`)}`,
-    `  dev admin key ${key} ${style('dim', '(.keel/dev-admin-key)')}`,
+    `  agents        ${terminalSafe(agents.map((agent) => agent.name).join(', ') || 'none')} ${style('dim', `(${terminalSafe(shown(options.configPath))}, reloaded on change)`)}`,
+    `  dev admin key ${key} ${style('dim', `(${terminalSafe(shown(options.keyFile))})`)}`,
     `  API           ${url}/openapi.json`,
     '',
-    `  curl -s ${url}/v1/runs -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d '${example}'`,
+    `  curl -s ${url}/v1/runs -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d ${terminalSafe(shellWord(body))}`,
     `  curl -N ${url}/v1/runs/RUN_ID/events -H 'authorization: Bearer ${key}'`,
     '',
     '',
-  ].join('\n');
+  ];
+  return lines.join('\n');
 }
 
 /** The dev server's stable worker id: this machine, this working directory, this store. */

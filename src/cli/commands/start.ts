@@ -25,6 +25,7 @@ Environment:
   KEEL_LOG_LEVEL      log level (default info)
   KEEL_LEASE_MS       lease duration in ms (default 15000)
   KEEL_NODE_ID        this node's stable identity: restarted, it resumes its runs at once
+  KEEL_CORS_ORIGINS   browser origins allowed to call the API, comma-separated, or * (default: none)
 
 Options:
   --config PATH   overrides KEEL_CONFIG

@@ -1,8 +1,8 @@
 import { exitCodes, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
-import { observeSettledRuns, type SettledRun } from '../settled-runs.ts';
+import { describeSettled, observeSettledRuns } from '../settled-runs.ts';
 import { parseCommandLine, parsePositiveInteger, requirePositionals, showHelp } from '../parse-arguments.ts';
-import { createStyle, shouldColor, type Style } from '../style.ts';
+import { createStyle, shouldColor } from '../style.ts';
 import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel worker';
@@ -62,15 +62,3 @@ Options:
     return exitCodes.ok;
   },
 };
-
-/** One line per settled run: id, agent, outcome, time spent in this process. Recorded text is made terminal-safe. */
-export function describeSettled(settled: SettledRun, style: Style): string {
-  const seconds = settled.claimedAt === undefined ? '' : ` ${style('dim', `${((Date.now() - settled.claimedAt.getTime()) / 1000).toFixed(1)} s`)}`;
-  const who = terminalSafe(`${settled.runId} ${settled.agent ?? ''}`.trimEnd());
-  const event = settled.event;
-  if (event.type === 'run-waiting') return `${style('yellow', '⏸')} ${who} waiting: ${terminalSafe(event.reason)}${seconds}`;
-  if (event.status === 'completed') return `${style('green', '✓')} ${who} completed${seconds}`;
-  if (event.status === 'cancelled') return `${style('yellow', '■')} ${who} cancelled${seconds}`;
-  const reason = event.error === undefined ? '' : ` ${terminalSafe(`${event.error.code}: ${event.error.message}`)}`;
-  return `${style('red', '✗')} ${who} failed${reason}${seconds}`;
-}

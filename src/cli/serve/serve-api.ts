@@ -1,4 +1,5 @@
 import { KeelError } from '../../errors/index.ts';
+import { corsOriginsFrom } from '../../keel.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import type { RuntimeMetrics } from '../../telemetry/metrics/runtime-metrics.ts';
 import { createApp } from '../../server/app.ts';
@@ -29,15 +30,16 @@ export interface ServeApiOptions {
 export async function serveApi(io: CliIo, options: ServeApiOptions): Promise<void> {
   const shutdown = new AbortController();
   const metricsToken = io.env.KEEL_METRICS_TOKEN?.trim();
-  const app = createApp({
-    runtime: options.runtime,
-    store: options.store,
-    logger: options.logger,
-    shutdownSignal: shutdown.signal,
-    ...(metricsToken === undefined || metricsToken === '' ? {} : { metricsToken }),
-  });
   let server: RunningServer;
   try {
+    const app = createApp({
+      runtime: options.runtime,
+      store: options.store,
+      logger: options.logger,
+      shutdownSignal: shutdown.signal,
+      corsOrigins: corsOriginsFrom(io.env),
+      ...(metricsToken === undefined || metricsToken === '' ? {} : { metricsToken }),
+    });
     server = await startServer({ app, port: options.port, host: options.host, logger: options.logger });
   } catch (error) {
     await options.closeRuntime();

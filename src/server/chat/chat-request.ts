@@ -17,7 +17,7 @@ const Message = z
  */
 export const ChatCompletionRequest = z
   .object({
-    model: z.string().min(1).max(200).openapi({ description: 'The agent name' }),
+    model: idSchema.openapi({ description: 'The agent name' }),
     messages: z.array(Message).min(1).max(1000),
     stream: z.boolean().nullable().optional(),
     stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullable().optional(),

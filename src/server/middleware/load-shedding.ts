@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
 import { KeelError } from '../../errors/index.ts';
+import { retryAfterHeader } from '../retry-after.ts';
 
 /** Why a request was shed. */
 export type ShedReason = 'in-flight' | 'event-loop-delay' | 'heap';
@@ -78,7 +79,8 @@ export function createLoadMonitor(options: { intervalMs?: number } = {}): LoadMo
 export function loadShedding(options: LoadSheddingOptions): MiddlewareHandler {
   const maxEventLoopDelayMs = options.maxEventLoopDelayMs ?? 1_000;
   const maxHeapRatio = options.maxHeapRatio ?? 0.85;
-  const retryAfterSeconds = Math.max(1, Math.ceil(options.retryAfterSeconds ?? 1));
+  const retryAfter = retryAfterHeader(options.retryAfterSeconds ?? 1);
+  const retryAfterSeconds = Number(retryAfter);
   const measures = Number.isFinite(maxEventLoopDelayMs) || Number.isFinite(maxHeapRatio);
   let monitor = options.monitor;
   let inFlight = 0;
@@ -103,7 +105,7 @@ export function loadShedding(options: LoadSheddingOptions): MiddlewareHandler {
         details: { reason },
         retryAfterSeconds,
       });
-      return c.json({ error: error.toJSON() }, 503, { 'Retry-After': String(retryAfterSeconds) });
+      return c.json({ error: error.toJSON() }, 503, { 'Retry-After': retryAfter });
     }
     inFlight += 1;
     try {

@@ -66,7 +66,7 @@ describe('rateLimit middleware', () => {
       error: {
         code: 'RATE_LIMITED',
         message: 'This user has reached the limit of 2 requests per 60 s',
-        details: { limit: 'requests', max: 2, windowSeconds: 60 },
+        details: { limit: 'requests', max: 2, windowSeconds: 60, retryAfterSeconds: 75 },
       },
     });
 

@@ -1,6 +1,8 @@
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import type { RateLimiter, RateLimitSubject } from '../../protection/rate-limit.ts';
 import { KeelError } from '../../errors/index.ts';
+import { requestText } from '../request-text.ts';
+import { retryAfterHeader } from '../retry-after.ts';
 
 export interface RateLimitOptions<E extends Env> {
   limiter: Pick<RateLimiter, 'admit'>;
@@ -15,7 +17,8 @@ export interface RateLimitOptions<E extends Env> {
 
 /**
  * Counts each request against its end user's per-user limits (`createRateLimiter`) and answers
- * 429 `RATE_LIMITED` with `Retry-After` once they are used up. Admitted requests carry
+ * 429 `RATE_LIMITED` with `Retry-After` once they are used up: the wait until every limit admits
+ * the request again. Admitted requests carry
  * `X-RateLimit-Limit` and `X-RateLimit-Remaining` when the tenant limits requests. Other errors
  * (the store unreachable, say) go to the app's error handler.
  *
@@ -38,8 +41,9 @@ export function rateLimit<E extends Env>(options: RateLimitOptions<E>): Middlewa
     } catch (error) {
       if (!KeelError.isInstance(error) || error.code !== 'RATE_LIMITED') throw error;
       options.onRejected?.(subject);
-      const retryAfter = String(Math.max(1, Math.ceil(error.retryAfterSeconds ?? 1)));
-      return c.json({ error: error.toJSON() }, 429, { 'Retry-After': retryAfter });
+      // A limit of 0 never admits: such a refusal has no Retry-After to promise.
+      const headers: Record<string, string> = error.retryAfterSeconds === undefined ? {} : { 'Retry-After': retryAfterHeader(error.retryAfterSeconds) };
+      return c.json({ error: error.toJSON() }, 429, headers);
     }
     await next();
   };
@@ -58,7 +62,13 @@ export async function endUserOf(c: Context): Promise<string | undefined> {
   const fromQuery = c.req.query('userId');
   if (fromQuery !== undefined && fromQuery !== '') return fromQuery;
   if (!/^application\/(?:[\w.-]+\+)?json\b/i.test(c.req.header('content-type') ?? '')) return undefined;
-  const body: unknown = await c.req.json().catch(() => undefined);
+  const text = await requestText(c);
+  let body: unknown;
+  try {
+    body = text === undefined ? undefined : (JSON.parse(text) as unknown);
+  } catch {
+    body = undefined;
+  }
   if (typeof body !== 'object' || body === null) return undefined;
   const named = 'userId' in body ? body.userId : 'user' in body ? body.user : undefined;
   return typeof named === 'string' && named !== '' ? named : undefined;

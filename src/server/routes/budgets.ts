@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import { budgetPeriods, budgetScopes } from '../../store/budget-rules.ts';
 import type { BudgetScope, BudgetStatus } from '../../store/budget-store.ts';
-import { budgetView, maxBudgetLimitUsd, setBudget } from '../../cost/budgets.ts';
+import { budgetView, deleteBudget, maxBudgetLimitUsd, setBudget } from '../../cost/budgets.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { idSchema } from '../schemas.ts';
 import { registerRoute } from './define-route.ts';
@@ -65,7 +65,7 @@ async function findBudget(context: RouteContext, tenantId: string, scope: Budget
   return status;
 }
 
-/** `GET /v1/budgets`, `GET /v1/budgets/{scope}/{id}`, `PUT /v1/budgets/{scope}/{id}`. */
+/** `GET /v1/budgets`, `GET /v1/budgets/{scope}/{id}`, `PUT /v1/budgets/{scope}/{id}`, `DELETE /v1/budgets/{scope}/{id}`. */
 export const budgetRoutes: RouteModule = {
   name: 'budgets',
   register(app, context) {
@@ -121,6 +121,29 @@ export const budgetRoutes: RouteModule = {
         const { budget, requeued } = await setBudget(context.store, { tenantId, scope, scopeId: params.id, limitUsd: body.limitUsd, period: body.period });
         if (requeued.length > 0) c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget raised: waiting runs queued again');
         return c.json(budgetView(budget));
+      },
+    });
+
+    registerRoute(app, {
+      method: 'delete',
+      path: '/v1/budgets/{scope}/{id}',
+      tags: ['budgets'],
+      summary: 'Delete the budget of a tenant, user, agent or session',
+      description:
+        'Model calls are no longer checked against it. Runs waiting with reason `budget` are queued again; one that another budget ' +
+        'still blocks parks again. Spend stays in the usage ledger: a budget set again later sees it.',
+      permission: 'budgets:write',
+      notFoundCode: 'BUDGET_NOT_FOUND',
+      request: { params: BudgetParams },
+      responses: { 204: { description: 'Deleted' } },
+      async handler(c, { params }) {
+        const { tenantId } = c.get('principal');
+        const scope = budgetScope(params.scope);
+        assertOwnTenant(tenantId, scope, params.id);
+        const { deleted, requeued } = await deleteBudget(context.store, { tenantId, scope, scopeId: params.id });
+        if (!deleted) throw new KeelError({ code: 'BUDGET_NOT_FOUND', message: `No ${scope} budget "${params.id}"` });
+        if (requeued.length > 0) c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget deleted: waiting runs queued again');
+        return c.body(null, 204);
       },
     });
   },

@@ -5,7 +5,7 @@ import { KeelError } from '../../errors/index.ts';
 import { chatChunk, chatCompletion, usageChunk, type ChatIdentity } from '../chat/chat-response.ts';
 import { ChatCompletionRequest, chatRunInput } from '../chat/chat-request.ts';
 import { followChatRun } from '../chat/follow-chat-run.ts';
-import { idSchema } from '../schemas.ts';
+import { headerIdentifierSchema } from '../schemas.ts';
 import { sseResponse } from '../sse.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
@@ -38,7 +38,14 @@ export const chatCompletionRoutes: RouteModule = {
         'answers RUN_WAITING (409) at once, unless the journal already holds the decision or the reply. Other waits (budget, ' +
         'credential, outcome unknown) answer RUN_WAITING (an error event when streaming).',
       permission: 'runs:create',
-      request: { body: ChatCompletionRequest },
+      request: {
+        body: ChatCompletionRequest,
+        headers: z.object({
+          [sessionHeader]: headerIdentifierSchema()
+            .optional()
+            .openapi({ param: { name: sessionHeader, in: 'header' }, description: 'Continue this Keel session' }),
+        }),
+      },
       responses: {
         200: {
           description: 'A chat.completion, or a stream of chat.completion.chunk events',
@@ -48,12 +55,9 @@ export const chatCompletionRoutes: RouteModule = {
           },
         },
       },
-      async handler(c, { body }) {
+      async handler(c, { body, headers: requestHeaders }) {
         const { tenantId } = c.get('principal');
-        const sessionId = c.req.header(sessionHeader);
-        if (sessionId !== undefined && !idSchema.safeParse(sessionId).success) {
-          throw new KeelError({ code: 'INPUT_INVALID', message: `${sessionHeader} is not a valid session id` });
-        }
+        const sessionId = requestHeaders[sessionHeader];
         const input = chatRunInput(body, sessionId !== undefined);
         const userId = body.user ?? 'anonymous';
         const agent = context.runtime.config.agents.get(body.model);
@@ -108,6 +112,7 @@ export const chatCompletionRoutes: RouteModule = {
             heartbeatMs: context.heartbeatMs,
             streams: context.metrics.streams,
             onError: (error) => log.error({ err: error, runId: run.id }, 'chat completion stream failed'),
+            onEnd: (end) => log.debug({ runId: run.id, end }, 'chat completion stream closed'),
           },
           headers,
         );

@@ -5,6 +5,7 @@ import { KeelError, type ErrorCode } from '../../errors/index.ts';
 import { assertJson } from '../../internal/text-rules.ts';
 import { assertPermission, type Permission } from '../auth/permissions.ts';
 import { describeIssues } from '../errors.ts';
+import { requestText } from '../request-text.ts';
 import { ErrorSchema } from '../schemas.ts';
 import type { ApiApp, ServerEnv } from '../server-types.ts';
 
@@ -16,7 +17,12 @@ type Parsed<T> = T extends z.ZodType ? z.output<T> : undefined;
  * parameters, query and body — which both validate the request and generate `/openapi.json` —
  * and its handler, which only ever sees validated input.
  */
-export interface ApiRoute<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined> {
+export interface ApiRoute<
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  B extends z.ZodType | undefined,
+  H extends z.ZodType | undefined = undefined,
+> {
   method: Method;
   /** OpenAPI style: `/v1/runs/{id}`. */
   path: string;
@@ -25,12 +31,13 @@ export interface ApiRoute<P extends z.ZodType | undefined, Q extends z.ZodType |
   tags: string[];
   /** `public` endpoints need no API key (health checks, the API description). */
   permission: Permission | 'public';
-  request?: { params?: P; query?: Q; body?: B };
+  /** `headers`: the request headers the endpoint reads, by lower-case name (`'last-event-id'`). */
+  request?: { params?: P; query?: Q; headers?: H; body?: B };
   /** The answer to path parameters that fail their schema (an id that cannot exist). Default `ROUTE_NOT_FOUND`. */
   notFoundCode?: ErrorCode;
   /** The success responses; the error responses every endpoint shares are added. */
   responses: RouteConfig['responses'];
-  handler(c: Context<ServerEnv>, input: { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> }): Response | Promise<Response>;
+  handler(c: Context<ServerEnv>, input: { params: Parsed<P>; query: Parsed<Q>; headers: Parsed<H>; body: Parsed<B> }): Response | Promise<Response>;
 }
 
 const errorContent = { 'application/json': { schema: ErrorSchema } };
@@ -53,11 +60,13 @@ const protectedErrors: RouteConfig['responses'] = {
  *   responses: { 200: { description: 'The thing' } },
  *   handler: (c, { params }) => c.json({ id: params.id }) });
  */
-export function registerRoute<P extends z.ZodType | undefined, Q extends z.ZodType | undefined, B extends z.ZodType | undefined>(
-  app: ApiApp,
-  route: ApiRoute<P, Q, B>,
-): void {
-  const { params, query, body } = route.request ?? {};
+export function registerRoute<
+  P extends z.ZodType | undefined,
+  Q extends z.ZodType | undefined,
+  B extends z.ZodType | undefined,
+  H extends z.ZodType | undefined = undefined,
+>(app: ApiApp, route: ApiRoute<P, Q, B, H>): void {
+  const { params, query, headers, body } = route.request ?? {};
   app.openAPIRegistry.registerPath({
     method: route.method,
     path: route.path,
@@ -67,6 +76,7 @@ export function registerRoute<P extends z.ZodType | undefined, Q extends z.ZodTy
     request: {
       ...(params === undefined ? {} : { params: params as never }),
       ...(query === undefined ? {} : { query: query as never }),
+      ...(headers === undefined ? {} : { headers: headers as never }),
       ...(body === undefined ? {} : { body: { required: true, content: { 'application/json': { schema: body } } } }),
     },
     responses: { ...route.responses, ...sharedErrors, ...(route.permission === 'public' ? {} : protectedErrors) },
@@ -80,9 +90,10 @@ export function registerRoute<P extends z.ZodType | undefined, Q extends z.ZodTy
     const input = {
       params: parse(params, c.req.param(), 'path', route.notFoundCode),
       query: parse(query, c.req.query(), 'query'),
+      headers: parse(headers, c.req.header(), 'header'),
       body: body === undefined ? undefined : parse(body, await readJson(c), 'body'),
     };
-    return route.handler(c, input as { params: Parsed<P>; query: Parsed<Q>; body: Parsed<B> });
+    return route.handler(c, input as { params: Parsed<P>; query: Parsed<Q>; headers: Parsed<H>; body: Parsed<B> });
   });
 }
 
@@ -90,7 +101,12 @@ function toHonoPath(path: string): string {
   return path.replace(/\{([^}]+)\}/g, ':$1');
 }
 
-function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'query' | 'body', notFoundCode: ErrorCode = 'ROUTE_NOT_FOUND'): unknown {
+function parse(
+  schema: z.ZodType | undefined,
+  value: unknown,
+  where: 'path' | 'query' | 'header' | 'body',
+  notFoundCode: ErrorCode = 'ROUTE_NOT_FOUND',
+): unknown {
   if (schema === undefined) return undefined;
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -98,7 +114,7 @@ function parse(schema: z.ZodType | undefined, value: unknown, where: 'path' | 'q
   if (where === 'path') throw new KeelError({ code: notFoundCode, message: 'No such object' });
   throw new KeelError({
     code: 'INPUT_INVALID',
-    message: `The request ${where} is invalid`,
+    message: where === 'header' ? 'A request header is invalid' : `The request ${where} is invalid`,
     details: { in: where, issues: describeIssues(result.error.issues) },
   });
 }
@@ -108,7 +124,8 @@ async function readJson(c: Context<ServerEnv>): Promise<unknown> {
   if (!/^application\/([\w.+-]+\+)?json\s*(;|$)/i.test(type)) {
     throw new KeelError({ code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send the request body as JSON with Content-Type: application/json' });
   }
-  const text = await c.req.text();
+  const text = await requestText(c);
+  if (text === undefined) throw new KeelError({ code: 'INPUT_INVALID', message: 'The request body is not valid UTF-8' });
   let body: unknown;
   try {
     body = JSON.parse(text) as unknown;

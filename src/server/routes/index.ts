@@ -7,6 +7,7 @@ import { escalationRoutes } from './escalations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { healthRoutes } from './health.ts';
 import { metricsRoutes } from './metrics.ts';
+import { modelRoutes } from './models.ts';
 import { openApiRoutes } from './openapi.ts';
 import { policyRoutes } from './policies.ts';
 import { runEventRoutes } from './run-events.ts';
@@ -25,6 +26,7 @@ export const routeModules: readonly RouteModule[] = [
   runEventRoutes,
   sessionRoutes,
   chatCompletionRoutes,
+  modelRoutes,
   usageRoutes,
   budgetRoutes,
   approvalRoutes,

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import type { RunRecord } from '../../store/store.ts';
-import { identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
+import { decimalIntegerSchema, headerIdentifierSchema, identifierSchema, idSchema, RunIdParams, RunSchema, UserFilterQuery } from '../schemas.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { traceparentOf } from '../traceparent.ts';
 import { registerRoute } from './define-route.ts';
@@ -18,9 +18,37 @@ const StartRunBody = z
       .record(z.string(), z.unknown())
       .refine((value) => Buffer.byteLength(JSON.stringify(value)) <= maxMetadataBytes, `metadata is at most ${maxMetadataBytes} bytes of JSON`)
       .optional(),
-    idempotencyKey: identifierSchema(255).optional().openapi({ description: 'Retrying with the same key returns the same run' }),
+    idempotencyKey: identifierSchema(255)
+      .optional()
+      .openapi({ description: 'Retrying with the same key returns the same run (or send the Idempotency-Key header)' }),
+    createSession: z.boolean().optional().openapi({
+      description:
+        'false: sessionId must name an existing session of this user, else SESSION_NOT_FOUND (a mistyped id does not start a new conversation). Default true',
+    }),
+  })
+  .refine((body) => body.createSession !== false || body.sessionId !== undefined, {
+    message: 'createSession: false needs the sessionId of an existing session',
+    path: ['createSession'],
   })
   .openapi('StartRun');
+
+const StartRunHeaders = z.object({
+  'idempotency-key': headerIdentifierSchema(255)
+    .optional()
+    .openapi({ param: { name: 'idempotency-key', in: 'header' }, description: 'The same as the body idempotencyKey; give one or the other, or both alike' }),
+});
+
+/** The `Idempotency-Key` header is the common spelling of the body's `idempotencyKey`: one key, given either way. */
+function idempotencyKeyOf(header: string | undefined, fromBody: string | undefined): string | undefined {
+  if (header !== undefined && fromBody !== undefined && fromBody !== header) {
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: 'The Idempotency-Key header and the body idempotencyKey differ: send one key',
+      details: { in: 'header', issues: [{ path: 'idempotency-key', message: 'differs from the body idempotencyKey' }] },
+    });
+  }
+  return header ?? fromBody;
+}
 
 const StartedRun = z.object({ id: z.string(), sessionId: z.string(), status: RunSchema.shape.status }).openapi('StartedRun');
 
@@ -30,7 +58,7 @@ const ListRunsQuery = z.object({
   userId: idSchema.optional(),
   sessionId: idSchema.optional(),
   cursor: z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(200).optional().openapi({ type: 'integer', description: 'Page size, default 50' }),
+  limit: decimalIntegerSchema({ min: 1, max: 200 }).optional().openapi({ type: 'integer', description: 'Page size, 1 to 200, default 50' }),
 });
 
 const RunPage = z.object({ data: z.array(RunSchema), nextCursor: z.string().nullable() }).openapi('RunPage');
@@ -55,15 +83,22 @@ export const runRoutes: RouteModule = {
       summary: 'Start a run',
       description:
         'Enqueues a run durably and answers at once; follow it with GET /v1/runs/{id}/events. ' +
-        'The same idempotencyKey returns the same run (header Idempotent-Replayed: true), also for concurrent requests.',
+        'The same idempotencyKey (in the body, or as the Idempotency-Key header) returns the same run (header Idempotent-Replayed: true), ' +
+        'also for concurrent requests. With createSession: false the sessionId must exist (SESSION_NOT_FOUND otherwise).',
       permission: 'runs:create',
-      request: { body: StartRunBody },
+      request: { body: StartRunBody, headers: StartRunHeaders },
       responses: { 202: { description: 'The run is queued', content: { 'application/json': { schema: StartedRun } } } },
-      async handler(c, { body }) {
+      async handler(c, { body, headers }) {
         const { tenantId } = c.get('principal');
+        const idempotencyKey = idempotencyKeyOf(headers['idempotency-key'], body.idempotencyKey);
         // Another user's session answers SESSION_NOT_FOUND: the store checks ownership atomically as it creates the run.
         // The caller's trace (W3C traceparent): the run's spans join it; an invalid header is ignored.
-        const { run, created } = await context.runtime.startRun({ ...body, tenantId, ...traceparentOf(c) });
+        const { run, created } = await context.runtime.startRun({
+          ...body,
+          tenantId,
+          ...traceparentOf(c),
+          ...(idempotencyKey === undefined ? {} : { idempotencyKey }),
+        });
         if (!created) c.header('Idempotent-Replayed', 'true');
         c.header('Location', `/v1/runs/${run.id}`);
         return c.json({ id: run.id, sessionId: run.sessionId, status: run.status }, 202);

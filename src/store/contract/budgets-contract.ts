@@ -57,6 +57,50 @@ export function describeBudgetContract(current: CurrentStore): void {
     });
   });
 
+  describe('deleteBudget', () => {
+    it('deletes one budget of its tenant, scope and id, and says whether there was one', async () => {
+      const store = current();
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-1' }));
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-2' }));
+      await store.putBudget(budget({ scope: 'agent', scopeId: 'user-1' }));
+      await store.putBudget(budget({ tenantId: 'tenant-b', scope: 'user', scopeId: 'user-1' }));
+
+      expect(await store.deleteBudget({ tenantId: 'tenant-a', scope: 'user', scopeId: 'user-1' })).toBe(true);
+      expect((await store.listBudgets('tenant-a', { now: start })).map((status) => `${status.scope}:${status.scopeId}`)).toEqual([
+        'user:user-2',
+        'agent:user-1',
+      ]);
+      expect((await store.listBudgets('tenant-b', { now: start })).map((status) => status.scopeId)).toEqual(['user-1']);
+      expect(await store.deleteBudget({ tenantId: 'tenant-a', scope: 'user', scopeId: 'user-1' })).toBe(false);
+      expect(await store.deleteBudget({ tenantId: 'tenant-a', scope: 'session', scopeId: 'nothing' })).toBe(false);
+      await expectKeelError(store.deleteBudget({ tenantId: 'tenant-a', scope: 'planet' as never, scopeId: 'x' }), 'INPUT_INVALID');
+    });
+
+    it('drops the reservations no remaining budget covers, keeps the others, and leaves spend in the ledger', async () => {
+      const store = current();
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-1', limitNanoUsd: 1_000 }));
+      await store.putBudget(budget({ scope: 'agent', scopeId: 'support', limitNanoUsd: 1_000 }));
+      const covered = await claimedRun(store);
+      await spend(store, covered, { costNanoUsd: 300 });
+      await store.reserveBudget(reservation(covered, 200));
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-2', limitNanoUsd: 1_000 }));
+      const other = await claimedRun(store, { userId: 'user-2', agent: 'billing' });
+      await store.reserveBudget(reservation(other, 70));
+
+      // user-1's run is still covered by the agent budget: its hold stays there.
+      expect(await store.deleteBudget({ tenantId: 'tenant-a', scope: 'user', scopeId: 'user-1' })).toBe(true);
+      expect(await totals(store, 'agent', 'support')).toEqual({ spent: 300, reserved: 200 });
+      // user-2's run of another agent is covered by nothing once its user budget goes.
+      expect(await store.deleteBudget({ tenantId: 'tenant-a', scope: 'user', scopeId: 'user-2' })).toBe(true);
+      expect(await store.hasCoveringBudget(reservation(other, 1).subject)).toBe(false);
+      // Set again, a budget sees the spend but no hold of calls never checked against it.
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-2', limitNanoUsd: 1_000 }));
+      expect(await totals(store, 'user', 'user-2')).toEqual({ spent: 0, reserved: 0 });
+      await store.putBudget(budget({ scope: 'user', scopeId: 'user-1', limitNanoUsd: 1_000 }));
+      expect(await totals(store, 'user', 'user-1')).toEqual({ spent: 300, reserved: 200 });
+    });
+  });
+
   describe('reservations', () => {
     it('reserves nothing and writes nothing when no budget covers the subject', async () => {
       const store = current();

@@ -25,6 +25,31 @@ export function describeSessionContract(current: CurrentStore): void {
     });
   });
 
+  describe('createSession: false', () => {
+    it('refuses a session that does not exist with SESSION_NOT_FOUND, and writes nothing', async () => {
+      const store = current();
+      await expectKeelError(store.createRun(newRun({ sessionId: 'typo', createSession: false })), 'SESSION_NOT_FOUND');
+      await expectKeelError(store.createRun(newRun({ sessionId: 'typo', createSession: false, idempotencyKey: 'retry-1' })), 'SESSION_NOT_FOUND');
+      expect(await store.getSession('tenant-a', 'typo')).toBeUndefined();
+      expect((await store.listRuns({ tenantId: 'tenant-a' })).runs).toEqual([]);
+      // The refused key was not taken: the same key may start a run once the session exists.
+      await store.createRun(newRun({ sessionId: 'typo' }));
+      expect((await store.createRun(newRun({ sessionId: 'typo', createSession: false, idempotencyKey: 'retry-1' }))).created).toBe(true);
+    });
+
+    it("adds a run to an existing session of the same user, and refuses another user's or another tenant's", async () => {
+      const store = current();
+      await store.createRun(newRun({ sessionId: 'thread', userId: 'alice', now: at(1_000) }));
+      const added = await store.createRun(newRun({ sessionId: 'thread', userId: 'alice', createSession: false, now: at(2_000) }));
+      expect([added.created, added.run.sessionId]).toEqual([true, 'thread']);
+      await expectKeelError(store.createRun(newRun({ sessionId: 'thread', userId: 'mallory', createSession: false })), 'SESSION_NOT_FOUND');
+      await expectKeelError(store.createRun(newRun({ tenantId: 'tenant-b', sessionId: 'thread', userId: 'alice', createSession: false })), 'SESSION_NOT_FOUND');
+      expect((await store.listRuns({ tenantId: 'tenant-a' })).runs).toHaveLength(2);
+      expect(await store.getSession('tenant-b', 'thread')).toBeUndefined();
+      expect(await store.getSession('tenant-a', 'thread')).toMatchObject({ updatedAt: at(2_000).toISOString() });
+    });
+  });
+
   describe('session queue', () => {
     it('keeps the second run of a session unclaimable until the first is terminal', async () => {
       const store = current();

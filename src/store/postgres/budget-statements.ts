@@ -100,6 +100,17 @@ export const budgetSql = {
     WITH dropped AS (DELETE FROM budget_reservations WHERE run_id = :run_id)
     SELECT 1 AS found FROM budgets AS b WHERE ${coversSubject} ORDER BY b.scope, b.scope_id FOR UPDATE`),
   deleteRunReservations: namedSql('DELETE FROM budget_reservations WHERE run_id = :run_id'),
+  deleteBudget: namedSql('DELETE FROM budgets WHERE tenant_id = :tenant_id AND scope = :scope AND scope_id = :scope_id RETURNING 1 AS deleted'),
+  // Reservations only mean something while a budget covers them (see BudgetStore.deleteBudget).
+  deleteUncoveredReservations: namedSql(`
+    DELETE FROM budget_reservations
+    WHERE budget_reservations.tenant_id = :tenant_id AND NOT EXISTS (
+      SELECT 1 FROM budgets AS b
+      WHERE b.tenant_id = budget_reservations.tenant_id AND (
+        (b.scope = 'tenant' AND b.scope_id = budget_reservations.tenant_id)
+        OR (b.scope = 'user' AND b.scope_id = budget_reservations.user_id)
+        OR (b.scope = 'agent' AND b.scope_id = budget_reservations.agent)
+        OR (b.scope = 'session' AND b.scope_id = budget_reservations.session_id)))`),
   insertReservation: namedSql(`
     INSERT INTO budget_reservations (id, tenant_id, run_id, user_id, agent, session_id, amount_nano_usd, created_at)
     VALUES (:id, :tenant_id, :run_id, :user_id, :agent, :session_id, :amount_nano_usd::bigint, :now::timestamptz)`),

@@ -38,6 +38,18 @@ export function createPostgresBudgetStore(pool: Pool, now: () => Date): BudgetSt
         });
         return toBudgetStatus(row, input.now);
       }),
+    deleteBudget: (input) =>
+      guard(async () => {
+        assertBudgetKey(input);
+        return await inTransaction(pool, async (client) => {
+          // Deleting the row locks it first, so a reservation being made against it either
+          // committed before (and is dropped below if nothing else covers it) or finds no budget.
+          const deleted = await query(client, budgetSql.deleteBudget, { tenant_id: input.tenantId, scope: input.scope, scope_id: input.scopeId });
+          if (deleted.length === 0) return false;
+          await query(client, budgetSql.deleteUncoveredReservations, { tenant_id: input.tenantId });
+          return true;
+        });
+      }),
     listBudgets: (tenantId, listQuery) =>
       guard(async () => {
         const rows = await query(pool, budgetSql.listBudgets, {
@@ -82,8 +94,9 @@ async function reserveBudget(pool: Pool, input: ReserveInput): Promise<ReserveRe
   assertNanoUsd(input.amountNanoUsd, 'amountNanoUsd');
   // The common case, run before every model call: no budget covers the subject. One indexed
   // read, outside any transaction. Skipping the drop of the run's old reservations is safe here:
-  // reservations are only written while a budget covers the subject, budgets are never
-  // deleted, and a run's subject never changes — so a run with no budget now never held one.
+  // reservations are only written while a budget covers the subject, deleting a budget drops the
+  // reservations it leaves uncovered, and a run's subject never changes — so a run with no budget
+  // now holds none.
   if (!(await hasCoveringBudget(pool, input.subject))) return { ok: true, reserved: false, budgets: [] };
 
   return await inTransaction(pool, async (client): Promise<ReserveResult> => {

@@ -4,7 +4,15 @@ import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '..
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { erasedJournalData } from '../erase-content.ts';
-import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError, storedTraceparent } from '../run-rules.ts';
+import {
+  assertSameRequest,
+  assertStorableRun,
+  assertSessionOwner,
+  journalReadOptions,
+  sessionBusyError,
+  storedTraceparent,
+  sessionNotFoundError,
+} from '../run-rules.ts';
 import type { AllTenantsRunQuery, NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';
@@ -46,7 +54,9 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
   const values = { tenant_id: input.tenantId, session_id: input.sessionId, user_id: input.userId, agent: input.agent, now: at };
   const [session] = await query(db, runSql.upsertSession, values);
   if (session === undefined) throw new KeelError({ code: 'INTERNAL', message: 'A session write returned no row' });
-  // Any error from here on rolls the touch of the session back with everything else.
+  // Any error from here on rolls the touch of the session back with everything else — also the
+  // insert of a session that was not to be created.
+  if (boolean(session, 'inserted') && input.createSession === false) throw sessionNotFoundError(input.sessionId);
   assertSessionOwner({ userId: text(session, 'user_id') }, input);
   if (!boolean(session, 'inserted') && input.sessionPolicy === 'reject') {
     const busy = await query(db, runSql.sessionHasUnfinishedRun, values);

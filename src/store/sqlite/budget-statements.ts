@@ -61,6 +61,18 @@ export const budgetSql = {
       period = excluded.period, limit_nano_usd = excluded.limit_nano_usd, updated_at = excluded.updated_at
     RETURNING ${budgetColumns}`,
 
+  deleteBudget: 'DELETE FROM budgets WHERE tenant_id = :tenant_id AND scope = :scope AND scope_id = :scope_id RETURNING 1 AS deleted',
+  // Reservations only mean something while a budget covers them (see BudgetStore.deleteBudget).
+  deleteUncoveredReservations: `
+    DELETE FROM budget_reservations
+    WHERE budget_reservations.tenant_id = :tenant_id AND NOT EXISTS (
+      SELECT 1 FROM budgets AS b
+      WHERE b.tenant_id = budget_reservations.tenant_id AND (
+        (b.scope = 'tenant' AND b.scope_id = budget_reservations.tenant_id)
+        OR (b.scope = 'user' AND b.scope_id = budget_reservations.user_id)
+        OR (b.scope = 'agent' AND b.scope_id = budget_reservations.agent)
+        OR (b.scope = 'session' AND b.scope_id = budget_reservations.session_id)))`,
+
   budgetTotalsTenant: budgetTotalsSql('tenant'),
   budgetTotalsUser: budgetTotalsSql('user'),
   budgetTotalsAgent: budgetTotalsSql('agent'),

@@ -34,6 +34,17 @@ const afterAll = '~';
 export function createSqliteBudgetStore(statements: () => BudgetStatements, transaction: <T>(work: () => T) => T, now: () => Date): BudgetStore {
   return {
     putBudget: (input) => guard(() => transaction(() => putBudget(statements(), input))),
+    deleteBudget: (input) =>
+      guard(() =>
+        transaction(() => {
+          assertBudgetKey(input);
+          const s = statements();
+          const values = { tenant_id: input.tenantId, scope: input.scope, scope_id: input.scopeId };
+          if (s.deleteBudget.get(values) === undefined) return false;
+          s.deleteUncoveredReservations.run({ tenant_id: input.tenantId });
+          return true;
+        }),
+      ),
     listBudgets: (tenantId, query) => guard(() => listBudgets(statements(), tenantId, query)),
     reserveBudget: (input) => guard(() => reserveBudget(statements(), transaction, input)),
     hasCoveringBudget: (subject) => guard(() => statements().findSubjectBudgets.all(subjectParameters(subject)).length > 0),
@@ -118,8 +129,8 @@ function reserveBudget(s: BudgetStatements, transaction: <T>(work: () => T) => T
   // The common case, run before every model call: no budget covers the subject. One indexed
   // read, outside any write transaction, so unbudgeted calls never queue on SQLite's write
   // lock. Skipping the drop of the run's old reservations is safe here: reservations are only
-  // written while a budget covers the subject, budgets are never deleted, and a run's subject
-  // never changes — so a run with no budget now never held a reservation.
+  // written while a budget covers the subject, deleting a budget drops the reservations it
+  // leaves uncovered, and a run's subject never changes — so a run with no budget now holds none.
   if (s.findSubjectBudgets.all(subjectParameters(input.subject)).length === 0) return { ok: true, reserved: false, budgets: [] };
 
   // Otherwise decide and write in one BEGIN IMMEDIATE transaction: the write lock is taken

@@ -5,7 +5,15 @@ import { emptyUsage, type ModelMessage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { fenceError } from '../run-columns.ts';
 import { fencedUpdateValues } from '../append-values.ts';
-import { assertSameRequest, assertStorableRun, assertSessionOwner, journalReadOptions, sessionBusyError, storedTraceparent } from '../run-rules.ts';
+import {
+  assertSameRequest,
+  assertStorableRun,
+  assertSessionOwner,
+  journalReadOptions,
+  sessionBusyError,
+  storedTraceparent,
+  sessionNotFoundError,
+} from '../run-rules.ts';
 import type { AllTenantsRunQuery, ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
@@ -140,6 +148,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
   const at = input.now.toISOString();
   const session = optionalSession(s.getSession.get(input.tenantId, input.sessionId));
   if (session === undefined) {
+    if (input.createSession === false) throw sessionNotFoundError(input.sessionId);
     s.insertSession.run(input.tenantId, input.sessionId, input.userId, input.agent, at, at);
   } else {
     assertSessionOwner(session, input);
