@@ -179,3 +179,69 @@ export function foldHomoglyphs(text: string): string {
   }
   return folded;
 }
+
+// The look-alikes that are letters of another script (not Latin extensions such as ß or ł, nor
+// small capitals, which are Latin and belong to words as written): what a spoofed word borrows.
+const scriptOf = (letter: string): string | undefined =>
+  /\p{Script=Cyrillic}/u.test(letter)
+    ? 'Cyrillic'
+    : /\p{Script=Greek}/u.test(letter)
+      ? 'Greek'
+      : /\p{Script=Armenian}/u.test(letter)
+        ? 'Armenian'
+        : /\p{Script=Cherokee}/u.test(letter)
+          ? 'Cherokee'
+          : undefined;
+const foreignLookAlikes = new Map(
+  Object.keys(lookAlikes).flatMap((letter) => {
+    const script = scriptOf(letter);
+    return script === undefined ? [] : [[letter, script] as const];
+  }),
+);
+const foreignLookAlikeTest = new RegExp(`[${[...foreignLookAlikes.keys()].join('')}]`, 'u');
+const foreignLetter = /[\p{Script=Cyrillic}\p{Script=Greek}\p{Script=Armenian}\p{Script=Cherokee}]/u;
+const wordPattern = /[\p{L}\p{M}\p{N}]+/gu;
+const latinLetter = /\p{Script=Latin}/u;
+
+/**
+ * Folds look-alike letters of other scripts (Cyrillic, Greek, Armenian, Cherokee) to Latin where
+ * they disguise Latin words, and leaves real text of those scripts alone. A word is folded when
+ * it mixes Latin letters with look-alikes ("pаypal" with a Cyrillic а), or when it is made of
+ * look-alikes only and the text holds no letter of that script that is not a look-alike (a word
+ * such as "сосое" in English text; a Russian text always has letters such as д or я somewhere).
+ * Accents and Latin letters are never changed. Safe to show: unlike `foldHomoglyphs`, its output
+ * can stand in for the original.
+ *
+ * @example
+ * foldMixedScriptHomoglyphs('Log in to pаypаl'); // { text: 'Log in to paypal', folded: 2 }
+ * foldMixedScriptHomoglyphs('Привет, как дела?'); // { text: 'Привет, как дела?', folded: 0 }
+ */
+export function foldMixedScriptHomoglyphs(text: string): { text: string; folded: number } {
+  if (!foreignLookAlikeTest.test(text)) return { text, folded: 0 };
+  // Scripts that appear with letters no Latin letter resembles: real text in that script.
+  const genuine = new Set<string>();
+  for (const letter of text) {
+    if (foreignLetter.test(letter) && !foreignLookAlikes.has(letter)) {
+      const script = scriptOf(letter);
+      if (script !== undefined) genuine.add(script);
+    }
+  }
+  let folded = 0;
+  const result = text.replace(wordPattern, (word) => {
+    if (!foreignLookAlikeTest.test(word)) return word;
+    const letters = [...word];
+    // A letter of another script with no Latin twin: the word is written in that script.
+    if (letters.some((letter) => foreignLetter.test(letter) && !foreignLookAlikes.has(letter))) return word;
+    const mixed = letters.some((letter) => latinLetter.test(letter));
+    if (!mixed && letters.some((letter) => genuine.has(foreignLookAlikes.get(letter) ?? ''))) return word;
+    return letters
+      .map((letter) => {
+        const latin = foreignLookAlikes.has(letter) ? lookAlikes[letter] : undefined;
+        if (latin === undefined) return letter;
+        folded += 1;
+        return latin;
+      })
+      .join('');
+  });
+  return { text: result, folded };
+}

@@ -1,0 +1,156 @@
+import { defineGuardrail, type Guardrail, type GuardrailVerdict, type PastToolCall } from '../sdk/define-guardrail.ts';
+import { normalizeText } from './detectors/normalize/normalize-text.ts';
+import { redactPii } from './detectors/pii/redact-pii.ts';
+import { redactSecrets } from './detectors/secrets/redact-secrets.ts';
+import { flagVerdict } from './support/flag-verdict.ts';
+import { numbersIn, stringsIn } from './support/guarded-values.ts';
+import { choiceOption, counted, invalidOption, refusalOption, stringListOption } from './support/guardrail-options.ts';
+
+export interface GroundingOptions {
+  /** `escalate` (the default): a person checks the answer. `block`: the run ends with `refusal`. `flag`: journaled, the answer goes out. */
+  action?: 'escalate' | 'block' | 'flag';
+  refusal?: string;
+  /** Numbers whose size is at most this are not claims (counts, steps, "2 options"). Default 10. */
+  ignoreNumbersUpTo?: number;
+  /** Quoted passages of at least this many words are claims. Default 3. */
+  minQuoteWords?: number;
+  /** Only the calls of these tools are sources (default: every tool of the run). */
+  sourceTools?: readonly string[];
+}
+
+const name = 'grounding';
+// A number as people write it: 1234, 1,234, 1,234.50, 12.5 (not inside a word, a version or a longer number).
+const numberPattern = /(?<![\p{L}\p{N}_.,])(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?!\p{N})/gu;
+// A passage in double quotes (straight, curly or low-high), on one line.
+const quotePattern = /["“„]([^"“”„\n]{2,400}?)["”“]/gu;
+
+/**
+ * A deterministic grounding check of the final answer (at `output`): the answer's claims must
+ * appear in what the run's tools were asked and answered (`history` in the subject), the answer
+ * citing them. Claims are:
+ *
+ * - numbers (amounts, counts, ids, percentages) above `ignoreNumbersUpTo`, not list markers;
+ *   one is grounded when a source holds the same value, written any way ("$1,234.50" matches
+ *   1234.5) or rounded to the precision the answer gives ("1,235" matches 1234.5; a percentage
+ *   matches its fraction, "12.5%" 0.125);
+ * - passages in double quotes of at least `minQuoteWords` words, grounded when a source holds
+ *   them word for word (ignoring case, spacing, accents and quote styles).
+ *
+ * Sources are the arguments and results of the run's tool calls that ran (not errors, not
+ * refused calls). A structured answer is read field by field. An answer with no claims passes;
+ * a run with no tool results has nothing to cite, so every claim in its answer is ungrounded.
+ * What it cannot see: paraphrased facts, names and dates in words, claims a source contradicts
+ * in words. It is a tripwire for invented figures and quotes, not a fact checker.
+ *
+ * @example
+ * defineAgent({ ..., guardrails: { output: [grounding({ action: 'escalate', sourceTools: ['search_kb', 'lookup_order'] })] } });
+ */
+export function grounding(options: GroundingOptions = {}): Guardrail {
+  const action = choiceOption(name, 'action', options.action, ['escalate', 'block', 'flag']);
+  const refusal = refusalOption(name, options.refusal) ?? 'I couldn’t check that answer against my sources, so I won’t give it.';
+  const ignoreUpTo = options.ignoreNumbersUpTo ?? 10;
+  if (typeof ignoreUpTo !== 'number' || !(ignoreUpTo >= 0)) throw invalidOption(name, 'ignoreNumbersUpTo must be a number of at least 0');
+  const minQuoteWords = options.minQuoteWords ?? 3;
+  if (!Number.isInteger(minQuoteWords) || minQuoteWords < 1) throw invalidOption(name, 'minQuoteWords must be a positive whole number');
+  const sourceTools = options.sourceTools === undefined ? undefined : new Set(stringListOption(name, 'sourceTools', options.sourceTools));
+
+  return defineGuardrail({
+    name,
+    boundaries: ['output'],
+    check(subject): GuardrailVerdict {
+      if (subject.boundary !== 'output') return { verdict: 'allow' };
+      const claims = claimsOf(subject.output === subject.text || typeof subject.output === 'string' ? subject.text : subject.output, ignoreUpTo, minQuoteWords);
+      if (claims.numbers.length === 0 && claims.quotes.length === 0) return { verdict: 'allow' };
+      const sources = sourcesOf(subject.history, sourceTools);
+      const ungrounded = [
+        ...claims.numbers.filter((claim) => !sources.hasNumber(claim)).map((claim) => claim.written),
+        ...claims.quotes.filter((quote) => !sources.text.includes(quote.form)).map((quote) => `"${quote.written}"`),
+      ];
+      if (ungrounded.length === 0) return { verdict: 'allow' };
+      const shown = ungrounded.slice(0, 5).map((claim) => (claim.length > 60 ? `${claim.slice(0, 57)}…` : claim));
+      // The claims are quoted for the reviewer; what the answer holds of personal data or
+      // credentials stays out of the journal.
+      const listed = redactSecrets(redactPii(shown.join(', ')));
+      const finding = `${counted(ungrounded.length, 'claim')} in the answer ${ungrounded.length === 1 ? 'does' : 'do'} not appear in the run's tool results: ${listed}${ungrounded.length > shown.length ? ', …' : ''}`;
+      if (action === 'flag') return flagVerdict(subject, finding, { ungroundedClaims: ungrounded.length });
+      const reason = `Ungrounded answer: ${finding}.`;
+      return action === 'block' ? { verdict: 'block', reason, refusal } : { verdict: 'escalate', reason };
+    },
+  });
+}
+
+interface NumberClaim {
+  written: string;
+  value: number;
+  decimals: number;
+  percent: boolean;
+}
+
+function claimsOf(answer: unknown, ignoreUpTo: number, minQuoteWords: number): { numbers: NumberClaim[]; quotes: Array<{ written: string; form: string }> } {
+  const numbers: NumberClaim[] = [];
+  const quotes: Array<{ written: string; form: string }> = [];
+  for (const text of stringsIn(answer)) {
+    for (const found of text.matchAll(numberPattern)) {
+      const written = found[0];
+      const start = found.index;
+      const after = text.slice(start + written.length, start + written.length + 2);
+      const lineStart = text.lastIndexOf('\n', start - 1) + 1;
+      // "1. First step" and "2) Then": list markers, not claims.
+      if (text.slice(lineStart, start).trim() === '' && /^[.)]\s/.test(after)) continue;
+      const claim = numberClaim(written, after.startsWith('%'));
+      if (Math.abs(claim.value) > ignoreUpTo) numbers.push(claim);
+    }
+    for (const found of text.matchAll(quotePattern)) {
+      const inner = found[1] ?? '';
+      if (inner.trim().split(/\s+/).length >= minQuoteWords) quotes.push({ written: inner, form: formOf(inner) });
+    }
+  }
+  for (const value of numbersIn(answer)) {
+    if (Math.abs(value) > ignoreUpTo) numbers.push(numberClaim(String(value), false));
+  }
+  return { numbers, quotes };
+}
+
+function numberClaim(written: string, percent: boolean): NumberClaim {
+  const plain = written.replaceAll(',', '');
+  const dot = plain.indexOf('.');
+  return { written: percent ? `${written}%` : written, value: Number(plain), decimals: dot === -1 ? 0 : plain.length - dot - 1, percent };
+}
+
+/** The run's sources: their text (normalised, for quotes) and every number in them. */
+function sourcesOf(history: readonly PastToolCall[], tools: ReadonlySet<string> | undefined): { text: string; hasNumber(claim: NumberClaim): boolean } {
+  const values: number[] = [];
+  const texts: string[] = [];
+  for (const past of history) {
+    if (past.refusedBy !== undefined || past.error !== undefined || (tools !== undefined && !tools.has(past.toolName))) continue;
+    for (const part of [past.input, past.output]) {
+      values.push(...numbersIn(part));
+      for (const text of stringsIn(part)) {
+        texts.push(text);
+        for (const found of text.matchAll(numberPattern)) values.push(Number(found[0].replaceAll(',', '')));
+      }
+    }
+  }
+  const exact = new Set(values.map(Math.abs));
+  const unique = [...exact];
+  return {
+    text: formOf(texts.join('\n')),
+    hasNumber(claim) {
+      const candidates = claim.percent ? [Math.abs(claim.value), Math.abs(claim.value) / 100] : [Math.abs(claim.value)];
+      return candidates.some((wanted, index) => {
+        if (exact.has(wanted)) return true;
+        // Rounded to the precision the answer gives (a percentage's fraction has two more digits).
+        const tolerance = 0.5 * 10 ** -(claim.decimals + (index === 1 ? 2 : 0)) + 1e-9 * wanted;
+        return unique.some((value) => Math.abs(value - wanted) <= tolerance);
+      });
+    },
+  };
+}
+
+function formOf(text: string): string {
+  return normalizeText(text)
+    .toLowerCase()
+    .replace(/\s+/g, ' ')
+    .trim()
+    .replace(/^[\s.,;:!?]+|[\s.,;:!?]+$/g, '');
+}
