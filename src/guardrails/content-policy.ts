@@ -1,5 +1,6 @@
 import { defineGuardrail, type Guardrail, type GuardrailSubject, type GuardrailVerdict } from '../sdk/define-guardrail.ts';
-import { createClassifier, type TextClassifier } from './classifiers/text-classifier.ts';
+import type { TextClassifier } from './classifiers/classifier-types.ts';
+import { createClassifier } from './classifiers/text-classifier.ts';
 import { normalizeText } from './detectors/normalize/normalize-text.ts';
 import { flagVerdict } from './support/flag-verdict.ts';
 import { choiceOption, invalidOption, refusalOption, stringListOption } from './support/guardrail-options.ts';

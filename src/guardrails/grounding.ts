@@ -1,7 +1,8 @@
 import { defineGuardrail, type Guardrail, type GuardrailVerdict, type PastToolCall } from '../sdk/define-guardrail.ts';
 import { normalizeText } from './detectors/normalize/normalize-text.ts';
-import { redactPii } from './detectors/pii/redact-pii.ts';
-import { redactSecrets } from './detectors/secrets/redact-secrets.ts';
+import { findPii } from './detectors/pii/find-pii.ts';
+import { piiMarkers } from './detectors/pii/pii-types.ts';
+import { findSecrets } from './detectors/secrets/find-secrets.ts';
 import { flagVerdict } from './support/flag-verdict.ts';
 import { numbersIn, stringsIn } from './support/guarded-values.ts';
 import { choiceOption, counted, invalidOption, refusalOption, stringListOption } from './support/guardrail-options.ts';
@@ -63,15 +64,12 @@ export function grounding(options: GroundingOptions = {}): Guardrail {
       if (claims.numbers.length === 0 && claims.quotes.length === 0) return { verdict: 'allow' };
       const sources = sourcesOf(subject.history, sourceTools);
       const ungrounded = [
-        ...claims.numbers.filter((claim) => !sources.hasNumber(claim)).map((claim) => claim.written),
-        ...claims.quotes.filter((quote) => !sources.text.includes(quote.form)).map((quote) => `"${quote.written}"`),
+        ...claims.numbers.filter((claim) => !sources.hasNumber(claim)).map((claim) => claim.shown),
+        ...claims.quotes.filter((quote) => !sources.text.includes(quote.form)).map((quote) => quote.shown),
       ];
       if (ungrounded.length === 0) return { verdict: 'allow' };
-      const shown = ungrounded.slice(0, 5).map((claim) => (claim.length > 60 ? `${claim.slice(0, 57)}…` : claim));
-      // The claims are quoted for the reviewer; what the answer holds of personal data or
-      // credentials stays out of the journal.
-      const listed = redactSecrets(redactPii(shown.join(', ')));
-      const finding = `${counted(ungrounded.length, 'claim')} in the answer ${ungrounded.length === 1 ? 'does' : 'do'} not appear in the run's tool results: ${listed}${ungrounded.length > shown.length ? ', …' : ''}`;
+      const shown = [...new Set(ungrounded)].slice(0, 5);
+      const finding = `${counted(ungrounded.length, 'claim')} in the answer ${ungrounded.length === 1 ? 'does' : 'do'} not appear in the run's tool results: ${shown.join(', ')}${new Set(ungrounded).size > shown.length ? ', …' : ''}`;
       if (action === 'flag') return flagVerdict(subject, finding, { ungroundedClaims: ungrounded.length });
       const reason = `Ungrounded answer: ${finding}.`;
       return action === 'block' ? { verdict: 'block', reason, refusal } : { verdict: 'escalate', reason };
@@ -80,16 +78,31 @@ export function grounding(options: GroundingOptions = {}): Guardrail {
 }
 
 interface NumberClaim {
-  written: string;
+  /** As the reason shows it: as written, or a marker when it is part of personal data or a credential. */
+  shown: string;
   value: number;
   decimals: number;
   percent: boolean;
 }
 
-function claimsOf(answer: unknown, ignoreUpTo: number, minQuoteWords: number): { numbers: NumberClaim[]; quotes: Array<{ written: string; form: string }> } {
-  const numbers: NumberClaim[] = [];
-  const quotes: Array<{ written: string; form: string }> = [];
+type Claims = { numbers: NumberClaim[]; quotes: Array<{ shown: string; form: string }> };
+
+function claimsOf(answer: unknown, ignoreUpTo: number, minQuoteWords: number): Claims {
+  const claims: Claims = { numbers: [], quotes: [] };
   for (const text of stringsIn(answer)) {
+    // The claims are quoted for the reviewer: a number that is part of personal data or a
+    // credential (the digits of a card) is shown as its marker, so the value stays out of the journal.
+    let hidden: Array<{ start: number; end: number; marker: string }> | undefined;
+    const show = (written: string, start: number) => {
+      hidden ??= [
+        ...(/\d/.test(text) ? findPii(text).map((found) => ({ ...found, marker: piiMarkers[found.type] })) : []),
+        ...findSecrets(text).map((found) => ({ ...found, marker: '[SECRET]' })),
+      ];
+      const end = start + written.length;
+      const covering = hidden.find((span) => span.start < end && start < span.end);
+      const display = covering?.marker ?? written;
+      return display.length > 60 ? `${display.slice(0, 57)}…` : display;
+    };
     for (const found of text.matchAll(numberPattern)) {
       const written = found[0];
       const start = found.index;
@@ -98,23 +111,23 @@ function claimsOf(answer: unknown, ignoreUpTo: number, minQuoteWords: number): {
       // "1. First step" and "2) Then": list markers, not claims.
       if (text.slice(lineStart, start).trim() === '' && /^[.)]\s/.test(after)) continue;
       const claim = numberClaim(written, after.startsWith('%'));
-      if (Math.abs(claim.value) > ignoreUpTo) numbers.push(claim);
+      if (Math.abs(claim.value) > ignoreUpTo) claims.numbers.push({ ...claim, shown: show(claim.shown, start) });
     }
     for (const found of text.matchAll(quotePattern)) {
       const inner = found[1] ?? '';
-      if (inner.trim().split(/\s+/).length >= minQuoteWords) quotes.push({ written: inner, form: formOf(inner) });
+      if (inner.trim().split(/\s+/).length >= minQuoteWords) claims.quotes.push({ shown: `"${show(inner, found.index + 1)}"`, form: formOf(inner) });
     }
   }
   for (const value of numbersIn(answer)) {
-    if (Math.abs(value) > ignoreUpTo) numbers.push(numberClaim(String(value), false));
+    if (Math.abs(value) > ignoreUpTo) claims.numbers.push(numberClaim(String(value), false));
   }
-  return { numbers, quotes };
+  return claims;
 }
 
 function numberClaim(written: string, percent: boolean): NumberClaim {
   const plain = written.replaceAll(',', '');
   const dot = plain.indexOf('.');
-  return { written: percent ? `${written}%` : written, value: Number(plain), decimals: dot === -1 ? 0 : plain.length - dot - 1, percent };
+  return { shown: percent ? `${written}%` : written, value: Number(plain), decimals: dot === -1 ? 0 : plain.length - dot - 1, percent };
 }
 
 /** The run's sources: their text (normalised, for quotes) and every number in them. */

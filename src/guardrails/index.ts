@@ -60,7 +60,7 @@ export type {
   HttpClassifierOptions,
   ModelJudgeOptions,
   TextClassifier,
-} from './classifiers/text-classifier.ts';
+} from './classifiers/classifier-types.ts';
 
 // Detectors
 export { normalizeText } from './detectors/normalize/normalize-text.ts';

@@ -1,5 +1,6 @@
 import { defineGuardrail, type Guardrail, type GuardrailContext, type GuardrailSubject, type GuardrailVerdict } from '../sdk/define-guardrail.ts';
-import { createClassifier, type ClassifyRequest, type TextClassifier } from './classifiers/text-classifier.ts';
+import type { ClassifyRequest, TextClassifier } from './classifiers/classifier-types.ts';
+import { createClassifier } from './classifiers/text-classifier.ts';
 import { detectPromptInjection } from './detectors/prompt-injection/detect-prompt-injection.ts';
 import { flagVerdict } from './support/flag-verdict.ts';
 import { stringsIn } from './support/guarded-values.ts';

@@ -1,6 +1,6 @@
 import { invalidOption } from '../support/guardrail-options.ts';
 import { classifierFailed } from './classifier-failed.ts';
-import { clampScore, type Classify, type ClassifierScore, type HttpClassifierOptions } from './text-classifier.ts';
+import { clampScore, type Classify, type ClassifierScore, type HttpClassifierOptions } from './classifier-types.ts';
 
 const defaultTimeoutMs = 10_000;
 // Labels that classifiers use for "nothing found"; every other label counts as a hit by default.

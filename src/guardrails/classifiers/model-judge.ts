@@ -1,7 +1,7 @@
 import { KeelError } from '../../errors/index.ts';
 import { invalidOption } from '../support/guardrail-options.ts';
 import { classifierFailed } from './classifier-failed.ts';
-import { clampScore, type Classify, type ClassifierScore, type ClassifierTask, type ModelJudgeOptions } from './text-classifier.ts';
+import { clampScore, type Classify, type ClassifierScore, type ClassifierTask, type ModelJudgeOptions } from './classifier-types.ts';
 
 const defaultMaxChars = 12_000;
 const answerSchema = {

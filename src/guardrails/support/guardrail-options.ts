@@ -13,7 +13,14 @@ export function choiceOption<Choice extends string>(
   allowed: readonly [Choice, ...Choice[]],
 ): Choice {
   if (value === undefined) return allowed[0];
-  if (!allowed.includes(value)) throw invalidOption(guardrail, `${name} must be ${allowed.map((choice) => `'${choice}'`).join(', ')}`);
+  if (!allowed.includes(value))
+    throw invalidOption(
+      guardrail,
+      `${name} must be ${listed(
+        allowed.map((choice) => `'${choice}'`),
+        'or',
+      )}`,
+    );
   return value;
 }
 
@@ -43,7 +50,7 @@ export function counted(count: number, singular: string, plural = `${singular}s`
   return `${count.toLocaleString('en-US')} ${count === 1 ? singular : plural}`;
 }
 
-/** "a", "a and b", "a, b and c". */
-export function listed(parts: readonly string[]): string {
-  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`;
+/** "a", "a and b", "a, b and c" (or "a, b or c"). */
+export function listed(parts: readonly string[], conjunction: 'and' | 'or' = 'and'): string {
+  return parts.length <= 1 ? (parts[0] ?? '') : `${parts.slice(0, -1).join(', ')} ${conjunction} ${parts.at(-1)}`;
 }
