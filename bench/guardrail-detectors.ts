@@ -17,10 +17,10 @@ import {
   type PiiRow,
   type SecretRow,
 } from './lib/guardrail-corpora.ts';
+import { latencyTexts, percentile, textLength } from './lib/latency-texts.ts';
 import { median } from './lib/timing.ts';
 import { compare, type BenchModule, type BenchOptions, type BenchReport, type Figure } from './lib/report.ts';
 
-const textLength = 4096;
 const sizes = { full: { texts: 240, rounds: 5 }, quick: { texts: 40, rounds: 2 } };
 const specBarMs = 2;
 
@@ -221,34 +221,6 @@ const specificityFigure = (name: string, counts: Confusion): Figure =>
 
 const bySplit = <Row extends { split: string }>(rows: Row[], split: string): Row[] => rows.filter((row) => row.split === split);
 
-/**
- * 4 KB texts from the fixtures' rows (prose, injections, tool results, PII, credentials): `oneRow`
- * repeats one row up to 4 KB (a long message of one kind), `mixed` strings different rows
- * together (a denser mix of trigger words, numbers and tokens than most real texts).
- */
-function latencyTexts(count: number): { oneRow: string[]; mixed: string[] } {
-  const pool = [...fixtureInjectionRows().map((row) => row.text), ...fixturePiiRows().map((row) => row.text), ...fixtureSecretRows().map((row) => row.text)];
-  const fill = (next: () => string) => {
-    let text = '';
-    while (text.length < textLength) text += `${next()}\n`;
-    return text.slice(0, textLength);
-  };
-  const oneRow: string[] = [];
-  const mixed: string[] = [];
-  let cursor = 0;
-  for (let index = 0; index < count; index += 1) {
-    const row = pool[(index * 13) % pool.length] ?? '';
-    oneRow.push(fill(() => row));
-    mixed.push(
-      fill(() => {
-        cursor += 7;
-        return pool[cursor % pool.length] ?? '';
-      }),
-    );
-  }
-  return { oneRow, mixed };
-}
-
 /** Per-call times in ms, contenders interleaved text by text so machine drift hits all alike. */
 function measureInterleaved(contenders: Record<string, (text: string) => unknown>, texts: string[], rounds: number): Map<string, number[]> {
   const samples = new Map<string, number[]>(Object.keys(contenders).map((name) => [name, []]));
@@ -269,10 +241,6 @@ function timed(work: () => unknown): number {
   const started = performance.now();
   work();
   return performance.now() - started;
-}
-
-function percentile(sorted: readonly number[], fraction: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))] ?? Number.NaN;
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;

@@ -2,6 +2,7 @@ import { approvals } from './approvals.ts';
 import { bytesPerStep } from './bytes-per-step.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
+import { guardrailChecks } from './guardrail-checks.ts';
 import { guardrailDetectors } from './guardrail-detectors.ts';
 import { guardrailOverhead } from './guardrail-overhead.ts';
 import { langGraphComparison } from './langgraph-comparison.ts';
@@ -20,6 +21,7 @@ export const benchModules: readonly BenchModule[] = [
   serverLoad,
   postgresSteps,
   guardrailDetectors,
+  guardrailChecks,
   guardrailOverhead,
   approvals,
   tracingOverhead,
