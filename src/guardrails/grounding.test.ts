@@ -7,7 +7,8 @@ const history = [
   pastCall('search_kb', { query: 'refund policy' }, [
     { title: 'Refunds', text: 'Refunds are issued within 14 days of the return reaching our warehouse. A 12.5% restocking fee applies to opened items.' },
   ]),
-  pastCall('get_rate', { pair: 'EUR/USD' }, undefined, { error: { code: 'TOOL_FAILED', message: 'rate 1.0842 unavailable' } }),
+  pastCall('get_rate', { pair: 'EUR/USD', amount: 2_500 }, undefined, { error: { code: 'TOOL_FAILED', message: 'rate 1.0842 unavailable' } }),
+  pastCall('get_discount', { code: 'SPRING' }, { fraction: 0.175 }),
 ];
 
 describe('grounding', () => {
@@ -17,8 +18,9 @@ describe('grounding', () => {
     const answer =
       'Order #100234 totals $1,234.50 and shipped with UPS. Per our policy, "refunds are issued within 14 days of the return reaching our warehouse", and opened items carry a 12.5% restocking fee.';
     expect(await check(guardrail, outputSubject(answer, history))).toEqual({ verdict: 'allow' });
-    // Rounded to the answer's precision: 1,235 for 1234.5.
-    expect(await check(guardrail, outputSubject('The total is about $1,235.', history))).toEqual({ verdict: 'allow' });
+    // Rounded to the answer's precision: 1,235 for 1234.5; a percentage for its fraction (17.5% for 0.175).
+    expect(await check(guardrail, outputSubject('The total is about $1,235, less a 17.5% discount.', history))).toEqual({ verdict: 'allow' });
+    expect(await check(guardrail, outputSubject('The total is about $1,230.', history))).toMatchObject({ verdict: 'escalate' });
   });
 
   it('escalates an answer with invented figures and quotes, listing them', async () => {
@@ -30,8 +32,13 @@ describe('grounding', () => {
   });
 
   it('does not count small numbers, list markers, errors or refused calls', async () => {
-    const answer = '1. Check the 3 items.\n2) Wait 2 days.\n10. Done.';
+    const answer = '1. Check the 3 items.\n2) Wait 2 days.\n10. Done.\n11. Really done.\n12) Close the ticket.';
     expect(await check(guardrail, outputSubject(answer, history))).toEqual({ verdict: 'allow' });
+    // A failed call is no source, not even its arguments.
+    expect(await check(guardrail, outputSubject('Converting 2,500 EUR failed.', history))).toMatchObject({
+      verdict: 'escalate',
+      reason: expect.stringContaining(': 2,500.'),
+    });
     // 1.0842 is below the default cut-off of 10; checked, it is ungrounded: the rate was only in an error.
     expect(await check(guardrail, outputSubject('The rate is 1.0842 today.', history))).toEqual({ verdict: 'allow' });
     expect(await check(grounding({ ignoreNumbersUpTo: 0 }), outputSubject('The rate is 1.0842 today.', history))).toMatchObject({
