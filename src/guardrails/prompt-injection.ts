@@ -1,4 +1,4 @@
-import { defineGuardrail, type Guardrail, type GuardrailContext, type GuardrailSubject, type GuardrailVerdict } from '../sdk/define-guardrail.ts';
+import { defineGuardrail, type Guardrail, type GuardrailSubject, type GuardrailVerdict } from '../sdk/define-guardrail.ts';
 import type { ClassifyRequest, TextClassifier } from './classifiers/classifier-types.ts';
 import { createClassifier } from './classifiers/text-classifier.ts';
 import { detectPromptInjection } from './detectors/prompt-injection/detect-prompt-injection.ts';
@@ -116,7 +116,7 @@ function textToScan(subject: GuardrailSubject): string | undefined {
 
 async function consult(
   classify: (request: ClassifyRequest) => Promise<{ score: number }>,
-  request: { text: string; boundary: string; context: GuardrailContext },
+  request: ClassifyRequest,
   onError: 'fail' | 'rules-only',
 ): Promise<number | undefined> {
   try {

@@ -1,5 +1,5 @@
 import type { Model } from '../../gateway/model.ts';
-import type { GuardrailContext } from '../../sdk/define-guardrail.ts';
+import type { GuardrailBoundary, GuardrailContext } from '../../sdk/define-guardrail.ts';
 
 /** What a classifier says of one text: a score in [0, 1] (1: certainly what it looks for) and the categories it named. */
 export interface ClassifierScore {
@@ -46,7 +46,7 @@ export type ClassifierFunction = (request: ClassifyRequest) => number | Classifi
 export interface ClassifyRequest {
   text: string;
   /** Where the text comes from (`input`, `tool-result`, `output`, …). */
-  boundary: string;
+  boundary: GuardrailBoundary;
   context: GuardrailContext;
 }
 

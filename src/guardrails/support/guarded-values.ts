@@ -51,28 +51,12 @@ export function mapStrings(value: unknown, change: (text: string) => string): un
   return walk(value, 0);
 }
 
-/** The texts a text-checking guardrail reads in a subject: the text, or every string of a tool's arguments or result. */
-export function textsOf(subject: GuardrailSubject): string[] {
-  switch (subject.boundary) {
-    case 'input':
-    case 'model-output':
-      return [subject.text];
-    case 'output':
-      // A structured answer's text is its JSON; plain answers have output === text.
-      return [subject.text];
-    case 'tool-call':
-      return stringsIn(subject.call.input);
-    case 'tool-result':
-      return subject.error === undefined ? stringsIn(subject.output) : [];
-  }
-}
-
 /**
  * A replacement with `change` applied to every text of the subject: the text, the structured
  * answer (both, at `output`, so a structured answer stays structured), the tool's arguments or
  * its result.
  */
-export function changedValue(subject: GuardrailSubject, change: (text: string) => string): GuardrailReplacement {
+function changedValue(subject: GuardrailSubject, change: (text: string) => string): GuardrailReplacement {
   switch (subject.boundary) {
     case 'input':
     case 'model-output':
