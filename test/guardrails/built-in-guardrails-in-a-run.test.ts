@@ -8,10 +8,10 @@ import { scriptedModel } from '../../src/testing/index.ts';
 import { createTestRuntime, type TestRuntime } from '../../src/testing/test-runtime.ts';
 
 /*
- * The factories' semantics as the engine applies them (the per-boundary end-to-end tests over
- * HTTP are in test/oversight and test/e2e): a `flag` after a redaction keeps the redaction in what
- * the model sees, an HTML error page reaches the model as an error, and a streamed answer is
- * redacted before any text-delta is journaled.
+ * The factories' semantics as the engine applies them, in process with a scripted model: a
+ * `flag` after a redaction keeps the redaction in what the model sees, an HTML error page
+ * reaches the model as an error, and a streamed answer is redacted before any text-delta is
+ * journaled.
  */
 
 let harness: TestRuntime | undefined;
