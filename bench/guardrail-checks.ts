@@ -145,7 +145,10 @@ function contenders(texts: readonly string[]): Contender[] {
     { name: 'promptInjection (tool-result)', guardrail: promptInjection(), subject: (text) => toolResult({ title: 'Search results', rows: text.split('\n') }) },
     { name: 'pii redact (output)', guardrail: pii(), subject: output },
     { name: 'pii redact (tool-result)', guardrail: pii(), subject: (text) => toolResult({ status: 200, body: text }) },
+    // The same 4 KB as a table: one row per line, each line a field of its own.
+    { name: 'pii redact (tool-result table)', guardrail: pii(), subject: (text) => toolResult(text.split('\n').map((line, id) => ({ id, line }))) },
     { name: 'secrets redact (output)', guardrail: secrets(), subject: output },
+    { name: 'secrets redact (tool-result table)', guardrail: secrets(), subject: (text) => toolResult(text.split('\n').map((line, id) => ({ id, line }))) },
     {
       name: 'toolAllowlist (tool-call)',
       guardrail: toolAllowlist({ tools: ['search_kb', 'lookup_order', 'send_email'], byTenant: { acme: ['send_email'] } }),

@@ -48,6 +48,20 @@ describe('pii', () => {
     });
   });
 
+  it('redacts every field of a long table, each value where it is', async () => {
+    const rows = Array.from({ length: 60 }, (_, index) => ({
+      id: 1000 + index,
+      email: `customer${index}@example.com`,
+      phone: `+1 (415) 555-${String(2600 + index)}`,
+      note: index % 2 === 0 ? 'Prefers e-mail.' : `Call +1 (415) 555-${String(2600 + index)} after 5pm`,
+    }));
+    const verdict = await check(pii(), toolResultSubject('list_customers', rows));
+    expect(verdict).toMatchObject({ verdict: 'modify', changes: { email: 60, phone: 90 } });
+    expect(verdict.verdict === 'modify' && verdict.replacement.output).toEqual(
+      rows.map((row, index) => ({ id: row.id, email: '[EMAIL]', phone: '[PHONE]', note: index % 2 === 0 ? 'Prefers e-mail.' : 'Call [PHONE] after 5pm' })),
+    );
+  });
+
   it('looks only for the types asked for', async () => {
     const verdict = await check(pii({ types: ['credit-card'] }), outputSubject(answer));
     expect(verdict).toMatchObject({

@@ -38,6 +38,17 @@ describe('secrets', () => {
     expect(output).not.toContain(github);
   });
 
+  it('redacts a key block split over the strings of a result in every string it covers', async () => {
+    const lines = pem.split('\n');
+    const verdict = await check(secrets(), toolResultSubject('read_file', { path: 'deploy.pem', lines, size: lines.length }));
+    expect(verdict).toEqual({
+      verdict: 'modify',
+      reason: 'Redacted 1 credential (private-key) from the result of read_file.',
+      replacement: { output: { path: 'deploy.pem', lines: ['[SECRET]', '[SECRET]', '[SECRET]', '[SECRET]'], size: 4 } },
+      changes: { 'private-key': 1 },
+    });
+  });
+
   it('blocks with a refusal, or withholds a tool result, never quoting the secret', async () => {
     const text = `Here is the key: ${github}`;
     const blocked = await check(secrets({ action: 'block' }), modelOutputSubject(text));
