@@ -15,11 +15,12 @@ interface Violation {
   rule: { name: string };
 }
 
-/** Runs the project's dependency lint over a tree the way `npm run lint` runs it over `src/`. */
+/** Runs the project's dependency lint over a tree the way `npm run lint` runs it over `src/` (its JSON report of the real tree is past execFile's default 1 MiB). */
 async function cruise(cwd: string): Promise<Violation[]> {
-  const { stdout } = await run(depcruise, ['src', '--config', join(root, '.dependency-cruiser.mjs'), '--output-type', 'json'], { cwd }).catch(
-    (failure: { stdout?: string }) => ({ stdout: failure.stdout ?? '' }),
-  );
+  const { stdout } = await run(depcruise, ['src', '--config', join(root, '.dependency-cruiser.mjs'), '--output-type', 'json'], {
+    cwd,
+    maxBuffer: 64 * 1024 * 1024,
+  }).catch((failure: { stdout?: string }) => ({ stdout: failure.stdout ?? '' }));
   return (JSON.parse(stdout) as { summary: { violations: Violation[] } }).summary.violations;
 }
 
