@@ -85,9 +85,32 @@ export async function runGuardrails(
       end: verdict.verdict === 'block' && verdict.end === true,
       ...(verdict.verdict === 'block' && verdict.refusal !== undefined ? { refusal: verdict.refusal } : {}),
     };
-    return { decisions, replacement, stop };
+    return { decisions: withoutOverriddenReplacements(decisions), replacement, stop };
   }
-  return { decisions, replacement, stop: undefined };
+  return { decisions: withoutOverriddenReplacements(decisions), replacement, stop: undefined };
+}
+
+/**
+ * A chain's journaled `modify` verdicts keep only the replacement fields no later verdict of the
+ * chain replaces: with `[pii(), secrets()]`, the first verdict's text still holds the credential
+ * the second removes, and that text must not reach the journal. The last verdict's fields are
+ * what the model sees, as the fold reads them.
+ */
+function withoutOverriddenReplacements(decisions: GuardrailDecision[]): GuardrailDecision[] {
+  const later = new Set<string>();
+  const kept: GuardrailDecision[] = [];
+  for (let index = decisions.length - 1; index >= 0; index -= 1) {
+    const decision = decisions[index]!;
+    if (decision.verdict !== 'modify' || decision.replacement === undefined) {
+      kept.unshift(decision);
+      continue;
+    }
+    const replacement = Object.fromEntries(Object.entries(decision.replacement).filter(([field]) => !later.has(field)));
+    for (const field of Object.keys(decision.replacement)) later.add(field);
+    const { replacement: _all, ...rest } = decision;
+    kept.unshift(Object.keys(replacement).length > 0 ? { ...rest, replacement } : rest);
+  }
+  return kept;
 }
 
 /**
