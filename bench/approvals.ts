@@ -64,8 +64,10 @@ async function decisionLatencies(store: Store, runs: number): Promise<number[]> 
       if (approval === undefined) throw new Error(`no approval for ${runId}`);
       const decided = performance.now();
       await runtime.decideApproval(approval.id, { decision: 'approve' }, { actor: { kind: 'system', name: 'bench' } });
-      for (let waited = 0; !executedAt.has(runId); waited += 1) {
-        if (waited > 20_000) throw new Error(`the approved call of ${runId} never ran`);
+      // A deadline on the clock, not a count of turns of the event loop: a loaded machine takes
+      // many more turns to get to the worker's claim.
+      while (!executedAt.has(runId)) {
+        if (performance.now() - decided > 30_000) throw new Error(`the approved call of ${runId} did not run within 30 s of its approval`);
         await new Promise((resolve) => setImmediate(resolve));
       }
       latencies.push((executedAt.get(runId) ?? Number.NaN) - decided);
