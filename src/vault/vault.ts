@@ -6,6 +6,7 @@ import type { CredentialKey, CredentialRecord, CredentialStore, SealedCredential
 import type { AuditActor } from './audit-chain.ts';
 import { recordAudit } from './audit-log.ts';
 import { assertCredentialKey, assertSecretValue, credentialSubject } from './credential-names.ts';
+import { deleteCredential } from './delete-credential.ts';
 import { openSecret, sealSecret } from './envelope.ts';
 import type { MasterKeyring } from './master-key.ts';
 import { finishOAuthConnection, startOAuthConnection } from './oauth-connections.ts';
