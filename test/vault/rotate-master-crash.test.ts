@@ -52,7 +52,14 @@ it('completes a rotation killed mid-way when run again, and every secret still d
   // The old key dropped: every secret opens with the new one alone, to its original value.
   const after = createVault({ store, keyring: parseMasterKeyring(`2:${newKey}`) });
   for (let index = 0; index < count; index += 1) {
-    const value = await after.resolveCredential({ tenantId: `t${index % 3}`, userId: `u${index}`, name: `s${index}`, runId: 'r', toolName: 'check', callId: 'c' });
+    const value = await after.resolveCredential({
+      tenantId: `t${index % 3}`,
+      userId: `u${index}`,
+      name: `s${index}`,
+      runId: 'r',
+      toolName: 'check',
+      callId: 'c',
+    });
     expect(value).toBe(values.get(`s${index}`));
   }
   const again = spawnKeel(env, ['secrets', 'rotate-master']);
