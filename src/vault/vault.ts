@@ -168,22 +168,7 @@ export function createVault(options: VaultOptions): Vault {
       });
       return { record, created, requeued: await requeueFor(key) };
     },
-    async deleteSecret(input) {
-      const key = { tenantId: input.tenantId, userId: input.userId, name: input.name };
-      assertCredentialKey(key);
-      const deleted = await store.deleteCredential(key);
-      if (deleted) {
-        await recordAudit(store, {
-          tenantId: key.tenantId,
-          actor: input.actor,
-          action: 'credential.delete',
-          subject: credentialSubject(key),
-          details: { name: key.name, userId: key.userId },
-          now,
-        });
-      }
-      return deleted;
-    },
+    deleteSecret: (input) => deleteCredential({ store, key: { tenantId: input.tenantId, userId: input.userId, name: input.name }, actor: input.actor, now }),
     listSecrets: (query) => store.listCredentials(query),
     async resolveCredential(request) {
       const userKey = { tenantId: request.tenantId, userId: request.userId, name: request.name };
