@@ -31,7 +31,7 @@ export interface VaultOptions {
   refreshLeaseMs?: number;
   /** How long an authorization request waits for its callback. Default 10 minutes. */
   authorizationTtlMs?: number;
-  /** Decrypted values kept in memory (never on disk), each checked against its row on every use. Default 1024. */
+  /** Decrypted values kept in memory (never on disk), each checked against its row on every use. Default 1024; 0 decrypts on every use. */
   cacheSize?: number;
 }
 
@@ -104,6 +104,7 @@ export function createVault(options: VaultOptions): Vault {
     }
     const value = openSecret({ keyring, context: { tenant: row.tenantId, user: row.userId, name: row.name }, sealed: row.sealed });
     cache.delete(cacheKey);
+    if (cacheSize === 0) return value;
     if (cache.size >= cacheSize) cache.delete(cache.keys().next().value as string);
     cache.set(cacheKey, { sealed: row.sealed, value });
     return value;

@@ -12,15 +12,21 @@ const auditSql = {
   // until the one before it commits, and then reads the head that one wrote.
   lockHead: namedSql('SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE'),
   head: namedSql('SELECT seq, hash, checkpoint_seq, checkpoint_hash, checkpoint_at FROM audit_head WHERE id = 1'),
-  // The entry and the new head in one statement (one round trip). Under the head lock,
-  // MAX(id) + 1 is free and keeps ids in writing order, whatever ids an intruder chose.
+  // A batch of entries and the new head in one statement (one round trip). Under the head lock,
+  // MAX(id) + position is free and keeps ids in writing order, whatever ids an intruder chose.
+  // The data-modifying CTE runs whether or not the UPDATE reads it.
   insert: namedSql(`
-    WITH inserted AS (
+    WITH base AS (SELECT COALESCE(MAX(id), 0) AS id FROM audit_log),
+    batch AS (
+      SELECT * FROM unnest(:seqs::bigint[], :times::text[], :tenants::text[], :actor_kinds::text[], :actor_ids::text[], :actor_names::text[],
+                           :actions::text[], :subjects::text[], :details::text[], :prev_hashes::text[], :hashes::text[])
+        WITH ORDINALITY AS entry(seq, time, tenant_id, actor_kind, actor_id, actor_name, action, subject, details, prev_hash, hash, position)),
+    inserted AS (
       INSERT INTO audit_log (id, seq, time, tenant_id, actor_kind, actor_id, actor_name, action, subject, details, prev_hash, hash)
-      VALUES ((SELECT COALESCE(MAX(id), 0) + 1 FROM audit_log), :seq::bigint, :time, :tenant_id, :actor_kind, :actor_id, :actor_name::text,
-              :action, :subject, :details, :prev_hash, :hash)
-      RETURNING seq, hash)
-    UPDATE audit_head SET seq = inserted.seq, hash = inserted.hash FROM inserted WHERE audit_head.id = 1`),
+      SELECT base.id + batch.position, batch.seq, batch.time, batch.tenant_id, batch.actor_kind, batch.actor_id, batch.actor_name,
+             batch.action, batch.subject, batch.details, batch.prev_hash, batch.hash
+      FROM batch, base)
+    UPDATE audit_head SET seq = :head_seq::bigint, hash = :head_hash WHERE id = 1`),
   read: namedSql(`
     SELECT ${columns} FROM audit_log
     WHERE (seq, id) > (:after_seq::bigint, :after_id::bigint)
@@ -39,32 +45,71 @@ const auditSql = {
  * The PostgreSQL side of {@link AuditStore}, spread into the PostgreSQL store. An append locks
  * the one head row (`SELECT … FOR UPDATE`), builds the entry from it, and writes the entry and
  * the new head in one statement: four round trips, one chain across every node (ADR 0019).
+ * Appends made while one is in flight share the next transaction.
  *
  * @example
  * const store = { ...createPostgresAuditStore(pool), ...otherMethods };
  */
 export function createPostgresAuditStore(pool: Pool): AuditStore {
+  let pending: PendingAppend[] = [];
+  let draining = false;
+
+  /*
+   * Appends that arrive while one is committing wait and go together in the next transaction:
+   * the head lock serialises every append of every node, so a commit (and its WAL flush) per
+   * entry would cap the whole deployment at one entry per commit. Batched, each process
+   * commits many at once. Entries are built in arrival order, each from the one before; a
+   * build that throws fails alone.
+   */
+  async function drain(): Promise<void> {
+    draining = true;
+    try {
+      while (pending.length > 0) {
+        const batch = pending.slice(0, maxBatch);
+        pending = pending.slice(maxBatch);
+        let built: { item: PendingAppend; entry: AuditRecord }[] = [];
+        try {
+          built = await inTransaction(pool, async (client) => {
+            const row = await queryOne(client, auditSql.lockHead);
+            let head = { seq: integer(row, 'seq'), hash: text(row, 'hash') };
+            const entries: { item: PendingAppend; entry: AuditRecord }[] = [];
+            for (const item of batch) {
+              try {
+                const entry = item.build(headForBuild(head));
+                assertContinuesHead(entry, head);
+                entries.push({ item, entry });
+                head = { seq: entry.seq, hash: entry.hash };
+              } catch (error) {
+                item.reject(error);
+              }
+            }
+            if (entries.length > 0)
+              await query(
+                client,
+                auditSql.insert,
+                batchValues(
+                  entries.map(({ entry }) => entry),
+                  head,
+                ),
+              );
+            return entries;
+          });
+        } catch (error) {
+          for (const { item } of built.length > 0 ? built : batch.map((item) => ({ item }))) item.reject(error);
+          continue;
+        }
+        for (const { item, entry } of built) item.resolve(entry);
+      }
+    } finally {
+      draining = false;
+    }
+  }
+
   return {
     appendAudit: (build) =>
-      inTransaction(pool, async (client) => {
-        const row = await queryOne(client, auditSql.lockHead);
-        const head = { seq: integer(row, 'seq'), hash: text(row, 'hash') };
-        const entry = build(headForBuild(head));
-        assertContinuesHead(entry, head);
-        await query(client, auditSql.insert, {
-          seq: entry.seq,
-          time: entry.time,
-          tenant_id: entry.tenant,
-          actor_kind: entry.actor.kind,
-          actor_id: entry.actor.id,
-          actor_name: entry.actor.name ?? null,
-          action: entry.action,
-          subject: entry.subject,
-          details: JSON.stringify(entry.details),
-          prev_hash: entry.prevHash,
-          hash: entry.hash,
-        });
-        return entry;
+      new Promise<AuditRecord>((resolve, reject) => {
+        pending.push({ build, resolve, reject });
+        if (!draining) void drain();
       }),
     readAudit: (auditQuery) =>
       guard(async () => {
@@ -102,6 +147,33 @@ export function createPostgresAuditStore(pool: Pool): AuditStore {
         await query(client, auditSql.checkpoint, { ...checkpoint, at: input.now.toISOString() });
         return { pruned: deleted.rowCount ?? 0, checkpoint };
       }),
+  };
+}
+
+interface PendingAppend {
+  build: (head: AuditLink | undefined) => AuditRecord;
+  resolve: (entry: AuditRecord) => void;
+  reject: (error: unknown) => void;
+}
+
+/** Entries per transaction at most: bounds the statement and the time the head stays locked. */
+const maxBatch = 200;
+
+function batchValues(entries: readonly AuditRecord[], head: AuditLink): Record<string, unknown> {
+  return {
+    seqs: entries.map((entry) => entry.seq),
+    times: entries.map((entry) => entry.time),
+    tenants: entries.map((entry) => entry.tenant),
+    actor_kinds: entries.map((entry) => entry.actor.kind),
+    actor_ids: entries.map((entry) => entry.actor.id),
+    actor_names: entries.map((entry) => entry.actor.name ?? null),
+    actions: entries.map((entry) => entry.action),
+    subjects: entries.map((entry) => entry.subject),
+    details: entries.map((entry) => JSON.stringify(entry.details)),
+    prev_hashes: entries.map((entry) => entry.prevHash),
+    hashes: entries.map((entry) => entry.hash),
+    head_seq: head.seq,
+    head_hash: head.hash,
   };
 }
 
