@@ -51,11 +51,20 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
   const { intent } = call;
   let attempt = call.starts;
 
+  const outcomeUnknown = tool.effect === 'unsafe' && call.starts > call.clearedStarts;
+  // An unsafe call that may have taken effect and has no reconcile hook waits for a person,
+  // whatever its credentials: they could not tell what happened anyway.
+  if (outcomeUnknown && tool.reconcile === undefined) return { kind: 'outcome-unknown', details: unknownDetails(call) };
+
   // Before any start marker: a missing credential then means "never started", which is safe to
-  // run later whatever the tool's effect.
+  // run later whatever the tool's effect. A call whose outcome is unknown is never failed for
+  // want of a credential: it may have taken effect.
   const credentials = await resolveCredentials(options);
   if (credentials.kind === 'missing') return { kind: 'credential-missing', details: credentials.details };
-  if (credentials.kind === 'failed') return await commitResult(options, credentials.event, tool.effect);
+  if (credentials.kind === 'failed') {
+    if (outcomeUnknown) return { kind: 'outcome-unknown', details: { ...unknownDetails(call), reconcileError: credentials.event.error } };
+    return await commitResult(options, credentials.event, tool.effect);
+  }
   const resolved = credentials.values;
 
   if (tool.effect === 'unsafe' && call.starts > call.clearedStarts) {
@@ -279,10 +288,15 @@ function redactExecution(execution: Execution, credentials: ResolvedCredentials,
 
 type Reconciled = ToolOutcome | { kind: 'not-applied' };
 
+function unknownDetails(call: ToolCallState): Record<string, unknown> {
+  const { intent } = call;
+  return { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
+}
+
 async function reconcileUnsafe(options: RunToolCallOptions, credentials: ResolvedCredentials): Promise<Reconciled> {
   const { tool, call } = options;
   const { intent } = call;
-  const details = { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
+  const details = unknownDetails(call);
   if (tool.reconcile === undefined) return { kind: 'outcome-unknown', details };
   try {
     const verdict = await tool.reconcile(options.input ?? intent.input, toolContext(options, call.starts, options.signal, credentials));

@@ -158,6 +158,66 @@ describe('ctx.credential', () => {
     expect(await journalText(harness, run.id)).not.toContain('sk_live_tenant_0001');
   });
 
+  it('never fails an unsafe call left started by a crash for want of its credential', async () => {
+    let reconciled = 0;
+    const transfer = (withReconcile: boolean) =>
+      defineTool({
+        name: 'transfer',
+        description: 'Moves money',
+        input: z.object({}),
+        effect: 'unsafe',
+        credentials: ['bank'],
+        execute: () => ({ done: true }),
+        ...(withReconcile ? { reconcile: async () => ((reconciled += 1), { status: 'completed' as const, output: { done: true } }) } : {}),
+      });
+    for (const withReconcile of [false, true]) {
+      // The tool call is journaled below as the crashed process left it: the model only answers after it.
+      const model = scriptedModel([{ text: 'moved' }]);
+      const test = await createTestRuntime({
+        agents: [defineAgent({ name: 'a', model, instructions: '', tools: [transfer(withReconcile)] })],
+        masterKey: generateMasterKey(),
+      });
+      harness = test;
+      const vault = vaultOf(test);
+      await vault.setSecret({ tenantId: 'default', userId: 'dora', name: 'bank', value: 'bank-token-1234', actor: cliActor });
+      const { run } = await test.runtime.startRun({ agent: 'a', input: 'move it', userId: 'dora' });
+      // The crash: the call's start marker is durable, its result never came; then the credential goes.
+      const lease = await test.store.claimRun(run.id, { owner: 'crashed', leaseMs: 1, now: new Date() });
+      if (lease === undefined) throw new Error('expected to claim the run');
+      await test.store.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now: new Date() }, [
+        { type: 'step-start', step: 1, attempt: 1 },
+        {
+          type: 'model-response',
+          step: 1,
+          text: '',
+          toolCalls: [{ id: 'call_1', name: 'transfer', arguments: {} }],
+          finishReason: 'tool-calls',
+          usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 },
+          provider: 'scripted',
+          modelId: 'scripted',
+          latencyMs: 1,
+        },
+        { type: 'tool-call', step: 1, callId: 'call_1', toolName: 'transfer', input: {}, effect: 'unsafe', idempotencyKey: 'key_1' },
+        { type: 'tool-start', step: 1, callId: 'call_1', attempt: 1, startedAt: new Date().toISOString() },
+      ]);
+      await test.store.releaseLease(run.id, lease.epoch);
+      await vault.deleteSecret({ tenantId: 'default', userId: 'dora', name: 'bank', actor: cliActor });
+      const parked = await test.runtime.executeRun(run.id);
+      // Without a reconcile hook a person must decide; with one, the call waits for its credential to reconcile.
+      expect(parked).toMatchObject({ status: 'waiting', waitingReason: withReconcile ? 'credential' : 'outcome-unknown' });
+      expect((await test.store.readJournal(run.id)).some((entry) => entry.type === 'tool-result')).toBe(false);
+      if (withReconcile) {
+        await vault.setSecret({ tenantId: 'default', userId: 'dora', name: 'bank', value: 'bank-token-5678', actor: cliActor });
+        const resumed = await test.runtime.executeRun(run.id);
+        expect(resumed.status).toBe('completed');
+        expect(reconciled).toBe(1);
+        model.assertConsumed();
+      }
+      await test.close();
+      harness = undefined;
+    }
+  });
+
   it('fails the call when the runtime has no vault', async () => {
     const needy = defineTool({ name: 'needy', description: 'Needs a key', input: z.object({}), effect: 'read', credentials: ['shop'], execute: () => 'never' });
     const model = scriptedModel([{ toolCalls: [{ name: 'needy', arguments: {} }] }, { text: 'no vault' }]);
