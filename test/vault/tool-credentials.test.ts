@@ -190,7 +190,7 @@ describe('ctx.credential', () => {
           type: 'model-response',
           step: 1,
           text: '',
-          toolCalls: [{ id: 'call_1', name: 'transfer', arguments: {} }],
+          toolCalls: [{ callId: 'call_1', toolName: 'transfer', arguments: '{}' }],
           finishReason: 'tool-calls',
           usage: { inputTokens: 1, outputTokens: 1, cachedTokens: 0 },
           provider: 'scripted',
