@@ -7,6 +7,7 @@ import type { ApiApp } from '../../src/server/server-types.ts';
 import type { ApiKeyRole } from '../../src/store/api-key-store.ts';
 import { createSilentLogger, type Logger } from '../../src/telemetry/logger.ts';
 import type { OAuthSettings } from '../../src/vault/oauth-settings.ts';
+import type { TracingOption } from '../../src/telemetry/tracing/run-tracing.ts';
 import { createTestRuntime, type TestRuntime } from '../../src/testing/test-runtime.ts';
 import type { Worker } from '../../src/engine/runtime-types.ts';
 
@@ -40,6 +41,7 @@ export async function createTestApi(options: {
   oauth?: OAuthSettings;
   /** Default: silent. */
   logger?: Logger;
+  tracing?: TracingOption;
 }): Promise<TestApi & { worker?: Worker }> {
   const test = await createTestRuntime({
     agents: options.agents,
@@ -47,6 +49,7 @@ export async function createTestApi(options: {
     ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
     ...(options.oauth === undefined ? {} : { oauth: options.oauth }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
   });
   const worker = options.worker === true ? test.runtime.startWorker({ pollIntervalMs: 20 }) : undefined;
   const app = createApp({

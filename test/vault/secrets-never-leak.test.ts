@@ -14,9 +14,9 @@ import { createTestApi, type TestApi } from '../server/api-fixture.ts';
 import { shopProvider } from './fixture/shop.ts';
 
 /*
- * Secrets never leak: the credential scenarios run over HTTP with a worker, logs at `trace`
- * and SSE readers attached to every run; then every log line, every journal row (read from the
- * table itself), every SSE event, every HTTP response, the runs table and the audit log are
+ * Secrets never leak: the credential scenarios run over HTTP with a worker, logs at `trace`,
+ * traces on (contents captured) and SSE readers attached to every run; then every log line, every journal row (read from the
+ * table itself), every SSE event, every span, every HTTP response, the runs table and the audit log are
  * searched for every secret value — tenant and user secrets, the OAuth client secret, access
  * and refresh tokens. Tools that echo, throw and log their credentials get them redacted.
  */
@@ -29,6 +29,7 @@ const logLines: string[] = [];
 const httpTexts: string[] = [];
 const sseTexts: string[] = [];
 const tokensSeen = new Set<string>();
+const spans: string[] = [];
 
 const echo = defineTool({
   name: 'echo_key',
@@ -131,6 +132,15 @@ beforeAll(async () => {
     masterKey: generateMasterKey(),
     oauth: { providers: [{ ...shopProvider(oauth.url), redirectUri: 'http://127.0.0.1:9/oauth/shop/callback' }] },
     logger: createLogger({ level: 'trace', destination: { write: (line: string) => logLines.push(line) } }),
+    // Traces with contents captured (tool arguments and results): the most a span can carry.
+    tracing: {
+      captureContent: true,
+      sink: {
+        export: (records) => void spans.push(...records.map((record) => JSON.stringify(record))),
+        flush: async () => undefined,
+        shutdown: async () => undefined,
+      },
+    },
   });
 });
 
@@ -195,6 +205,7 @@ it('keeps every secret out of logs, the journal, SSE events and HTTP answers, re
     audit: table('audit_log'),
     sse: sseTexts,
     http: httpTexts,
+    traces: spans,
   };
   db.close();
   const hits = Object.entries(places).flatMap(([place, texts]) =>
@@ -212,4 +223,6 @@ it('keeps every secret out of logs, the journal, SSE events and HTTP answers, re
   expect(sseTexts.join('\n')).toContain('event: run-waiting');
   expect(sseTexts.join('\n')).toContain('[redacted:shop]');
   expect(oauth.refreshRequests).toBe(1);
+  expect(spans.some((span) => span.includes('echo_key'))).toBe(true);
+  expect(spans.some((span) => span.includes('[redacted:api]'))).toBe(true);
 });
