@@ -65,6 +65,12 @@ export const forbidden = [
     [...adapters, 'protection/', ...top],
     'The engine knows the Store port and the Model interface: never an adapter, a provider or the wiring.',
   ),
+  layer(
+    'vault-knows-store-port-only',
+    'vault',
+    ['sdk/', 'engine/', 'cost/', 'protection/', 'gateway/', 'journal/', ...adapters, ...top],
+    'The vault works on the store port and node:crypto: the SDK and the composition root use it, never the other way.',
+  ),
   layer('protection-above-engine', 'protection', [...adapters, ...top], 'Rate limits use the store port and the engine hooks.'),
   layer(
     'oversight-above-engine',

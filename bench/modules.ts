@@ -1,5 +1,7 @@
 import { approvals } from './approvals.ts';
+import { auditBench } from './audit.ts';
 import { bytesPerStep } from './bytes-per-step.ts';
+import { credentialResolve } from './credential-resolve.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
 import { guardrailChecks } from './guardrail-checks.ts';
@@ -26,4 +28,6 @@ export const benchModules: readonly BenchModule[] = [
   approvals,
   tracingOverhead,
   metricsScrape,
+  credentialResolve,
+  auditBench,
 ];

@@ -61,6 +61,21 @@ export type { SetBudgetInput, BudgetView } from './cost/budgets.ts';
 export type { SettledSpend } from './cost/settlement.ts';
 export type { BudgetScope, BudgetPeriod, BudgetStatus } from './store/budget-store.ts';
 
+// Vault and audit log: secrets, OAuth connections, master key rotation, the hash-chained log
+export { createVault } from './vault/vault.ts';
+export type { Vault, VaultOptions, VaultStore } from './vault/vault.ts';
+export { vaultFromEnv } from './keel.ts';
+export { generateMasterKey, parseMasterKeyring } from './vault/master-key.ts';
+export type { MasterKey, MasterKeyring } from './vault/master-key.ts';
+export { rotateMasterKey } from './vault/rotate-master-key.ts';
+export type { OAuthProviderSettings, OAuthSettings } from './vault/oauth-settings.ts';
+export { recordAudit, verifyAuditLog, readAuditPages, pruneAuditLog, systemActor } from './vault/audit-log.ts';
+export type { AuditEvent } from './vault/audit-log.ts';
+export type { AuditActor, AuditEntry } from './vault/audit-chain.ts';
+export type { AuditChainResult, AuditChainProblem } from './vault/verify-audit-chain.ts';
+export type { CredentialResolver, CredentialRequest } from './engine/credentials.ts';
+export type { CredentialRecord, CredentialKind } from './store/credential-store.ts';
+
 // Runs and their journal
 export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingReason, ToolEffect, Actor } from './journal/events.ts';
 

@@ -27,15 +27,17 @@ import { createId } from './internal/ids.ts';
 import { limitsFromEnv } from './protection/limits-from-env.ts';
 import { createRateLimiter, type RateLimiter } from './protection/rate-limit.ts';
 import { createTokenMeter } from './protection/token-meter.ts';
-import type { KeelConfig } from './sdk/define-config.ts';
+import { configUsesVault, type KeelConfig } from './sdk/define-config.ts';
 import { loadConfig } from './sdk/load-config.ts';
-import { defaultLimitsTenant } from './store/limits-store.ts';
+import { defaultLimitsTenant, type TenantLimits } from './store/limits-store.ts';
 import { parseCorsOrigins } from './server/middleware/cors.ts';
 import { openStore } from './store/open-store.ts';
 import type { Store } from './store/store.ts';
 import { createLogger, type Logger } from './telemetry/logger.ts';
 import { createRuntimeMetrics, type RuntimeMetrics } from './telemetry/metrics/runtime-metrics.ts';
 import { runTracing, type TracingOption } from './telemetry/tracing/run-tracing.ts';
+import { parseMasterKeyring } from './vault/master-key.ts';
+import { createVault, type Vault } from './vault/vault.ts';
 
 export type Environment = Record<string, string | undefined>;
 
@@ -81,6 +83,11 @@ export interface RuntimeOptions extends Omit<EngineOptions, 'modelFor' | 'onComm
   tracing?: TracingOption;
   /** `false`: this runtime takes no part in evaluating alert rules (spend alerts still fire). */
   alertRules?: false;
+  /**
+   * The vault tools' declared `credentials` are resolved from (`vaultFromEnv`, or `createVault`).
+   * Without it, such tools fail their calls with `VAULT_NOT_CONFIGURED`.
+   */
+  vault?: Vault;
 }
 
 /**
@@ -109,6 +116,7 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
     approvalSweepMs = 1_000,
     tracing: tracingOption,
     alertRules: alertsOption,
+    vault,
     ...engineOptions
   } = options;
   const logger = options.logger ?? createLogger();
@@ -167,6 +175,7 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
     config,
     store,
     logger,
+    ...(vault === undefined ? {} : { credentials: vault }),
     modelFor: (agent) => gateway.modelFor(agent),
     onCommit: combineObservers([
       ...(limiter === false ? [] : [createTokenMeter({ limiter })]),
@@ -290,20 +299,49 @@ export async function openStoreFromEnv(env: Environment): Promise<Store> {
 
 /**
  * Every tenant's default limits from `KEEL_TENANT_MAX_CONCURRENT_RUNS`,
- * `KEEL_USER_REQUESTS_PER_MINUTE` and `KEEL_USER_TOKENS_PER_HOUR`; unset variables leave the
- * stored defaults as they are.
+ * `KEEL_USER_REQUESTS_PER_MINUTE` and `KEEL_USER_TOKENS_PER_HOUR` (`none` turns one off); an
+ * unset variable takes its value from `defaults` when given (`keel start` passes
+ * `secureLimitDefaults`), else leaves the stored default as it is.
  *
  * @example
- * await applyLimitsFromEnv(store, process.env);
+ * await applyLimitsFromEnv(store, process.env, { defaults: secureLimitDefaults });
  */
-export async function applyLimitsFromEnv(store: Store, env: Environment): Promise<void> {
-  const limits = limitsFromEnv(env);
+export async function applyLimitsFromEnv(store: Store, env: Environment, options: { defaults?: Partial<TenantLimits> } = {}): Promise<void> {
+  const limits = { ...options.defaults, ...limitsFromEnv(env) };
   if (Object.keys(limits).length > 0) await store.setTenantLimits(defaultLimitsTenant, limits);
+}
+
+/**
+ * The vault over `store` with the master keyring in `KEEL_MASTER_KEY` and the config's OAuth
+ * providers; undefined when the variable is not set. With `required` (the config uses the
+ * vault: a tool with `credentials`, or an OAuth provider), a missing key is `MASTER_KEY_MISSING`
+ * naming what needs it. A malformed key is always `MASTER_KEY_INVALID`, at start-up.
+ *
+ * @example
+ * const vault = vaultFromEnv({ store, env: process.env, config, required: configUsesVault(config) });
+ */
+export function vaultFromEnv(options: { store: Store; env: Environment; config: KeelConfig; required?: boolean }): Vault | undefined {
+  const text = options.env.KEEL_MASTER_KEY;
+  if (text === undefined || text.trim() === '') {
+    if (options.required !== true) return undefined;
+    const tools = [...options.config.agents.values()].flatMap((agent) => agent.tools.filter((tool) => tool.credentials.length > 0).map((tool) => tool.name));
+    const needs = [
+      ...(tools.length > 0 ? [`tools ${[...new Set(tools)].join(', ')} declare credentials`] : []),
+      ...(options.config.oauth.size > 0 ? [`OAuth providers ${[...options.config.oauth.keys()].join(', ')} are configured`] : []),
+    ];
+    throw new KeelError({
+      code: 'MASTER_KEY_MISSING',
+      message: `KEEL_MASTER_KEY is not set, and the config uses the vault (${needs.join('; ')}). Set it to 32 random bytes as base64 (openssl rand -base64 32) and keep it safe: a lost key loses every secret.`,
+    });
+  }
+  return createVault({ store: options.store, keyring: parseMasterKeyring(text), oauth: options.config.oauth });
 }
 
 export interface OpenedRuntime {
   runtime: KeelRuntime;
   store: Store;
+  /** The vault, when `KEEL_MASTER_KEY` is set. */
+  vault: Vault | undefined;
   config: KeelConfig;
   /** The config file that was loaded. */
   configPath: string;
@@ -321,20 +359,32 @@ export interface OpenedRuntime {
  * process.on('SIGTERM', () => void keel.close());
  */
 export async function openRuntime(
-  options: { cwd: string; env?: Environment; configPath?: string; logger?: Logger } & Pick<RuntimeOptions, 'observers' | 'workerId'>,
+  options: {
+    cwd: string;
+    env?: Environment;
+    configPath?: string;
+    logger?: Logger;
+    /** Default limits where the `KEEL_*` limit variables are not set (`keel start`'s secure defaults); see `applyLimitsFromEnv`. */
+    limitDefaults?: Partial<TenantLimits>;
+  } & Pick<RuntimeOptions, 'observers' | 'workerId'>,
 ): Promise<OpenedRuntime> {
   const env = options.env ?? process.env;
   const { config, path } = await loadConfig({ cwd: options.cwd, ...(options.configPath === undefined ? {} : { path: options.configPath }) });
   const leaseMs = leaseMsFrom(env);
   const store = await openStoreFromEnv(env);
-  await applyLimitsFromEnv(store, env).catch(async (error: unknown) => {
+  let vault: Vault | undefined;
+  try {
+    await applyLimitsFromEnv(store, env, options.limitDefaults === undefined ? {} : { defaults: options.limitDefaults });
+    vault = vaultFromEnv({ store, env, config, required: configUsesVault(config) });
+  } catch (error) {
     await store.close();
     throw error;
-  });
+  }
   const runtime = createRuntime({
     config,
     store,
     env,
+    ...(vault === undefined ? {} : { vault }),
     ...(options.logger === undefined ? {} : { logger: options.logger }),
     ...(options.observers === undefined ? {} : { observers: options.observers }),
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),
@@ -344,6 +394,7 @@ export async function openRuntime(
   return {
     runtime,
     store,
+    vault,
     config,
     configPath: path,
     close() {

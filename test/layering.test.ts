@@ -25,7 +25,7 @@ async function cruise(cwd: string): Promise<Violation[]> {
 }
 
 describe('the dependency lint', () => {
-  it('fails when an engine file imports an adapter, a provider or the server, when a detector imports the engine, when the logger or tracing reach above their layer, and when types form a cycle', async () => {
+  it('fails when an engine file imports an adapter, a provider or the server, when a detector or the vault imports the engine, when the logger or tracing reach above their layer, and when types form a cycle', async () => {
     const violations = await cruise(fixture);
     const found = violations.map((violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`).sort();
     expect(found).toEqual([
@@ -36,6 +36,7 @@ describe('the dependency lint', () => {
       'no-cycles: src/journal/cycle-a.ts → src/journal/cycle-b.ts',
       'observability-above-engine: src/telemetry/tracing/imports-adapter.ts → src/store/sqlite/sqlite-store.ts',
       'telemetry-below-engine: src/telemetry/logger.ts → src/server/app.ts',
+      'vault-knows-store-port-only: src/vault/imports-engine.ts → src/engine/uses-port.ts',
     ]);
   });
 

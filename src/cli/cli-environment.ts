@@ -2,6 +2,7 @@ import type { CommitObserver } from '../engine/commits.ts';
 import { databaseUrlFrom, openRuntime, openStoreFromEnv, type OpenedRuntime } from '../keel.ts';
 import { unpricedModels } from '../cost/unpriced-models.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
+import type { TenantLimits } from '../store/limits-store.ts';
 import type { Store } from '../store/store.ts';
 import { createLogger, type Logger } from '../telemetry/logger.ts';
 import type { CliIo } from './command.ts';
@@ -43,12 +44,13 @@ export async function openCliStore(io: CliIo): Promise<Store> {
  */
 export async function openCliRuntime(
   io: CliIo,
-  options: { configPath?: string; observers?: CommitObserver[]; logger?: Logger; workerId?: string } = {},
+  options: { configPath?: string; observers?: CommitObserver[]; logger?: Logger; workerId?: string; limitDefaults?: Partial<TenantLimits> } = {},
 ): Promise<OpenedRuntime> {
   return await openRuntime({
     cwd: io.cwd,
     env: io.env,
     logger: options.logger ?? createCliLogger(io),
+    ...(options.limitDefaults === undefined ? {} : { limitDefaults: options.limitDefaults }),
     ...(options.configPath === undefined ? {} : { configPath: options.configPath }),
     ...(options.observers === undefined ? {} : { observers: options.observers }),
     ...(options.workerId === undefined ? {} : { workerId: options.workerId }),

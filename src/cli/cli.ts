@@ -1,11 +1,13 @@
 import { exitCodes, UsageError, type CliIo, type Command } from './command.ts';
 import { approvalsCommand } from './commands/approvals.ts';
+import { auditCommand } from './commands/audit.ts';
 import { devCommand } from './commands/dev.ts';
 import { feedbackCommand } from './commands/feedback.ts';
 import { keysCommand } from './commands/keys.ts';
 import { migrateCommand } from './commands/migrate.ts';
 import { runCommand } from './commands/run.ts';
 import { runsCommand } from './commands/runs.ts';
+import { secretsCommand } from './commands/secrets.ts';
 import { startCommand } from './commands/start.ts';
 import { workerCommand } from './commands/worker.ts';
 import { packageVersion } from './package-version.ts';
@@ -20,6 +22,8 @@ const commands: readonly Command[] = [
   approvalsCommand,
   feedbackCommand,
   keysCommand,
+  secretsCommand,
+  auditCommand,
   migrateCommand,
 ];
 
@@ -37,6 +41,7 @@ Environment:
   KEEL_LOG_LEVEL      JSON logs on stderr at this level and above (default warn)
   KEEL_LEASE_MS       lease duration in ms (default 15000): how soon a crashed worker's runs resume
   KEEL_CORS_ORIGINS   browser origins allowed to call the API of keel dev/start, comma-separated (default: none)
+  KEEL_MASTER_KEY     the vault's master key (keel dev generates one into ./.keel/master-key)
   KEEL_DEBUG=1        print stack traces with errors
   NO_COLOR            no colours, even on a terminal
 `;

@@ -4,8 +4,20 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Where secret values are read from (`keel secrets set`); a terminal gets a prompt that does not echo. Default: none. */
+  stdin?: SecretInput;
   /** Subscribes to SIGINT/SIGTERM; returns the unsubscribe function. */
   onSignal(listener: (signal: 'SIGINT' | 'SIGTERM') => void): () => void;
+}
+
+/** The part of a readable stream `keel secrets set` uses. */
+export interface SecretInput extends AsyncIterable<Buffer | string> {
+  isTTY?: boolean;
+  setRawMode?(mode: boolean): unknown;
+  on?(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  off?(event: 'data', listener: (chunk: Buffer | string) => void): unknown;
+  pause?(): unknown;
+  resume?(): unknown;
 }
 
 export interface Command {

@@ -37,6 +37,7 @@ const io: CliIo = {
   stderr,
   env: process.env,
   cwd: process.cwd(),
+  stdin: process.stdin,
   onSignal(listener) {
     listeners.add(listener);
     if (stdoutClosed) queueMicrotask(() => listener('SIGTERM'));

@@ -2,6 +2,9 @@ import { KeelError } from '../errors/index.ts';
 import { assertBudgetKey } from '../store/budget-rules.ts';
 import type { BudgetKey, BudgetPeriod, BudgetScope, BudgetStatus, BudgetStore } from '../store/budget-store.ts';
 import { nanoFromUsd, usdFromNano } from '../gateway/pricing/index.ts';
+import type { AuditStore } from '../store/audit-store.ts';
+import type { AuditActor } from '../vault/audit-chain.ts';
+import { recordAudit, systemActor } from '../vault/audit-log.ts';
 
 /**
  * The largest limit whose nanodollars a double still holds exactly (the store keeps money as
@@ -17,6 +20,8 @@ export interface SetBudgetInput {
   limitUsd: number;
   period: BudgetPeriod;
   now?: Date;
+  /** Who changed it, for the audit log (`budget.set`). Default: Keel itself (`system:keel`). */
+  actor?: AuditActor;
 }
 
 /** A budget in dollars, as the API and the dashboard show it. */
@@ -41,7 +46,7 @@ export interface BudgetView {
  * const { budget, requeued } = await setBudget(store, { tenantId: 'acme', scope: 'user', scopeId: 'ana', limitUsd: 5, period: 'day' });
  */
 export async function setBudget(
-  store: Pick<BudgetStore, 'listBudgets' | 'putBudget' | 'requeueWaiting'>,
+  store: Pick<BudgetStore, 'listBudgets' | 'putBudget' | 'requeueWaiting'> & Partial<Pick<AuditStore, 'appendAudit'>>,
   input: SetBudgetInput,
 ): Promise<{ budget: BudgetStatus; requeued: string[] }> {
   if (!(typeof input.limitUsd === 'number' && Number.isFinite(input.limitUsd) && input.limitUsd >= 0 && input.limitUsd <= maxBudgetLimitUsd)) {
@@ -66,6 +71,22 @@ export async function setBudget(
   // make the waiting runs park again.
   const raised = before !== undefined && (budget.limitNanoUsd > before.limitNanoUsd || budget.period !== before.period);
   const requeued = raised ? await store.requeueWaiting(input.tenantId, 'budget') : [];
+  if (store.appendAudit !== undefined) {
+    await recordAudit(store as Pick<AuditStore, 'appendAudit'>, {
+      tenantId: input.tenantId,
+      actor: input.actor ?? systemActor,
+      action: 'budget.set',
+      subject: `budget:${input.scope}/${input.scopeId}`,
+      details: {
+        scope: input.scope,
+        scopeId: input.scopeId,
+        limitUsd: input.limitUsd,
+        period: input.period,
+        ...(before === undefined ? {} : { previousLimitUsd: usdFromNano(before.limitNanoUsd), previousPeriod: before.period }),
+      },
+      now: () => now,
+    });
+  }
   return { budget, requeued };
 }
 

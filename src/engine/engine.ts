@@ -132,6 +132,7 @@ export function createEngine(options: EngineOptions): Runtime {
           signal: controller.signal,
           isDraining: () => draining || isStopping(),
           onCommit: committed,
+          credentials: options.credentials,
         });
         if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);
       } catch (error) {

@@ -7,6 +7,7 @@ import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { GuardrailContext } from '../sdk/define-guardrail.ts';
 import type { RunPatch, RunRecord, Store } from '../store/store.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { CredentialResolver } from './credentials.ts';
 import type { RunState } from './fold.ts';
 
 /** How an execution left the run. */
@@ -37,4 +38,6 @@ export interface LoopContext {
   /** Parks the run; `events` and `patch` are committed with its `run-waiting`. */
   park: (reason: WaitingReason, details: Record<string, unknown>, extra?: { events?: JournalEvent[]; patch?: RunPatch }) => Promise<'waiting'>;
   isDraining: () => boolean;
+  /** Where tools' declared credentials come from (the vault), if anywhere. */
+  credentials: CredentialResolver | undefined;
 }

@@ -17,6 +17,7 @@ import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
 import { createBudgetGate } from '../cost/admission.ts';
 import type { SettledSpend } from '../cost/settlement.ts';
 import type { Commit } from './commits.ts';
+import type { CredentialResolver } from './credentials.ts';
 import type { PricingOverrides } from '../gateway/pricing/index.ts';
 
 export type { ExecutionOutcome } from './loop-context.ts';
@@ -41,6 +42,8 @@ export interface ExecuteRunOptions {
   onCommit?: (commit: Commit) => void;
   /** Told of every settled model call that cost money (for spend alerts); must not throw. */
   onSpend?: (spend: SettledSpend) => void;
+  /** Where tools' declared credentials come from (the vault). */
+  credentials?: CredentialResolver | undefined;
 }
 
 /**
@@ -158,6 +161,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     end,
     park,
     isDraining: options.isDraining,
+    credentials: options.credentials,
   };
   try {
     if (state.end !== undefined) return 'ended';

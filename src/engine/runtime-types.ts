@@ -10,6 +10,7 @@ import type { CommitObserver } from './commits.ts';
 import type { Actor } from '../journal/events.ts';
 import type { ApprovalRecord, EscalationRecord } from '../store/oversight-store.ts';
 import type { ApprovalDecisionInput } from './oversight-decisions.ts';
+import type { CredentialResolver } from './credentials.ts';
 
 export interface EngineOptions {
   config: KeelConfig;
@@ -21,6 +22,12 @@ export interface EngineOptions {
   onCommit?: CommitObserver;
   /** Told of every settled model call that cost money, with the budgets covering it (spend alerts). */
   onSpend?: (spend: SettledSpend) => void | Promise<unknown>;
+  /**
+   * Where tools' declared `credentials` come from, at execution time (the vault: `src/keel.ts`
+   * wires it from the store and `KEEL_MASTER_KEY`). Without it, a tool that declares
+   * credentials fails its calls with `VAULT_NOT_CONFIGURED`.
+   */
+  credentials?: CredentialResolver;
   /** Identifies this process's leases. Default: a random id. */
   workerId?: string;
   /** How long a lease lasts without a heartbeat. Default 15 s; heartbeats every third of it. */

@@ -2,13 +2,18 @@ import { KeelError, toKeelError, type SerializedError } from '../errors/index.ts
 import { isRetryableToolError, type ToolContext, type ToolDefinition } from '../sdk/define-tool.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent, ToolEffect } from '../journal/events.ts';
+import { redactJson, redactingLogger, type CredentialResolver, type RedactedSecret } from './credentials.ts';
 import type { ToolCallState } from './fold.ts';
 import type { StoppingVerdict } from './guardrail-runner.ts';
 
 type ToolResultEvent = Extract<JournalEvent, { type: 'tool-result' }>;
 
 /** How a call ended: with a journaled result (and what the tool-result guardrails said of it), or parked because nobody can tell what happened. */
-export type ToolOutcome = { kind: 'result'; event: ToolResultEvent; stop?: StoppingVerdict } | { kind: 'outcome-unknown'; details: Record<string, unknown> };
+export type ToolOutcome =
+  | { kind: 'result'; event: ToolResultEvent; stop?: StoppingVerdict }
+  | { kind: 'outcome-unknown'; details: Record<string, unknown> }
+  /** Not started: a credential it declares is missing. Nothing is journaled; whoever resumes the run runs it, as a call that never reached its start marker. */
+  | { kind: 'credential-missing'; details: Record<string, unknown> };
 
 /**
  * Checks a result before it is committed (the tool-result guardrails): the events it returns
@@ -24,7 +29,9 @@ export interface RunToolCallOptions {
   journal: { append(events: JournalEvent[]): Promise<void>; defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void };
   /** Aborted when the run is cancelled, times out, loses its lease or the process shuts down. */
   signal: AbortSignal;
-  context: Omit<ToolContext, 'signal' | 'attempt' | 'idempotencyKey' | 'callId' | 'log'>;
+  context: Omit<ToolContext, 'signal' | 'attempt' | 'idempotencyKey' | 'callId' | 'log' | 'credential'> & { tenantId: string };
+  /** Where declared credentials come from; without it a tool that declares any fails its call. */
+  credentials?: CredentialResolver | undefined;
   log: Logger;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -44,8 +51,24 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
   const { intent } = call;
   let attempt = call.starts;
 
+  const outcomeUnknown = tool.effect === 'unsafe' && call.starts > call.clearedStarts;
+  // An unsafe call that may have taken effect and has no reconcile hook waits for a person,
+  // whatever its credentials: they could not tell what happened anyway.
+  if (outcomeUnknown && tool.reconcile === undefined) return { kind: 'outcome-unknown', details: unknownDetails(call) };
+
+  // Before any start marker: a missing credential then means "never started", which is safe to
+  // run later whatever the tool's effect. A call whose outcome is unknown is never failed for
+  // want of a credential: it may have taken effect.
+  const credentials = await resolveCredentials(options);
+  if (credentials.kind === 'missing') return { kind: 'credential-missing', details: credentials.details };
+  if (credentials.kind === 'failed') {
+    if (outcomeUnknown) return { kind: 'outcome-unknown', details: { ...unknownDetails(call), reconcileError: credentials.event.error } };
+    return await commitResult(options, credentials.event, tool.effect);
+  }
+  const resolved = credentials.values;
+
   if (tool.effect === 'unsafe' && call.starts > call.clearedStarts) {
-    const reconciled = await reconcileUnsafe(options);
+    const reconciled = await reconcileUnsafe(options, resolved);
     if (reconciled.kind === 'outcome-unknown') return reconciled;
     if (reconciled.kind === 'result') return await commitResult(options, reconciled.event);
   }
@@ -59,7 +82,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     if (tool.effect === 'unsafe') await journal.append([start]);
     else journal.defer([start]);
 
-    const execution = await execute(options, attempt);
+    const execution = redactExecution(await execute(options, attempt, resolved), resolved, options.log);
     const durationMs = Date.now() - startedAt.getTime();
     const resultEvent = (fields: { output: unknown } | { error: SerializedError }): ToolResultEvent => ({
       type: 'tool-result',
@@ -75,7 +98,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
 
     if (execution.error.code === 'TOOL_TIMEOUT' && tool.effect === 'unsafe') {
       // An abandoned unsafe call may or may not have taken effect.
-      const reconciled = await reconcileUnsafe(options);
+      const reconciled = await reconcileUnsafe(options, resolved);
       if (reconciled.kind !== 'not-applied') return reconciled.kind === 'result' ? await commitResult(options, reconciled.event) : reconciled;
     }
     if (!execution.retryable || attempt >= tool.retry.maxAttempts) {
@@ -105,7 +128,7 @@ async function commitResult(options: RunToolCallOptions, event: ToolResultEvent,
 
 type Execution = { ok: true; output: unknown } | { ok: false; error: KeelError; retryable: boolean };
 
-async function execute(options: RunToolCallOptions, attempt: number): Promise<Execution> {
+async function execute(options: RunToolCallOptions, attempt: number, credentials: ResolvedCredentials): Promise<Execution> {
   const { tool, call } = options;
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal.reason);
@@ -118,7 +141,7 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
     }, tool.timeoutMs);
   });
   try {
-    const running = tool.execute(options.input ?? call.intent.input, toolContext(options, attempt, controller.signal));
+    const running = tool.execute(options.input ?? call.intent.input, toolContext(options, attempt, controller.signal, credentials));
     // A tool that ignores its signal must not hold the run hostage: stop waiting at the deadline.
     const settled = await Promise.race([running.then((output) => ({ output })), timeout]);
     if (settled === 'timeout') {
@@ -163,32 +186,123 @@ async function execute(options: RunToolCallOptions, attempt: number): Promise<Ex
   }
 }
 
-function toolContext(options: RunToolCallOptions, attempt: number, signal: AbortSignal): ToolContext {
+function toolContext(options: RunToolCallOptions, attempt: number, signal: AbortSignal, credentials: ResolvedCredentials): ToolContext {
   const { intent } = options.call;
+  const { tenantId: _tenantId, ...context } = options.context;
+  const log = options.log.child({ tool: intent.toolName, callId: intent.callId, attempt });
   return {
-    ...options.context,
+    ...context,
     signal,
     attempt,
     callId: intent.callId,
     idempotencyKey: intent.idempotencyKey,
-    log: options.log.child({ tool: intent.toolName, callId: intent.callId, attempt }),
+    credential: (name: string) => {
+      const value = credentials.get(name);
+      if (value !== undefined) return Promise.resolve(value);
+      return Promise.reject(
+        new KeelError({
+          code: 'CREDENTIAL_NOT_DECLARED',
+          message: `Tool "${intent.toolName}" asked for the credential "${String(name)}", which its credentials list does not declare`,
+          details: { tool: intent.toolName, credential: String(name), declared: [...options.tool.credentials] },
+        }),
+      );
+    },
+    log: credentials.size === 0 ? log : redactingLogger(log, () => secretsOf(credentials)),
   };
+}
+
+/** Credential values by name, for one call. */
+type ResolvedCredentials = ReadonlyMap<string, string>;
+
+function secretsOf(credentials: ResolvedCredentials): RedactedSecret[] {
+  return [...credentials].map(([name, value]) => ({ name, value }));
+}
+
+type Resolution =
+  { kind: 'resolved'; values: ResolvedCredentials } | { kind: 'missing'; details: Record<string, unknown> } | { kind: 'failed'; event: ToolResultEvent };
+
+/** Errors that stop the run (it is released and resumed elsewhere) rather than fail the call. */
+const runStoppingCodes: readonly string[] = ['STORE_UNAVAILABLE', 'LEASE_LOST', 'SHUTTING_DOWN'];
+
+/**
+ * Resolves every credential the tool declares, for the run's user. A missing one (or an OAuth
+ * connection the provider refused) parks the call; any other failure to resolve (the vault not
+ * configured, a record that does not decrypt, a provider that is down) is the call's error, as
+ * if the tool had failed before doing anything; it never carries a value.
+ */
+async function resolveCredentials(options: RunToolCallOptions): Promise<Resolution> {
+  const { tool, call } = options;
+  const { intent } = call;
+  if (tool.credentials.length === 0) return { kind: 'resolved', values: new Map() };
+  const values = new Map<string, string>();
+  const missing: Record<string, unknown>[] = [];
+  for (const name of tool.credentials) {
+    try {
+      if (options.credentials === undefined) {
+        throw new KeelError({
+          code: 'VAULT_NOT_CONFIGURED',
+          message: `Tool "${tool.name}" needs the credential "${name}", but this runtime has no vault (set KEEL_MASTER_KEY)`,
+        });
+      }
+      const request = {
+        tenantId: options.context.tenantId,
+        userId: options.context.userId,
+        name,
+        runId: options.context.runId,
+        toolName: tool.name,
+        callId: intent.callId,
+      };
+      values.set(name, await options.credentials.resolveCredential(request));
+    } catch (thrown) {
+      const error = toKeelError(thrown);
+      if (error.code === 'CREDENTIAL_MISSING') {
+        missing.push({ ...error.details, credential: name });
+        continue;
+      }
+      if (options.signal.aborted) throw toKeelError(options.signal.reason, 'RUN_CANCELLED');
+      if (runStoppingCodes.includes(error.code)) throw error;
+      const event: ToolResultEvent = { type: 'tool-result', step: intent.step, callId: intent.callId, error: error.toJSON(), durationMs: 0 };
+      return { kind: 'failed', event };
+    }
+  }
+  if (missing.length > 0) return { kind: 'missing', details: { callId: intent.callId, step: intent.step, toolName: intent.toolName, missing } };
+  return { kind: 'resolved', values };
+}
+
+/** A result or error that echoes a credential's value has it replaced before anything journals it. */
+function redactExecution(execution: Execution, credentials: ResolvedCredentials, log: Logger): Execution {
+  if (credentials.size === 0) return execution;
+  const secrets = secretsOf(credentials);
+  if (execution.ok) {
+    const output = redactJson(execution.output, secrets);
+    if (output.redacted) log.warn({ credentials: [...credentials.keys()] }, 'a tool result echoed a credential; it was redacted');
+    return output.redacted ? { ok: true, output: output.value } : execution;
+  }
+  const serialized = redactJson(execution.error.toJSON(), secrets);
+  if (!serialized.redacted) return execution;
+  log.warn({ credentials: [...credentials.keys()] }, 'a tool error echoed a credential; it was redacted');
+  const { code, message, details } = serialized.value;
+  // The original (and its cause, which may hold the value too) is dropped for good.
+  return { ...execution, error: new KeelError({ code, message, ...(details === undefined ? {} : { details }) }) };
 }
 
 type Reconciled = ToolOutcome | { kind: 'not-applied' };
 
-async function reconcileUnsafe(options: RunToolCallOptions): Promise<Reconciled> {
+function unknownDetails(call: ToolCallState): Record<string, unknown> {
+  const { intent } = call;
+  return { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
+}
+
+async function reconcileUnsafe(options: RunToolCallOptions, credentials: ResolvedCredentials): Promise<Reconciled> {
   const { tool, call } = options;
   const { intent } = call;
-  const details = { callId: intent.callId, step: intent.step, toolName: intent.toolName, idempotencyKey: intent.idempotencyKey, input: intent.input };
+  const details = unknownDetails(call);
   if (tool.reconcile === undefined) return { kind: 'outcome-unknown', details };
   try {
-    const verdict = await tool.reconcile(options.input ?? intent.input, toolContext(options, call.starts, options.signal));
+    const verdict = await tool.reconcile(options.input ?? intent.input, toolContext(options, call.starts, options.signal, credentials));
     if (verdict.status === 'completed') {
-      return {
-        kind: 'result',
-        event: { type: 'tool-result', step: intent.step, callId: intent.callId, output: verdict.output ?? null, durationMs: 0, resolvedBy: 'reconcile' },
-      };
+      const output = redactJson(verdict.output ?? null, secretsOf(credentials)).value;
+      return { kind: 'result', event: { type: 'tool-result', step: intent.step, callId: intent.callId, output, durationMs: 0, resolvedBy: 'reconcile' } };
     }
     if (verdict.status === 'not-applied') return { kind: 'not-applied' };
     return { kind: 'outcome-unknown', details };

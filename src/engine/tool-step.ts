@@ -39,8 +39,10 @@ export async function runPendingTools(context: LoopContext, step: StepState): Pr
     if (context.isDraining()) return 'released';
     context.checkDeadline();
     const runnable = await decideCalls(context, step, pending);
-    const unknown = await runCalls(context, step, runnable);
+    const { unknown, missing } = await runCalls(context, step, runnable);
     if (unknown.length > 0) return await context.park('outcome-unknown', { calls: unknown });
+    // The calls that lack a credential never started: they run when the run resumes.
+    if (missing.length > 0) return await context.park('credential', { calls: missing });
   }
   return await restStep(context, step);
 }
@@ -151,8 +153,15 @@ async function decideCalls(context: LoopContext, step: StepState, pending: ToolC
   return runnable;
 }
 
-/** Runs the calls that may run, in parallel, each to a durable outcome; returns those whose outcome nobody can tell. */
-async function runCalls(context: LoopContext, step: StepState, runnable: Runnable[]): Promise<Array<Record<string, unknown>>> {
+/**
+ * Runs the calls that may run, in parallel, each to a durable outcome; returns those whose
+ * outcome nobody can tell, and those that did not start for want of a credential.
+ */
+async function runCalls(
+  context: LoopContext,
+  step: StepState,
+  runnable: Runnable[],
+): Promise<{ unknown: Array<Record<string, unknown>>; missing: Array<Record<string, unknown>> }> {
   const { state } = context;
   const resultGuardrails = guardrailsAt(context.agent.guardrails, 'tool-result');
   const settled = await Promise.allSettled(
@@ -187,7 +196,8 @@ async function runCalls(context: LoopContext, step: StepState, runnable: Runnabl
         input,
         journal: { append: (events) => context.record(events), defer: context.defer },
         signal: context.signal,
-        context: { runId: context.runId, sessionId: state.start.sessionId, userId: state.start.userId },
+        context: { runId: context.runId, tenantId: context.tenantId, sessionId: state.start.sessionId, userId: state.start.userId },
+        credentials: context.credentials,
         log: context.log,
         now: context.now,
         sleep,
@@ -197,7 +207,9 @@ async function runCalls(context: LoopContext, step: StepState, runnable: Runnabl
   );
   const failure = settled.find((result) => result.status === 'rejected');
   if (failure !== undefined) throw failure.reason;
-  return settled.flatMap((result) => (result.status === 'fulfilled' && result.value.kind === 'outcome-unknown' ? [result.value.details] : []));
+  const of = (kind: 'outcome-unknown' | 'credential-missing') =>
+    settled.flatMap((result) => (result.status === 'fulfilled' && result.value.kind === kind ? [result.value.details] : []));
+  return { unknown: of('outcome-unknown'), missing: of('credential-missing') };
 }
 
 /** What the step's journaled verdicts, calls and approvals leave the run to do next. */

@@ -88,6 +88,12 @@ export const errorCatalogue = {
   OAUTH_CALLBACK_INVALID: { status: 400, category: 'user', retryable: false },
   OAUTH_INVALID_GRANT: { status: 401, category: 'third-party', retryable: false },
   OAUTH_FAILED: { status: 502, category: 'third-party', retryable: true },
+  OAUTH_PROVIDER_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  VAULT_NOT_CONFIGURED: { status: 503, category: 'user', retryable: false },
+  CREDENTIAL_MISSING: { status: 409, category: 'user', retryable: false },
+  CREDENTIAL_NOT_FOUND: { status: 404, category: 'user', retryable: false },
+  CREDENTIAL_NOT_DECLARED: { status: 500, category: 'user', retryable: false },
+  AUDIT_CHAIN_BROKEN: { status: 500, category: 'system', retryable: false },
 
   // store and scheduling
   LEASE_LOST: { status: 409, category: 'system', retryable: false },

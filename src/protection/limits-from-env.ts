@@ -9,6 +9,18 @@ export const limitVariables = {
 } as const;
 
 /**
+ * The limits `keel start` applies to every tenant unless the variables say otherwise (`none`
+ * turns one off): a tenant runs at most 50 runs at once, and each end user may make 120
+ * requests a minute and use 1,000,000 model tokens an hour. Generous for an application's real
+ * users, and enough to stop one runaway client or key from taking the whole deployment.
+ */
+export const secureLimitDefaults: TenantLimits = Object.freeze({
+  maxConcurrentRuns: 50,
+  userRequests: Object.freeze({ limit: 120, windowMs: 60_000 }),
+  userTokens: Object.freeze({ limit: 1_000_000, windowMs: 3_600_000 }),
+});
+
+/**
  * Reads default limits from the environment, for `store.setTenantLimits(defaultLimitsTenant, …)`
  * at start-up. A variable that is not set leaves that default as it is in the store; `none`
  * removes it; otherwise it must be a whole number. Per-tenant limits, and windows other than a

@@ -3,6 +3,7 @@ import { KeelError } from '../errors/index.ts';
 import { pricingProblems } from '../gateway/pricing/validate-pricing.ts';
 import type { PricingOverrides } from '../gateway/pricing/types.ts';
 import type { ProviderSettings } from '../gateway/provider-settings.ts';
+import { checkOAuthSettings, type OAuthProviderSettings, type OAuthSettings } from '../vault/oauth-settings.ts';
 import type { AgentDefinition } from './define-agent.ts';
 import { boundaryOptionNames, guardrailProblems, type AgentGuardrails } from './define-guardrail.ts';
 
@@ -20,6 +21,12 @@ export interface ConfigOptions {
   guardrails?: AgentGuardrails;
   /** Human oversight: where approval reminders and new escalations are POSTed (default: `KEEL_OVERSIGHT_WEBHOOK_URL`). */
   oversight?: { webhookUrl?: string };
+  /**
+   * OAuth 2.0 providers end users connect their accounts from (`GET /v1/oauth/{provider}/start`).
+   * A provider's name is the credential its tokens are stored under: a tool that declares it in
+   * `credentials` gets the user's access token, refreshed when it has expired.
+   */
+  oauth?: OAuthSettings;
 }
 
 export interface KeelConfig {
@@ -29,6 +36,8 @@ export interface KeelConfig {
   readonly pricing: PricingOverrides;
   readonly alerts: AlertSettings;
   readonly oversight: { webhookUrl?: string };
+  /** OAuth providers by name. */
+  readonly oauth: ReadonlyMap<string, OAuthProviderSettings>;
 }
 
 /**
@@ -71,6 +80,7 @@ export function defineConfig(options: ConfigOptions): KeelConfig {
     pricing: options.pricing ?? {},
     alerts: options.alerts ?? {},
     oversight: options.oversight ?? {},
+    oauth: checkOAuthSettings(options.oauth),
   };
 }
 
@@ -85,4 +95,16 @@ function withDefaultGuardrails(agent: AgentDefinition, defaults: AgentGuardrails
   const loopDetection = agent.guardrails.loopDetection ?? defaults.loopDetection;
   if (loopDetection !== undefined) merged.loopDetection = loopDetection;
   return { ...agent, guardrails: merged };
+}
+
+/**
+ * Whether the config needs the vault: a tool that declares `credentials`, or an OAuth provider.
+ * `keel start` refuses to start such a config without `KEEL_MASTER_KEY`.
+ *
+ * @example
+ * if (configUsesVault(config) && !process.env.KEEL_MASTER_KEY) throw new Error('set KEEL_MASTER_KEY');
+ */
+export function configUsesVault(config: KeelConfig): boolean {
+  if (config.oauth.size > 0) return true;
+  return [...config.agents.values()].some((agent) => agent.tools.some((tool) => tool.credentials.length > 0));
 }

@@ -15,6 +15,15 @@ export interface ToolContext {
   callId: string;
   /** 1 for the first execution, higher on retries and on re-runs after a crash. */
   attempt: number;
+  /**
+   * The value of one of the tool's declared `credentials`: the run's user's, else the tenant's.
+   * Every declared credential is resolved before the call's start marker is journaled, so a
+   * missing one parks the run in `waiting: credential` before `execute` runs at all (safe for
+   * `unsafe` tools: nothing can have happened yet); this only hands the value over. A value that
+   * `execute` echoes in its result, its error or `log` is redacted before it is journaled or
+   * logged. Asking for an undeclared name throws `CREDENTIAL_NOT_DECLARED`.
+   */
+  credential(name: string): Promise<string>;
   log: Logger;
 }
 
@@ -36,6 +45,12 @@ export interface ToolOptions<Input extends z.ZodType, Output extends z.ZodType> 
   effect: ToolEffect;
   timeoutMs?: number;
   retry?: ToolRetry;
+  /**
+   * Vault credentials the tool needs (`ctx.credential(name)`): a per-user secret or OAuth
+   * connection, else the tenant's secret of that name. A name that is also an OAuth provider's
+   * is that provider's access token, refreshed when it has expired.
+   */
+  credentials?: string[];
   execute(input: z.output<Input>, context: ToolContext): Promise<z.input<Output>> | z.input<Output>;
   /**
    * For `unsafe` tools: after a crash between start and result, find out whether the effect
@@ -72,6 +87,8 @@ export interface ToolDefinition {
   readonly effect: ToolEffect;
   readonly timeoutMs: number;
   readonly retry: Required<ToolRetry>;
+  /** Declared vault credentials, resolved before each call starts. */
+  readonly credentials: readonly string[];
   readonly inputJsonSchema: Record<string, unknown>;
   /** The JSON Schema of the promised output, when the tool declares `output` (guardrails compare results with it). */
   readonly outputJsonSchema: Record<string, unknown> | undefined;
@@ -82,6 +99,8 @@ export interface ToolDefinition {
 }
 
 const toolNamePattern = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The same rule as the vault's credential names. */
+const credentialNamePattern = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,63}$/;
 const effects: readonly ToolEffect[] = ['read', 'idempotent', 'unsafe'];
 
 /**
@@ -111,6 +130,11 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
   if (options.approvalTimeoutMs !== undefined && !(Number.isInteger(options.approvalTimeoutMs) && options.approvalTimeoutMs > 0)) {
     throw invalid('approvalTimeoutMs must be a positive whole number of milliseconds');
   }
+  const credentials = options.credentials ?? [];
+  if (!Array.isArray(credentials) || !credentials.every((name) => typeof name === 'string' && credentialNamePattern.test(name))) {
+    throw invalid('credentials must be a list of names of 1-64 letters, digits, "_", "." or "-", starting with a letter or digit');
+  }
+  if (new Set(credentials).size !== credentials.length) throw invalid('credentials names a credential twice');
   const inputJsonSchema = z.toJSONSchema(options.input, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
   if (inputJsonSchema.type !== 'object') throw invalid('input must be a zod object schema');
   delete inputJsonSchema.$schema;
@@ -135,6 +159,7 @@ export function defineTool<Input extends z.ZodType, Output extends z.ZodType = z
       initialDelayMs: options.retry?.initialDelayMs ?? 200,
       maxDelayMs: options.retry?.maxDelayMs ?? 5_000,
     },
+    credentials: Object.freeze([...credentials]),
     inputJsonSchema,
     outputJsonSchema,
     execute: async (input, context) => options.execute(input as z.output<Input>, context),

@@ -9,6 +9,7 @@ import { createLogger, type Logger } from '../telemetry/logger.ts';
 import { authenticate, authenticateMetrics } from './auth/authenticate.ts';
 import { createServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { RuntimeMetrics } from '../telemetry/metrics/runtime-metrics.ts';
+import type { Vault } from '../vault/vault.ts';
 import { errorResponse } from './errors.ts';
 import { corsFor } from './middleware/cors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
@@ -55,6 +56,11 @@ export interface AppOptions {
    * `['*']` for any. Default: none, CORS off. `keel start`/`keel dev` read `KEEL_CORS_ORIGINS`.
    */
   corsOrigins?: readonly string[];
+  /**
+   * The vault behind `/v1/credentials` and `/v1/oauth` (the same one the runtime resolves
+   * tools' credentials from). Without it those endpoints answer `VAULT_NOT_CONFIGURED`.
+   */
+  vault?: Vault | undefined;
 }
 
 /**
@@ -118,6 +124,7 @@ export function createApp(options: AppOptions): ApiApp {
   const context = {
     runtime: options.runtime,
     store,
+    vault: options.vault,
     logger,
     heartbeatMs: options.heartbeatMs ?? 15_000,
     shutdownSignal: options.shutdownSignal ?? new AbortController().signal,

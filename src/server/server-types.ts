@@ -4,6 +4,7 @@ import type { ApiKeyRole } from '../store/api-key-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { Vault } from '../vault/vault.ts';
 
 /** Who is calling: the API key's tenant and role. Every store query is scoped to `tenantId`. */
 export interface Principal {
@@ -28,6 +29,8 @@ export type ApiApp = OpenAPIHono<ServerEnv>;
 export interface RouteContext {
   runtime: Runtime;
   store: Store;
+  /** Undefined when the process has no master key: vault endpoints then answer `VAULT_NOT_CONFIGURED`. */
+  vault: Vault | undefined;
   logger: Logger;
   /** Interval of SSE heartbeat comments. */
   heartbeatMs: number;

@@ -35,11 +35,18 @@ export interface BudgetStore {
   releaseReservations(runId: string): Promise<void>;
   /** Usage totals grouped by `groupBy` over `[from, to)`, biggest cost first. */
   queryUsage(query: UsageQuery): Promise<UsageTotals[]>;
-  /** Moves the tenant's runs waiting for `reason` back to `queued` (after a budget was raised). Returns their ids. */
-  requeueWaiting(tenantId: string, reason: 'budget'): Promise<string[]>;
+  /**
+   * Moves the tenant's runs waiting for `reason` back to `queued`, so any worker resumes them:
+   * after a budget was raised, or a credential set (then `userId` narrows it to that user's
+   * runs). A run whose reason has not really cleared simply parks again. Returns their ids.
+   */
+  requeueWaiting(tenantId: string, reason: RequeueReason, filter?: { userId?: string }): Promise<string[]>;
   /** Records that an alert was sent; false if one with this key was recorded before (dedupe across processes). */
   recordAlert(input: { tenantId: string; key: string; kind: string; payload: Record<string, unknown>; now: Date }): Promise<boolean>;
 }
+
+/** The waiting reasons something other than a person's decision clears. */
+export type RequeueReason = 'budget' | 'credential';
 
 export type BudgetScope = 'tenant' | 'user' | 'agent' | 'session';
 export type BudgetPeriod = 'day' | 'month' | 'total';

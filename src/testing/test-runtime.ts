@@ -13,10 +13,15 @@ import type { PricingOverrides } from '../gateway/pricing/index.ts';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import type { Store } from '../store/store.ts';
 import { createSilentLogger } from '../telemetry/logger.ts';
+import { parseMasterKeyring } from '../vault/master-key.ts';
+import type { OAuthSettings } from '../vault/oauth-settings.ts';
+import { createVault, type Vault } from '../vault/vault.ts';
 
 export interface TestRuntime {
   runtime: KeelRuntime;
   store: Store;
+  /** The vault, when the runtime was given a `masterKey`. */
+  vault: Vault | undefined;
   /** The SQLite file behind the store: hand it to another process to share the store. */
   databasePath: string;
   /** Closes the runtime and the store and deletes the temporary database. */
@@ -32,6 +37,10 @@ export interface TestRuntimeOptions extends Partial<Omit<RuntimeOptions, 'config
   alerts?: AlertSettings;
   /** Use this store instead of a fresh temporary SQLite database. */
   store?: Store;
+  /** A master key (`KEEL_MASTER_KEY` format, e.g. `generateMasterKey()`): the runtime then has a vault for tools' credentials. */
+  masterKey?: string;
+  /** OAuth providers, as `defineConfig({ oauth })` takes them. */
+  oauth?: OAuthSettings;
 }
 
 /**
@@ -56,13 +65,16 @@ export async function createTestRuntime(options: TestRuntimeOptions): Promise<Te
     ...(options.providers === undefined ? {} : { providers: options.providers }),
     ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
     ...(options.alerts === undefined ? {} : { alerts: options.alerts }),
+    ...(options.oauth === undefined ? {} : { oauth: options.oauth }),
   });
-  const { agents: _agents, providers: _providers, pricing: _pricing, alerts: _alerts, store: _store, ...runtimeOptions } = options;
+  const { agents: _agents, providers: _providers, pricing: _pricing, alerts: _alerts, store: _store, masterKey, oauth: _oauth, ...runtimeOptions } = options;
+  const vault = masterKey === undefined ? undefined : createVault({ store, keyring: parseMasterKeyring(masterKey), oauth: config.oauth });
   const runtime = createRuntime({
     logger: createSilentLogger(),
     resolveModel: (reference): Model => resolveModel(reference, { providers: config.providers, env: process.env }),
     gateway: { retry: { maxAttempts: 1 } },
     leaseMs: 2_000,
+    ...(vault === undefined ? {} : { vault }),
     ...runtimeOptions,
     config,
     store,
@@ -70,6 +82,7 @@ export async function createTestRuntime(options: TestRuntimeOptions): Promise<Te
   return {
     runtime,
     store,
+    vault,
     databasePath,
     async close() {
       await runtime.close();

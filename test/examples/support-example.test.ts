@@ -32,6 +32,7 @@ const context = (idempotencyKey: string): ToolContext => ({
   userId: 'ana',
   callId: 'call_1',
   attempt: 1,
+  credential: () => Promise.reject(new Error('the support example declares no credentials')),
   log: createSilentLogger(),
 });
 

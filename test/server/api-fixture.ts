@@ -5,7 +5,9 @@ import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { ApiApp } from '../../src/server/server-types.ts';
 import type { ApiKeyRole } from '../../src/store/api-key-store.ts';
-import { createSilentLogger } from '../../src/telemetry/logger.ts';
+import { createSilentLogger, type Logger } from '../../src/telemetry/logger.ts';
+import type { OAuthSettings } from '../../src/vault/oauth-settings.ts';
+import type { TracingOption } from '../../src/telemetry/tracing/run-tracing.ts';
 import { createTestRuntime, type TestRuntime } from '../../src/testing/test-runtime.ts';
 import type { Worker } from '../../src/engine/runtime-types.ts';
 
@@ -34,12 +36,26 @@ export async function createTestApi(options: {
   /** Build the app's rate limiter over the test's store (to give it a fake clock, say). */
   rateLimiter?: (store: TestRuntime['store']) => RateLimiter;
   corsOrigins?: string[];
+  /** A master key: the runtime and the API then have a vault. */
+  masterKey?: string;
+  oauth?: OAuthSettings;
+  /** Default: silent. */
+  logger?: Logger;
+  tracing?: TracingOption;
 }): Promise<TestApi & { worker?: Worker }> {
-  const test = await createTestRuntime({ agents: options.agents, ...(options.providers === undefined ? {} : { providers: options.providers }) });
+  const test = await createTestRuntime({
+    agents: options.agents,
+    ...(options.providers === undefined ? {} : { providers: options.providers }),
+    ...(options.masterKey === undefined ? {} : { masterKey: options.masterKey }),
+    ...(options.oauth === undefined ? {} : { oauth: options.oauth }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+    ...(options.tracing === undefined ? {} : { tracing: options.tracing }),
+  });
   const worker = options.worker === true ? test.runtime.startWorker({ pollIntervalMs: 20 }) : undefined;
   const app = createApp({
     runtime: test.runtime,
-    logger: createSilentLogger(),
+    logger: options.logger ?? createSilentLogger(),
+    vault: test.vault,
     ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
     ...(options.maxBodyBytes === undefined ? {} : { maxBodyBytes: options.maxBodyBytes }),
     ...(options.rateLimiter === undefined ? {} : { rateLimiter: options.rateLimiter(test.store) }),

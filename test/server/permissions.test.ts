@@ -80,7 +80,7 @@ describe('the permission matrix', () => {
         .filter((operation) => operation.permission === 'public')
         .map((operation) => operation.path)
         .sort(),
-    ).toEqual(['/healthz', '/openapi.json', '/readyz']);
+    ).toEqual(['/healthz', '/oauth/{provider}/callback', '/openapi.json', '/readyz']);
   });
 
   it('is enforced: every role gets 403 from exactly the endpoints whose permission it lacks', async () => {

@@ -3,7 +3,12 @@ import { watch } from 'node:fs';
 import { hostname } from 'node:os';
 import { relative, resolve } from 'node:path';
 import { applyLimitsFromEnv, createRuntime, leaseMsFrom } from '../../keel.ts';
+import { startPeriodicSweeps } from '../../protection/periodic-sweeps.ts';
+import { parseMasterKeyring } from '../../vault/master-key.ts';
+import { createVault, type Vault } from '../../vault/vault.ts';
+import { ensureDevMasterKey } from '../vault/cli-vault.ts';
 import { loadConfig } from '../../sdk/load-config.ts';
+import type { KeelConfig } from '../../sdk/define-config.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
@@ -35,7 +40,8 @@ Serves the HTTP API and executes runs in this process, on the embedded SQLite st
 (default: the working directory). Editing the config or a file next to it reloads the agents.
 Prints the URL, a dev admin key (created once per store and kept under ./.keel/) and a sample
 request for the first agent, then one line per run as it starts and as it completes, fails or
-waits, with the time it took.
+waits, with the time it took. Without KEEL_MASTER_KEY, the vault's master key is
+generated once into ./.keel/master-key (mode 0600).
 
 Options:
   --port N     port to listen on (default KEEL_PORT or 4000; 0 picks a free one)
@@ -51,6 +57,7 @@ Options:
     const versions = versionModulesUnder(directory);
     const store = await openCliStore(io);
     let watcher: { close(): void } | undefined;
+    const sweeper = startPeriodicSweeps({ logger, sweeps: [{ name: 'window-counters', run: (now) => store.sweepWindowCounters(now) }] });
     try {
       await applyLimitsFromEnv(store, io.env);
       // One identity for this dev server on this store, across restarts and reloads: restarted after
@@ -62,14 +69,18 @@ Options:
         onStarted: (run) => io.stdout.write(`${describeStarted(run, style)}\n`),
         onSettled: (run) => io.stdout.write(`${describeSettled(run, style)}\n`),
       });
-      const first = await loadGeneration(io, directory, store, logger, { workerId, activity, first: true });
+      const masterKey = await ensureDevMasterKey(io);
+      if (masterKey.generated) io.stderr.write(`generated a master key for the vault into ${relative(io.cwd, masterKey.path ?? '') || masterKey.path}\n`);
+      const keyring = parseMasterKeyring(masterKey.key);
+      const makeVault = (oauth: Parameters<typeof createVault>[0]['oauth']) => createVault({ store, keyring, oauth });
+      const first = await loadGeneration(io, directory, store, logger, { workerId, activity, first: true, makeVault });
       const reloading = createReloadingRuntime(first.generation);
       const keyFile = devKeyFile(io.cwd, databaseUrl(io));
       const { key } = await ensureDevKey(store, keyFile, cliTenantId);
       watcher = watchAgents(directory, async () => {
         versions.bump();
         try {
-          const next = await loadGeneration(io, directory, store, logger, { workerId, activity, first: false });
+          const next = await loadGeneration(io, directory, store, logger, { workerId, activity, first: false, makeVault });
           await reloading.replace(next.generation);
           io.stderr.write(`reloaded ${relative(io.cwd, next.path) || next.path} (agents: ${next.agents.join(', ')})\n`);
         } catch (error) {
@@ -80,6 +91,8 @@ Options:
       await serveApi(io, {
         runtime: reloading.runtime,
         store,
+        // The first generation's vault: OAuth providers added by a reload need a restart to serve their routes.
+        vault: first.vault,
         logger,
         port,
         host,
@@ -93,6 +106,7 @@ Options:
       });
     } finally {
       watcher?.close();
+      await sweeper.stop();
       await store.close();
     }
     return exitCodes.ok;
@@ -104,16 +118,26 @@ async function loadGeneration(
   directory: string,
   store: Store,
   logger: Logger,
-  options: { workerId: string; activity: CommitObserver; first: boolean },
-): Promise<{ generation: RuntimeGeneration; path: string; agents: string[] }> {
+  options: { workerId: string; activity: CommitObserver; first: boolean; makeVault: (oauth: KeelConfig['oauth']) => Vault },
+): Promise<{ generation: RuntimeGeneration; path: string; agents: string[]; vault: Vault }> {
   const { workerId, first } = options;
   const { config, path } = await loadConfig({ cwd: directory });
   const agents = [...config.agents.keys()];
   if (first) noticeDemoModels(config, agents, io);
   const leaseMs = leaseMsFrom(io.env);
-  const runtime = createRuntime({ config, store, env: io.env, logger, workerId, observers: [options.activity], ...(leaseMs === undefined ? {} : { leaseMs }) });
+  const vault = options.makeVault(config.oauth);
+  const runtime = createRuntime({
+    config,
+    store,
+    env: io.env,
+    logger,
+    workerId,
+    vault,
+    observers: [options.activity],
+    ...(leaseMs === undefined ? {} : { leaseMs }),
+  });
   if (first) await runtime.reclaimOwnLeases();
-  return { generation: { runtime, worker: runtime.startWorker() }, path, agents };
+  return { generation: { runtime, worker: runtime.startWorker() }, path, agents, vault };
 }
 
 /** Calls `onChange` (debounced, one at a time) when a source file directly in `directory` changes. */

@@ -1,4 +1,5 @@
 import { createApiKey } from '../../server/auth/api-keys.ts';
+import { cliActor } from '../../vault/audit-log.ts';
 import { apiKeyRoles } from '../../store/api-key-store.ts';
 import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
@@ -36,7 +37,12 @@ Options:
     if (role === undefined) throw new UsageError(name, 'missing --role');
     const store = await openCliStore(io);
     try {
-      const { key, record } = await createApiKey(store, { tenantId: values.tenant, role, ...(values.name === undefined ? {} : { name: values.name }) });
+      const { key, record } = await createApiKey(store, {
+        tenantId: values.tenant,
+        role,
+        actor: cliActor,
+        ...(values.name === undefined ? {} : { name: values.name }),
+      });
       if (values.json === true) {
         io.stdout.write(`${JSON.stringify({ key, ...record }, null, 2)}\n`);
       } else {

@@ -1,4 +1,6 @@
 import { KeelError } from '../../errors/index.ts';
+import { revokeApiKey } from '../../server/auth/api-keys.ts';
+import { cliActor } from '../../vault/audit-log.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
@@ -23,7 +25,7 @@ Options:
     const [id = ''] = requirePositionals(name, positionals, ['ID']);
     const store = await openCliStore(io);
     try {
-      const revoked = await store.revokeApiKey(id, { now: new Date() });
+      const revoked = await revokeApiKey(store, { id, actor: cliActor });
       if (revoked === undefined) throw new KeelError({ code: 'API_KEY_NOT_FOUND', message: `No API key with id "${id}"` });
       io.stdout.write(terminalSafe(`${revoked.id} revoked (tenant ${revoked.tenantId}, role ${revoked.role})`) + '\n');
     } finally {

@@ -1,4 +1,6 @@
 import { nodeIdFrom } from '../../keel.ts';
+import { secureLimitDefaults } from '../../protection/limits-from-env.ts';
+import { startPeriodicSweeps } from '../../protection/periodic-sweeps.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
@@ -26,6 +28,14 @@ Environment:
   KEEL_LEASE_MS       lease duration in ms (default 15000)
   KEEL_NODE_ID        this node's stable identity: restarted, it resumes its runs at once
   KEEL_CORS_ORIGINS   browser origins allowed to call the API, comma-separated, or * (default: none)
+  KEEL_MASTER_KEY     the vault's master key: required when a tool declares credentials or an
+                      OAuth provider is configured (32 bytes as base64: openssl rand -base64 32)
+
+Limits are on by default (set a variable to "none" to turn one off; per-tenant values with
+PUT /v1/limits/{tenantId}):
+  KEEL_TENANT_MAX_CONCURRENT_RUNS   runs of a tenant executing at once (default ${secureLimitDefaults.maxConcurrentRuns})
+  KEEL_USER_REQUESTS_PER_MINUTE     requests per end user per minute (default ${secureLimitDefaults.userRequests?.limit})
+  KEEL_USER_TOKENS_PER_HOUR         model tokens per end user per hour (default ${secureLimitDefaults.userTokens?.limit})
 
 Options:
   --config PATH   overrides KEEL_CONFIG
@@ -41,19 +51,33 @@ Options:
     const nodeId = nodeIdFrom(io.env);
     const cli = await openCliRuntime(io, {
       logger,
+      limitDefaults: secureLimitDefaults,
       ...(configPath === undefined ? {} : { configPath }),
       ...(nodeId === undefined ? {} : { workerId: nodeId }),
     });
     // Restarted under the same identity, the node takes back what its previous life held.
     if (nodeId !== undefined) await cli.runtime.reclaimOwnLeases();
     cli.runtime.startWorker();
+    const store = cli.runtime.store;
+    // Every node sweeps: deleting rows that count nothing any more is harmless twice over.
+    const sweeper = startPeriodicSweeps({
+      logger,
+      sweeps: [
+        { name: 'window-counters', run: (now) => store.sweepWindowCounters(now) },
+        { name: 'oauth-requests', run: (now) => store.sweepOAuthStates(now) },
+      ],
+    });
     await serveApi(io, {
       runtime: cli.runtime,
-      store: cli.runtime.store,
+      store,
+      vault: cli.vault,
       logger,
       port,
       host,
-      closeRuntime: () => cli.close(),
+      closeRuntime: async () => {
+        await sweeper.stop();
+        await cli.close();
+      },
       onListening: (server) => logger.info({ url: server.url, config: cli.configPath, agents: [...cli.config.agents.keys()] }, 'listening'),
     });
     return exitCodes.ok;

@@ -6,11 +6,13 @@ import { createApp } from '../../server/app.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
+import type { Vault } from '../../vault/vault.ts';
 import type { CliIo } from '../command.ts';
 
 export interface ServeApiOptions {
   runtime: Runtime & { readonly metrics?: RuntimeMetrics };
   store: Store;
+  vault?: Vault | undefined;
   logger: Logger;
   port: number;
   host: string;
@@ -35,6 +37,7 @@ export async function serveApi(io: CliIo, options: ServeApiOptions): Promise<voi
     const app = createApp({
       runtime: options.runtime,
       store: options.store,
+      vault: options.vault,
       logger: options.logger,
       shutdownSignal: shutdown.signal,
       corsOrigins: corsOriginsFrom(io.env),

@@ -3,6 +3,9 @@ import { KeelError } from '../../errors/index.ts';
 import { createId } from '../../internal/ids.ts';
 import { assertIdentifier } from '../../internal/text-rules.ts';
 import { apiKeyRoles, type ApiKeyRecord, type ApiKeyRole, type ApiKeyStore } from '../../store/api-key-store.ts';
+import type { AuditStore } from '../../store/audit-store.ts';
+import type { AuditActor } from '../../vault/audit-chain.ts';
+import { recordAudit } from '../../vault/audit-log.ts';
 
 const keyPattern = /^keel_[A-Za-z0-9_-]{43}$/;
 const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
@@ -26,8 +29,15 @@ export function looksLikeApiKey(value: string): boolean {
  * console.log(key); // keel_… — shown once
  */
 export async function createApiKey(
-  store: ApiKeyStore,
-  options: { tenantId: string; role: string; name?: string; now?: Date },
+  store: ApiKeyStore & Partial<Pick<AuditStore, 'appendAudit'>>,
+  options: {
+    tenantId: string;
+    role: string;
+    name?: string;
+    now?: Date;
+    /** Who minted it: recorded in the audit log (`key.create`) when given. */
+    actor?: AuditActor;
+  },
 ): Promise<{ key: string; record: ApiKeyRecord }> {
   if (!tenantPattern.test(options.tenantId)) {
     throw new KeelError({
@@ -53,5 +63,45 @@ export async function createApiKey(
     prefix: key.slice(0, 12),
     now,
   });
+  if (options.actor !== undefined) await auditKey(store, 'key.create', record, options.actor);
   return { key, record };
+}
+
+/**
+ * Revokes a key (in `tenantId` only, when given) and records it in the audit log
+ * (`key.revoke`); undefined when there is no such key.
+ *
+ * @example
+ * const revoked = await revokeApiKey(store, { id: 'key_…', tenantId: principal.tenantId, actor: { kind: 'key', id: principal.keyId } });
+ */
+export async function revokeApiKey(
+  store: ApiKeyStore & Pick<AuditStore, 'appendAudit'>,
+  options: { id: string; tenantId?: string; actor: AuditActor; now?: Date },
+): Promise<ApiKeyRecord | undefined> {
+  const alreadyRevoked = (await store.listApiKeys(options.tenantId === undefined ? {} : { tenantId: options.tenantId })).find(
+    (key) => key.id === options.id && key.revokedAt !== null,
+  );
+  const revoked = await store.revokeApiKey(options.id, {
+    ...(options.tenantId === undefined ? {} : { tenantId: options.tenantId }),
+    now: options.now ?? new Date(),
+  });
+  // Revoking twice changes nothing, and records nothing new.
+  if (revoked !== undefined && alreadyRevoked === undefined) await auditKey(store, 'key.revoke', revoked, options.actor);
+  return revoked;
+}
+
+async function auditKey(
+  store: Partial<Pick<AuditStore, 'appendAudit'>>,
+  action: 'key.create' | 'key.revoke',
+  record: ApiKeyRecord,
+  actor: AuditActor,
+): Promise<void> {
+  if (store.appendAudit === undefined) return;
+  await recordAudit(store as Pick<AuditStore, 'appendAudit'>, {
+    tenantId: record.tenantId,
+    actor,
+    action,
+    subject: `key:${record.id}`,
+    details: { role: record.role, name: record.name, prefix: record.prefix },
+  });
 }

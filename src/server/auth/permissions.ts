@@ -22,6 +22,15 @@ export const permissions = [
   'policies:write',
   'metrics:read',
   'alerts:read',
+  'credentials:read',
+  'credentials:write',
+  'connections:read',
+  'connections:write',
+  'keys:read',
+  'keys:write',
+  'limits:read',
+  'limits:write',
+  'audit:read',
 ] as const;
 export type Permission = (typeof permissions)[number];
 
@@ -33,7 +42,17 @@ export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>
   admin: permissions,
   // An app acts for its end users: it may show them what waits for approval and record their
   // ratings, but never decide for a reviewer; escalations are the operators' queue.
-  app: ['runs:create', 'runs:read', 'runs:cancel', 'sessions:read', 'sessions:delete', 'approvals:read', 'feedback:create'],
+  app: [
+    'runs:create',
+    'runs:read',
+    'runs:cancel',
+    'sessions:read',
+    'sessions:delete',
+    'approvals:read',
+    'feedback:create',
+    'connections:read',
+    'connections:write',
+  ],
   reviewer: [
     'runs:read',
     'runs:cancel',
@@ -53,6 +72,7 @@ export const rolePermissions: Readonly<Record<ApiKeyRole, readonly Permission[]>
     'sessions:read',
     'usage:read',
     'budgets:read',
+    'limits:read',
     'approvals:read',
     'escalations:read',
     'feedback:read',

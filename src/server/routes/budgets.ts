@@ -5,6 +5,7 @@ import type { BudgetScope, BudgetStatus } from '../../store/budget-store.ts';
 import { budgetView, deleteBudget, maxBudgetLimitUsd, setBudget } from '../../cost/budgets.ts';
 import type { RouteContext, RouteModule } from '../server-types.ts';
 import { idSchema } from '../schemas.ts';
+import { keyActor } from '../auth/actor.ts';
 import { registerRoute } from './define-route.ts';
 
 // The scope is validated in the handler, not the path schema: an unknown scope is bad input
@@ -118,7 +119,14 @@ export const budgetRoutes: RouteModule = {
         const { tenantId } = c.get('principal');
         const scope = budgetScope(params.scope);
         assertOwnTenant(tenantId, scope, params.id);
-        const { budget, requeued } = await setBudget(context.store, { tenantId, scope, scopeId: params.id, limitUsd: body.limitUsd, period: body.period });
+        const { budget, requeued } = await setBudget(context.store, {
+          tenantId,
+          scope,
+          scopeId: params.id,
+          limitUsd: body.limitUsd,
+          period: body.period,
+          actor: keyActor(c.get('principal')),
+        });
         if (requeued.length > 0) c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget raised: waiting runs queued again');
         return c.json(budgetView(budget));
       },

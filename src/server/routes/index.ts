@@ -1,13 +1,18 @@
 import type { RouteModule } from '../server-types.ts';
-import { approvalRoutes } from './approvals.ts';
 import { alertRoutes } from './alerts.ts';
+import { approvalRoutes } from './approvals.ts';
+import { auditRoutes } from './audit.ts';
 import { budgetRoutes } from './budgets.ts';
 import { chatCompletionRoutes } from './chat-completions.ts';
+import { credentialRoutes } from './credentials.ts';
 import { escalationRoutes } from './escalations.ts';
 import { feedbackRoutes } from './feedback.ts';
 import { healthRoutes } from './health.ts';
+import { keyRoutes } from './keys.ts';
+import { limitRoutes } from './limits.ts';
 import { metricsRoutes } from './metrics.ts';
 import { modelRoutes } from './models.ts';
+import { oauthRoutes } from './oauth.ts';
 import { openApiRoutes } from './openapi.ts';
 import { policyRoutes } from './policies.ts';
 import { runEventRoutes } from './run-events.ts';
@@ -35,5 +40,10 @@ export const routeModules: readonly RouteModule[] = [
   policyRoutes,
   alertRoutes,
   metricsRoutes,
+  credentialRoutes,
+  oauthRoutes,
+  keyRoutes,
+  limitRoutes,
+  auditRoutes,
   openApiRoutes,
 ];

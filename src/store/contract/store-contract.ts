@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiKeyContract } from './api-keys-contract.ts';
 import { describeApprovalsOperatorContract } from './approvals-operator-contract.ts';
+import { describeAuditContract } from './audit-contract.ts';
+import { describeCredentialContract } from './credentials-contract.ts';
 import { describeBudgetContract } from './budgets-contract.ts';
 import { describeFairClaimContract } from './fair-claims-contract.ts';
 import { describeLeaseContract } from './leases-contract.ts';
@@ -77,5 +79,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeOperatorRunsContract(current);
     describeApprovalsOperatorContract(current);
     describeObservabilityContract(current);
+    describeCredentialContract(current);
+    describeAuditContract(current);
   });
 }

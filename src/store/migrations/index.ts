@@ -7,6 +7,7 @@ import { sessionErasure } from './0006-session-erasure.ts';
 import { apiKeyCreationOrder } from './0007-api-key-creation-order.ts';
 import { oversight } from './0008-oversight.ts';
 import { observability } from './0009-observability.ts';
+import { vaultAndAudit } from './0010-vault-and-audit.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   apiKeyCreationOrder,
   oversight,
   observability,
+  vaultAndAudit,
 ];

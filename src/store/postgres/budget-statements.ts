@@ -123,6 +123,7 @@ export const budgetSql = {
   requeueWaiting: namedSql(`
     UPDATE runs SET status = 'queued', waiting_reason = NULL, updated_at = :now::timestamptz
     WHERE tenant_id = :tenant_id AND status = 'waiting' AND waiting_reason = :reason
+      AND (:user_id::text IS NULL OR user_id = :user_id::text)
     RETURNING id`),
   recordAlert: namedSql(`
     INSERT INTO alerts (tenant_id, key, kind, payload, at) VALUES (:tenant_id, :key, :kind, :payload::json, :at::timestamptz)

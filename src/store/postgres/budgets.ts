@@ -67,9 +67,9 @@ export function createPostgresBudgetStore(pool: Pool, now: () => Date): BudgetSt
         await query(pool, budgetSql.deleteRunReservations, { run_id: runId });
       }),
     queryUsage: (usageQuery) => guard(() => queryUsage(pool, usageQuery)),
-    requeueWaiting: (tenantId, reason) =>
+    requeueWaiting: (tenantId, reason, filter) =>
       guard(async () => {
-        const rows = await query(pool, budgetSql.requeueWaiting, { tenant_id: tenantId, reason, now: now().toISOString() });
+        const rows = await query(pool, budgetSql.requeueWaiting, { tenant_id: tenantId, reason, user_id: filter?.userId ?? null, now: now().toISOString() });
         return rows.map((row) => text(row, 'id'));
       }),
     recordAlert: (input) =>

@@ -7,6 +7,8 @@ import { isPostgresMigrated, migratePostgres } from './migrate.ts';
 import { query } from './named-sql.ts';
 import { guard, openPool } from './open-pool.ts';
 import { createPostgresApiKeyStore } from './postgres-api-key-store.ts';
+import { createPostgresAuditStore } from './postgres-audit-store.ts';
+import { createPostgresCredentialStore } from './postgres-credential-store.ts';
 import { createPostgresModelCacheStore } from './postgres-model-cache.ts';
 import { createPostgresObservabilityStore } from './observability.ts';
 import { runSql } from './run-statements.ts';
@@ -106,5 +108,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresModelCacheStore(pool),
     ...createPostgresBudgetStore(pool, now),
     ...createPostgresObservabilityStore(pool),
+    ...createPostgresCredentialStore(pool),
+    ...createPostgresAuditStore(pool),
   };
 }

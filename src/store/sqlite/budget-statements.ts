@@ -98,6 +98,7 @@ export const budgetSql = {
   requeueWaiting: `
     UPDATE runs SET status = 'queued', waiting_reason = NULL, updated_at = :now
     WHERE tenant_id = :tenant_id AND status = 'waiting' AND waiting_reason = :reason
+      AND (:user_id IS NULL OR user_id = :user_id)
     RETURNING id`,
   recordAlert: `
     INSERT INTO alerts (tenant_id, key, kind, payload, at) VALUES (:tenant_id, :key, :kind, :payload, :at)

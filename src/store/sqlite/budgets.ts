@@ -50,9 +50,9 @@ export function createSqliteBudgetStore(statements: () => BudgetStatements, tran
     hasCoveringBudget: (subject) => guard(() => statements().findSubjectBudgets.all(subjectParameters(subject)).length > 0),
     releaseReservations: (runId) => guard(() => void statements().deleteRunReservations.run(runId)),
     queryUsage: (query) => guard(() => queryUsage(statements(), query)),
-    requeueWaiting: (tenantId, reason) =>
+    requeueWaiting: (tenantId, reason, filter) =>
       guard(() => {
-        const rows: Row[] = statements().requeueWaiting.all({ tenant_id: tenantId, reason, now: now().toISOString() });
+        const rows: Row[] = statements().requeueWaiting.all({ tenant_id: tenantId, reason, user_id: filter?.userId ?? null, now: now().toISOString() });
         return rows.map((row) => text(row, 'id'));
       }),
     recordAlert: (input) =>

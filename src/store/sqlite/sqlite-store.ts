@@ -19,6 +19,8 @@ import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
+import { createSqliteAuditStore } from './sqlite-audit-store.ts';
+import { createSqliteCredentialStore } from './sqlite-credential-store.ts';
 import { createSqliteModelCacheStore } from './sqlite-model-cache.ts';
 import { createSqliteObservabilityStore } from './observability.ts';
 import { applyOversightPatch, createSqliteOversightStore } from './oversight.ts';
@@ -122,6 +124,8 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteBudgetStore(statements, transaction, now),
     ...createSqliteOversightStore(db, () => void statements()),
     ...createSqliteObservabilityStore(db, transaction, () => void statements()),
+    ...createSqliteCredentialStore(db, transaction, () => void statements()),
+    ...createSqliteAuditStore(db, transaction, () => void statements()),
   };
 }
 
