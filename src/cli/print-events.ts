@@ -1,4 +1,4 @@
-import type { JournalEntry } from '../journal/events.ts';
+import type { Actor, JournalEntry } from '../journal/events.ts';
 import type { SerializedError } from '../errors/index.ts';
 import type { ModelUsage } from '../journal/messages.ts';
 import { createStyle, type Style } from './style.ts';
@@ -116,6 +116,38 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
         case 'output-rejected':
           line(`${style('yellow', '!')} final answer rejected (repair ${entry.repairAttempt}): ${failure(entry.error)}`);
           break;
+        case 'guardrail-decision': {
+          const where = entry.callId === undefined ? entry.boundary : `${entry.boundary} ${toolNames.get(entry.callId) ?? entry.callId}`;
+          const changes = entry.changes === undefined ? '' : ` ${value(entry.changes)}`;
+          line(
+            `${style(entry.verdict === 'block' ? 'red' : 'yellow', '⛨')} ${style('bold', safe(entry.guardrail))} ${safe(entry.verdict)}${entry.end === true ? ' (run ended)' : ''} ${dim(`at ${safe(where)}`)}: ${prose(entry.reason)}${changes} ${dim(`${entry.latencyMs} ms`)}`,
+          );
+          break;
+        }
+        case 'approval-request':
+          line(
+            `${style(['yellow', 'bold'], '? approval')} ${dim(safe(entry.approvalId))} for ${style('bold', safe(entry.toolName))} ${value(entry.input)} ${dim(`(${safe(entry.source)})`)}: ${prose(entry.reason)}`,
+          );
+          break;
+        case 'approval-decision': {
+          const verdicts = { approve: ['green', 'approved'], reject: ['red', 'rejected'], edit: ['cyan', 'approved with edited arguments'] } as const;
+          const [colour, said] = verdicts[entry.decision];
+          const edited = entry.decision === 'edit' ? ` ${value(entry.input)}` : '';
+          const why = entry.reason === undefined ? '' : `: ${prose(entry.reason)}`;
+          line(`${style(colour, `✓ ${said}`)}${edited} ${dim(`by ${actorName(entry.actor)} · ${safe(entry.approvalId)}`)}${why}`);
+          break;
+        }
+        case 'escalation-open':
+          line(`${style(['magenta', 'bold'], '⇡ escalated')} ${dim(`${safe(entry.escalationId)} · ${safe(entry.trigger)}`)}: ${prose(entry.reason)}`);
+          break;
+        case 'escalation-reply':
+          line(
+            `${style('magenta', '⇣ human')} ${dim(`${actorName(entry.actor)}${entry.handBack ? ' · handed back to the agent' : ''}`)}: ${prose(entry.message)}`,
+          );
+          break;
+        case 'escalation-resolve':
+          line(`${style('magenta', '⇣ resolved')} ${dim(`by ${actorName(entry.actor)}${entry.endSession === true ? ' · session ended' : ''}`)}`);
+          break;
         case 'run-waiting':
           line(`${style(['yellow', 'bold'], `⏸ waiting: ${safe(entry.reason)}`)}${entry.details === undefined ? '' : ` ${value(entry.details)}`}`);
           break;
@@ -137,6 +169,11 @@ export function createEventPrinter(options: EventPrinterOptions): EventPrinter {
       }
     },
   };
+}
+
+/** Who acted, as recorded: the reviewer's own name where one was given, else the key or Keel itself. */
+function actorName(actor: Actor): string {
+  return terminalSafe(actor.name ?? (actor.kind === 'key' ? `key ${actor.keyId ?? '?'}` : actor.kind));
 }
 
 export function formatUsage(usage: ModelUsage, modelCalls: number): string {
