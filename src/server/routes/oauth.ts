@@ -1,7 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { idSchema } from '../schemas.ts';
-import type { RouteModule } from '../server-types.ts';
-import { vaultOf } from './credentials.ts';
+import { KeelError } from '../../errors/index.ts';
+import type { Vault } from '../../vault/vault.ts';
+import type { RouteContext, RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
 const ProviderParams = z.object({
@@ -18,6 +19,15 @@ const Started = z
   })
   .openapi('OAuthStart');
 const Connected = z.object({ connected: z.literal(true), provider: z.string(), userId: z.string(), requeuedRuns: z.number().int() }).openapi('OAuthConnected');
+
+/**
+ * The vault, for a provider of the config. A server without a vault has no OAuth provider
+ * (configuring one requires the master key at start-up), so every provider is unknown there.
+ */
+function vaultFor(context: RouteContext, provider: string): Vault {
+  if (context.vault !== undefined) return context.vault;
+  throw new KeelError({ code: 'OAUTH_PROVIDER_NOT_FOUND', message: `No OAuth provider "${provider}". Configured: none`, details: { provider } });
+}
 
 /**
  * Per-user OAuth connections: an application asks for the authorization URL of one of its
@@ -41,7 +51,7 @@ export const oauthRoutes: RouteModule = {
       request: { params: ProviderParams, query: StartQuery },
       responses: { 200: { description: 'The authorization URL', content: { 'application/json': { schema: Started } } } },
       async handler(c, { params, query }) {
-        const started = await vaultOf(context).startOAuth({ tenantId: c.get('principal').tenantId, userId: query.userId, provider: params.provider });
+        const started = await vaultFor(context, params.provider).startOAuth({ tenantId: c.get('principal').tenantId, userId: query.userId, provider: params.provider });
         return c.json(started);
       },
     });
@@ -56,7 +66,7 @@ export const oauthRoutes: RouteModule = {
       request: { params: ProviderParams },
       responses: { 200: { description: 'Connected', content: { 'application/json': { schema: Connected } } } },
       async handler(c, { params }) {
-        const connected = await vaultOf(context).finishOAuth({ provider: params.provider, callback: new URL(c.req.url) });
+        const connected = await vaultFor(context, params.provider).finishOAuth({ provider: params.provider, callback: new URL(c.req.url) });
         c.get('log').info({ provider: connected.provider, userId: connected.userId, requeued: connected.requeued.length }, 'OAuth account connected');
         return c.json({ connected: true as const, provider: connected.provider, userId: connected.userId, requeuedRuns: connected.requeued.length });
       },
