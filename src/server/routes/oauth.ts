@@ -51,7 +51,11 @@ export const oauthRoutes: RouteModule = {
       request: { params: ProviderParams, query: StartQuery },
       responses: { 200: { description: 'The authorization URL', content: { 'application/json': { schema: Started } } } },
       async handler(c, { params, query }) {
-        const started = await vaultFor(context, params.provider).startOAuth({ tenantId: c.get('principal').tenantId, userId: query.userId, provider: params.provider });
+        const started = await vaultFor(context, params.provider).startOAuth({
+          tenantId: c.get('principal').tenantId,
+          userId: query.userId,
+          provider: params.provider,
+        });
         return c.json(started);
       },
     });
