@@ -36,6 +36,7 @@ describe('the public API', () => {
         'defineConfig',
         'defineGuardrail',
         'sweepApprovals',
+        'setApprovalPolicy',
         'defineTool',
         'errorCatalogue',
         'estimateCost',

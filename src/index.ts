@@ -83,6 +83,7 @@ export type { JournalEntry, JournalEvent, JournalEventType, RunStatus, WaitingRe
 export type { ApprovalRecord, ApprovalStatus, EscalationRecord, EscalationStatus, FeedbackRecord, ApprovalPolicy } from './store/oversight-store.ts';
 export type { ApprovalDecisionInput } from './engine/oversight-decisions.ts';
 export { sweepApprovals } from './oversight/approval-sweeper.ts';
+export { setApprovalPolicy } from './oversight/approval-policy.ts';
 
 // Store
 export { openStore } from './store/open-store.ts';

@@ -94,18 +94,29 @@ export async function setBudget(
  * Deletes a budget. Runs of the tenant waiting with reason `budget` are queued again, as after a
  * raise: with one budget fewer covering them they may fit now, and a run that still does not
  * (another budget is exhausted) simply parks again. The one way budgets are deleted, from code
- * and from `DELETE /v1/budgets/{scope}/{id}` alike.
+ * and from `DELETE /v1/budgets/{scope}/{id}` alike; a deletion is audited (`budget.delete`).
  *
  * @example
  * const { deleted, requeued } = await deleteBudget(store, { tenantId: 'acme', scope: 'user', scopeId: 'ana' });
  */
 export async function deleteBudget(
-  store: Pick<BudgetStore, 'deleteBudget' | 'requeueWaiting'>,
-  input: BudgetKey,
+  store: Pick<BudgetStore, 'deleteBudget' | 'requeueWaiting'> & Partial<Pick<AuditStore, 'appendAudit'>>,
+  input: BudgetKey & { actor?: AuditActor; now?: Date },
 ): Promise<{ deleted: boolean; requeued: string[] }> {
   assertBudgetKey(input);
   const deleted = await store.deleteBudget({ tenantId: input.tenantId, scope: input.scope, scopeId: input.scopeId });
   const requeued = deleted ? await store.requeueWaiting(input.tenantId, 'budget') : [];
+  if (deleted && store.appendAudit !== undefined) {
+    const now = input.now ?? new Date();
+    await recordAudit(store as Pick<AuditStore, 'appendAudit'>, {
+      tenantId: input.tenantId,
+      actor: input.actor ?? systemActor,
+      action: 'budget.delete',
+      subject: `budget:${input.scope}/${input.scopeId}`,
+      details: { scope: input.scope, scopeId: input.scopeId },
+      now: () => now,
+    });
+  }
   return { deleted, requeued };
 }
 

@@ -5,6 +5,7 @@ import type { ApprovalRecord, EscalationRecord } from '../store/oversight-store.
 import type { Store } from '../store/store.ts';
 import type { Commit } from './commits.ts';
 import { applyEvent, runMessages, type RunState } from './fold.ts';
+import { auditOversight } from './oversight-audit.ts';
 import { decideOnWaitingRun, type WaitingRunOptions } from './waiting-run.ts';
 
 export interface ApprovalDecisionInput {
@@ -28,7 +29,7 @@ interface DecisionContext {
  * the rest. Edited arguments are validated first and a bad edit changes nothing. When every
  * gated call of the step is decided, the run is queued and resumes on any node: an approved call
  * runs as proposed, an edited one with its new arguments, a rejected one gives the model the
- * reason as its result.
+ * reason as its result. The decision, its decider and its time are recorded in the audit log.
  */
 export async function decideApproval(
   context: DecisionContext,
@@ -89,6 +90,21 @@ export async function decideApproval(
     }
     throw error;
   }
+  await auditOversight(store, {
+    tenantId: input.tenantId,
+    actor: input.actor,
+    action: 'approval.decide',
+    subject: `approval:${approval.id}`,
+    details: {
+      decision: input.decision,
+      runId: approval.runId,
+      agent: approval.agent,
+      userId: approval.userId,
+      tool: approval.toolName,
+      source: approval.source,
+    },
+    now: input.now,
+  });
   const decided = await store.getApproval(input.tenantId, input.approvalId);
   if (decided === undefined) throw new KeelError({ code: 'APPROVAL_NOT_FOUND', message: `No approval with id "${input.approvalId}"` });
   return decided;
@@ -133,7 +149,7 @@ function alreadyDecided(approval: ApprovalRecord): KeelError {
  * A person's reply in an escalation: journaled on the run (`escalation-reply`), it reaches the
  * end user as the assistant's turn — in the run's event stream now, in the session's history with
  * the run's end. With `handBack` the run is queued and the agent resumes with the reply and a
- * note in its context.
+ * note in its context. The reply is audited (who, when, whether it handed back; not its text).
  */
 export async function replyToEscalation(
   context: DecisionContext,
@@ -151,13 +167,21 @@ export async function replyToEscalation(
     return { events, patch: { status: 'queued', waitingReason: null, escalationStatus: { id: escalation.id, status: 'handed-back' } } };
   });
   context.committed(commit);
+  await auditOversight(context.store, {
+    tenantId: input.tenantId,
+    actor: input.actor,
+    action: 'escalation.reply',
+    subject: `escalation:${escalation.id}`,
+    details: { runId: escalation.runId, agent: escalation.agent, userId: escalation.userId, handBack: input.handBack },
+    now: input.now,
+  });
   return await escalationRecord(context.store, input.tenantId, input.escalationId);
 }
 
 /**
  * Closes an escalation: the run ends, completed, with the last reply as its answer (and the
  * conversation, replies included, written to the session). `endSession` is journaled for the
- * application, which decides what a closed conversation means to its users.
+ * application, which decides what a closed conversation means to its users. Audited.
  */
 export async function resolveEscalation(
   context: DecisionContext,
@@ -189,6 +213,14 @@ export async function resolveEscalation(
     };
   });
   context.committed(commit);
+  await auditOversight(context.store, {
+    tenantId: input.tenantId,
+    actor: input.actor,
+    action: 'escalation.resolve',
+    subject: `escalation:${escalation.id}`,
+    details: { runId: escalation.runId, agent: escalation.agent, userId: escalation.userId, endSession: input.endSession },
+    now: input.now,
+  });
   return await escalationRecord(context.store, input.tenantId, input.escalationId);
 }
 

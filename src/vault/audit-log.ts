@@ -5,8 +5,8 @@ import { createAuditChainVerifier, type AuditChainResult } from './verify-audit-
 
 /*
  * The one way anything records an audit entry, and the reads over the chain. Every subsystem
- * (keys, credentials, OAuth, budgets, limits, and approvals, escalations, policies, dashboard
- * sign-ins as they are added) calls `recordAudit`; the store appends under its head lock, so
+ * (keys, credentials, OAuth, budgets, limits, approval decisions, escalation replies and
+ * resolutions, the approval policy; dashboard sign-ins as they are added) calls `recordAudit`; the store appends under its head lock, so
  * there is one chain whatever the number of writers (ADR 0019).
  */
 

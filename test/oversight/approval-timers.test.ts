@@ -112,6 +112,10 @@ it('moves a waiting approval up its chain once and times it out with one default
   expect(await store.getApproval('default', pending!.id)).toMatchObject({ status: 'rejected', decidedBy: { kind: 'system', name: 'approval-timeout' } });
   const decisions = (await store.readJournal(parked.id)).filter((entry) => entry.type === 'approval-decision');
   expect(decisions).toHaveLength(1);
+  // The default-deny is on the audit record too, once, as the system's decision.
+  expect(await store.readAudit({ limit: 10, action: 'approval.decide' })).toEqual([
+    expect.objectContaining({ actor: { kind: 'system', id: 'keel', name: 'approval-timeout' }, subject: `approval:${pending!.id}` }),
+  ]);
 
   // The run resumes on any node; the model learns the call was rejected; the refund never ran.
   const done = await nodes[0]!.executeRun(parked.id);

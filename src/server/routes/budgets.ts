@@ -148,7 +148,7 @@ export const budgetRoutes: RouteModule = {
         const { tenantId } = c.get('principal');
         const scope = budgetScope(params.scope);
         assertOwnTenant(tenantId, scope, params.id);
-        const { deleted, requeued } = await deleteBudget(context.store, { tenantId, scope, scopeId: params.id });
+        const { deleted, requeued } = await deleteBudget(context.store, { tenantId, scope, scopeId: params.id, actor: keyActor(c.get('principal')) });
         if (!deleted) throw new KeelError({ code: 'BUDGET_NOT_FOUND', message: `No ${scope} budget "${params.id}"` });
         if (requeued.length > 0) c.get('log').info({ scope, scopeId: params.id, requeued: requeued.length }, 'budget deleted: waiting runs queued again');
         return c.body(null, 204);

@@ -1,4 +1,6 @@
 import { z } from '@hono/zod-openapi';
+import { setApprovalPolicy } from '../../oversight/approval-policy.ts';
+import { keyActor } from '../auth/actor.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
@@ -41,13 +43,13 @@ export const policyRoutes: RouteModule = {
       summary: "Replace the tenant's approval policy",
       description:
         'Applies to tool calls made from now on, on every node: each call of a listed tool waits for approval (source `policy`) in ' +
-        "addition to the tools' own rules. Calls already waiting or already run are not affected.",
+        "addition to the tools' own rules. Calls already waiting or already run are not affected. The change is audited (`policy.update`).",
       permission: 'policies:write',
       request: { body: ApprovalPolicySchema },
       responses: { 200: { description: 'The policy as it now stands', content: { 'application/json': { schema: ApprovalPolicySchema } } } },
       async handler(c, { body }) {
-        const policy = { requireApproval: [...new Set(body.requireApproval)] };
-        return c.json(await context.store.setApprovalPolicy(c.get('principal').tenantId, policy, new Date()));
+        const principal = c.get('principal');
+        return c.json(await setApprovalPolicy(context.store, { tenantId: principal.tenantId, policy: body, actor: keyActor(principal) }));
       },
     });
   },
