@@ -47,6 +47,44 @@ describe('eraseEventContent', () => {
     });
   });
 
+  it('keeps why a run waited or resumed, and blanks every free-text reason', () => {
+    expect(eraseEventContent({ type: 'run-waiting', reason: 'human', details: { escalationId: 'esc_1', reason: 'card 4111 was declined' } })).toEqual({
+      type: 'run-waiting',
+      reason: 'human',
+      details: { escalationId: 'esc_1' },
+      erased: true,
+    });
+    expect(eraseEventContent({ type: 'run-resume', reason: 'approval', details: { approvalId: 'apr_1' } })).toMatchObject({ reason: 'approval' });
+    const free = [
+      {
+        type: 'approval-decision',
+        approvalId: 'apr_1',
+        step: 1,
+        callId: 'c1',
+        decision: 'reject',
+        reason: 'not for Ana Ortiz, she owes us',
+        actor: { kind: 'cli' },
+      },
+      {
+        type: 'approval-request',
+        approvalId: 'apr_1',
+        step: 1,
+        callId: 'c1',
+        toolName: 'refund',
+        input: {},
+        reason: 'flagged: Ana Ortiz',
+        source: 'guardrail',
+      },
+      { type: 'escalation-open', escalationId: 'esc_1', trigger: 'agent-request', reason: 'Ana Ortiz threatens to sue', handoff: {} },
+      { type: 'guardrail-decision', boundary: 'output', guardrail: 'content-policy', verdict: 'block', reason: 'blocked term "Ana Ortiz"', latencyMs: 1 },
+    ];
+    for (const event of free) {
+      const erased = eraseEventContent(event);
+      expect(JSON.stringify(erased)).not.toContain('Ana Ortiz');
+      expect(erased).toMatchObject({ type: event.type, reason: '', erased: true });
+    }
+  });
+
   it('blanks the content of event types it does not know', () => {
     const erased = eraseEventContent({ type: 'future-event', step: 1, note: 'private words', nested: { deep: ['private'] } });
     expect(JSON.stringify(erased)).not.toContain('private');

@@ -28,7 +28,6 @@ const kept = new Set([
   'costNanoUsd',
   'modelCalls',
   'costUsd',
-  'reason',
   'status',
   'repairAttempt',
   'from',
@@ -46,6 +45,14 @@ const kept = new Set([
   'escalationId',
 ]);
 
+/**
+ * Events whose own `reason` is one of a few fixed words (why a run waits or resumes: `approval`,
+ * `budget`, `human`, …), kept. Every other reason is free text — a reviewer's rejection, the
+ * model's words handing a run to a human, a guardrail's explanation quoting what it saw — and
+ * is blanked like any content, in the events and in the details they carry.
+ */
+const fixedReasonEvents = new Set(['run-waiting', 'run-resume']);
+
 /** The marker erased text is replaced by. */
 export const erasedText = '';
 
@@ -60,7 +67,8 @@ export const erasedText = '';
  */
 export function eraseEventContent(data: Record<string, unknown>): Record<string, unknown> {
   const erased: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(data)) erased[key] = kept.has(key) ? value : blank(value);
+  const fixedReason = fixedReasonEvents.has(String(data.type));
+  for (const [key, value] of Object.entries(data)) erased[key] = kept.has(key) || (fixedReason && key === 'reason') ? value : blank(value);
   erased.erased = true;
   return erased;
 }

@@ -9,6 +9,7 @@ import { createRuntime } from '../../src/keel.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
+import { rateRun } from '../../src/oversight/run-feedback.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
 import { createApp } from '../../src/server/app.ts';
 import { createPostgresStore } from '../../src/store/postgres/postgres-store.ts';
@@ -22,13 +23,22 @@ import { scriptedModel } from '../../src/testing/scripted-model.ts';
  * `DELETE /v1/sessions/{id}` erases the conversation everywhere it is stored: after it, no table
  * of the store — read directly, every row of every table — holds any of the conversation's text
  * (the user's message, the model's answers, the tool's arguments and result, streamed deltas,
- * the cached answer), while another session's text is still there.
+ * the cached answer, an approval's arguments and its reviewer's reason, an escalation's handoff
+ * and the human's reply, the user's feedback), while another session's text is still there.
  */
 const secret = {
   input: 'ERASE-ME-INPUT my card is 4111 1111 1111 1111',
   toolArgument: 'ERASE-ME-ARGUMENT',
   toolResult: 'ERASE-ME-RESULT',
   answer: 'ERASE-ME-ANSWER',
+  // What people wrote or saw about the conversation: an approval's arguments and its reviewer's
+  // reason, an escalation's handoff (the user's words) and the human's reply, the user's feedback.
+  approvalArgument: 'ERASE-ME-APPROVAL-ARGUMENT',
+  decisionReason: 'ERASE-ME-DECISION-REASON',
+  escalationInput: 'ERASE-ME-ESCALATION-INPUT',
+  reply: 'ERASE-ME-HUMAN-REPLY',
+  correction: 'ERASE-ME-CORRECTION',
+  comment: 'ERASE-ME-COMMENT',
 };
 
 function agentWith(turns: Parameters<typeof scriptedModel>[0]) {
@@ -39,11 +49,20 @@ function agentWith(turns: Parameters<typeof scriptedModel>[0]) {
     effect: 'read',
     execute: ({ query }) => ({ found: `${secret.toolResult} for ${query}` }),
   });
+  const refund = defineTool({
+    name: 'refund',
+    description: 'Refund, once a person approves',
+    input: z.object({ note: z.string() }),
+    effect: 'unsafe',
+    approval: 'always',
+    execute: () => ({ refunded: true }),
+  });
   return defineAgent({
     name: 'keeper',
     model: scriptedModel(turns, { stream: true, chunkSize: 3 }),
     instructions: 'Help.',
-    tools: [lookup],
+    tools: [lookup, refund],
+    escalation: {},
     cache: { ttlMs: 60_000 },
     modelSettings: { temperature: 0 },
   });
@@ -54,6 +73,8 @@ async function converse(store: Store): Promise<{ erase: () => Promise<Response>;
     { toolCalls: [{ name: 'lookup', arguments: { query: secret.toolArgument } }] },
     { text: `${secret.answer}: done` },
     { text: 'KEEP-ME-ANSWER' },
+    { toolCalls: [{ name: 'refund', arguments: { note: secret.approvalArgument } }] },
+    { text: 'The refund was not approved.' },
   ]);
   const runtime = createRuntime({ config: defineConfig({ agents: [agent] }), store, logger: createSilentLogger(), env: {} });
   cleanups.push(() => runtime.close());
@@ -68,6 +89,25 @@ async function converse(store: Store): Promise<{ erase: () => Promise<Response>;
   expect(erased.status).toBe('completed');
   const kept = await runtime.run({ agent: 'keeper', input: 'KEEP-ME-INPUT', userId: 'ben', sessionId: 'other', tenantId: 'acme' });
   expect(kept.status).toBe('completed');
+
+  const gated = await runtime.run({ agent: 'keeper', input: 'Refund me', userId: 'ana', sessionId: 'private', tenantId: 'acme' });
+  const [approval] = (await store.listApprovals('acme', { runId: gated.id })).approvals;
+  const reviewer = { kind: 'cli' as const, name: 'rita' };
+  await runtime.decideApproval(approval!.id, { decision: 'reject', reason: secret.decisionReason }, { tenantId: 'acme', actor: reviewer });
+  expect((await runtime.executeRun(gated.id, { tenantId: 'acme' })).status).toBe('completed');
+
+  const handed = await runtime.run({
+    agent: 'keeper',
+    input: `Can I talk to a real person please? ${secret.escalationInput}`,
+    userId: 'ana',
+    sessionId: 'private',
+    tenantId: 'acme',
+  });
+  expect(handed.waitingReason).toBe('human');
+  const [escalation] = (await store.listEscalations('acme', { runId: handed.id })).escalations;
+  await runtime.replyToEscalation(escalation!.id, { message: secret.reply }, { tenantId: 'acme', actor: reviewer });
+  await runtime.resolveEscalation(escalation!.id, {}, { tenantId: 'acme', actor: reviewer });
+  await rateRun(store, { tenantId: 'acme', runId: erased.id, rating: -1, correction: secret.correction, comment: secret.comment, now: new Date() });
   const app = createApp({ runtime, logger: createSilentLogger() });
   const { key } = await createApiKey(store, { tenantId: 'acme', role: 'admin', name: 'admin' });
   return {
