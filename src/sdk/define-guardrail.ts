@@ -53,8 +53,9 @@ export interface GuardrailContext {
  * it — at `input` and `output` the run ends (with `refusal` as the answer when given), at
  * `model-output` the run ends, at `tool-call` the call is not run and the model is told `reason`,
  * at `tool-result` the model gets an error instead of the data — and `end: true` makes any block
- * end the run; `escalate` hands the run to a human (`waiting: human`); `require-approval` parks
- * it until a person decides (`waiting: approval`).
+ * end the run; `escalate` hands the run to a human (`waiting: human`); `require-approval` at
+ * `tool-call` parks the call until a reviewer decides it (`waiting: approval`), and elsewhere —
+ * where there is no call to approve — hands the run to a human like `escalate`.
  */
 export type GuardrailVerdict =
   | { verdict: 'allow' }

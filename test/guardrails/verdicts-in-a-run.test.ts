@@ -112,6 +112,16 @@ describe('input', () => {
     expect(checked).toEqual(['I will sue you']);
     expect(await test.decisions(parked.id)).toHaveLength(1);
   });
+
+  it('require-approval: with no call to approve, a person takes over as with escalate', async () => {
+    const { guardrail } = judge('input', () => ({ verdict: 'require-approval', reason: 'a person should read this first' }));
+    const test = await runtimeWith({ script: [], guardrails: { input: [guardrail] } });
+    const parked = await test.run('Close my account');
+    expect([parked.status, parked.waitingReason]).toEqual(['waiting', 'human']);
+    expect((await test.store.listEscalations('default', { runId: parked.id })).escalations).toEqual([
+      expect.objectContaining({ trigger: 'guardrail', reason: 'judge: a person should read this first' }),
+    ]);
+  });
 });
 
 describe('model-output', () => {
