@@ -2,6 +2,7 @@ import { approvals } from './approvals.ts';
 import { auditBench } from './audit.ts';
 import { bytesPerStep } from './bytes-per-step.ts';
 import { credentialResolve } from './credential-resolve.ts';
+import { devRestart } from './dev-restart.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
 import { guardrailChecks } from './guardrail-checks.ts';
@@ -30,4 +31,5 @@ export const benchModules: readonly BenchModule[] = [
   metricsScrape,
   credentialResolve,
   auditBench,
+  devRestart,
 ];

@@ -10,7 +10,8 @@ import { afterEach, expect, it } from 'vitest';
  * `kill -9` of `keel dev` in the middle of a model call, then `keel dev` again in the same
  * directory: the restarted server takes back the run its previous life held and finishes it.
  * Leases last 60 s here, so a run that completes within the test was resumed by that takeover,
- * not by its lease expiring (the time it took is printed; the bench measures it).
+ * not by its lease expiring (the time it took is printed; `npm run bench -- --only=dev-restart`
+ * measures it).
  */
 const repository = join(import.meta.dirname, '..', '..');
 const sdk = (file: string) => pathToFileURL(join(repository, 'src', 'sdk', file)).href;
