@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { KeelError } from '../errors/index.ts';
 import type { Actor } from '../journal/events.ts';
 import { describeIssues } from './errors.ts';
-import { identifierSchema } from './schemas.ts';
+import { decimalIntegerSchema, identifierSchema } from './schemas.ts';
 import type { ServerEnv } from './server-types.ts';
 
 /** The header a reviewer's name may come in, when the body does not give it (`reviewer`). */
@@ -49,4 +49,4 @@ export function reviewerActor(c: Context<ServerEnv>, bodyReviewer: string | unde
 }
 
 export const CursorQuery = z.string().min(1).max(200).optional().openapi({ description: 'nextCursor of the previous page' });
-export const LimitQuery = z.coerce.number().int().min(1).max(200).optional().openapi({ type: 'integer', description: 'Page size, default 50' });
+export const LimitQuery = decimalIntegerSchema({ min: 1, max: 200 }).optional().openapi({ type: 'integer', description: 'Page size, 1 to 200, default 50' });

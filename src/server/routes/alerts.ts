@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { decimalIntegerSchema } from '../schemas.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
@@ -19,7 +20,7 @@ const AlertPage = z.object({ data: z.array(AlertSchema), nextCursor: z.string().
 
 const ListAlertsQuery = z.object({
   cursor: z.string().min(1).max(500).optional().openapi({ description: 'nextCursor of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(200).optional().openapi({ type: 'integer', description: 'Page size, default 50' }),
+  limit: decimalIntegerSchema({ min: 1, max: 200 }).optional().openapi({ type: 'integer', description: 'Page size, 1 to 200, default 50' }),
 });
 
 /** `GET /v1/alerts`: the alerts raised for the tenant (spend alerts and alert rules), newest first. */

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import type { AuditRow } from '../../store/audit-store.ts';
-import { idSchema } from '../schemas.ts';
+import { decimalIntegerSchema, idSchema } from '../schemas.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
@@ -15,7 +15,7 @@ const AuditQuery = z.object({
     .optional()
     .openapi({ description: 'Only this action, e.g. `key.create`, `credential.use`' }),
   cursor: z.string().min(1).max(100).optional().openapi({ description: 'nextCursor of the previous page' }),
-  limit: z.coerce.number().int().min(1).max(500).optional().openapi({ type: 'integer', description: 'Page size, default 100' }),
+  limit: decimalIntegerSchema({ min: 1, max: 500 }).optional().openapi({ type: 'integer', description: 'Page size, 1 to 500, default 100' }),
 });
 
 export const AuditEntrySchema = z
