@@ -3,7 +3,7 @@ import type { Context } from 'hono';
 import { KeelError } from '../errors/index.ts';
 import type { Actor } from '../journal/events.ts';
 import { describeIssues } from './errors.ts';
-import { decimalIntegerSchema, identifierSchema } from './schemas.ts';
+import { decimalIntegerSchema, headerIdentifierSchema, identifierSchema } from './schemas.ts';
 import type { ServerEnv } from './server-types.ts';
 
 /** The header a reviewer's name may come in, when the body does not give it (`reviewer`). */
@@ -35,7 +35,8 @@ export function reviewerActor(c: Context<ServerEnv>, bodyReviewer: string | unde
   const header = c.req.header(reviewerHeader);
   let name = bodyReviewer;
   if (name === undefined && header !== undefined) {
-    const parsed = ReviewerName.safeParse(header);
+    // Read as UTF-8 bytes, like every identifier sent in a header: `Müller` must not be journaled as `MÃ¼ller`.
+    const parsed = headerIdentifierSchema(100).safeParse(header);
     if (!parsed.success) {
       throw new KeelError({
         code: 'INPUT_INVALID',

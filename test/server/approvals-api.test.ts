@@ -111,6 +111,21 @@ describe('POST /v1/approvals/{id}', () => {
     expect([again.status, again.body.error.code]).toEqual([409, 'APPROVAL_ALREADY_DECIDED']);
   });
 
+  it('reads a reviewer name in the header as UTF-8, as it reads every identifier in a header', async () => {
+    const { run, approval } = await api.parkedApproval('utf8-ana');
+    // What Node hands over for a header sent as UTF-8: one character per byte.
+    const asSent = Buffer.from('Jürgen Groß', 'utf8').toString('latin1');
+    const decided = await api.json<ApprovalRecord>('POST', `/v1/approvals/${approval.id}`, {
+      key: api.keys.reviewer,
+      body: { decision: 'approve' },
+      headers: { 'x-keel-reviewer': asSent },
+    });
+    expect(decided.status).toBe(200);
+    expect(decided.body.decidedBy).toMatchObject({ name: 'Jürgen Groß' });
+    expect((await journalOf(run.id)).find((entry) => entry.type === 'approval-decision')).toMatchObject({ actor: { name: 'Jürgen Groß' } });
+    await api.settled(run.id);
+  });
+
   it('reject: the body’s reviewer wins over the header, and the model gets the reason', async () => {
     const { run, approval } = await api.parkedApproval('reject-ana');
     const decided = await api.json<ApprovalRecord>('POST', `/v1/approvals/${approval.id}`, {
@@ -188,6 +203,8 @@ describe('POST /v1/approvals/{id}', () => {
       { body: { decision: 'approve', reviewer: '' } },
       { body: { decision: 'reject', reason: '' } },
       { body: { decision: 'approve' }, headers: { 'x-keel-reviewer': '   ' } },
+      // Bytes that are not UTF-8 (a Latin-1 "ü" alone): refused, never stored as a guess.
+      { body: { decision: 'approve' }, headers: { 'x-keel-reviewer': 'M\u00fcller' } },
       { body: 'not json' },
     ];
     for (const { body, headers } of cases) {
