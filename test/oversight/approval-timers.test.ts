@@ -124,3 +124,47 @@ it('moves a waiting approval up its chain once and times it out with one default
   expect(JSON.stringify(answered.requests.at(-1)?.messages)).toContain('APPROVAL_REJECTED');
   expect(receiver.deliveries).toHaveLength(1);
 });
+
+it("times a call out by its tool's approvalTimeoutMs before the agent's", async () => {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-timers-'));
+  cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+  const clock = createFakeClock(new Date('2026-03-01T12:00:00.000Z'));
+  const wire = defineTool({
+    name: 'wire_money',
+    description: 'Wire money',
+    input: z.object({ amountUsd: z.number() }),
+    effect: 'unsafe',
+    approval: 'always',
+    approvalTimeoutMs: 5 * 60_000,
+    execute: () => ({ wired: true }),
+  });
+  const agent = defineAgent({
+    name: 'treasury',
+    model: scriptedModel([{ toolCalls: [{ name: 'wire_money', arguments: { amountUsd: 900 } }] }]),
+    instructions: 'Help.',
+    tools: [wire],
+    approvals: { timeoutMs: 60 * 60_000 },
+  });
+  const store = createSqliteStore({ path: join(directory, 'keel.db'), now: clock.now });
+  await store.migrate();
+  cleanups.push(() => store.close());
+  const runtime = createRuntime({
+    config: defineConfig({ agents: [agent] }),
+    store,
+    logger: createSilentLogger(),
+    now: clock.now,
+    approvalSweepMs: 0,
+    env: {},
+  });
+  cleanups.push(() => runtime.close());
+
+  const parked = await runtime.run({ agent: 'treasury', input: 'Wire $900', userId: 'ana' });
+  const [pending] = (await store.listApprovals('default', { runId: parked.id })).approvals;
+  expect(Date.parse(pending!.expiresAt) - Date.parse(pending!.createdAt)).toBe(5 * 60_000);
+  const notify = createOversightNotifier({ webhookUrl: undefined, logger: createSilentLogger() });
+  clock.advance(4 * 60_000);
+  expect((await sweepApprovals({ runtime, now: clock.now(), notify, logger: createSilentLogger() })).expired).toBe(0);
+  clock.advance(2 * 60_000);
+  expect((await sweepApprovals({ runtime, now: clock.now(), notify, logger: createSilentLogger() })).expired).toBe(1);
+  expect(await store.getApproval('default', pending!.id)).toMatchObject({ status: 'rejected', decidedBy: { kind: 'system', name: 'approval-timeout' } });
+});
