@@ -1,6 +1,6 @@
 import { afterEach, expect, it } from 'vitest';
 import { z } from 'zod';
-import { pii, promptInjection, secrets, toolResultShape } from '../../src/guardrails/index.ts';
+import { pii, promptInjection, secrets, toolResultShape, toolResultSize } from '../../src/guardrails/index.ts';
 import type { ModelRequest } from '../../src/gateway/model.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
@@ -78,6 +78,29 @@ it('gives the model an error instead of an HTML error page', async () => {
       content: { error: { code: 'GUARDRAIL_BLOCKED', message: expect.stringContaining('an HTML page came back instead of data') } },
     }),
   ]);
+});
+
+it('hands the model a preview of an oversized tool result, and keeps the whole result in the journal', async () => {
+  const report = 'row of the quarterly report\n'.repeat(2_000);
+  const readReport = defineTool({ name: 'read_report', description: 'Read the report', input: z.object({}), effect: 'read', execute: () => report });
+  const model = scriptedModel([{ toolCalls: [{ name: 'read_report', arguments: {} }] }, { text: 'The report has many rows.' }]);
+  const agent = defineAgent({
+    name: 'reports',
+    model,
+    instructions: 'Summarise.',
+    tools: [readReport],
+    guardrails: { toolResult: [toolResultSize({ maxChars: 10_000, previewChars: 1_000 })] },
+  });
+  harness = await createTestRuntime({ agents: [agent] });
+  const run = await harness.runtime.run({ agent: 'reports', input: 'Summarise the report', userId: 'ana' });
+  expect(run.status).toBe('completed');
+
+  const seen = JSON.stringify(toolMessages(model.requests[1]).map((message) => message.content));
+  expect(seen.length).toBeLessThan(2_000);
+  expect(seen).toContain('row of the quarterly report');
+  const journal = await harness.store.readJournal(run.id);
+  expect(journal.find((entry) => entry.type === 'tool-result')).toMatchObject({ output: report });
+  expect(journal.find((entry) => entry.type === 'guardrail-decision')).toMatchObject({ guardrail: 'tool-result-size', verdict: 'modify' });
 });
 
 it.each([
