@@ -41,6 +41,30 @@ export function asksForHuman(text: string): boolean {
 }
 
 /**
+ * What failed since the run was last handed to a person (or since it began): tool calls that
+ * ended in an error, and final answers the output schema rejected (each costs a repair turn).
+ * Together they are the `repeated-failure` trigger, at the agent's `afterToolFailures`.
+ */
+export function failuresSinceEscalation(state: RunState): { toolCalls: number; answers: number } {
+  const since = Math.max(0, ...[...state.escalations.values()].map((escalation) => escalation.afterStep));
+  const toolCalls = state.steps
+    .filter((step) => step.step > since)
+    .flatMap((step) => [...step.toolCalls.values()])
+    .filter((call) => call.result?.error !== undefined).length;
+  const answers = state.outputRejections.filter((rejection) => rejection.step > since).length;
+  return { toolCalls, answers };
+}
+
+/** The escalation reason for so many failures: `3 tool calls failed`, `1 tool call failed and 2 answers did not match the output schema`. */
+export function repeatedFailureReason(failures: { toolCalls: number; answers: number }): string {
+  const parts = [
+    ...(failures.toolCalls > 0 ? [`${failures.toolCalls} tool call${failures.toolCalls === 1 ? '' : 's'} failed`] : []),
+    ...(failures.answers > 0 ? [`${failures.answers} answer${failures.answers === 1 ? '' : 's'} did not match the output schema`] : []),
+  ];
+  return parts.join(' and ');
+}
+
+/**
  * Hands the run to a human: journals `escalation-open` with its handoff package (and lists it
  * with the other escalations), then parks the run in `waiting: human`. The package is built
  * from the journal alone, so it is the same whichever node writes it.

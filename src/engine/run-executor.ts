@@ -11,7 +11,7 @@ import { failRun } from './fail-run.ts';
 import { parseFinalOutput } from './model-step.ts';
 import { modelTurn } from './model-turn.ts';
 import { runPendingTools } from './tool-step.ts';
-import { asksForHuman, escalate } from './escalation.ts';
+import { asksForHuman, escalate, failuresSinceEscalation, repeatedFailureReason } from './escalation.ts';
 import { guardrailsAt, journaledOutcome, runGuardrails, type StoppingVerdict } from './guardrail-runner.ts';
 import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
 import { createBudgetGate } from '../cost/admission.ts';
@@ -232,8 +232,20 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
           if (unsure !== undefined && !escalatedSince(state, last.step)) return await escalate(context, { trigger: 'low-confidence', reason: unsure });
           return await context.end('completed', { output: final.output });
         }
+        const rejected: JournalEvent = {
+          type: 'output-rejected',
+          step: last.step,
+          error: final.error.toJSON(),
+          repairAttempt: state.outputRejections.length + 1,
+        };
+        // A rejected answer is a failure like a failed tool call: enough of them hand the run to a person instead of failing it.
+        const failures = failuresSinceEscalation(state);
+        if (agent.escalation.enabled && !escalatedSince(state, last.step) && failures.toolCalls + failures.answers + 1 >= agent.escalation.afterToolFailures) {
+          const reason = repeatedFailureReason({ ...failures, answers: failures.answers + 1 });
+          return await escalate(context, { trigger: 'repeated-failure', reason, events: [rejected] });
+        }
         if (state.outputRejections.length >= agent.limits.maxOutputRepairs) return await context.end('failed', { error: final.error.toJSON() });
-        await context.record([{ type: 'output-rejected', step: last.step, error: final.error.toJSON(), repairAttempt: state.outputRejections.length + 1 }]);
+        await context.record([rejected]);
         continue;
       }
     }

@@ -7,7 +7,7 @@ import type { Guardrail } from '../sdk/define-guardrail.ts';
 import type { ToolDefinition } from '../sdk/define-tool.ts';
 import type { ApprovalPolicy, NewApproval } from '../store/oversight-store.ts';
 import { approvalNeed, approvalRequest, type ApprovalNeed } from './approval-gate.ts';
-import { escalate, escalationToolName } from './escalation.ts';
+import { escalate, escalationToolName, failuresSinceEscalation, repeatedFailureReason } from './escalation.ts';
 import { escalatedSince, pastToolCalls, type StepState, type ToolCallState } from './fold.ts';
 import { guardrailsAt, journaledOutcome, runGuardrails, type BoundaryOutcome, type GuardrailDecision } from './guardrail-runner.ts';
 import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
@@ -236,8 +236,9 @@ async function restStep(context: LoopContext, step: StepState): Promise<Executio
       .map((call) => journaledOutcome(call.decisions.filter((decision) => decision.boundary === 'tool-result')).stop)
       .find((stop) => stop !== undefined && stop.verdict !== 'block');
     if (resultStop !== undefined) return await escalate(context, { trigger: 'guardrail', reason: `${resultStop.guardrail}: ${resultStop.reason}` });
-    if (agent.escalation.enabled && failuresSinceLastEscalation(context) >= agent.escalation.afterToolFailures) {
-      return await escalate(context, { trigger: 'repeated-failure', reason: `${agent.escalation.afterToolFailures} tool calls failed` });
+    const failures = failuresSinceEscalation(state);
+    if (agent.escalation.enabled && failures.toolCalls + failures.answers >= agent.escalation.afterToolFailures) {
+      return await escalate(context, { trigger: 'repeated-failure', reason: repeatedFailureReason(failures) });
     }
   }
 
@@ -248,15 +249,6 @@ async function restStep(context: LoopContext, step: StepState): Promise<Executio
     });
   }
   return undefined;
-}
-
-function failuresSinceLastEscalation(context: LoopContext): number {
-  const { state } = context;
-  const since = Math.max(0, ...[...state.escalations.values()].map((escalation) => escalation.afterStep));
-  return state.steps
-    .filter((step) => step.step > since)
-    .flatMap((step) => [...step.toolCalls.values()])
-    .filter((call) => call.result?.error !== undefined).length;
 }
 
 export function blockedError(decision: GuardrailDecision): SerializedError {

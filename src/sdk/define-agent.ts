@@ -70,7 +70,10 @@ export interface ApprovalSettings {
 export interface EscalationSettings {
   /** Offer the model an `escalate_to_human` tool, and watch user messages for explicit requests for a human. Default true when escalation is set. */
   enabled?: boolean;
-  /** Escalate after this many failed tool calls in a run. Default 3. */
+  /**
+   * Escalate after this many failures since the last hand-off: failed tool calls, and final
+   * answers the output schema rejected (repair turns). Default 3.
+   */
   afterToolFailures?: number;
   /** Escalate when the model reports a confidence (in `escalate_to_human`'s or its answer's `confidence`) below this. */
   confidenceBelow?: number;

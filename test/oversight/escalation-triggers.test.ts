@@ -47,6 +47,37 @@ it('escalates after afterToolFailures failed tool calls', async () => {
   expect(model.requests).toHaveLength(2);
 });
 
+it('counts answers the output schema rejected as failures: a run that keeps failing reaches a person before it fails', async () => {
+  const output = z.object({ answer: z.string() });
+  const { run, escalations, model } = await runOf(
+    [{ text: 'Tuesday, probably' }, { text: '{"answer": 42}' }],
+    { output, escalation: { afterToolFailures: 2 }, limits: { maxOutputRepairs: 5 } },
+    'When does it arrive?',
+  );
+  expect([run.status, run.waitingReason]).toEqual(['waiting', 'human']);
+  expect(escalations).toEqual([expect.objectContaining({ trigger: 'repeated-failure', reason: '2 answers did not match the output schema' })]);
+  expect(model.requests).toHaveLength(2);
+  const journal = await harness!.store.readJournal(run.id);
+  expect(journal.filter((entry) => entry.type === 'output-rejected').map((entry) => entry.repairAttempt)).toEqual([1, 2]);
+});
+
+it('adds failed tool calls and rejected answers together', async () => {
+  const { escalations } = await runOf(
+    [{ toolCalls: [{ name: 'track_parcel', arguments: { parcel: 'P1' } }] }, { text: 'not json' }],
+    { output: z.object({ answer: z.string() }), escalation: { afterToolFailures: 2 } },
+    'Where is parcel P1?',
+  );
+  expect(escalations).toEqual([
+    expect.objectContaining({ trigger: 'repeated-failure', reason: '1 tool call failed and 1 answer did not match the output schema' }),
+  ]);
+});
+
+it('fails a run whose answers keep failing the schema when escalation is off, as before', async () => {
+  const { run } = await runOf([{ text: 'a' }, { text: 'b' }, { text: 'c' }], { output: z.object({ answer: z.string() }) }, 'When?');
+  expect(run.status).toBe('failed');
+  expect(run.error).toMatchObject({ code: 'OUTPUT_INVALID' });
+});
+
 it('escalates an answer whose confidence is below confidenceBelow, and delivers one above it', async () => {
   const output = z.object({ answer: z.string(), confidence: z.number() });
   const unsure = await runOf(
