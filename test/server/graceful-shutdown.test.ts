@@ -21,13 +21,21 @@ let key: string;
 const children: ChildProcess[] = [];
 
 /**
- * Model calls slow enough that the worker (8 runs at once) cannot keep up with four clients
- * posting back to back: at SIGTERM some acknowledged runs are always queued or mid-way, whatever
- * the machine's speed, so the restart has real work to take over.
+ * Model calls slow enough that the worker (8 runs at once, two calls each: about 10 runs a
+ * second) falls behind four clients posting back to back, so runs queue up behind it; the test
+ * sends SIGTERM only once some are queued (read from the store), so the restart always has runs
+ * that were never begun to take over. Counting acknowledgements alone was not enough: on a
+ * loaded machine the clients post more slowly, the worker keeps up, and the drain at SIGTERM
+ * finishes every run it had begun, leaving nothing for the restart.
  */
 function respond(request: FakeModelRequest): FakeTurn {
   const done = request.messages.some((message) => message.role === 'tool');
-  return done ? { delayMs: 150, text: 'Balance is 100.' } : { delayMs: 150, toolCalls: [{ name: 'lookup', arguments: { account: 'acme' } }] };
+  return done ? { delayMs: 400, text: 'Balance is 100.' } : { delayMs: 400, toolCalls: [{ name: 'lookup', arguments: { account: 'acme' } }] };
+}
+
+/** How many of `ids` are still queued: acknowledged, not yet claimed by a worker. */
+async function queuedOf(ids: readonly string[]): Promise<number> {
+  return (await Promise.all(ids.map((id) => store.getRun('default', id)))).filter((run) => run?.status === 'queued').length;
 }
 
 /** Starts `keel start` and resolves with its URL once it logs that it is listening. */
@@ -109,8 +117,10 @@ describe('keel start: graceful shutdown under load', () => {
       }
     };
     const clients = Promise.all([0, 1, 2, 3].map(client));
-    // SIGTERM once the server is busy: runs queued, executing and requests in flight.
-    for (let waited = 0; acknowledged.length < 30 && waited < 20_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    // SIGTERM once the server is busy: runs queued behind the worker, executing and requests in flight.
+    for (let waited = 0; (acknowledged.length < 30 || (await queuedOf(acknowledged)) < 8) && waited < 20_000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const before = acknowledged.length;
     signalled = true;
     first.child.kill('SIGTERM');
