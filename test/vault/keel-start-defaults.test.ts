@@ -46,3 +46,13 @@ it('starts with per-user and tenant limits on by default, and turns one off with
   start.child.kill('SIGTERM');
   expect(await start.exited).toBe(0);
 });
+
+it('refuses a KEEL_AUDIT_RETENTION_DAYS that is not a whole number of days, before serving', async () => {
+  const start = spawnKeel({ KEEL_DATABASE_URL: `sqlite:${join(directory, 'retention.db')}`, KEEL_PORT: '0', KEEL_AUDIT_RETENTION_DAYS: '30d' }, [
+    'start',
+    '--config',
+    vaultConfig,
+  ]);
+  expect(await start.exited).toBe(1);
+  expect(start.output()).toContain('error CONFIG_INVALID: KEEL_AUDIT_RETENTION_DAYS must be a whole number of days, 1 or more (got "30d")');
+});

@@ -1,6 +1,7 @@
 import { nodeIdFrom } from '../../keel.ts';
 import { secureLimitDefaults } from '../../protection/limits-from-env.ts';
 import { startPeriodicSweeps } from '../../protection/periodic-sweeps.ts';
+import { auditRetentionDaysFrom, auditRetentionSweep } from '../../vault/audit-retention.ts';
 import { createLogger } from '../../telemetry/logger.ts';
 import { exitCodes, type Command } from '../command.ts';
 import { openCliRuntime } from '../cli-environment.ts';
@@ -28,6 +29,8 @@ Environment:
   KEEL_LEASE_MS       lease duration in ms (default 15000)
   KEEL_NODE_ID        this node's stable identity: restarted, it resumes its runs at once
   KEEL_CORS_ORIGINS   browser origins allowed to call the API, comma-separated, or * (default: none)
+  KEEL_AUDIT_RETENTION_DAYS  days of audit entries to keep; older ones are pruned hourly, keeping a
+                      checkpoint (default: keep them all)
   KEEL_MASTER_KEY     the vault's master key: required when a tool declares credentials or an
                       OAuth provider is configured (32 bytes as base64: openssl rand -base64 32)
 
@@ -49,6 +52,7 @@ Options:
     const logger = createLogger({ level: io.env.KEEL_LOG_LEVEL?.trim() || 'info', destination: { write: (line: string) => io.stdout.write(line) } });
     const configPath = values.config ?? (io.env.KEEL_CONFIG?.trim() || undefined);
     const nodeId = nodeIdFrom(io.env);
+    const auditRetentionDays = auditRetentionDaysFrom(io.env);
     const cli = await openCliRuntime(io, {
       logger,
       limitDefaults: secureLimitDefaults,
@@ -67,6 +71,11 @@ Options:
         { name: 'oauth-requests', run: (now) => store.sweepOAuthStates(now) },
       ],
     });
+    // The audit log's retention, when one is set: hourly, since each prune that deletes something is itself audited.
+    const retention =
+      auditRetentionDays === undefined
+        ? undefined
+        : startPeriodicSweeps({ logger, intervalMs: 60 * 60_000, sweeps: [auditRetentionSweep(store, auditRetentionDays)] });
     await serveApi(io, {
       runtime: cli.runtime,
       store,
@@ -76,6 +85,7 @@ Options:
       host,
       closeRuntime: async () => {
         await sweeper.stop();
+        await retention?.stop();
         await cli.close();
       },
       onListening: (server) => logger.info({ url: server.url, config: cli.configPath, agents: [...cli.config.agents.keys()] }, 'listening'),
