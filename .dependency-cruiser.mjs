@@ -97,7 +97,18 @@ export const forbidden = [
     [...adapters, 'cli/', 'server/', 'testing/', 'keel\\.ts', 'index\\.ts'],
     'Traces, metrics and alert rules are commit observers and store queries: they know the engine, the journal and the store port, never an adapter or the wiring.',
   ),
-  layer('server-below-cli', 'server', ['cli/', 'testing/', 'store/sqlite/', 'store/postgres/'], 'The HTTP API knows the runtime and the store port.'),
+  layer(
+    'server-below-cli',
+    'server',
+    ['cli/', 'testing/', 'dashboard/', 'store/sqlite/', 'store/postgres/'],
+    'The HTTP API knows the runtime and the store port; the dashboard sits on it, never the other way.',
+  ),
+  layer(
+    'dashboard-above-server',
+    'dashboard',
+    ['cli/', 'testing/', ...adapters, 'keel\\.ts', 'index\\.ts'],
+    "The dashboard is pages over the API's authentication, the runtime and the store port: the CLI serves it, it knows no adapter or wiring.",
+  ),
 ];
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -2,7 +2,7 @@
 // and `npm publish`, and when Keel is installed from a git URL or a directory). Plain JavaScript
 // so it runs on whatever Node.js the installing npm runs on.
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,4 +24,6 @@ try {
 // linger in dist/ and ship.
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { cwd: root, stdio: 'inherit' });
-process.exit(result.status ?? 1);
+if (result.status !== 0) process.exit(result.status ?? 1);
+// The dashboard's stylesheet and scripts are served from next to its compiled modules.
+cpSync(join(root, 'src', 'dashboard', 'assets'), join(root, 'dist', 'dashboard', 'assets'), { recursive: true });

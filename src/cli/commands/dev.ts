@@ -170,6 +170,8 @@ function banner(io: CliIo, options: { url: string; key: string; keyFile: string;
     `${style('bold', 'Keel dev server')} ${url}`,
     `  agents        ${terminalSafe(agents.map((agent) => agent.name).join(', ') || 'none')} ${style('dim', `(${terminalSafe(shown(options.configPath))}, reloaded on change)`)}`,
     `  dev admin key ${key} ${style('dim', `(${terminalSafe(shown(options.keyFile))})`)}`,
+    // The key rides in the fragment, which the browser never sends: the sign-in page reads it, signs in and drops it.
+    `  dashboard     ${url}/ui/sign-in#key=${key}`,
     `  API           ${url}/openapi.json`,
     '',
     `  curl -s ${url}/v1/runs -H 'authorization: Bearer ${key}' -H 'content-type: application/json' -d ${terminalSafe(shellWord(body))}`,

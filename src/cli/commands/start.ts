@@ -88,7 +88,8 @@ Options:
         await retention?.stop();
         await cli.close();
       },
-      onListening: (server) => logger.info({ url: server.url, config: cli.configPath, agents: [...cli.config.agents.keys()] }, 'listening'),
+      onListening: (server) =>
+        logger.info({ url: server.url, dashboard: `${server.url}/ui/`, config: cli.configPath, agents: [...cli.config.agents.keys()] }, 'listening'),
     });
     return exitCodes.ok;
   },

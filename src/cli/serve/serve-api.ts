@@ -3,6 +3,7 @@ import { corsOriginsFrom } from '../../keel.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import type { RuntimeMetrics } from '../../telemetry/metrics/runtime-metrics.ts';
 import { createApp } from '../../server/app.ts';
+import { routesWithDashboard } from '../../dashboard/index.ts';
 import { startServer, type RunningServer } from '../../server/start-server.ts';
 import type { Store } from '../../store/store.ts';
 import type { Logger } from '../../telemetry/logger.ts';
@@ -41,6 +42,7 @@ export async function serveApi(io: CliIo, options: ServeApiOptions): Promise<voi
       logger: options.logger,
       shutdownSignal: shutdown.signal,
       corsOrigins: corsOriginsFrom(io.env),
+      routes: routesWithDashboard,
       ...(metricsToken === undefined || metricsToken === '' ? {} : { metricsToken }),
     });
     server = await startServer({ app, port: options.port, host: options.host, logger: options.logger });

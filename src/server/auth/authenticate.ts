@@ -2,11 +2,13 @@ import { timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import { KeelError } from '../../errors/index.ts';
 import type { ApiKeyStore } from '../../store/api-key-store.ts';
-import type { ServerEnv } from '../server-types.ts';
+import type { Principal, ServerEnv } from '../server-types.ts';
 import { hashApiKey, looksLikeApiKey } from './api-keys.ts';
+import { sessionCookieKey } from './session-cookie.ts';
 
 /**
- * Resolves `Authorization: Bearer keel_…` to the key's tenant and role, or answers 401. Unknown
+ * Resolves `Authorization: Bearer keel_…` to the key's tenant and role, or answers 401 (a run's
+ * event stream also takes the dashboard's session cookie: `session-cookie.ts`). Unknown
  * and revoked keys get the same answer, so a caller cannot probe which keys once existed. No
  * cache: a revocation takes effect on the next request, on every node.
  *
@@ -15,7 +17,7 @@ import { hashApiKey, looksLikeApiKey } from './api-keys.ts';
  */
 export function authenticate(store: ApiKeyStore): MiddlewareHandler<ServerEnv> {
   return async (c, next) => {
-    await authenticateKey(c, store, bearerToken(c));
+    await authenticateKey(c, store, bearerToken(c) ?? sessionCookieKey(c));
     await next();
   };
 }
@@ -46,6 +48,19 @@ export function authenticateMetrics(store: ApiKeyStore, token: string | undefine
 
 function bearerToken(c: Context<ServerEnv>): string | undefined {
   return /^Bearer\s+(\S+)\s*$/i.exec(c.req.header('authorization') ?? '')?.[1];
+}
+
+/**
+ * The principal an API key stands for, or undefined when it is unknown or revoked: the one key
+ * lookup behind the `Authorization` header and the dashboard's session cookie alike.
+ *
+ * @example
+ * const principal = await principalForKey(store, key);
+ */
+export async function principalForKey(store: ApiKeyStore, key: string): Promise<Principal | undefined> {
+  const record = looksLikeApiKey(key) ? await store.findApiKeyByHash(hashApiKey(key)) : undefined;
+  if (record === undefined || record.revokedAt !== null) return undefined;
+  return { keyId: record.id, tenantId: record.tenantId, role: record.role };
 }
 
 async function authenticateKey(c: Context<ServerEnv>, store: ApiKeyStore, key: string | undefined): Promise<void> {
