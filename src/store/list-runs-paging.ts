@@ -63,6 +63,8 @@ export function listRunsParameters(query: RunQuery | AllTenantsRunQuery): {
       agent: query.agent ?? null,
       user_id: query.userId ?? null,
       session_id: query.sessionId ?? null,
+      created_after: query.createdAfter?.toISOString() ?? null,
+      created_before: query.createdBefore?.toISOString() ?? null,
       limit: limit + 1,
     },
   };

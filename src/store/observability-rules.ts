@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { AlertRecord, FiredAlertInput, TimeRange } from './observability-store.ts';
+import type { AlertRecord, FiredAlertInput, SeriesQuery, TimeRange } from './observability-store.ts';
 
 /** The rules of the observability queries, written once for both adapters. */
 
@@ -24,6 +24,31 @@ export function assertRange(range: TimeRange): void {
   if (!(range.from.getTime() <= range.to.getTime())) {
     throw new KeelError({ code: 'INPUT_INVALID', message: 'from must not be after to', details: { from: range.from, to: range.to } });
   }
+}
+
+/** The most buckets one series query may ask for: a week in 15-minute buckets fits. */
+export const maxSeriesBuckets = 1_000;
+
+/**
+ * A series query, checked (a whole number of seconds per bucket, at least 60, and at most
+ * `maxSeriesBuckets` buckets), as the named parameters both adapters bind.
+ */
+export function seriesParameters(query: SeriesQuery): { tenant_id: string; from: string; to: string; bucket: number } {
+  assertRange(query);
+  const { bucketSeconds } = query;
+  if (!Number.isInteger(bucketSeconds) || bucketSeconds < 60) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: 'bucketSeconds must be a whole number of seconds, at least 60', details: { bucketSeconds } });
+  }
+  const buckets = (query.to.getTime() - query.from.getTime()) / (bucketSeconds * 1000);
+  if (buckets > maxSeriesBuckets) {
+    throw new KeelError({ code: 'INPUT_INVALID', message: `A series may have at most ${maxSeriesBuckets} buckets`, details: { buckets: Math.ceil(buckets) } });
+  }
+  return { tenant_id: query.tenantId, from: query.from.toISOString(), to: query.to.toISOString(), bucket: bucketSeconds };
+}
+
+/** A bucket start as the statements return it (seconds since the epoch) as ISO 8601. */
+export function bucketTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
 }
 
 /** A percentile as the latency query takes it: a whole number from 1 to 100. */

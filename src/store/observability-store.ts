@@ -22,6 +22,18 @@ export interface ObservabilityStore {
    * usage ledger recorded in `[from, to)`, per tenant and agent.
    */
   modelLatencyPercentiles(range: TimeRange & { percentile: number }): Promise<LatencyPercentile[]>;
+  /**
+   * The dashboard's overview: runs of one tenant that ended in `[from, to)`, counted per time
+   * bucket (by end time; buckets of `bucketSeconds` aligned on the Unix epoch), agent and ending.
+   * Through the `runs_ended` index.
+   */
+  runSeries(query: SeriesQuery): Promise<RunSeriesPoint[]>;
+  /**
+   * The dashboard's overview: the model calls of one tenant's usage ledger in `[from, to)` per
+   * time bucket, agent and model: their count, p50/p95/p99 latency (nearest rank, as
+   * `modelLatencyPercentiles`), cost and tokens. Through the `(tenant_id, at)` index.
+   */
+  modelCallSeries(query: SeriesQuery): Promise<ModelCallSeriesPoint[]>;
   /** Runs waiting for `reason` since before `before` (by their last update), per tenant: count and oldest. */
   countWaitingSince(query: { reason: WaitingReason; before: Date }): Promise<WaitingSinceCount[]>;
 
@@ -49,6 +61,36 @@ export interface ObservabilityStore {
 export interface TimeRange {
   from: Date;
   to: Date;
+}
+
+/** A tenant's figures over time: at most `maxSeriesBuckets` buckets of at least a minute each. */
+export interface SeriesQuery extends TimeRange {
+  tenantId: string;
+  bucketSeconds: number;
+}
+
+export interface RunSeriesPoint {
+  /** The bucket's start, ISO 8601. */
+  bucket: string;
+  agent: string;
+  completed: number;
+  failed: number;
+  cancelled: number;
+}
+
+export interface ModelCallSeriesPoint {
+  /** The bucket's start, ISO 8601. */
+  bucket: string;
+  agent: string;
+  /** `provider:modelId`, as the ledger recorded the call. */
+  model: string;
+  calls: number;
+  p50LatencyMs: number;
+  p95LatencyMs: number;
+  p99LatencyMs: number;
+  costNanoUsd: number;
+  inputTokens: number;
+  outputTokens: number;
 }
 
 export interface UnfinishedRunCount {

@@ -190,6 +190,10 @@ export interface RunFilters {
   agent?: string;
   userId?: string;
   sessionId?: string;
+  /** Only runs created at or after this time. */
+  createdAfter?: Date;
+  /** Only runs created before this time. */
+  createdBefore?: Date;
   limit?: number;
   /** Opaque cursor from a previous page. Pages go newest first. */
   cursor?: string;

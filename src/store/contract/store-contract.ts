@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeApiKeyContract } from './api-keys-contract.ts';
 import { describeApprovalsOperatorContract } from './approvals-operator-contract.ts';
 import { describeAuditContract } from './audit-contract.ts';
+import { describeDashboardContract } from './dashboard-contract.ts';
 import { describeCredentialContract } from './credentials-contract.ts';
 import { describeBudgetContract } from './budgets-contract.ts';
 import { describeFairClaimContract } from './fair-claims-contract.ts';
@@ -81,5 +82,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeObservabilityContract(current);
     describeCredentialContract(current);
     describeAuditContract(current);
+    describeDashboardContract(current);
   });
 }

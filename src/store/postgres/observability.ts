@@ -1,7 +1,16 @@
 import type { Pool } from 'pg';
 import type { RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { AlertRecord, ObservabilityStore } from '../observability-store.ts';
-import { alertPageParameters, assertFiredAlert, assertPercentile, assertRange, firedAlertKey, toAlertPage } from '../observability-rules.ts';
+import {
+  alertPageParameters,
+  assertFiredAlert,
+  assertPercentile,
+  assertRange,
+  bucketTime,
+  firedAlertKey,
+  seriesParameters,
+  toAlertPage,
+} from '../observability-rules.ts';
 import { execute, namedSql, query, type Row } from './named-sql.ts';
 import { guard } from './open-pool.ts';
 import { integer, nullableText, text, timestamp } from './rows.ts';
@@ -28,6 +37,32 @@ export const observabilitySql = {
              COUNT(*) OVER (PARTITION BY tenant_id, agent) AS calls
       FROM usage WHERE at >= :from::timestamptz AND at < :to::timestamptz) AS ranked
     WHERE position = GREATEST(1, (:percentile::integer * calls + 99) / 100)`),
+  // As in the SQLite adapter: bucketed by end time through runs_ended, a bucket is epoch seconds, floored.
+  runSeries: namedSql(`
+    SELECT (floor(extract(epoch FROM ended_at) / :bucket::integer) * :bucket::integer)::bigint AS bucket_start, agent,
+           SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)::integer AS completed,
+           SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END)::integer AS failed,
+           SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END)::integer AS cancelled
+    FROM runs
+    WHERE ended_at IS NOT NULL AND ended_at >= :from::timestamptz AND ended_at < :to::timestamptz AND tenant_id = :tenant_id
+    GROUP BY bucket_start, agent
+    ORDER BY bucket_start, agent`),
+  // Nearest-rank percentiles exactly as the SQLite adapter computes them.
+  modelCallSeries: namedSql(`
+    SELECT bucket_start, agent, provider, model_id, calls::integer AS calls,
+           MIN(CASE WHEN position >= (50 * calls + 99) / 100 THEN latency_ms END) AS p50,
+           MIN(CASE WHEN position >= (95 * calls + 99) / 100 THEN latency_ms END) AS p95,
+           MIN(CASE WHEN position >= (99 * calls + 99) / 100 THEN latency_ms END) AS p99,
+           SUM(cost_nano_usd)::bigint AS cost, SUM(input_tokens)::bigint AS input_tokens, SUM(output_tokens)::bigint AS output_tokens
+    FROM (
+      SELECT bucket_start, agent, provider, model_id, latency_ms, cost_nano_usd, input_tokens, output_tokens,
+             ROW_NUMBER() OVER (PARTITION BY bucket_start, agent, provider, model_id ORDER BY latency_ms) AS position,
+             COUNT(*) OVER (PARTITION BY bucket_start, agent, provider, model_id) AS calls
+      FROM (
+        SELECT (floor(extract(epoch FROM at) / :bucket::integer) * :bucket::integer)::bigint AS bucket_start, agent, provider, model_id, latency_ms, cost_nano_usd, input_tokens, output_tokens
+        FROM usage WHERE tenant_id = :tenant_id AND at >= :from::timestamptz AND at < :to::timestamptz) AS bucketed) AS ranked
+    GROUP BY bucket_start, agent, provider, model_id, calls
+    ORDER BY bucket_start, agent, provider, model_id`),
   countWaitingSince: namedSql(`
     SELECT DISTINCT ON (tenant_id) tenant_id, id AS oldest_run_id, updated_at AS oldest_since,
            COUNT(*) OVER (PARTITION BY tenant_id)::integer AS count
@@ -104,6 +139,31 @@ export function createPostgresObservabilityStore(pool: Pool): ObservabilityStore
           latencyMs: integer(row, 'latency_ms'),
         }));
       }),
+    runSeries: (series) =>
+      guard(async () =>
+        (await query(pool, observabilitySql.runSeries, seriesParameters(series))).map((row) => ({
+          bucket: bucketTime(integer(row, 'bucket_start')),
+          agent: text(row, 'agent'),
+          completed: integer(row, 'completed'),
+          failed: integer(row, 'failed'),
+          cancelled: integer(row, 'cancelled'),
+        })),
+      ),
+    modelCallSeries: (series) =>
+      guard(async () =>
+        (await query(pool, observabilitySql.modelCallSeries, seriesParameters(series))).map((row) => ({
+          bucket: bucketTime(integer(row, 'bucket_start')),
+          agent: text(row, 'agent'),
+          model: `${text(row, 'provider')}:${text(row, 'model_id')}`,
+          calls: integer(row, 'calls'),
+          p50LatencyMs: integer(row, 'p50'),
+          p95LatencyMs: integer(row, 'p95'),
+          p99LatencyMs: integer(row, 'p99'),
+          costNanoUsd: integer(row, 'cost'),
+          inputTokens: integer(row, 'input_tokens'),
+          outputTokens: integer(row, 'output_tokens'),
+        })),
+      ),
     countWaitingSince: (waiting) =>
       guard(async () => {
         const rows = await query(pool, observabilitySql.countWaitingSince, { reason: waiting.reason, before: waiting.before.toISOString() });

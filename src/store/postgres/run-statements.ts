@@ -33,6 +33,8 @@ function listRunsSql(conditions: { tenant: string; cursorTenant: string }): stri
       AND (:agent::text IS NULL OR agent = :agent::text)
       AND (:user_id::text IS NULL OR user_id = :user_id::text)
       AND (:session_id::text IS NULL OR session_id = :session_id::text)
+      AND (:created_after::timestamptz IS NULL OR created_at >= :created_after::timestamptz)
+      AND (:created_before::timestamptz IS NULL OR created_at < :created_before::timestamptz)
     ORDER BY creation_order DESC
     LIMIT :limit::integer`;
 }

@@ -1,7 +1,16 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { RunStatus, WaitingReason } from '../../journal/events.ts';
 import type { AlertRecord, ObservabilityStore } from '../observability-store.ts';
-import { alertPageParameters, assertFiredAlert, assertPercentile, assertRange, firedAlertKey, toAlertPage } from '../observability-rules.ts';
+import {
+  alertPageParameters,
+  assertFiredAlert,
+  assertPercentile,
+  assertRange,
+  bucketTime,
+  firedAlertKey,
+  seriesParameters,
+  toAlertPage,
+} from '../observability-rules.ts';
 import { toStoreError } from './open-database.ts';
 import { integer, nullableText, text, type Row } from './rows.ts';
 
@@ -28,6 +37,33 @@ export const observabilitySql = {
              COUNT(*) OVER (PARTITION BY tenant_id, agent) AS calls
       FROM usage WHERE at >= :from AND at < :to)
     WHERE position = MAX(1, (CAST(:percentile AS INTEGER) * calls + 99) / 100)`,
+  // Bucketed by end time through runs_ended; a bucket is seconds since the epoch, floored.
+  runSeries: `
+    SELECT (CAST(strftime('%s', ended_at) AS INTEGER) / CAST(:bucket AS INTEGER)) * CAST(:bucket AS INTEGER) AS bucket_start, agent,
+           SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed,
+           SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
+           SUM(CASE WHEN status = 'cancelled' THEN 1 ELSE 0 END) AS cancelled
+    FROM runs
+    WHERE ended_at IS NOT NULL AND ended_at >= :from AND ended_at < :to AND tenant_id = :tenant_id
+    GROUP BY bucket_start, agent
+    ORDER BY bucket_start, agent`,
+  // Per bucket, agent and model: nearest-rank percentiles (the smallest latency at or past the
+  // rank, over calls ranked by latency), cost and tokens.
+  modelCallSeries: `
+    SELECT bucket_start, agent, provider, model_id, calls,
+           MIN(CASE WHEN position >= (50 * calls + 99) / 100 THEN latency_ms END) AS p50,
+           MIN(CASE WHEN position >= (95 * calls + 99) / 100 THEN latency_ms END) AS p95,
+           MIN(CASE WHEN position >= (99 * calls + 99) / 100 THEN latency_ms END) AS p99,
+           SUM(cost_nano_usd) AS cost, SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens
+    FROM (
+      SELECT bucket_start, agent, provider, model_id, latency_ms, cost_nano_usd, input_tokens, output_tokens,
+             ROW_NUMBER() OVER (PARTITION BY bucket_start, agent, provider, model_id ORDER BY latency_ms) AS position,
+             COUNT(*) OVER (PARTITION BY bucket_start, agent, provider, model_id) AS calls
+      FROM (
+        SELECT (CAST(strftime('%s', at) AS INTEGER) / CAST(:bucket AS INTEGER)) * CAST(:bucket AS INTEGER) AS bucket_start, agent, provider, model_id, latency_ms, cost_nano_usd, input_tokens, output_tokens
+        FROM usage WHERE tenant_id = :tenant_id AND at >= :from AND at < :to) AS bucketed) AS ranked
+    GROUP BY bucket_start, agent, provider, model_id, calls
+    ORDER BY bucket_start, agent, provider, model_id`,
   countWaitingSince: `
     SELECT tenant_id, COUNT(*) AS count, MIN(updated_at) AS oldest_since,
            (SELECT oldest.id FROM runs AS oldest
@@ -113,6 +149,35 @@ export function createSqliteObservabilityStore(db: DatabaseSync, transaction: <T
           .latencyPercentiles.all({ ...rangeValues(query), percentile: query.percentile })
           .map((row) => ({ tenantId: text(row, 'tenant_id'), agent: text(row, 'agent'), calls: integer(row, 'calls'), latencyMs: integer(row, 'latency_ms') }));
       }),
+    runSeries: (query) =>
+      guard(() =>
+        statements()
+          .runSeries.all(seriesParameters(query))
+          .map((row) => ({
+            bucket: bucketTime(integer(row, 'bucket_start')),
+            agent: text(row, 'agent'),
+            completed: integer(row, 'completed'),
+            failed: integer(row, 'failed'),
+            cancelled: integer(row, 'cancelled'),
+          })),
+      ),
+    modelCallSeries: (query) =>
+      guard(() =>
+        statements()
+          .modelCallSeries.all(seriesParameters(query))
+          .map((row) => ({
+            bucket: bucketTime(integer(row, 'bucket_start')),
+            agent: text(row, 'agent'),
+            model: `${text(row, 'provider')}:${text(row, 'model_id')}`,
+            calls: integer(row, 'calls'),
+            p50LatencyMs: integer(row, 'p50'),
+            p95LatencyMs: integer(row, 'p95'),
+            p99LatencyMs: integer(row, 'p99'),
+            costNanoUsd: integer(row, 'cost'),
+            inputTokens: integer(row, 'input_tokens'),
+            outputTokens: integer(row, 'output_tokens'),
+          })),
+      ),
     countWaitingSince: (query) =>
       guard(() =>
         statements()

@@ -43,6 +43,8 @@ function listRunsSql(conditions: { tenant: string; cursorTenant: string }): stri
       AND (:agent IS NULL OR agent = :agent)
       AND (:user_id IS NULL OR user_id = :user_id)
       AND (:session_id IS NULL OR session_id = :session_id)
+      AND (:created_after IS NULL OR created_at >= :created_after)
+      AND (:created_before IS NULL OR created_at < :created_before)
     ORDER BY creation_order DESC
     LIMIT :limit`;
 }
