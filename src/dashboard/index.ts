@@ -47,7 +47,7 @@ export function dashboardModule(pages: readonly DashboardPage[] = dashboardPages
       });
       ui.onError((error, c) => errorPage(c, error));
       app.get('/ui', (c) => c.redirect('/ui/', 301));
-      app.route('/ui', ui);
+      app.route('/ui/', ui);
     },
   };
 }
