@@ -2,6 +2,7 @@ import { approvals } from './approvals.ts';
 import { auditBench } from './audit.ts';
 import { bytesPerStep } from './bytes-per-step.ts';
 import { credentialResolve } from './credential-resolve.ts';
+import { dashboardPages } from './dashboard-pages.ts';
 import { devRestart } from './dev-restart.ts';
 import { durableStep } from './durable-step.ts';
 import { gatewayLatency } from './gateway-latency.ts';
@@ -29,6 +30,7 @@ export const benchModules: readonly BenchModule[] = [
   approvals,
   tracingOverhead,
   metricsScrape,
+  dashboardPages,
   credentialResolve,
   auditBench,
   devRestart,
