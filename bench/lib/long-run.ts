@@ -48,6 +48,13 @@ export async function writeLongRun(store: Store, options: { tenantId: string; st
       { type: 'tool-result', step, callId, output: { order: `A-${step}`, status: 'shipped', items: [{ sku: 'X-1', quantity: 2 }] }, durationMs: 12 },
     ]);
   }
-  await append([{ type: 'run-end', status: 'completed', output: 'All orders reconciled.' }], { status: 'completed', output: 'All orders reconciled.', endedAt: now, startedAt: now });
+  await append([{ type: 'run-end', status: 'completed', output: 'All orders reconciled.' }], {
+    status: 'completed',
+    output: 'All orders reconciled.',
+    startedAt: now,
+    endedAt: new Date(now.getTime() + options.steps * 600),
+    usage: { inputTokens: usage.inputTokens * options.steps, outputTokens: usage.outputTokens * options.steps, cachedTokens: 0 },
+    costNanoUsd: 216_000 * options.steps,
+  });
   return run.id;
 }

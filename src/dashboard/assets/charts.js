@@ -8,6 +8,7 @@
 
   document.querySelectorAll('.chart[data-series]').forEach(function (element) {
     var series = data[element.dataset.series] || [];
+    var colours = {};
     if (series.length === 0) {
       element.textContent = 'No data in this range.';
       element.classList.add('muted');
@@ -17,8 +18,13 @@
       width: Math.max(300, element.clientWidth),
       height: 240,
       series: [{}].concat(
-        series.map(function (entry, index) {
-          return { label: entry.label, stroke: palette[index % palette.length], width: 2, spanGaps: false, points: { show: data.x.length < 40 } };
+        series.map(function (entry) {
+          // The latency chart: one colour per agent and model, a dash per percentile (p50 solid, p95 dashed, p99 dotted).
+          var percentile = / (p50|p95|p99)$/.exec(entry.label);
+          var group = percentile === null ? entry.label : entry.label.slice(0, -4);
+          if (colours[group] === undefined) colours[group] = palette[Object.keys(colours).length % palette.length];
+          var dash = percentile === null || percentile[1] === 'p50' ? undefined : percentile[1] === 'p95' ? [8, 4] : [2, 3];
+          return { label: entry.label, stroke: colours[group], width: 2, dash: dash, spanGaps: false, points: { show: data.x.length < 40 } };
         }),
       ),
       axes: [{}, { size: 60 }],
