@@ -10,6 +10,43 @@ afterEach(async () => {
 });
 
 describe('dashboard sign-in in Chromium', () => {
+  it('signs in from the URL keel dev prints, with the key in the fragment, and drops the key from the address bar', async () => {
+    test = await createDashboardTestApp({ worker: false });
+    browser = await openDashboardBrowser(test);
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/sign-in#key=${test.keys.viewer}`);
+    await page.waitForURL(`${url}/ui/`);
+    expect(page.url()).not.toContain('keel_');
+    expect(await page.locator('.who').textContent()).toContain('viewer');
+    await page.goBack();
+    expect(page.url()).not.toContain('keel_');
+  });
+
+  it('can be used from the keyboard: a skip link first, then the navigation, each with a visible focus', async () => {
+    test = await createDashboardTestApp({ worker: false });
+    browser = await openDashboardBrowser(test);
+    const { page, url } = browser;
+    await browser.signIn('admin');
+    await page.goto(`${url}/ui/runs`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(new URL(page.url()).hash).toBe('#main');
+    await page.goto(`${url}/ui/runs`);
+    const focused: string[] = [];
+    for (let index = 0; index < 8; index += 1) {
+      await page.keyboard.press('Tab');
+      focused.push(String(await page.evaluate('document.activeElement.textContent.trim()')));
+      expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).not.toBe('none');
+    }
+    expect(focused).toEqual(['Skip to content', 'Keel', 'Overview', 'Runs', 'Approvals', 'Escalations', 'Usage & budgets', 'Alerts']);
+    // Every form field has a label.
+    const unlabelled = await page.evaluate(
+      "[...document.querySelectorAll('input:not([type=hidden]), select, textarea')].filter((field) => field.labels.length === 0 && !field.getAttribute('aria-label')).length",
+    );
+    expect(unlabelled).toBe(0);
+  });
+
   it('signs in with a key, shows the navigation, and signs out', async () => {
     test = await createDashboardTestApp();
     browser = await openDashboardBrowser(test);
