@@ -31,6 +31,11 @@ export function requireSession(store: ApiKeyStore): MiddlewareHandler<DashboardE
     const principal = key === undefined || key === '' ? undefined : await principalForKey(store, key);
     if (principal === undefined) {
       if (key !== undefined) deleteCookie(c, sessionCookieName, { path: '/' });
+      if (c.req.header('hx-request') === 'true') {
+        // An htmx request (a list refreshing itself) would swap the sign-in page into the list: send the whole page there instead.
+        c.header('HX-Redirect', `/ui/sign-in?next=${encodeURIComponent(safeNext(currentPath(c.req.header('hx-current-url'))))}`);
+        return c.body(null, 401);
+      }
       if (c.req.method === 'GET' || c.req.method === 'HEAD') {
         const next = c.req.path + (new URL(c.req.url).search || '');
         return c.redirect(`/ui/sign-in?next=${encodeURIComponent(next)}`, 303);
@@ -71,6 +76,17 @@ function isHttps(c: Context): boolean {
  */
 export function requirePermission(c: Context<DashboardEnv>, permission: Permission): void {
   assertPermission(c.get('principal'), permission);
+}
+
+/** The path and query of the page an htmx request came from (`HX-Current-URL`). */
+function currentPath(url: string | undefined): string | undefined {
+  if (url === undefined) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.pathname + parsed.search;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Where to go after signing in: a dashboard path only, so the `next` parameter cannot send anyone elsewhere. */

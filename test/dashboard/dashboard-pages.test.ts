@@ -31,6 +31,13 @@ describe('dashboard sessions', () => {
     expect(response.status).toBe(303);
     expect(response.headers.get('location')).toBe(`/ui/sign-in?next=${encodeURIComponent('/ui/runs?status=failed')}`);
     expect((await test.ui('POST', '/ui/sign-out', { as: null })).status).toBe(401);
+    // A list refreshing itself (htmx) is sent to the sign-in page as a whole page, not swapped into the list.
+    const refresh = await test.ui('GET', '/ui/runs/rows', {
+      as: null,
+      headers: { 'hx-request': 'true', 'hx-current-url': 'http://localhost/ui/runs?agent=support' },
+    });
+    expect(refresh.status).toBe(401);
+    expect(refresh.headers.get('hx-redirect')).toBe(`/ui/sign-in?next=${encodeURIComponent('/ui/runs?agent=support')}`);
     expect((await test.ui('GET', '/ui/sign-in', { as: null })).status).toBe(200);
     expect((await test.ui('GET', '/ui/assets/dashboard.css', { as: null })).status).toBe(200);
   });
