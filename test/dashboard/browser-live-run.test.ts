@@ -30,6 +30,14 @@ describe('dashboard in Chromium: a run, live', () => {
     test = await createDashboardTestApp({ responder: model.responder });
     browser = await openDashboardBrowser(test);
     const { page, url } = browser;
+    // Anything the Content-Security-Policy blocked, or a script error, would show here.
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('pageerror', (error) => problems.push(error.message));
+    const requests: string[] = [];
+    page.on('request', (request) => requests.push(request.url()));
     await browser.signIn('viewer');
 
     await page.goto(`${url}/ui/runs`);
@@ -70,5 +78,8 @@ describe('dashboard in Chromium: a run, live', () => {
     await expect.poll(() => volume.getAttribute('data-drawn')).toBe('true');
     expect(await volume.locator('canvas').count()).toBe(1);
     expect(await page.locator('#chart-latency .u-legend').textContent()).toContain('support · openai:fake-model p95');
+    expect(problems).toEqual([]);
+    // No request ever left the dashboard's origin.
+    expect(requests.filter((address) => !address.startsWith(url))).toEqual([]);
   });
 });
