@@ -47,6 +47,7 @@ export function layout(c: Context<DashboardEnv>, page: PageOptions): Html {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>${page.title} · Keel</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/ui/assets/dashboard.css" />
         ${(page.styles ?? []).map((name) => html`<link rel="stylesheet" href="/ui/assets/${name}" />`)}
         <script src="/ui/assets/htmx.min.js" defer></script>

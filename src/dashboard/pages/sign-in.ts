@@ -39,6 +39,7 @@ export const signInPage: DashboardPage = {
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <title>Sign in · Keel</title>
+            <link rel="icon" href="data:," />
             <link rel="stylesheet" href="/ui/assets/dashboard.css" />
             <script src="/ui/assets/sign-in.js" defer></script>
           </head>
