@@ -150,10 +150,14 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           if (next === undefined) break;
           cursorPath = next.replace(/&amp;/g, '&');
         }
+        if (!cursorPath.includes('cursor=')) throw new Error('the runs page has no older page');
         for (let round = 0; round < size.rounds; round += 1) {
           const started = performance.now();
-          await (await fetch(`${server.url}${cursorPath}`, { headers: { cookie: `${sessionCookieName}=${key}` } })).text();
+          const response = await fetch(`${server.url}${cursorPath}`, { headers: { cookie: `${sessionCookieName}=${key}` } });
+          const body = await response.text();
           samples.push(performance.now() - started);
+          if (response.status !== 200 || (body.match(/data-run-id=/g) ?? []).length !== 50)
+            throw new Error(`${cursorPath} answered ${response.status} without a page of 50 runs`);
         }
         return median(samples);
       })();
