@@ -73,7 +73,9 @@ function createTestSchemas(): TestSchemas {
     await withClient(async (client) => {
       for (const schema of created) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     });
-  });
+    // A file such as the store's contract suite creates about 150 schemas of 30-odd tables each: on a
+    // loaded 2-core machine dropping them takes longer than the default hook timeout of 30 s.
+  }, 300_000);
   return {
     async create() {
       const schema = `${prefix}_${created.length + 1}`;
