@@ -59,6 +59,15 @@ describe('dashboard sessions', () => {
     expect(cookie).toMatch(/SameSite=Strict/i);
     expect(cookie).toMatch(/Path=\//);
 
+    // Signing in and out are audited under the key, never with the key itself.
+    const viewerId = (await test.store.listApiKeys({ tenantId: 'acme' })).find((record) => record.role === 'viewer')!.id;
+    const cookieValue = cookie.split(';')[0]!;
+    const signOut = await test.ui('POST', '/ui/sign-out', { as: null, headers: { cookie: cookieValue, 'sec-fetch-site': 'same-origin' } });
+    expect(signOut.status).toBe(303);
+    const audited = (await test.store.readAudit({ limit: 100, tenantId: 'acme', actorId: viewerId })).map((entry) => entry.action);
+    expect(audited).toEqual(expect.arrayContaining(['dashboard.sign-in', 'dashboard.sign-out']));
+    expect(JSON.stringify(await test.store.readAudit({ limit: 1000 }))).not.toContain(test.keys.viewer);
+
     // `next` only ever leads within the dashboard.
     for (const next of ['https://evil.example/', '//evil.example/ui/', '/v1/keys', '/ui/\\evil']) {
       const response = await test.ui('POST', '/ui/sign-in', { as: null, form: { key: test.keys.viewer, next } });

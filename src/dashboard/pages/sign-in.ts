@@ -1,11 +1,15 @@
+import { keyActor } from '../../server/auth/actor.ts';
 import { principalForKey } from '../../server/auth/authenticate.ts';
+import { recordAudit } from '../../vault/audit-log.ts';
 import type { DashboardPage } from '../dashboard-types.ts';
 import { html } from '../html.ts';
 import { endSession, safeNext, startSession } from '../session.ts';
 
 /**
  * `GET /ui/sign-in`, `POST /ui/sign-in` (an API key: a session cookie on success, the form again
- * with 401 otherwise) and `POST /ui/sign-out`. The key is never echoed back or logged.
+ * with 401 otherwise) and `POST /ui/sign-out`. The key is never echoed back or logged. Signing in
+ * and out are audited (`dashboard.sign-in`, `dashboard.sign-out`) under the key's id; a refused
+ * attempt names no tenant, so it is logged only.
  */
 export const signInPage: DashboardPage = {
   name: 'sign-in',
@@ -22,12 +26,25 @@ export const signInPage: DashboardPage = {
         return c.html(signInForm(next, 'That key is not valid, or it has been revoked.'), 401);
       }
       startSession(c, key);
+      await recordAudit(context.store, {
+        tenantId: principal.tenantId,
+        actor: keyActor(principal),
+        action: 'dashboard.sign-in',
+        subject: `key:${principal.keyId}`,
+      });
       c.get('log').info({ tenantId: principal.tenantId, keyId: principal.keyId }, 'dashboard sign-in');
       return c.redirect(next, 303);
     });
 
-    ui.post('/sign-out', (c) => {
+    ui.post('/sign-out', async (c) => {
+      const principal = c.get('principal');
       endSession(c);
+      await recordAudit(context.store, {
+        tenantId: principal.tenantId,
+        actor: keyActor(principal),
+        action: 'dashboard.sign-out',
+        subject: `key:${principal.keyId}`,
+      });
       return c.redirect('/ui/sign-in', 303);
     });
 
