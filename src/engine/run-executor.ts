@@ -162,6 +162,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     park,
     isDraining: options.isDraining,
     credentials: options.credentials,
+    resolvedSecrets: new Map(),
   };
   try {
     if (state.end !== undefined) return 'ended';

@@ -198,6 +198,7 @@ async function runCalls(
         signal: context.signal,
         context: { runId: context.runId, tenantId: context.tenantId, sessionId: state.start.sessionId, userId: state.start.userId },
         credentials: context.credentials,
+        resolvedSecrets: context.resolvedSecrets,
         log: context.log,
         now: context.now,
         sleep,
