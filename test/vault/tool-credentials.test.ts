@@ -124,6 +124,34 @@ describe('ctx.credential', () => {
     expect(logLines.join('\n')).not.toContain('reflected-token');
   });
 
+  it('redacts a resolved value from a streamed answer that echoes it, however it is split', async () => {
+    const call = defineTool({
+      name: 'call_shop',
+      description: 'Calls the shop with its token',
+      input: z.object({}),
+      effect: 'read',
+      credentials: ['shop'],
+      async execute(_input, ctx) {
+        await ctx.credential('shop');
+        return { ok: true };
+      },
+    });
+    const token = 'typed-by-the-user-9f3c';
+    const model = scriptedModel(
+      [{ toolCalls: [{ name: 'call_shop', arguments: {} }] }, { text: `Your shop token is ${token}, keep it safe. And again: "${token}".` }],
+      { stream: true, chunkSize: 3 },
+    );
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [call] })], masterKey: generateMasterKey() });
+    await vaultOf(harness).setSecret({ tenantId: 'default', userId: 'alice', name: 'shop', value: token, actor: cliActor });
+
+    const run = await harness.runtime.run({ agent: 'a', input: 'Check my shop', userId: 'alice' });
+    expect([run.status, run.output]).toEqual(['completed', 'Your shop token is [redacted:shop], keep it safe. And again: "[redacted:shop]".']);
+    const journal = await harness.store.readJournal(run.id);
+    expect(JSON.stringify(journal)).not.toContain('typed-by-the-user');
+    const streamed = journal.flatMap((entry) => (entry.type === 'text-delta' && entry.step === 2 ? [entry.text] : [])).join('');
+    expect(streamed).toBe(run.output);
+  });
+
   it('parks an unsafe call that lacks its credential before it starts, and runs it once when the credential is set', async () => {
     let effects = 0;
     const charge = defineTool({
