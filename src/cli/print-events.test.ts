@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectTerminalSafe, hostile } from '../../test/cli/hostile-text.ts';
 import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
+import { eraseEventContent } from '../store/erase-content.ts';
 import { createEventPrinter, truncate } from './print-events.ts';
 import { createStyle } from './style.ts';
 import { terminalSafe } from './terminal-text.ts';
@@ -20,6 +21,57 @@ const usage = { inputTokens: 120, outputTokens: 30, cachedTokens: 0 };
 const start: JournalEvent = { type: 'run-start', agent: 'support', input: 'Where is order 1001?', sessionId: 'ses_1', userId: 'ana' };
 
 describe('createEventPrinter', () => {
+  it('prints a run erased with its session: every event with its content blanked or null, nothing of it left', () => {
+    const content = 'ERASED-CONTENT';
+    const events: JournalEvent[] = [
+      { ...start, input: content },
+      {
+        type: 'guardrail-decision',
+        boundary: 'input',
+        guardrail: 'pii',
+        verdict: 'modify',
+        reason: content,
+        replacement: { text: content },
+        changes: { email: 1 },
+        latencyMs: 1,
+      },
+      { type: 'step-start', step: 1, attempt: 1 },
+      { type: 'text-delta', step: 1, attempt: 1, text: content },
+      {
+        type: 'model-response',
+        step: 1,
+        text: content,
+        toolCalls: [{ callId: 'c1', toolName: 'refund', arguments: `{"note":"${content}"}` }],
+        finishReason: 'tool-calls',
+        usage,
+        provider: 'openai',
+        modelId: 'gpt-4o-mini',
+        latencyMs: 4,
+      },
+      { type: 'tool-call', step: 1, callId: 'c1', toolName: 'refund', input: { note: content, status: content }, effect: 'unsafe', idempotencyKey: 'k1' },
+      { type: 'approval-request', approvalId: 'apr_1', step: 1, callId: 'c1', toolName: 'refund', input: { note: content }, reason: content, source: 'tool' },
+      { type: 'run-waiting', reason: 'approval', details: { approvals: [{ approvalId: 'apr_1', callId: 'c1', toolName: 'refund' }] } },
+      {
+        type: 'approval-decision',
+        approvalId: 'apr_1',
+        step: 1,
+        callId: 'c1',
+        decision: 'edit',
+        input: { note: content },
+        reason: content,
+        actor: { kind: 'cli', name: 'rita' },
+      },
+      { type: 'tool-result', step: 1, callId: 'c1', output: { status: content }, durationMs: 3 },
+      { type: 'escalation-open', escalationId: 'esc_1', trigger: 'agent-request', reason: content, handoff: { request: content } },
+      { type: 'escalation-reply', escalationId: 'esc_1', message: content, handBack: false, actor: { kind: 'cli', name: 'rita' } },
+      { type: 'run-end', status: 'completed', output: { answer: content, status: content } },
+    ];
+    const erased = events.map((event) => eraseEventContent(event as unknown as Record<string, unknown>) as unknown as JournalEvent);
+    const out = render(erased);
+    expect(out).toContain('refund');
+    expect(out).not.toContain(content);
+  });
+
   it('prints a completed run: streamed text, tool call with args, tool result, output and usage', () => {
     const out = render([
       start,

@@ -40,4 +40,10 @@ export interface LoopContext {
   isDraining: () => boolean;
   /** Where tools' declared credentials come from (the vault), if anywhere. */
   credentials: CredentialResolver | undefined;
+  /**
+   * The credential values this execution has resolved for its tools, by value, with their
+   * names: any tool's result or error that echoes one has it redacted, not only the result of
+   * the call that asked for it. In memory only, for as long as the execution lasts.
+   */
+  resolvedSecrets: Map<string, string>;
 }

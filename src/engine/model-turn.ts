@@ -8,6 +8,7 @@ import type { ModelMessage, ModelToolCall, ModelUsage } from '../journal/message
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { StreamRedaction } from '../sdk/define-guardrail.ts';
 import type { RunPatch } from '../store/store.ts';
+import { redactText } from './credentials.ts';
 import { pastToolCalls, runMessages } from './fold.ts';
 import { guardrailsAt, runGuardrails, type GuardrailDecision } from './guardrail-runner.ts';
 import type { ExecutionOutcome, LoopContext } from './loop-context.ts';
@@ -29,7 +30,7 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   if (!admission.ok) {
     return admission.refused === 'unpriced' ? await context.end('failed', { error: admission.error }) : await context.park('budget', admission.details);
   }
-  const redactions = streamRedactions(agent);
+  const redactions = [...streamRedactions(agent), ...resolvedSecretsRedaction(context.resolvedSecrets)];
   const started = performance.now();
   const { response: answer, unflushedText } = await callModel({
     model: context.model,
@@ -41,7 +42,7 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   });
   const latencyMs = Math.max(0, Math.round(performance.now() - started));
   const response = { ...answer, usage: wholeUsage(answer.usage) };
-  const checked = await checkTurn(context, step, response.text, normaliseToolCallIds(response.toolCalls));
+  const checked = await checkTurn(context, step, redactResolved(response.text, context.resolvedSecrets), normaliseToolCallIds(response.toolCalls));
   const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
   const events: JournalEvent[] = [];
   if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
@@ -127,6 +128,43 @@ function streamRedactions(agent: AgentDefinition): StreamRedaction[] {
   return [...guardrailsAt(agent.guardrails, 'model-output'), ...guardrailsAt(agent.guardrails, 'output')].flatMap((guardrail) =>
     guardrail.streamRedaction === undefined ? [] : [guardrail.streamRedaction],
   );
+}
+
+/**
+ * The credential values this execution resolved, as a stream redaction: a model never sees one
+ * (tool results are redacted before it reads them), but one the user typed could come back in
+ * an answer, and it must not reach a stream reader or the journal either. Holds back the longest
+ * end of the text that could still grow into a value. None when no tool resolved a credential.
+ */
+function resolvedSecretsRedaction(resolved: ReadonlyMap<string, string>): StreamRedaction[] {
+  if (resolved.size === 0) return [];
+  const values = [...resolved.keys()].flatMap((value) => [value, JSON.stringify(value).slice(1, -1)]);
+  return [
+    {
+      redact: (text) => redactResolved(text, resolved),
+      holdBack: (pending) => {
+        let longest = 0;
+        for (const value of values) {
+          for (let length = Math.min(value.length - 1, pending.length); length > longest; length -= 1) {
+            if (pending.endsWith(value.slice(0, length))) {
+              longest = length;
+              break;
+            }
+          }
+        }
+        return longest;
+      },
+    },
+  ];
+}
+
+function redactResolved(text: string, resolved: ReadonlyMap<string, string>): string {
+  return resolved.size === 0
+    ? text
+    : redactText(
+        text,
+        [...resolved].map(([value, name]) => ({ name, value })),
+      );
 }
 
 /** One redactor applying every redaction in turn, holding back what the most demanding one needs. */

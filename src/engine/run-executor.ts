@@ -162,6 +162,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     park,
     isDraining: options.isDraining,
     credentials: options.credentials,
+    resolvedSecrets: new Map(),
   };
   try {
     if (state.end !== undefined) return 'ended';
@@ -239,8 +240,8 @@ async function loop(context: LoopContext, history: ModelMessage[]): Promise<Exec
           repairAttempt: state.outputRejections.length + 1,
         };
         // A rejected answer is a failure like a failed tool call: enough of them hand the run to a person instead of failing it.
-        const failures = failuresSinceEscalation(state);
-        if (agent.escalation.enabled && !escalatedSince(state, last.step) && failures.toolCalls + failures.answers + 1 >= agent.escalation.afterToolFailures) {
+        const failures = agent.escalation.enabled && !escalatedSince(state, last.step) ? failuresSinceEscalation(state) : undefined;
+        if (failures !== undefined && failures.toolCalls + failures.answers + 1 >= agent.escalation.afterToolFailures) {
           const reason = repeatedFailureReason({ ...failures, answers: failures.answers + 1 });
           return await escalate(context, { trigger: 'repeated-failure', reason, events: [rejected] });
         }

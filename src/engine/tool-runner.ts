@@ -32,6 +32,12 @@ export interface RunToolCallOptions {
   context: Omit<ToolContext, 'signal' | 'attempt' | 'idempotencyKey' | 'callId' | 'log' | 'credential'> & { tenantId: string };
   /** Where declared credentials come from; without it a tool that declares any fails its call. */
   credentials?: CredentialResolver | undefined;
+  /**
+   * The values the run's other calls resolved (by value, with their names): this call adds its
+   * own, and its result is redacted of all of them, so a tool that echoes a credential another
+   * tool used (an upstream that reflects the token it was sent) does not journal it either.
+   */
+  resolvedSecrets?: Map<string, string>;
   log: Logger;
   now: () => Date;
   sleep: (ms: number, signal: AbortSignal) => Promise<void>;
@@ -66,6 +72,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     return await commitResult(options, credentials.event, tool.effect);
   }
   const resolved = credentials.values;
+  for (const [name, value] of resolved) options.resolvedSecrets?.set(value, name);
 
   if (tool.effect === 'unsafe' && call.starts > call.clearedStarts) {
     const reconciled = await reconcileUnsafe(options, resolved);
@@ -82,7 +89,7 @@ export async function runToolCall(options: RunToolCallOptions): Promise<ToolOutc
     if (tool.effect === 'unsafe') await journal.append([start]);
     else journal.defer([start]);
 
-    const execution = redactExecution(await execute(options, attempt, resolved), resolved, options.log);
+    const execution = redactExecution(await execute(options, attempt, resolved), secretsToRedact(resolved, options.resolvedSecrets), options.log);
     const durationMs = Date.now() - startedAt.getTime();
     const resultEvent = (fields: { output: unknown } | { error: SerializedError }): ToolResultEvent => ({
       type: 'tool-result',
@@ -207,16 +214,15 @@ function toolContext(options: RunToolCallOptions, attempt: number, signal: Abort
         }),
       );
     },
-    log: credentials.size === 0 ? log : redactingLogger(log, () => secretsOf(credentials)),
+    log:
+      credentials.size === 0 && (options.resolvedSecrets?.size ?? 0) === 0
+        ? log
+        : redactingLogger(log, () => secretsToRedact(credentials, options.resolvedSecrets)),
   };
 }
 
 /** Credential values by name, for one call. */
 type ResolvedCredentials = ReadonlyMap<string, string>;
-
-function secretsOf(credentials: ResolvedCredentials): RedactedSecret[] {
-  return [...credentials].map(([name, value]) => ({ name, value }));
-}
 
 type Resolution =
   { kind: 'resolved'; values: ResolvedCredentials } | { kind: 'missing'; details: Record<string, unknown> } | { kind: 'failed'; event: ToolResultEvent };
@@ -269,18 +275,26 @@ async function resolveCredentials(options: RunToolCallOptions): Promise<Resoluti
   return { kind: 'resolved', values };
 }
 
+/** The call's own credentials and those the run's other calls resolved, once each. */
+function secretsToRedact(credentials: ResolvedCredentials, resolvedSecrets: ReadonlyMap<string, string> | undefined): RedactedSecret[] {
+  if (credentials.size === 0 && (resolvedSecrets === undefined || resolvedSecrets.size === 0)) return [];
+  const secrets = new Map<string, string>(resolvedSecrets);
+  for (const [name, value] of credentials) secrets.set(value, name);
+  return [...secrets].map(([value, name]) => ({ name, value }));
+}
+
 /** A result or error that echoes a credential's value has it replaced before anything journals it. */
-function redactExecution(execution: Execution, credentials: ResolvedCredentials, log: Logger): Execution {
-  if (credentials.size === 0) return execution;
-  const secrets = secretsOf(credentials);
+function redactExecution(execution: Execution, secrets: readonly RedactedSecret[], log: Logger): Execution {
+  if (secrets.length === 0) return execution;
+  const names = [...new Set(secrets.map((secret) => secret.name))];
   if (execution.ok) {
     const output = redactJson(execution.output, secrets);
-    if (output.redacted) log.warn({ credentials: [...credentials.keys()] }, 'a tool result echoed a credential; it was redacted');
+    if (output.redacted) log.warn({ credentials: names }, 'a tool result echoed a credential; it was redacted');
     return output.redacted ? { ok: true, output: output.value } : execution;
   }
   const serialized = redactJson(execution.error.toJSON(), secrets);
   if (!serialized.redacted) return execution;
-  log.warn({ credentials: [...credentials.keys()] }, 'a tool error echoed a credential; it was redacted');
+  log.warn({ credentials: names }, 'a tool error echoed a credential; it was redacted');
   const { code, message, details } = serialized.value;
   // The original (and its cause, which may hold the value too) is dropped for good.
   return { ...execution, error: new KeelError({ code, message, ...(details === undefined ? {} : { details }) }) };
@@ -301,7 +315,7 @@ async function reconcileUnsafe(options: RunToolCallOptions, credentials: Resolve
   try {
     const verdict = await tool.reconcile(options.input ?? intent.input, toolContext(options, call.starts, options.signal, credentials));
     if (verdict.status === 'completed') {
-      const output = redactJson(verdict.output ?? null, secretsOf(credentials)).value;
+      const output = redactJson(verdict.output ?? null, secretsToRedact(credentials, options.resolvedSecrets)).value;
       return { kind: 'result', event: { type: 'tool-result', step: intent.step, callId: intent.callId, output, durationMs: 0, resolvedBy: 'reconcile' } };
     }
     if (verdict.status === 'not-applied') return { kind: 'not-applied' };

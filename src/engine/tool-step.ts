@@ -198,6 +198,7 @@ async function runCalls(
         signal: context.signal,
         context: { runId: context.runId, tenantId: context.tenantId, sessionId: state.start.sessionId, userId: state.start.userId },
         credentials: context.credentials,
+        resolvedSecrets: context.resolvedSecrets,
         log: context.log,
         now: context.now,
         sleep,
@@ -236,8 +237,9 @@ async function restStep(context: LoopContext, step: StepState): Promise<Executio
       .map((call) => journaledOutcome(call.decisions.filter((decision) => decision.boundary === 'tool-result')).stop)
       .find((stop) => stop !== undefined && stop.verdict !== 'block');
     if (resultStop !== undefined) return await escalate(context, { trigger: 'guardrail', reason: `${resultStop.guardrail}: ${resultStop.reason}` });
-    const failures = failuresSinceEscalation(state);
-    if (agent.escalation.enabled && failures.toolCalls + failures.answers >= agent.escalation.afterToolFailures) {
+    // Counted only for an agent that escalates: it reads every step since the last hand-off.
+    const failures = agent.escalation.enabled ? failuresSinceEscalation(state) : undefined;
+    if (failures !== undefined && failures.toolCalls + failures.answers >= agent.escalation.afterToolFailures) {
       return await escalate(context, { trigger: 'repeated-failure', reason: repeatedFailureReason(failures) });
     }
   }

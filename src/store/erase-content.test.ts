@@ -85,6 +85,24 @@ describe('eraseEventContent', () => {
     }
   });
 
+  it('blanks a tool call’s arguments, a tool’s result and a structured answer whatever their keys are called', () => {
+    const content = { to: 'bob@example.com', from: 'ana@example.com', code: 'GIFT-1234', status: 'VIP customer Ana', userId: 'ana', metadata: { note: 'Ana' } };
+    const events = [
+      { type: 'tool-call', step: 1, callId: 'c1', toolName: 'send_email', input: content, effect: 'unsafe', idempotencyKey: 'k' },
+      { type: 'tool-result', step: 1, callId: 'c1', output: content, durationMs: 3 },
+      { type: 'run-end', status: 'completed', output: content },
+      { type: 'approval-request', approvalId: 'apr_1', step: 1, callId: 'c1', toolName: 'send_email', input: content, reason: 'x', source: 'tool' },
+      { type: 'guardrail-decision', boundary: 'tool-call', guardrail: 'g', verdict: 'modify', reason: 'r', replacement: { args: content }, changes: content },
+      { type: 'future-event', step: 1, list: [content], nested: content },
+    ];
+    for (const event of events) {
+      const erased = eraseEventContent(event);
+      expect(JSON.stringify(erased)).not.toMatch(/example\.com|GIFT|VIP|Ana/);
+      expect(erased).toMatchObject({ type: event.type, erased: true });
+    }
+    expect(eraseEventContent(events[0]!)).toMatchObject({ input: null, toolName: 'send_email', callId: 'c1', idempotencyKey: 'k' });
+  });
+
   it('blanks the content of event types it does not know', () => {
     const erased = eraseEventContent({ type: 'future-event', step: 1, note: 'private words', nested: { deep: ['private'] } });
     expect(JSON.stringify(erased)).not.toContain('private');

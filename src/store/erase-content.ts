@@ -53,13 +53,23 @@ const kept = new Set([
  */
 const fixedReasonEvents = new Set(['run-waiting', 'run-resume']);
 
+/**
+ * The objects whose own identifiers and codes are kept (an error's code, a wait's ids, a
+ * response's tool calls with their ids and names). Every other object — a tool's arguments or
+ * result, a structured answer, a handoff package, a guardrail's replacement — is content through
+ * and through, whatever its keys are called: a tool result's `status` or `code`, an e-mail
+ * tool's `to`, are the user's data, not Keel's, and become null with the rest.
+ */
+const structured = new Set(['error', 'details', 'toolCalls']);
+
 /** The marker erased text is replaced by. */
 export const erasedText = '';
 
 /**
  * A copy of an event's data with its content blanked: strings become empty (a tool call's
- * arguments then read as `{}`), objects and arrays keep their kept fields only, and the result
- * says `erased: true`. Iterative: no event can exhaust the stack.
+ * arguments then read as `{}`), the few structured objects keep their kept fields only, every
+ * other object or list becomes null, and the result says `erased: true`. It never recurses
+ * beyond one level: no event can exhaust the stack.
  *
  * @example
  * eraseEventContent({ type: 'tool-call', step: 1, callId: 'c1', toolName: 'refund', input: { card: '4111…' }, effect: 'unsafe', idempotencyKey: 'k' });
@@ -68,16 +78,23 @@ export const erasedText = '';
 export function eraseEventContent(data: Record<string, unknown>): Record<string, unknown> {
   const erased: Record<string, unknown> = {};
   const fixedReason = fixedReasonEvents.has(String(data.type));
-  for (const [key, value] of Object.entries(data)) erased[key] = kept.has(key) || (fixedReason && key === 'reason') ? value : blank(value);
+  for (const [key, value] of Object.entries(data)) {
+    if (kept.has(key) || (fixedReason && key === 'reason')) erased[key] = value;
+    else erased[key] = structured.has(key) ? blankStructured(value) : blank(value);
+  }
   erased.erased = true;
   return erased;
 }
 
+/** Content: text becomes empty, numbers and flags stay, objects and lists become null. */
 function blank(value: unknown): unknown {
   if (typeof value === 'string') return erasedText;
-  if (typeof value !== 'object' || value === null) return typeof value === 'number' || typeof value === 'boolean' ? value : null;
-  // Lists of structured items (a response's tool calls) keep their items' kept fields; anything
-  // else that is content (a tool's input or output) becomes null.
+  return typeof value === 'number' || typeof value === 'boolean' ? value : null;
+}
+
+function blankStructured(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return blank(value);
+  // A response's tool calls keep their items' ids and names (their arguments become empty).
   if (Array.isArray(value)) return value.map((item) => (isRecord(item) ? keepFields(item) : null));
   const fields = keepFields(value as Record<string, unknown>);
   return Object.keys(fields).length === 0 ? null : fields;

@@ -31,6 +31,8 @@ const secret = {
   toolArgument: 'ERASE-ME-ARGUMENT',
   toolResult: 'ERASE-ME-RESULT',
   answer: 'ERASE-ME-ANSWER',
+  resultStatus: 'ERASE-ME-STATUS',
+  resultRecipient: 'erase-me@example.com',
   // What people wrote or saw about the conversation: an approval's arguments and its reviewer's
   // reason, an escalation's handoff (the user's words) and the human's reply, the user's feedback.
   approvalArgument: 'ERASE-ME-APPROVAL-ARGUMENT',
@@ -47,7 +49,8 @@ function agentWith(turns: Parameters<typeof scriptedModel>[0]) {
     description: 'Look something up',
     input: z.object({ query: z.string() }),
     effect: 'read',
-    execute: ({ query }) => ({ found: `${secret.toolResult} for ${query}` }),
+    // `status` and `to` are also names of Keel's own fields: in a tool's result they are content all the same.
+    execute: ({ query }) => ({ found: `${secret.toolResult} for ${query}`, status: secret.resultStatus, to: secret.resultRecipient }),
   });
   const refund = defineTool({
     name: 'refund',

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
+import { createLogger } from '../../src/telemetry/logger.ts';
 import { scriptedModel } from '../../src/testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../../src/testing/test-runtime.ts';
 import { cliActor } from '../../src/vault/audit-log.ts';
@@ -73,6 +74,82 @@ describe('ctx.credential', () => {
       details: { runId: run.id, tool: 'echo_key', owner: 'user' },
     });
     expect(JSON.stringify(await harness.store.readAudit({ limit: 100 }))).not.toContain('secret-value');
+  });
+
+  it('redacts a value another tool of the run resolved, where a tool without credentials echoes it back', async () => {
+    // An upstream that reflects what it was sent: the token the first tool used comes back through the second.
+    let reflected = '';
+    const call = defineTool({
+      name: 'call_shop',
+      description: 'Calls the shop with its token',
+      input: z.object({}),
+      effect: 'read',
+      credentials: ['shop'],
+      async execute(_input, ctx) {
+        reflected = `Authorization: Bearer ${await ctx.credential('shop')}`;
+        return { ok: true };
+      },
+    });
+    const debug = defineTool({
+      name: 'last_request',
+      description: 'Shows the last request the shop received',
+      input: z.object({}),
+      effect: 'read',
+      execute: (_input, ctx) => {
+        ctx.log.info(`last request: ${reflected}`);
+        return { headers: reflected };
+      },
+    });
+    const model = scriptedModel([
+      { toolCalls: [{ name: 'call_shop', arguments: {} }] },
+      { toolCalls: [{ name: 'last_request', arguments: {} }] },
+      { expect: (request) => expect(JSON.stringify(request.messages)).not.toContain('reflected-token'), text: 'done' },
+    ]);
+    const logLines: string[] = [];
+    harness = await createTestRuntime({
+      agents: [defineAgent({ name: 'a', model, instructions: '', tools: [call, debug] })],
+      masterKey: generateMasterKey(),
+      logger: createLogger({ level: 'trace', destination: { write: (line: string) => logLines.push(line) } }),
+    });
+    await vaultOf(harness).setSecret({ tenantId: 'default', userId: 'alice', name: 'shop', value: 'reflected-token-123', actor: cliActor });
+
+    const run = await harness.runtime.run({ agent: 'a', input: 'go', userId: 'alice' });
+    expect(run.status).toBe('completed');
+    model.assertConsumed();
+    expect(reflected).toContain('reflected-token-123');
+    const journal = await journalText(harness, run.id);
+    expect(journal).not.toContain('reflected-token');
+    expect(journal).toContain('Bearer [redacted:shop]');
+    expect(logLines.join('\n')).toContain('last request: Authorization: Bearer [redacted:shop]');
+    expect(logLines.join('\n')).not.toContain('reflected-token');
+  });
+
+  it('redacts a resolved value from a streamed answer that echoes it, however it is split', async () => {
+    const call = defineTool({
+      name: 'call_shop',
+      description: 'Calls the shop with its token',
+      input: z.object({}),
+      effect: 'read',
+      credentials: ['shop'],
+      async execute(_input, ctx) {
+        await ctx.credential('shop');
+        return { ok: true };
+      },
+    });
+    const token = 'typed-by-the-user-9f3c';
+    const model = scriptedModel(
+      [{ toolCalls: [{ name: 'call_shop', arguments: {} }] }, { text: `Your shop token is ${token}, keep it safe. And again: "${token}".` }],
+      { stream: true, chunkSize: 3 },
+    );
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [call] })], masterKey: generateMasterKey() });
+    await vaultOf(harness).setSecret({ tenantId: 'default', userId: 'alice', name: 'shop', value: token, actor: cliActor });
+
+    const run = await harness.runtime.run({ agent: 'a', input: 'Check my shop', userId: 'alice' });
+    expect([run.status, run.output]).toEqual(['completed', 'Your shop token is [redacted:shop], keep it safe. And again: "[redacted:shop]".']);
+    const journal = await harness.store.readJournal(run.id);
+    expect(JSON.stringify(journal)).not.toContain('typed-by-the-user');
+    const streamed = journal.flatMap((entry) => (entry.type === 'text-delta' && entry.step === 2 ? [entry.text] : [])).join('');
+    expect(streamed).toBe(run.output);
   });
 
   it('parks an unsafe call that lacks its credential before it starts, and runs it once when the credential is set', async () => {

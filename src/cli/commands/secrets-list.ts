@@ -3,6 +3,7 @@ import { exitCodes, UsageError, type Command } from '../command.ts';
 import { openCliStore } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createStyle, shouldColor, type Style } from '../style.ts';
+import { terminalSafe } from '../terminal-text.ts';
 
 const name = 'keel secrets ls';
 
@@ -49,15 +50,19 @@ Options:
 
 function formatRecords(records: CredentialRecord[], style: Style): string {
   if (records.length === 0) return 'No secrets. Set one with: keel secrets set --tenant T [--user U] NAME\n';
-  const rows = records.map((record) => [
-    record.userId === null ? '(tenant)' : record.userId,
-    record.name,
-    record.kind,
-    `v${record.keyVersion}`,
-    record.updatedAt,
-    record.updatedBy,
-    record.expiresAt === null ? '' : `expires ${record.expiresAt}`,
-  ]);
+  // Through the terminal-safe printer like every listing: ids are validated when set, but who
+  // set a secret is whatever actor id the code that set it gave.
+  const rows = records.map((record) =>
+    [
+      record.userId === null ? '(tenant)' : record.userId,
+      record.name,
+      record.kind,
+      `v${record.keyVersion}`,
+      record.updatedAt,
+      record.updatedBy,
+      record.expiresAt === null ? '' : `expires ${record.expiresAt}`,
+    ].map((cell) => terminalSafe(cell)),
+  );
   const header = ['owner', 'name', 'kind', 'key', 'updated', 'by', ''];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] ?? '').length)));
   const line = (cells: string[]) =>

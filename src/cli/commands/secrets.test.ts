@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
-import { generateMasterKey } from '../../vault/master-key.ts';
+import { generateMasterKey, parseMasterKeyring } from '../../vault/master-key.ts';
+import { createVault } from '../../vault/vault.ts';
 import { runCli } from '../cli.ts';
 import type { CliIo } from '../command.ts';
 import { ensureDevMasterKey } from '../vault/cli-vault.ts';
@@ -40,6 +41,18 @@ async function keel(argv: string[], options: { stdin?: string; env?: Record<stri
 }
 
 describe('keel secrets', () => {
+  it('lists what it did not validate itself terminal-safe: an actor id set from code prints as visible escapes', async () => {
+    const store = createSqliteStore({ path: join(directory, 'keel.db') });
+    await store.migrate();
+    const vault = createVault({ store, keyring: parseMasterKeyring(masterKey) });
+    await vault.setSecret({ tenantId: 'acme', userId: null, name: 'api', value: 'v', actor: { kind: 'system', id: 'deploy\u001b]0;pwned\u0007\u001b[2J' } });
+    await store.close();
+    const listed = await keel(['secrets', 'ls', '--tenant', 'acme']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('deploy');
+    expect(listed.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+  });
+
   it('sets a secret from stdin, lists names and metadata only, and removes it', async () => {
     const set = await keel(['secrets', 'set', '--tenant', 'acme', '--user', 'alice', 'shop'], { stdin: 'sk_live_piped_value\n' });
     expect(set).toMatchObject({ code: 0, stdout: 'Set shop for user alice of tenant acme (master key version 1)\n' });
