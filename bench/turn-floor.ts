@@ -126,13 +126,23 @@ async function race<Name extends string>(contenders: Record<Name, Contender>, tu
   const timed = {} as Record<Name, () => Promise<number>>;
   for (const name of Object.keys(contenders) as Name[]) {
     timed[name] = async () => {
-      const { ms, toolCalls } = await contenders[name](`run ${(index += 1)}: ${turns} turns`);
+      const { ms, toolCalls } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
       if (toolCalls !== turns) throw new Error(`${name} made ${toolCalls} tool calls, expected ${turns}`);
       return ms / turns;
     };
   }
   await interleave(1, timed); // warm-up
   return await interleave(runs, timed);
+}
+
+/**
+ * Lets the previous contender's processes finish their tail work (a server releasing its lease
+ * and closing the stream, the upstream's sockets) before the next run starts, untimed: on two
+ * shared cores it would otherwise land on the first turns of the next run, and short runs most.
+ */
+async function settled<T>(work: () => Promise<T>): Promise<T> {
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  return await work();
 }
 
 /** A bar on an absolute overhead, as a ratio to the bar (≤ 1 is met). Below 1 µs it reads as 1 µs (measurement resolution). */
