@@ -76,7 +76,11 @@ export function createBareTurnLoop(options: {
         }
         const output = JSON.stringify(options.toolOutput((JSON.parse(call.arguments) as { id: number }).id));
         toolCalls += 1;
-        const assistant: ChatMessage = { role: 'assistant', content: turn.text === '' ? null : turn.text, tool_calls: [{ id: call.id, type: 'function', function: call }] };
+        const assistant: ChatMessage = {
+          role: 'assistant',
+          content: turn.text === '' ? null : turn.text,
+          tool_calls: [{ id: call.id, type: 'function', function: call }],
+        };
         sqlite.step(JSON.stringify({ response: assistant, result: output }));
         messages.push(assistant, { role: 'tool', tool_call_id: call.id, content: output });
       }

@@ -53,7 +53,17 @@ describe('the fold, on a growing run', () => {
     expect(runMessages(state)[2]).toMatchObject({ content: { id: 1 } });
     applyEvent(
       state,
-      { type: 'guardrail-decision', boundary: 'tool-result', step: 1, callId: 'call_1', guardrail: 'g', verdict: 'modify', reason: 'r', replacement: { output: 'hidden' }, latencyMs: 0 },
+      {
+        type: 'guardrail-decision',
+        boundary: 'tool-result',
+        step: 1,
+        callId: 'call_1',
+        guardrail: 'g',
+        verdict: 'modify',
+        reason: 'r',
+        replacement: { output: 'hidden' },
+        latencyMs: 0,
+      },
       at,
     );
     expect(runMessages(state)[2]).toMatchObject({ content: 'hidden' });

@@ -257,9 +257,7 @@ function stepMessages(step: StepState, rejection: EventOf<'output-rejected'> | u
   const key = `${results}/${decisions}/${rejection === undefined ? '' : rejection.repairAttempt}`;
   const built = builtSteps.get(step);
   if (built?.key === key) return built.messages;
-  const messages: ModelMessage[] = [
-    { role: 'assistant', content: response.text, ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}) },
-  ];
+  const messages: ModelMessage[] = [{ role: 'assistant', content: response.text, ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}) }];
   for (const call of step.toolCalls.values()) {
     if (call.result === undefined) continue;
     messages.push(toolMessage(call, call.result));
