@@ -10,7 +10,7 @@ import { compare, type BenchModule, type BenchOptions, type BenchReport, type Fi
 import { startAgentServer, type AgentServer } from './lib/start-agent-server.ts';
 import { startFakeUpstream } from './lib/start-fake-upstream.ts';
 import { withTemporaryDirectory } from './lib/temporary-directory.ts';
-import { interleave } from './lib/timing.ts';
+import { median } from './lib/timing.ts';
 
 const id = 'turn-floor';
 const title = 'Per-turn cost over HTTP: Keel (CLI path, server path + SSE) against the floor and LangGraph.js';
@@ -33,7 +33,7 @@ const sizes = {
 const bars = { cli: 0.5, server: 1 };
 
 /** A whole run, timed: one contender of the race. */
-type Contender = (input: string) => Promise<{ ms: number; toolCalls: number }>;
+type Contender = (input: string) => Promise<{ ms: number; toolCalls: number; remoteCpuMs?: number }>;
 
 /** Discards what `keel run` prints, as a terminal that keeps up would. */
 function quietIo(): CliIo {
@@ -67,6 +67,7 @@ function cliContender(keel: BenchRuntime): Contender {
 function serverContender(server: AgentServer): Contender {
   const headers = { authorization: `Bearer ${server.key}` };
   return async (input) => {
+    const cpuBefore = await server.cpuMicros();
     const started = performance.now();
     const posted = await fetch(`${server.url}/v1/runs`, {
       method: 'POST',
@@ -80,7 +81,10 @@ function serverContender(server: AgentServer): Contender {
     const { end, toolCalls } = await readRunStream(stream.body);
     const ms = performance.now() - started;
     if (end.status !== 'completed') throw new Error(`the run ended ${String(end.status)}`);
-    return { ms, toolCalls };
+    // Read after the run's end has reached this client: what the server still does for the run
+    // afterwards (releasing its lease, closing the stream) lands in the next sample, alike for all.
+    const remoteCpuMs = ((await server.cpuMicros()) - cpuBefore) / 1_000;
+    return { ms, toolCalls, remoteCpuMs };
   };
 }
 
@@ -120,19 +124,39 @@ function langGraphContender(loop: LangGraphLoop, turns: number): Contender {
   };
 }
 
-/** Interleaved runs of every contender, each checked to have made exactly `turns` tool calls: median ms per turn. */
-async function race<Name extends string>(contenders: Record<Name, Contender>, turns: number, runs: number): Promise<Record<Name, number>> {
+/** Per-turn medians of one contender: wall time, and CPU time of Keel's (or the bare loop's) processes. */
+interface PerTurn {
+  ms: number;
+  cpuMs: number;
+}
+
+/**
+ * Interleaved runs of every contender (a, b, c, a, b, c, …, after one warm-up round), each
+ * checked to have made exactly `turns` tool calls: medians per turn. CPU time counts this
+ * process and, for the server path, the server's (never the upstream's, the same on every side):
+ * on a machine shared with other work it is the steadier measure of a contender's own work.
+ */
+async function race<Name extends string>(contenders: Record<Name, Contender>, turns: number, runs: number): Promise<Record<Name, PerTurn>> {
+  const names = Object.keys(contenders) as Name[];
+  const samples = new Map<Name, { ms: number[]; cpuMs: number[] }>(names.map((name) => [name, { ms: [], cpuMs: [] }]));
   let index = 0;
-  const timed = {} as Record<Name, () => Promise<number>>;
-  for (const name of Object.keys(contenders) as Name[]) {
-    timed[name] = async () => {
-      const { ms, toolCalls } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
+  for (let round = 0; round <= runs; round += 1) {
+    for (const name of names) {
+      const cpuBefore = process.cpuUsage();
+      const { ms, toolCalls, remoteCpuMs = 0 } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
+      const cpu = process.cpuUsage(cpuBefore);
       if (toolCalls !== turns) throw new Error(`${name} made ${toolCalls} tool calls, expected ${turns}`);
-      return ms / turns;
-    };
+      if (round === 0) continue; // warm-up
+      samples.get(name)?.ms.push(ms / turns);
+      samples.get(name)?.cpuMs.push(((cpu.user + cpu.system) / 1_000 + remoteCpuMs) / turns);
+    }
   }
-  await interleave(1, timed); // warm-up
-  return await interleave(runs, timed);
+  return Object.fromEntries(
+    names.map((name) => {
+      const { ms, cpuMs } = samples.get(name) ?? { ms: [], cpuMs: [] };
+      return [name, { ms: median(ms), cpuMs: median(cpuMs) }];
+    }),
+  ) as Record<Name, PerTurn>;
 }
 
 /**
@@ -193,9 +217,10 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           contenders.langGraph = langGraphContender(loop, turns);
         }
         const perTurn = await race(contenders, turns, runs);
-        const floorMs = perTurn.floor ?? Number.NaN;
-        const cliMs = perTurn.cli ?? Number.NaN;
-        const serverMs = perTurn.server ?? Number.NaN;
+        const floorMs = perTurn.floor?.ms ?? Number.NaN;
+        const cliMs = perTurn.cli?.ms ?? Number.NaN;
+        const serverMs = perTurn.server?.ms ?? Number.NaN;
+        const cpu = { floor: perTurn.floor?.cpuMs ?? Number.NaN, cli: perTurn.cli?.cpuMs ?? Number.NaN, server: perTurn.server?.cpuMs ?? Number.NaN };
         Object.assign(details, {
           [`turns${turns}.runs`]: runs,
           [`turns${turns}.floorMsPerTurn`]: floorMs,
@@ -203,6 +228,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           [`turns${turns}.serverMsPerTurn`]: serverMs,
           [`turns${turns}.cliOverheadMsPerTurn`]: cliMs - floorMs,
           [`turns${turns}.serverOverheadMsPerTurn`]: serverMs - floorMs,
+          [`turns${turns}.floorCpuMsPerTurn`]: cpu.floor,
+          [`turns${turns}.cliCpuMsPerTurn`]: cpu.cli,
+          [`turns${turns}.serverCpuMsPerTurn`]: cpu.server,
+          [`turns${turns}.cliOwnCpuMsPerTurn`]: cpu.cli - cpu.floor,
+          [`turns${turns}.serverOwnCpuMsPerTurn`]: cpu.server - cpu.floor,
         });
         figures.push(
           compare({
@@ -219,8 +249,20 @@ async function run(options: BenchOptions): Promise<BenchReport> {
             ratioOf: 'Keel / floor',
           }),
           overheadFigure(`${turns}-turn run: Keel's own work per turn, server path`, serverMs - floorMs, bars.server),
+          compare({
+            name: `${turns}-turn run: CPU per turn, CLI path against the floor's`,
+            baseline: { label: 'floor, this process', value: cpu.floor, unit: 'ms CPU/turn' },
+            measured: { label: 'Keel, keel run path', value: cpu.cli, unit: 'ms CPU/turn' },
+            ratioOf: 'Keel / floor',
+          }),
+          compare({
+            name: `${turns}-turn run: CPU per turn, server path against the floor's`,
+            baseline: { label: 'floor, this process', value: cpu.floor, unit: 'ms CPU/turn' },
+            measured: { label: 'Keel server + SSE client', value: cpu.server, unit: 'ms CPU/turn' },
+            ratioOf: 'Keel / floor',
+          }),
         );
-        const langGraphMs = perTurn.langGraph;
+        const langGraphMs = perTurn.langGraph?.ms;
         if (langGraphMs !== undefined) {
           details[`turns${turns}.langGraphMsPerTurn`] = langGraphMs;
           figures.push(
@@ -242,10 +284,11 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         const long = details[`turns${last}.${name}MsPerTurn`];
         if (typeof short === 'number' && typeof long === 'number') details[`growth.${name}.${last}over${first}`] = long / short;
       }
-      const cliOverheadShort = details[`turns${first}.cliOverheadMsPerTurn`];
-      const cliOverheadLong = details[`turns${last}.cliOverheadMsPerTurn`];
-      if (typeof cliOverheadShort === 'number' && typeof cliOverheadLong === 'number') {
-        details[`growth.cliOverheadMs.${last}minus${first}`] = cliOverheadLong - cliOverheadShort;
+      // Keel's own CPU per turn (its processes' CPU minus the bare loop's), longest run against shortest: must stay flat.
+      for (const path of ['cli', 'server'] as const) {
+        const short = details[`turns${first}.${path}OwnCpuMsPerTurn`];
+        const long = details[`turns${last}.${path}OwnCpuMsPerTurn`];
+        if (typeof short === 'number' && typeof long === 'number') details[`growth.${path}OwnCpu.${last}over${first}`] = long / short;
       }
       return { id, title, status: 'ok', figures, details };
     } finally {

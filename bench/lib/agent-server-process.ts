@@ -2,13 +2,15 @@
  * Keel's API server in its own process, for the turn-floor bench: a temporary SQLite store, the
  * bench agent (one `read_record` tool, see keel-agent.ts) on the `openai-compatible` provider
  * pointed at the fake upstream, a worker in the same process, and the API on a free port, as
- * `keel start` runs it. Prints one JSON line with its URL and an admin key; exits when stdin closes.
+ * `keel start` runs it. Prints one JSON line with its URL and an admin key; answers `cpu` lines on
+ * stdin with its CPU time so far; exits when stdin closes.
  *
  * Usage: node --conditions=keel-source bench/lib/agent-server-process.ts <upstream-openai-base-url> <max-turns>
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createRuntime } from '../../src/keel.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
@@ -36,8 +38,14 @@ const server = await startServer({ app, port: 0 });
 const { key } = await createApiKey(store, { tenantId: 'default', role: 'admin' });
 process.stdout.write(`${JSON.stringify({ url: server.url, key })}\n`);
 
-process.stdin.resume();
-process.stdin.on('end', () => {
+// A `cpu` line on stdin is answered with this process's CPU time so far (µs, user + system).
+const lines = createInterface({ input: process.stdin });
+lines.on('line', (line) => {
+  if (line.trim() !== 'cpu') return;
+  const used = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ cpuMicros: used.user + used.system })}\n`);
+});
+lines.on('close', () => {
   void (async () => {
     await server.close({ drainMs: 200 });
     await worker.stop();
