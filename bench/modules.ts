@@ -15,12 +15,14 @@ import type { BenchModule } from './lib/report.ts';
 import { postgresSteps } from './postgres-steps.ts';
 import { serverLoad } from './server-load.ts';
 import { tracingOverhead } from './tracing-overhead.ts';
+import { turnFloor } from './turn-floor.ts';
 
 /** Every bench, in the order `npm run bench` runs them. */
 export const benchModules: readonly BenchModule[] = [
   durableStep,
   bytesPerStep,
   langGraphComparison,
+  turnFloor,
   gatewayLatency,
   serverLoad,
   postgresSteps,

@@ -13,6 +13,13 @@ import { countingAppends } from './keel-store.ts';
 
 export const toolName = 'read_record';
 
+/**
+ * A small record (~50 bytes), the tool result of the turn benches on every side. Kept small on
+ * purpose: LangGraph checkpoints the whole message list at every step, so larger results would
+ * slow it down further and flatter Keel.
+ */
+export const benchToolOutput = (recordId: number) => ({ id: recordId, name: `Record ${recordId}`, status: 'ok' });
+
 /** No bench run takes anywhere near this; one that does is stuck, and the bench should say so. */
 const runDeadlineMs = 300_000;
 

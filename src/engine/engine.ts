@@ -81,6 +81,8 @@ export function createEngine(options: EngineOptions): Runtime {
   const decisions = () => ({ store, config, waiting: { store, owner, leaseMs, now }, committed });
   const committed = (commit: Commit) => {
     notifier.notify(commit.run.id);
+    // A run that ends or parks may let the next run of its session (or its tenant) be claimed.
+    if (commit.events.some((event) => event.type === 'run-end' || event.type === 'run-waiting')) notifier.notify('*');
     const onCommit = options.onCommit;
     if (onCommit !== undefined) callHook('onCommit', commit.run.id, () => onCommit(commit));
   };
@@ -143,6 +145,8 @@ export function createEngine(options: EngineOptions): Runtime {
       } finally {
         keeper.drop(lease.runId, lease.epoch);
         notifier.notify(lease.runId);
+        // Its lease is free again, and so may be its session's next run.
+        notifier.notify('*');
       }
     })();
     executions.add(finished);
@@ -158,13 +162,19 @@ export function createEngine(options: EngineOptions): Runtime {
 
   async function waitForRun(runId: string, waitOptions: { tenantId?: string; signal?: AbortSignal } = {}): Promise<RunRecord> {
     for (;;) {
-      const run = await getRun(runId, waitOptions.tenantId);
-      if (run.status === 'waiting' || terminalStatuses.includes(run.status)) {
-        await hooksSettled(runId);
-        return run;
+      // Subscribed before the read: a commit while it reads wakes the wait below at once.
+      const woken = notifier.subscribe(runId);
+      try {
+        const run = await getRun(runId, waitOptions.tenantId);
+        if (run.status === 'waiting' || terminalStatuses.includes(run.status)) {
+          await hooksSettled(runId);
+          return run;
+        }
+        waitOptions.signal?.throwIfAborted();
+        await woken.wait(followPollMs, waitOptions.signal);
+      } finally {
+        woken.close();
       }
-      waitOptions.signal?.throwIfAborted();
-      await notifier.wait(runId, followPollMs, waitOptions.signal);
     }
   }
 
@@ -226,16 +236,23 @@ export function createEngine(options: EngineOptions): Runtime {
     let seq = eventOptions.afterSeq ?? 0;
     let idlePolls = 0;
     for (;;) {
-      const entries = await store.readJournal(runId, { afterSeq: seq, limit: 500 });
-      for (const entry of entries) {
-        yield entry;
-        seq = entry.seq;
-        if (entry.type === 'run-end') return;
+      // Subscribed before the read: what is committed while this reads, or while the reader
+      // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
+      const woken = eventOptions.follow === false ? undefined : notifier.subscribe(runId);
+      try {
+        const entries = await store.readJournal(runId, { afterSeq: seq, limit: 500 });
+        for (const entry of entries) {
+          yield entry;
+          seq = entry.seq;
+          if (entry.type === 'run-end') return;
+        }
+        if (entries.length === 500) continue;
+        if (woken === undefined || eventOptions.signal?.aborted === true) return;
+        idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
+        await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
+      } finally {
+        woken?.close();
       }
-      if (entries.length === 500) continue;
-      if (eventOptions.follow === false || eventOptions.signal?.aborted === true) return;
-      idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
-      await notifier.wait(runId, Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
     }
   }
 

@@ -200,7 +200,8 @@ function escalationOf(state: RunState, escalationId: string): EscalationState {
 }
 
 function stepOf(state: RunState, step: number): StepState {
-  const found = state.steps.find((candidate) => candidate.step === step);
+  // From the end: events almost always belong to the current step, and a long run has many.
+  const found = state.steps.findLast((candidate) => candidate.step === step);
   if (found === undefined) throw new KeelError({ code: 'JOURNAL_CORRUPT', message: `Event for step ${step} before its step-start` });
   return found;
 }
@@ -229,21 +230,40 @@ export function runMessages(state: RunState): ModelMessage[] {
   };
   interject(0);
   for (const step of state.steps) {
-    const response = step.response;
-    if (response === undefined) continue;
-    messages.push({
-      role: 'assistant',
-      content: response.text,
-      ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}),
-    });
-    for (const call of step.toolCalls.values()) {
-      if (call.result === undefined) continue;
-      messages.push(toolMessage(call, call.result));
-    }
-    const rejection = state.outputRejections.find((candidate) => candidate.step === step.step);
-    if (rejection !== undefined) messages.push({ role: 'user', content: repairPrompt(rejection.error) });
-    interject(step.step);
+    if (step.response === undefined) continue;
+    const rejection = state.outputRejections.length === 0 ? undefined : state.outputRejections.find((candidate) => candidate.step === step.step);
+    messages.push(...stepMessages(step, rejection));
+    if (state.interjections.length > 0) interject(step.step);
   }
+  return messages;
+}
+
+/**
+ * The messages of a finished step, built once and kept while the step stays as it is: a run
+ * asks for its whole conversation before every model call, and its old steps do not change.
+ */
+const builtSteps = new WeakMap<StepState, { key: string; messages: ModelMessage[] }>();
+
+function stepMessages(step: StepState, rejection: EventOf<'output-rejected'> | undefined): ModelMessage[] {
+  const response = step.response;
+  if (response === undefined) return [];
+  // What can still change in a step: results arriving, verdicts on them, a repair request.
+  let results = 0;
+  let decisions = 0;
+  for (const call of step.toolCalls.values()) {
+    if (call.result !== undefined) results += 1;
+    decisions += call.decisions.length;
+  }
+  const key = `${results}/${decisions}/${rejection === undefined ? '' : rejection.repairAttempt}`;
+  const built = builtSteps.get(step);
+  if (built?.key === key) return built.messages;
+  const messages: ModelMessage[] = [{ role: 'assistant', content: response.text, ...(response.toolCalls.length > 0 ? { toolCalls: response.toolCalls } : {}) }];
+  for (const call of step.toolCalls.values()) {
+    if (call.result === undefined) continue;
+    messages.push(toolMessage(call, call.result));
+  }
+  if (rejection !== undefined) messages.push({ role: 'user', content: repairPrompt(rejection.error) });
+  builtSteps.set(step, { key, messages });
   return messages;
 }
 
@@ -305,19 +325,31 @@ export function pastToolCalls(state: RunState): PastToolCall[] {
   const past: PastToolCall[] = [];
   for (const step of state.steps) {
     for (const call of step.toolCalls.values()) {
-      const result = call.result;
-      if (result === undefined) continue;
-      const refusal = call.decisions.find((decision) => decision.boundary === 'tool-call' && decision.verdict === 'block');
-      past.push({
-        step: step.step,
-        callId: call.intent.callId,
-        toolName: call.intent.toolName,
-        input: call.intent.input,
-        ...(result.error === undefined ? { output: result.output } : { error: result.error }),
-        ...(refusal === undefined ? {} : { refusedBy: refusal.guardrail }),
-      });
+      const entry = pastToolCall(step.step, call);
+      if (entry !== undefined) past.push(entry);
     }
   }
+  return past;
+}
+
+/** Each finished call's entry, built once per (result, verdicts): the same objects on every turn. */
+const builtCalls = new WeakMap<ToolCallState, { result: EventOf<'tool-result'>; decisions: number; past: PastToolCall }>();
+
+function pastToolCall(step: number, call: ToolCallState): PastToolCall | undefined {
+  const result = call.result;
+  if (result === undefined) return undefined;
+  const built = builtCalls.get(call);
+  if (built?.result === result && built.decisions === call.decisions.length) return built.past;
+  const refusal = call.decisions.find((decision) => decision.boundary === 'tool-call' && decision.verdict === 'block');
+  const past: PastToolCall = {
+    step,
+    callId: call.intent.callId,
+    toolName: call.intent.toolName,
+    input: call.intent.input,
+    ...(result.error === undefined ? { output: result.output } : { error: result.error }),
+    ...(refusal === undefined ? {} : { refusedBy: refusal.guardrail }),
+  };
+  builtCalls.set(call, { result, decisions: call.decisions.length, past });
   return past;
 }
 

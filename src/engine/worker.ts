@@ -35,6 +35,8 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
 
   async function loop(): Promise<void> {
     while (!stopping.signal.aborted) {
+      // Subscribed before the claim: work enqueued while it is in flight wakes the wait below at once.
+      const woken = notifier.subscribe('*');
       const free = concurrency - running.size;
       let claimed: Lease[] = [];
       if (free > 0) {
@@ -55,6 +57,7 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
         running.add(execution);
       }
       if (claimed.length > 0) {
+        woken.close();
         // With a synchronous store a claim round is all microtasks: let timers (heartbeats) and
         // I/O in before the next one.
         await new Promise<void>((resolve) => setImmediate(resolve));
@@ -63,12 +66,15 @@ export function startWorkerLoop(dependencies: WorkerDependencies, options: Worke
       if (options.untilIdle === true && running.size === 0 && dependencies.activeCount() === 0) {
         // Runs still leased by a crashed process become claimable when their lease expires.
         try {
-          if ((await store.countLiveLeases(now())) === 0) return;
+          if ((await store.countLiveLeases(now())) === 0) {
+            woken.close();
+            return;
+          }
         } catch (error) {
           log.error({ err: error }, 'checking for leased runs failed');
         }
       }
-      await notifier.wait('*', pollIntervalMs, stopping.signal);
+      await woken.wait(pollIntervalMs, stopping.signal);
     }
   }
 

@@ -68,12 +68,26 @@ function outcomeOf(past: PastToolCall): string {
   return past.error !== undefined ? `error\u0000${past.error.code}\u0000${past.error.message}` : `output\u0000${stableJson(past.output ?? null)}`;
 }
 
+/**
+ * Canonical forms of the inputs and outputs already seen. A run's history holds the same
+ * journaled objects on every turn, so each is written out once, not once per later call.
+ */
+const canonicalForms = new WeakMap<object, string>();
+
 function stableJson(value: unknown): string {
-  try {
-    return canonicalJson(value);
-  } catch {
-    return JSON.stringify(value) ?? 'null';
+  const cacheable = typeof value === 'object' && value !== null;
+  if (cacheable) {
+    const known = canonicalForms.get(value);
+    if (known !== undefined) return known;
   }
+  let text: string;
+  try {
+    text = canonicalJson(value);
+  } catch {
+    text = JSON.stringify(value) ?? 'null';
+  }
+  if (cacheable) canonicalForms.set(value, text);
+  return text;
 }
 
 /** Why the next call with `signature` would be a loop, or `undefined`. Refused calls never count as executions. */

@@ -7,6 +7,14 @@ export interface SseFrame {
 
 const encoder = new TextEncoder();
 
+/** What `nextTurn` resolves to: the producer had nothing more ready in this turn of the event loop. */
+const later = Symbol('later');
+
+/** Resolves once the event loop has run its pending I/O and timers, after every ready microtask. */
+function nextTurn(): Promise<typeof later> {
+  return new Promise((resolve) => setImmediate(resolve, later));
+}
+
 export function formatSse(frame: SseFrame): string {
   let text = '';
   if (frame.id !== undefined) text += `id: ${frame.id}\n`;
@@ -52,6 +60,8 @@ export function sseResponse(
   const controller = new AbortController();
   const signal = options.endSignal === undefined ? controller.signal : AbortSignal.any([controller.signal, options.endSignal]);
   const iterator = produce(signal)[Symbol.asyncIterator]();
+  // The producer's next frame when it was not ready within the last batch: the next pull takes it.
+  let pending: Promise<IteratorResult<SseFrame | string>> | undefined;
   let heartbeat: ReturnType<typeof setInterval> | undefined;
   // Once false, nothing more may touch the stream's controller: a client that left has cancelled
   // the stream, and enqueueing into or closing a cancelled stream throws ("Controller is already
@@ -81,11 +91,29 @@ export function sseResponse(
       heartbeat.unref();
     },
     async pull(stream) {
-      let next: IteratorResult<SseFrame | string>;
+      // Every frame the producer has ready before the event loop moves on (a journal read's
+      // worth) goes out as one chunk: one socket write per batch, not one per event.
+      let text = '';
+      let ended = false;
       try {
-        next = await iterator.next();
+        for (;;) {
+          const next = pending ?? iterator.next();
+          pending = undefined;
+          const settled = text === '' ? await next : await Promise.race([next, nextTurn()]);
+          if (settled === later) {
+            pending = next;
+            break;
+          }
+          if (settled.done === true) {
+            ended = true;
+            break;
+          }
+          text += typeof settled.value === 'string' ? settled.value : formatSse(settled.value);
+        }
       } catch (error) {
         // A producer that throws because the client left (its signal aborted) has not failed.
+        if (!open) return;
+        if (text !== '') stream.enqueue(encoder.encode(text));
         if (finish('failed')) {
           options.onError(error);
           stream.close();
@@ -93,11 +121,8 @@ export function sseResponse(
         return;
       }
       if (!open) return;
-      if (next.done === true) {
-        if (finish(options.endSignal?.aborted === true ? 'ended' : 'done')) stream.close();
-        return;
-      }
-      stream.enqueue(encoder.encode(typeof next.value === 'string' ? next.value : formatSse(next.value)));
+      if (text !== '') stream.enqueue(encoder.encode(text));
+      if (ended && finish(options.endSignal?.aborted === true ? 'ended' : 'done')) stream.close();
     },
     async cancel() {
       finish('client-gone');

@@ -58,7 +58,7 @@ Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 
 };
 
 /** Executes the run here while following its journal, so events print as they are committed. */
-async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo): Promise<number> {
+export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo): Promise<number> {
   const style = createStyle(shouldColor(io.stdout, io.env));
   const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
   const following = new AbortController();

@@ -58,40 +58,50 @@ export function toCallOptions(request: ModelRequest): CallOptions {
   return options;
 }
 
+/**
+ * Converted messages, by the message they came from. A run sends its whole conversation with
+ * every call, and the engine hands over the same message objects each time, so each is
+ * converted (its arguments parsed, its result copied to plain JSON) once per run, not per call.
+ * Cached values are never changed afterwards: tool messages are grouped in new wrappers.
+ */
+const converted = new WeakMap<ModelMessage, PromptMessage | ToolResultPart>();
+
 function toPrompt(messages: ModelMessage[]): PromptMessage[] {
   const prompt: PromptMessage[] = [];
   for (const message of messages) {
-    switch (message.role) {
-      case 'system':
-        prompt.push({ role: 'system', content: message.content });
-        break;
-      case 'user':
-        prompt.push({ role: 'user', content: [{ type: 'text', text: message.content }] });
-        break;
-      case 'assistant': {
-        const content: (TextPart | ToolCallPart)[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
-        for (const call of message.toolCalls ?? []) {
-          content.push({ type: 'tool-call', toolCallId: call.callId, toolName: call.toolName, input: parseArguments(call.arguments) });
-        }
-        prompt.push({ role: 'assistant', content });
-        break;
-      }
-      case 'tool': {
-        const part: ToolResultPart = {
-          type: 'tool-result',
-          toolCallId: message.callId,
-          toolName: message.toolName,
-          output: toOutput(message.content, message.isError === true),
-        };
-        // Results of parallel calls belong in one tool message (Anthropic requires it).
-        const last = prompt.at(-1);
-        if (last?.role === 'tool') last.content.push(part);
-        else prompt.push({ role: 'tool', content: [part] });
-        break;
-      }
+    let part = converted.get(message);
+    if (part === undefined) {
+      part = convert(message);
+      converted.set(message, part);
     }
+    if ('role' in part) {
+      prompt.push(part);
+      continue;
+    }
+    // Results of parallel calls belong in one tool message (Anthropic requires it).
+    const last = prompt.at(-1);
+    if (last?.role === 'tool') last.content.push(part);
+    else prompt.push({ role: 'tool', content: [part] });
   }
   return prompt;
+}
+
+function convert(message: ModelMessage): PromptMessage | ToolResultPart {
+  switch (message.role) {
+    case 'system':
+      return { role: 'system', content: message.content };
+    case 'user':
+      return { role: 'user', content: [{ type: 'text', text: message.content }] };
+    case 'assistant': {
+      const content: (TextPart | ToolCallPart)[] = message.content === '' ? [] : [{ type: 'text', text: message.content }];
+      for (const call of message.toolCalls ?? []) {
+        content.push({ type: 'tool-call', toolCallId: call.callId, toolName: call.toolName, input: parseArguments(call.arguments) });
+      }
+      return { role: 'assistant', content };
+    }
+    case 'tool':
+      return { type: 'tool-result', toolCallId: message.callId, toolName: message.toolName, output: toOutput(message.content, message.isError === true) };
+  }
 }
 
 /**
