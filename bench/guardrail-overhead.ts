@@ -16,7 +16,7 @@ import { interleave } from './lib/timing.ts';
  * `guardrails: { loopDetection: false }`, interleaved in one run. Bar: at most 5% added.
  */
 
-const sizes = { full: { turns: 60, rounds: 9 }, quick: { turns: 10, rounds: 2 } };
+const sizes = { full: { turns: 60, rounds: 61 }, quick: { turns: 10, rounds: 2 } };
 
 async function runtimeWith(directory: string, name: string, turns: number, guardrails: AgentGuardrails | undefined): Promise<BenchRuntime> {
   const readRecord = defineTool({
@@ -51,7 +51,7 @@ export const guardrailOverhead: BenchModule = {
       // One warm-up run each, so neither side pays for first-time compilation.
       await turn(withDefaults);
       await turn(without);
-      const medians = await interleave(size.rounds, { withDefaults: () => turn(withDefaults), without: () => turn(without) });
+      const medians = await interleave(size.rounds, { without: () => turn(without), withDefaults: () => turn(withDefaults) });
       return {
         id: this.id,
         title: this.title,

@@ -47,4 +47,30 @@ describe('loopDetection', () => {
       reason: expect.stringContaining('keeps alternating between the same two calls (3 rounds)'),
     });
   });
+
+  it('lets calls through when something changed: a result, an error, the alternation or its results', async () => {
+    // The same call, but its last result differs from the two before: progress, not a loop.
+    const changing = [...same(2), pastCall('search', { q: 'refund policy' }, ['Refunds within 30 days'])];
+    expect(await check(guardrail, toolCallSubject('search', { q: 'refund policy' }, changing))).toEqual({ verdict: 'allow' });
+    // Refused calls are not executions: two runs and three refusals are not three runs.
+    expect(await check(loopDetection({ hintsBeforeAction: 9 }), toolCallSubject('search', { q: 'refund policy' }, [...same(2), ...refused(3)]))).toEqual({
+      verdict: 'allow',
+    });
+    // Failing differently each time, or a success among the last three, is no error streak.
+    const differently = ['declined', 'expired', 'declined'].map((message, index) =>
+      pastCall('charge', { attempt: index }, undefined, { error: { code: 'TOOL_FAILED', message } }),
+    );
+    expect(await check(guardrail, toolCallSubject('charge', { attempt: 9 }, differently))).toEqual({ verdict: 'allow' });
+    const recovered = [...differently.slice(0, 2), pastCall('charge', { attempt: 2 }, { ok: true })];
+    expect(await check(guardrail, toolCallSubject('charge', { attempt: 9 }, recovered))).toEqual({ verdict: 'allow' });
+    // An alternation whose results change, or the other call of it coming next, is not caught.
+    const lenient = loopDetection({ repeatsBeforeHint: 5 });
+    const moving = Array.from({ length: 6 }, (_, index) => (index % 2 === 0 ? pastCall('open', { id: 1 }, `a${index}`) : pastCall('close', { id: 1 }, 'b')));
+    expect(await check(lenient, toolCallSubject('open', { id: 1 }, moving))).toEqual({ verdict: 'allow' });
+    const alternating = Array.from({ length: 6 }, (_, index) => (index % 2 === 0 ? pastCall('open', { id: 1 }, 'a') : pastCall('close', { id: 1 }, 'b')));
+    expect(await check(lenient, toolCallSubject('close', { id: 1 }, alternating))).toEqual({ verdict: 'allow' });
+    // Only the last 2 × rounds executions count: an older call breaking the pattern does not hide it.
+    const late = [pastCall('other', {}, 'x'), ...alternating];
+    expect(await check(lenient, toolCallSubject('open', { id: 1 }, late))).toMatchObject({ verdict: 'block' });
+  });
 });

@@ -1,4 +1,5 @@
 import { canonicalJson } from '../internal/canonical-json.ts';
+import type { SerializedError } from '../errors/index.ts';
 import { defineGuardrail, type Guardrail, type GuardrailVerdict, type PastToolCall } from '../sdk/define-guardrail.ts';
 
 export interface LoopDetectionOptions {
@@ -49,7 +50,7 @@ export function loopDetection(options: LoopDetectionOptions = {}): Guardrail {
       const signature = signatureOf(subject.call.toolName, subject.call.input);
       const found = detectLoop(subject.history, signature, subject.call.toolName, { repeats, errorStreak, cycleRounds });
       if (found === undefined) return { verdict: 'allow' };
-      const ignored = subject.history.filter((past) => past.refusedBy === name && signatureOf(past.toolName, past.input) === signature).length;
+      const ignored = subject.history.filter((past) => past.refusedBy === name && pastSignature(past) === signature).length;
       if (ignored >= hints) {
         const reason = `${found} The model kept making this call after ${ignored} hints.`;
         return action === 'approval' ? { verdict: 'require-approval', reason } : { verdict: 'block', reason, end: true };
@@ -62,6 +63,22 @@ export function loopDetection(options: LoopDetectionOptions = {}): Guardrail {
 /** A call's identity: its tool and its arguments, whatever their key order. */
 function signatureOf(toolName: string, input: unknown): string {
   return `${toolName}\u0000${stableJson(input)}`;
+}
+
+/**
+ * The signature of a call of the history. A run's history holds the same objects on every turn
+ * (the fold builds each finished call's entry once), so each signature is built once per run,
+ * not once per later call: the check stays a few comparisons per past call.
+ */
+const pastSignatures = new WeakMap<PastToolCall, string>();
+
+function pastSignature(past: PastToolCall): string {
+  let signature = pastSignatures.get(past);
+  if (signature === undefined) {
+    signature = signatureOf(past.toolName, past.input);
+    pastSignatures.set(past, signature);
+  }
+  return signature;
 }
 
 function outcomeOf(past: PastToolCall): string {
@@ -90,36 +107,77 @@ function stableJson(value: unknown): string {
   return text;
 }
 
-/** Why the next call with `signature` would be a loop, or `undefined`. Refused calls never count as executions. */
+/**
+ * Why the next call with `signature` would be a loop, or `undefined`. Refused calls never count
+ * as executions. One pass from the end of the history, allocating only the alternation window:
+ * the check runs before every tool call, so it must cost little even late in a long run.
+ */
 function detectLoop(
   history: readonly PastToolCall[],
   signature: string,
   toolName: string,
   limits: { repeats: number; errorStreak: number; cycleRounds: number },
 ): string | undefined {
-  const executed = history.filter((past) => past.refusedBy === undefined);
+  let sameRuns = 0; // executions of this very call in the whole history
+  let sameLast = 0; // of them, the last `repeats` looked at
+  let sameOutcome: string | undefined;
+  let sameUnchanged = true;
+  let toolLast = 0; // the last `errorStreak` executions of this tool
+  let toolOutcome: string | undefined;
+  let toolFailingAlike = true;
+  let firstError: SerializedError | undefined;
+  const window: PastToolCall[] = []; // the last 2 × rounds executions, newest first
+  for (let index = history.length - 1; index >= 0; index -= 1) {
+    const past = history[index]!;
+    if (past.refusedBy !== undefined) continue;
+    if (pastSignature(past) === signature) {
+      sameRuns += 1;
+      if (sameLast < limits.repeats) {
+        sameLast += 1;
+        const outcome = outcomeOf(past);
+        sameOutcome ??= outcome;
+        if (outcome !== sameOutcome) sameUnchanged = false;
+      }
+    }
+    if (toolLast < limits.errorStreak && past.toolName === toolName) {
+      toolLast += 1;
+      if (past.error === undefined) {
+        toolFailingAlike = false;
+      } else {
+        const outcome = outcomeOf(past);
+        toolOutcome ??= outcome;
+        firstError = past.error;
+        if (outcome !== toolOutcome) toolFailingAlike = false;
+      }
+    }
+    if (window.length < 2 * limits.cycleRounds) window.push(past);
+  }
 
   // The same call, the same result, the last `repeats` times it ran.
-  const same = executed.filter((past) => signatureOf(past.toolName, past.input) === signature);
-  const lastSame = same.slice(-limits.repeats);
-  if (lastSame.length >= limits.repeats && lastSame.every((past) => outcomeOf(past) === outcomeOf(lastSame[0]!))) {
-    return `The call ${toolName} with these arguments already ran ${same.length} times with the same result each time.`;
+  if (sameLast >= limits.repeats && sameUnchanged) {
+    return `The call ${toolName} with these arguments already ran ${sameRuns} times with the same result each time.`;
   }
 
   // The same tool failing the same way, the last `errorStreak` calls of it in a row.
-  const ofTool = executed.filter((past) => past.toolName === toolName).slice(-limits.errorStreak);
-  if (ofTool.length >= limits.errorStreak && ofTool.every((past) => past.error !== undefined && outcomeOf(past) === outcomeOf(ofTool[0]!))) {
-    return `${toolName} failed ${ofTool.length} times in a row with the same error (${ofTool[0]!.error!.code}).`;
+  if (toolLast >= limits.errorStreak && toolFailingAlike) {
+    return `${toolName} failed ${toolLast} times in a row with the same error (${firstError!.code}).`;
   }
 
   // A-B-A-B…: the last 2 × rounds executions alternate between this call and one other, with unchanging results.
-  const window = executed.slice(-2 * limits.cycleRounds);
   if (window.length === 2 * limits.cycleRounds) {
-    const signatures = window.map((past) => signatureOf(past.toolName, past.input));
-    const [a, b] = [signatures.at(-2)!, signatures.at(-1)!];
-    const alternates = a !== b && a === signature && signatures.every((candidate, index) => candidate === (index % 2 === signatures.length % 2 ? a : b));
-    const unchanging = alternates && [a, b].every((each) => new Set(window.filter((_, index) => signatures[index] === each).map(outcomeOf)).size === 1);
-    if (unchanging) return `The run keeps alternating between the same two calls (${limits.cycleRounds} rounds) with results that do not change.`;
+    const [a, b] = [pastSignature(window[1]!), pastSignature(window[0]!)];
+    if (a === b || a !== signature) return undefined;
+    const outcomes = new Map<string, string>();
+    for (let index = 0; index < window.length; index += 1) {
+      const past = window[index]!;
+      const expected = index % 2 === 0 ? b : a;
+      if (pastSignature(past) !== expected) return undefined;
+      const outcome = outcomeOf(past);
+      const seen = outcomes.get(expected);
+      if (seen === undefined) outcomes.set(expected, outcome);
+      else if (seen !== outcome) return undefined;
+    }
+    return `The run keeps alternating between the same two calls (${limits.cycleRounds} rounds) with results that do not change.`;
   }
   return undefined;
 }
