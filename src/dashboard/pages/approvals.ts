@@ -1,0 +1,195 @@
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { KeelError, toKeelError } from '../../errors/index.ts';
+import { findApproval } from '../../oversight/approval-inbox.ts';
+import { roleHas } from '../../server/auth/permissions.ts';
+import { idSchema } from '../../server/schemas.ts';
+import type { ApprovalRecord } from '../../store/oversight-store.ts';
+import type { DashboardContext, DashboardEnv, DashboardPage } from '../dashboard-types.ts';
+import { html, type Html } from '../html.ts';
+import { layout } from '../layout.ts';
+import { approvalCard, runState, type ApprovalCardOptions } from '../oversight/approval-card.ts';
+import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
+import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, rememberedReviewer } from '../oversight/oversight-view.ts';
+import { requirePermission } from '../session.ts';
+
+const pageSize = 25;
+const styles = ['oversight.css'];
+
+/** A filter left blank in the form is no filter. */
+const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
+
+const InboxQuery = z.object({
+  status: z.preprocess(blankIsAbsent, z.enum(['pending', 'decided']).default('pending')),
+  agent: z.preprocess(blankIsAbsent, idSchema.optional()),
+  userId: z.preprocess(blankIsAbsent, idSchema.optional()),
+  cursor: z.preprocess(blankIsAbsent, z.string().min(1).max(200).optional()),
+});
+
+/** Errors of a decision the card explains in place; anything else is the error page. */
+const explained = new Set(['INPUT_INVALID', 'APPROVAL_ALREADY_DECIDED', 'RUN_NOT_WAITING']);
+
+const afterDecision: Record<ApprovalRecord['status'], string> = {
+  pending: '',
+  approved: 'Approved: the call runs as proposed and the run resumes.',
+  edited: 'Approved with your arguments: the call runs with them and the run resumes.',
+  rejected: 'Rejected: the call does not run, and the model is told your reason.',
+};
+
+/**
+ * The approval inbox: `GET /ui/approvals` (pending or decided, by agent and user, in pages),
+ * `GET /ui/approvals/{id}`, and `POST /ui/approvals/{id}` deciding one — the same functions and
+ * checks as `POST /v1/approvals/{id}` (`approvals:decide`, the tenant's approvals only, decided
+ * once, edited arguments checked against the tool's schema), the signed-in key recorded as the
+ * actor. A form post without JavaScript is answered with a redirect to the decided approval; an
+ * htmx one with the card alone. A refused decision (bad JSON, a schema failure, already decided)
+ * is shown on the card, the reviewer's text kept, nothing changed.
+ */
+export const approvalsPage: DashboardPage = {
+  name: 'approvals',
+  register(ui, context) {
+    ui.get('/approvals', async (c) => {
+      requirePermission(c, 'approvals:read');
+      const query = parseQuery(c);
+      const { tenantId, role } = c.get('principal');
+      const page = await context.store.listApprovals(tenantId, { ...query, limit: pageSize });
+      const options = { canDecide: roleHas(role, 'approvals:decide'), reviewer: rememberedReviewer(c) };
+      const cards = await Promise.all(page.approvals.map(async (approval) => approvalCard(approval, { ...options, run: await runOf(context, approval) })));
+      const body = html`${filters(query)}
+        <section aria-label="${query.status === 'pending' ? 'Waiting for a decision' : 'Decided'}" class="approvals">
+          ${
+            cards.length === 0
+              ? html`<p class="card muted">${query.status === 'pending' ? 'Nothing waits for a decision.' : 'No decided approvals match.'}</p>`
+              : cards
+          }
+        </section>
+        ${page.nextCursor === undefined ? '' : html`<nav class="pager" aria-label="Pages"><a href="/ui/approvals?${nextPage(query, page.nextCursor)}">Older approvals</a></nav>`}`;
+      return c.html(layout(c, { title: 'Approvals', current: 'approvals', body, styles }));
+    });
+
+    ui.get('/approvals/:id', async (c) => {
+      requirePermission(c, 'approvals:read');
+      const approval = await findApproval(context.store, { tenantId: c.get('principal').tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
+      const notice = c.req.query('decided') === undefined ? undefined : afterDecision[approval.status] || undefined;
+      return c.html(single(c, await cardOptions(c, context, approval, notice === undefined ? {} : { notice }), approval));
+    });
+
+    ui.get('/approvals/:id/run', async (c) => {
+      requirePermission(c, 'approvals:read');
+      const approval = await findApproval(context.store, { tenantId: c.get('principal').tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
+      return c.html(runState(approval, await runOf(context, approval)));
+    });
+
+    ui.post('/approvals/:id', async (c) => {
+      requirePermission(c, 'approvals:decide');
+      const tenantId = c.get('principal').tenantId;
+      // Another tenant's approval, or an unknown one, is the not-found page before the form is read.
+      const approval = await findApproval(context.store, { tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
+      const form: FormBody = await c.req.parseBody({ all: true });
+      try {
+        const decision = decisionFromForm(form);
+        const decided = await context.runtime.decideApproval(approval.id, decision, { tenantId, actor: dashboardActor(c, form) });
+        c.get('log').info({ approvalId: approval.id, decision: decision.decision }, 'approval decided in the dashboard');
+        if (!fromHtmx(c)) return c.redirect(`/ui/approvals/${encodeURIComponent(approval.id)}?decided=1`, 303);
+        return c.html(approvalCard(decided, await cardOptions(c, context, decided, { notice: afterDecision[decided.status] })));
+      } catch (thrown) {
+        const error = toKeelError(thrown);
+        if (!explained.has(error.code)) throw thrown;
+        const current = (await context.store.getApproval(tenantId, approval.id)) ?? approval;
+        const options = await cardOptions(c, context, current, {
+          problem: {
+            form: formOf(form, error),
+            ...problemOf(error),
+            ...(error.code === 'APPROVAL_ALREADY_DECIDED' ? { message: alreadyDecided(current) } : {}),
+          },
+          draft: draftOf(form),
+        });
+        // htmx 4 swaps error responses too: the card comes back with the problem on it.
+        if (fromHtmx(c)) return c.html(approvalCard(current, options), error.status as 400);
+        return c.html(single(c, options, current), error.status as 400);
+      }
+    });
+  },
+};
+
+function parseQuery(c: Context<DashboardEnv>): z.output<typeof InboxQuery> {
+  const parsed = InboxQuery.safeParse(c.req.query());
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') ?? 'filter';
+    throw new KeelError({ code: 'INPUT_INVALID', message: `The ${where} filter is not valid`, details: { field: where } });
+  }
+  return parsed.data;
+}
+
+async function runOf(context: DashboardContext, approval: ApprovalRecord) {
+  return await context.store.getRun(approval.tenantId, approval.runId);
+}
+
+async function cardOptions(
+  c: Context<DashboardEnv>,
+  context: DashboardContext,
+  approval: ApprovalRecord,
+  extra: Partial<ApprovalCardOptions>,
+): Promise<ApprovalCardOptions> {
+  return { run: await runOf(context, approval), canDecide: roleHas(c.get('principal').role, 'approvals:decide'), reviewer: rememberedReviewer(c), ...extra };
+}
+
+function single(c: Context<DashboardEnv>, options: ApprovalCardOptions, approval: ApprovalRecord): Html {
+  const body = html`<p><a href="/ui/approvals">← The inbox</a></p>
+    ${approvalCard(approval, options)}`;
+  return layout(c, { title: `Approval of ${approval.toolName}`, current: 'approvals', body, styles });
+}
+
+function filters(query: z.output<typeof InboxQuery>): Html {
+  const option = (value: string, label: string) => html`<option value="${value}" ${query.status === value ? 'selected' : ''}>${label}</option>`;
+  return html`<form class="filters" method="get" action="/ui/approvals">
+    <div>
+      <label for="filter-status">Status</label>
+      <select id="filter-status" name="status">
+        ${option('pending', 'Pending')} ${option('decided', 'Decided')}
+      </select>
+    </div>
+    <div>
+      <label for="filter-agent">Agent</label>
+      <input id="filter-agent" name="agent" value="${query.agent ?? ''}" />
+    </div>
+    <div>
+      <label for="filter-user">User</label>
+      <input id="filter-user" name="userId" value="${query.userId ?? ''}" />
+    </div>
+    <div><button type="submit">Show</button></div>
+  </form>`;
+}
+
+function nextPage(query: z.output<typeof InboxQuery>, cursor: string): string {
+  const params = new URLSearchParams({ status: query.status, cursor });
+  if (query.agent !== undefined) params.set('agent', query.agent);
+  if (query.userId !== undefined) params.set('userId', query.userId);
+  return params.toString();
+}
+
+/** Which of the card's forms the refused submission came from, so its problem shows there. */
+function formOf(form: FormBody, error: KeelError): 'approve' | 'reject' | 'edit' | 'any' {
+  if (error.code !== 'INPUT_INVALID') return 'any';
+  const decision = typeof form.decision === 'string' ? form.decision : undefined;
+  return decision === 'approve' || decision === 'reject' || decision === 'edit' ? decision : 'any';
+}
+
+function draftOf(form: FormBody): { args?: string; reason?: string } {
+  const text = (name: string) => {
+    try {
+      return field(form, name);
+    } catch {
+      return undefined;
+    }
+  };
+  const args = text('args');
+  const reason = text('reason');
+  return { ...(args === undefined ? {} : { args }), ...(reason === undefined ? {} : { reason }) };
+}
+
+function alreadyDecided(approval: ApprovalRecord): string {
+  if (approval.status === 'pending') return 'Someone is deciding this approval right now: look again in a moment.';
+  const when = approval.decidedAt === null ? '' : ` at ${approval.decidedAt}`;
+  return `This approval was already decided: ${approval.status} by ${actorLabel(approval.decidedBy)}${when}. Your decision was not applied.`;
+}
