@@ -1,5 +1,6 @@
 import type { ApprovalRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
+import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { actorLabel, prettyJson, problemBlock, reviewerField, timeAgo } from './oversight-view.ts';
 
@@ -75,7 +76,7 @@ export function approvalCard(approval: ApprovalRecord, options: ApprovalCardOpti
       <dd class="mono">${approval.id}</dd>
     </dl>
     <h3>Arguments the model proposed</h3>
-    <pre class="json" tabindex="0">${prettyJson(approval.input)}</pre>
+    ${jsonBlock(approval.input, 'Arguments the model proposed')}
     ${approval.status === 'pending' ? (options.canDecide ? decisionForms(approval, options, problemFor) : readOnlyNote()) : decisionSummary(approval)}
   </article>`;
 }
@@ -99,7 +100,7 @@ function decisionSummary(approval: ApprovalRecord): Html {
     ${
       approval.status === 'edited'
         ? html`<dt>Ran with</dt>
-            <dd><pre class="json">${prettyJson(approval.decidedInput)}</pre></dd>`
+            <dd>${jsonBlock(approval.decidedInput, 'Arguments it ran with')}</dd>`
         : ''
     }
   </dl>`;

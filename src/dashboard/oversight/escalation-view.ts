@@ -1,6 +1,7 @@
 import type { EscalationDetail } from '../../oversight/escalation-detail.ts';
 import type { EscalationRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
+import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
 import { actorLabel, prettyJson, problemBlock, reviewerField, timeAgo } from './oversight-view.ts';
 
@@ -103,7 +104,7 @@ export function escalationView(escalation: EscalationDetail, options: Escalation
         ? ''
         : html`<details>
             <summary>More of the handoff</summary>
-            <pre class="json">${prettyJson(Object.fromEntries(extra))}</pre>
+            ${jsonBlock(Object.fromEntries(extra))}
           </details>`
     }
     ${

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { KeelError, toKeelError } from '../../errors/index.ts';
+import { toKeelError, type KeelError } from '../../errors/index.ts';
 import { findApproval } from '../../oversight/approval-inbox.ts';
 import { roleHas } from '../../server/auth/permissions.ts';
 import { idSchema } from '../../server/schemas.ts';
@@ -11,19 +11,17 @@ import { layout } from '../layout.ts';
 import { approvalCard, runState, type ApprovalCardOptions } from '../oversight/approval-card.ts';
 import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
 import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, rememberedReviewer } from '../oversight/oversight-view.ts';
+import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
 const pageSize = 25;
 const styles = ['oversight.css'];
 
-/** A filter left blank in the form is no filter. */
-const blankIsAbsent = (value: unknown) => (value === '' ? undefined : value);
-
 const InboxQuery = z.object({
-  status: z.preprocess(blankIsAbsent, z.enum(['pending', 'decided']).default('pending')),
-  agent: z.preprocess(blankIsAbsent, idSchema.optional()),
-  userId: z.preprocess(blankIsAbsent, idSchema.optional()),
-  cursor: z.preprocess(blankIsAbsent, z.string().min(1).max(200).optional()),
+  status: z.enum(['pending', 'decided']).default('pending'),
+  agent: idSchema.optional(),
+  userId: idSchema.optional(),
+  cursor: z.string().min(1).max(200).optional(),
 });
 
 /** Errors of a decision the card explains in place; anything else is the error page. */
@@ -50,7 +48,7 @@ export const approvalsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/approvals', async (c) => {
       requirePermission(c, 'approvals:read');
-      const query = parseQuery(c);
+      const query = parseQuery(InboxQuery, c.req.query());
       const { tenantId, role } = c.get('principal');
       const page = await context.store.listApprovals(tenantId, { ...query, limit: pageSize });
       const options = { canDecide: roleHas(role, 'approvals:decide'), reviewer: rememberedReviewer(c) };
@@ -111,15 +109,6 @@ export const approvalsPage: DashboardPage = {
     });
   },
 };
-
-function parseQuery(c: Context<DashboardEnv>): z.output<typeof InboxQuery> {
-  const parsed = InboxQuery.safeParse(c.req.query());
-  if (!parsed.success) {
-    const where = parsed.error.issues[0]?.path.join('.') ?? 'filter';
-    throw new KeelError({ code: 'INPUT_INVALID', message: `The ${where} filter is not valid`, details: { field: where } });
-  }
-  return parsed.data;
-}
 
 async function runOf(context: DashboardContext, approval: ApprovalRecord) {
   return await context.store.getRun(approval.tenantId, approval.runId);

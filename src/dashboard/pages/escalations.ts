@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { KeelError, toKeelError } from '../../errors/index.ts';
+import { toKeelError } from '../../errors/index.ts';
 import { escalationDetail } from '../../oversight/escalation-detail.ts';
 import { roleHas } from '../../server/auth/permissions.ts';
 import type { EscalationRecord } from '../../store/oversight-store.ts';
@@ -10,6 +10,7 @@ import { layout } from '../layout.ts';
 import { checked, field, replyFromForm, type FormBody } from '../oversight/decision-form.ts';
 import { escalationRow, escalationView, type EscalationViewOptions } from '../oversight/escalation-view.ts';
 import { dashboardActor, fromHtmx, pathId, problemOf, rememberedReviewer } from '../oversight/oversight-view.ts';
+import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
 const pageSize = 50;
@@ -18,8 +19,8 @@ const styles = ['oversight.css'];
 const statuses = ['open', 'handed-back', 'resolved'] as const;
 
 const QueueQuery = z.object({
-  status: z.preprocess((value) => (value === '' ? undefined : value), z.enum([...statuses, 'all']).default('open')),
-  cursor: z.preprocess((value) => (value === '' ? undefined : value), z.string().min(1).max(200).optional()),
+  status: z.enum([...statuses, 'all']).default('open'),
+  cursor: z.string().min(1).max(200).optional(),
 });
 
 /** Errors of an answer the page explains in place; anything else is the error page. */
@@ -39,9 +40,7 @@ export const escalationsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/escalations', async (c) => {
       requirePermission(c, 'escalations:read');
-      const parsed = QueueQuery.safeParse(c.req.query());
-      if (!parsed.success) throw new KeelError({ code: 'INPUT_INVALID', message: 'The status filter is not valid', details: { field: 'status' } });
-      const query = parsed.data;
+      const query = parseQuery(QueueQuery, c.req.query());
       const page = await context.store.listEscalations(c.get('principal').tenantId, {
         ...(query.status === 'all' ? {} : { status: query.status }),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
