@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDashboardBrowser, type DashboardBrowser } from './dashboard-fixture.ts';
+import { createOversightDashboard, type OversightDashboard } from './oversight-fixture.ts';
+
+/**
+ * A reviewer works the inbox and the escalations in Chromium, over real runs parked by the fake
+ * model server: approve a waiting call and watch its run finish on the live timeline; refuse a
+ * malformed edit and reject with a reason; reply to an escalation and resolve it. The runs'
+ * hostile text stays text: no script of theirs runs.
+ */
+let test: OversightDashboard;
+let browser: DashboardBrowser;
+
+beforeAll(async () => {
+  test = await createOversightDashboard();
+  browser = await openDashboardBrowser(test);
+  await browser.signIn('reviewer');
+});
+afterAll(async () => {
+  await browser.close();
+  await test.close();
+});
+
+/** Set only if a hostile value ran as script. */
+const pwned = () => browser.page.evaluate('typeof window.pwned');
+
+describe('the approval inbox in Chromium', () => {
+  it('approves a waiting call, and the run’s live timeline shows it finish', async () => {
+    const { run, approval } = await test.parkedApproval('browser-ana', { orderId: '<img src=x onerror="window.pwned=1">' });
+    const { page, url, context } = browser;
+    const timeline = await context.newPage();
+    await timeline.goto(`${url}/ui/runs/${run.id}`);
+    await expect.poll(() => timeline.locator('#live-note').textContent()).toBe('live');
+
+    await page.goto(`${url}/ui/approvals`);
+    const card = page.locator(`#approval-${approval.id}`);
+    expect(await card.getByLabel('Arguments the model proposed').textContent()).toContain('"orderId": "<img src=x onerror=\\"window.pwned=1\\">"');
+    expect(await card.locator('img').count()).toBe(0);
+    await card.locator(`#approval-${approval.id}-approve-reviewer`).fill('Rita Ramos');
+    await card.getByRole('button', { name: 'Approve', exact: true }).click();
+    await expect.poll(() => card.getByRole('status').textContent()).toContain('Approved: the call runs as proposed');
+    // htmx swapped the card in place: the page did not navigate.
+    expect(page.url()).toBe(`${url}/ui/approvals`);
+    await expect.poll(() => card.locator('[data-run-status]').getAttribute('data-run-status'), { timeout: 15_000 }).toBe('completed');
+
+    await expect.poll(() => timeline.locator('#live-note').textContent(), { timeout: 15_000 }).toBe('finished');
+    expect(await timeline.locator('#timeline').textContent()).toContain('Run completed');
+    expect(await timeline.locator('#run-facts .status').textContent()).toBe('completed');
+    await timeline.close();
+
+    expect(await test.store.getApproval('acme', approval.id)).toMatchObject({ status: 'approved', decidedBy: { kind: 'key', name: 'Rita Ramos' } });
+    expect(test.executed.filter((call) => call.tool === 'issue_refund' && (call.input as { orderId: string }).orderId.startsWith('<img'))).toHaveLength(1);
+    expect(await pwned()).toBe('undefined');
+  });
+
+  it('shows a malformed edit’s error in place, then rejects with a reason the model is told', async () => {
+    const { run, approval } = await test.parkedApproval('browser-bob');
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/approvals`);
+    const card = page.locator(`#approval-${approval.id}`);
+    await card.getByText('Edit the arguments, then approve').click();
+    await card.locator(`#approval-${approval.id}-args`).fill('{"orderId": "1001", "amountUsd": ');
+    await card.getByRole('button', { name: 'Approve with these arguments' }).click();
+    await expect.poll(() => card.getByRole('alert').textContent()).toContain('The arguments are not valid JSON');
+    expect(await card.locator(`#approval-${approval.id}-args`).inputValue()).toBe('{"orderId": "1001", "amountUsd": ');
+    expect(await test.store.getApproval('acme', approval.id)).toMatchObject({ status: 'pending' });
+
+    await card.locator(`#approval-${approval.id}-reason`).fill('Refunds over $50 need a manager');
+    await card.getByRole('button', { name: 'Reject' }).click();
+    await expect.poll(() => card.getByRole('status').textContent()).toContain('Rejected');
+    await expect.poll(() => card.locator('[data-run-status]').getAttribute('data-run-status'), { timeout: 15_000 }).toBe('completed');
+    expect((await test.settled(run.id)).output).toContain('Refunds over $50 need a manager');
+
+    await page.goto(`${url}/ui/approvals?status=decided`);
+    expect(await page.locator(`#approval-${approval.id}`).textContent()).toContain('Refunds over $50 need a manager');
+  });
+});
+
+describe('escalations in Chromium', () => {
+  it('reads the handoff, replies to the user and resolves the escalation', async () => {
+    const { run, escalation } = await test.openEscalation('browser-cy', { prefix: '<script>window.pwned=1</script> ' });
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/escalations`);
+    await page.locator(`a[href="/ui/escalations/${escalation.id}"]`).click();
+    await page.waitForURL(`${url}/ui/escalations/${escalation.id}`);
+    const view = page.locator(`#escalation-${escalation.id}`);
+    expect(await view.getByRole('list', { name: 'The conversation' }).textContent()).toContain(
+      '<script>window.pwned=1</script> Can I talk to a real person please?',
+    );
+
+    await view.getByLabel('Reply to the user').fill('Hello, Rita here: your refund is on its way.');
+    await view.getByRole('button', { name: 'Send reply' }).click();
+    await expect.poll(() => view.getByRole('status').textContent()).toContain('Sent: the user has your reply.');
+    expect(page.url()).toBe(`${url}/ui/escalations/${escalation.id}`);
+    expect(await view.getByRole('list', { name: 'The conversation' }).textContent()).toContain('Hello, Rita here: your refund is on its way.');
+
+    await view.getByRole('button', { name: 'Resolve' }).click();
+    await expect.poll(() => view.getByRole('status').textContent()).toContain('Resolved');
+    expect(await view.locator('[data-run-status]').getAttribute('data-run-status')).toBe('completed');
+    expect(await test.settled(run.id)).toMatchObject({ status: 'completed', output: 'Hello, Rita here: your refund is on its way.' });
+    expect(await test.store.getEscalation('acme', escalation.id)).toMatchObject({ status: 'resolved' });
+    expect(await pwned()).toBe('undefined');
+  });
+});
