@@ -41,6 +41,9 @@ describe('GET /ui/approvals', () => {
     expect(page).not.toContain('<img src=x');
     expect(page).toContain('<button type="submit">Approve</button>');
 
+    // The run's timeline links back to the approval.
+    expect(await (await test.ui('GET', `/ui/runs/${run.id}`, { as: 'reviewer' })).text()).toContain(`href="/ui/approvals/${approval.id}"`);
+
     const other = await (await test.ui('GET', '/ui/approvals', { as: 'other' })).text();
     expect(other).not.toContain(approval.id);
     expect(other).toContain('Nothing waits for a decision.');

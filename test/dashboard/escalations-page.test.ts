@@ -42,6 +42,8 @@ describe('GET /ui/escalations and /ui/escalations/{id}', () => {
     expect(page).toContain('user-request');
     expect(page).toContain('Send and hand back to the agent');
 
+    expect(await (await test.ui('GET', `/ui/runs/${run.id}`, { as: 'reviewer' })).text()).toContain(`href="/ui/escalations/${escalation.id}"`);
+
     const viewer = await (await test.ui('GET', `/ui/escalations/${escalation.id}`, { as: 'viewer' })).text();
     expect(viewer).not.toContain(`action="/ui/escalations/${escalation.id}/reply"`);
     expect(viewer).toContain('Your role can read escalations but not answer them.');
