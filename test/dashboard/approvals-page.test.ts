@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sessionCookieName } from '../../src/server/auth/session-cookie.ts';
 import { createOversightDashboard, type OversightDashboard } from './oversight-fixture.ts';
 
 /**
@@ -90,6 +91,37 @@ describe('POST /ui/approvals/{id}', () => {
     expect(shown).toContain('Approved: the call runs as proposed');
     expect(shown).toContain('approved by Rita Ramos');
     expect(shown).toContain('data-run-status="completed"');
+  });
+
+  it('records the name saved for this browser (POST /ui/reviewer) when the form gives none', async () => {
+    const saved = await test.ui('POST', '/ui/reviewer', { as: 'reviewer', form: { name: 'Maria Silva', next: '/ui/approvals?status=pending' } });
+    expect(saved.status).toBe(303);
+    expect(saved.headers.get('location')).toBe('/ui/approvals?status=pending');
+    const cookie = saved.headers.get('set-cookie') ?? '';
+    expect(cookie).toMatch(/^keel_reviewer=Maria%20Silva;/);
+    expect(cookie).toContain('HttpOnly');
+    expect(cookie).toContain('SameSite=Strict');
+    expect((await test.ui('POST', '/ui/reviewer', { as: 'reviewer', form: { name: 'bad\u0007name', next: '/ui/approvals' } })).status).toBe(400);
+    // Somewhere else than the dashboard is not a place to go back to.
+    expect((await test.ui('POST', '/ui/reviewer', { as: 'reviewer', form: { name: 'Maria', next: 'https://evil.example/' } })).headers.get('location')).toBe(
+      '/ui/',
+    );
+
+    const { run, approval } = await test.parkedApproval('saved-name-ana');
+    const response = await test.ui('POST', `/ui/approvals/${approval.id}`, {
+      as: 'reviewer',
+      form: { decision: 'approve' },
+      headers: { cookie: `${sessionCookieName}=${test.keys.reviewer}; keel_reviewer=Maria%20Silva` },
+    });
+    expect(response.status).toBe(303);
+    expect(await test.store.getApproval('acme', approval.id)).toMatchObject({
+      decidedBy: { kind: 'key', keyId: await test.keyId('reviewer'), name: 'Maria Silva' },
+    });
+    await test.settled(run.id);
+    const page = await (
+      await test.ui('GET', '/ui/approvals', { as: 'reviewer', headers: { cookie: `${sessionCookieName}=${test.keys.reviewer}; keel_reviewer=Maria%20Silva` } })
+    ).text();
+    expect(page).toContain('value="Maria Silva"');
   });
 
   it('deciding twice answers 409 with who decided first, and changes nothing', async () => {

@@ -36,7 +36,9 @@ describe('the approval inbox in Chromium', () => {
     const card = page.locator(`#approval-${approval.id}`);
     expect(await card.getByLabel('Arguments the model proposed').textContent()).toContain('"orderId": "<img src=x onerror=\\"window.pwned=1\\">"');
     expect(await card.locator('img').count()).toBe(0);
-    await card.locator(`#approval-${approval.id}-approve-reviewer`).fill('Rita Ramos');
+    await page.getByLabel('Your name').fill('Rita Ramos');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await expect.poll(() => page.getByLabel('Your name').inputValue()).toBe('Rita Ramos');
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     await expect.poll(() => card.getByRole('status').textContent()).toContain('Approved: the call runs as proposed');
     // htmx swapped the card in place: the page did not navigate.

@@ -2,7 +2,7 @@ import type { ApprovalRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
-import { actorLabel, prettyJson, problemBlock, reviewerField, timeAgo } from './oversight-view.ts';
+import { actorLabel, prettyJson, problemBlock, timeAgo } from './oversight-view.ts';
 
 /** What the card shows besides the approval: the run's state, what the viewer may do, and the last submission's outcome. */
 export interface ApprovalCardOptions {
@@ -10,8 +10,6 @@ export interface ApprovalCardOptions {
   run: RunRecord | undefined;
   /** Whether the signed-in role may decide (`approvals:decide`); viewers and apps see no forms. */
   canDecide: boolean;
-  /** The reviewer name to fill the forms with. */
-  reviewer: string;
   /** What went wrong with the last submission, and in which form. */
   problem?: { form: 'approve' | 'reject' | 'edit' | 'any'; message: string; issues?: Array<{ path: string; message: string }> };
   /** The text the reviewer typed, kept when the submission was refused. */
@@ -120,12 +118,11 @@ function decisionForms(
   return html`<div class="decisions">
     <form ${swap} class="decide decide-approve">
       <input type="hidden" name="decision" value="approve" />
-      ${reviewerField(`${id}-approve`, options.reviewer)} ${problemBlock(`${id}-approve-problem`, problemFor('approve'))}
+      ${problemBlock(`${id}-approve-problem`, problemFor('approve'))}
       <button type="submit">Approve</button>
     </form>
     <form ${swap} class="decide decide-reject">
       <input type="hidden" name="decision" value="reject" />
-      ${reviewerField(`${id}-reject`, options.reviewer)}
       <div class="field">
         <label for="${id}-reason">Reason for rejecting <span class="muted">(the model is told it)</span></label>
         <textarea
@@ -145,7 +142,6 @@ ${options.draft?.reason ?? ''}</textarea>
       <summary>Edit the arguments, then approve</summary>
       <form ${swap}>
         <input type="hidden" name="decision" value="edit" />
-        ${reviewerField(`${id}-edit`, options.reviewer)}
         <div class="field">
           <label for="${id}-args">Arguments (JSON, checked against the tool's input schema)</label>
           <textarea

@@ -3,13 +3,12 @@ import type { EscalationRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
-import { actorLabel, prettyJson, problemBlock, reviewerField, timeAgo } from './oversight-view.ts';
+import { actorLabel, prettyJson, problemBlock, timeAgo } from './oversight-view.ts';
 
 export interface EscalationViewOptions {
   run: RunRecord | undefined;
   /** Whether the signed-in role may answer (`escalations:respond`). */
   canRespond: boolean;
-  reviewer: string;
   problem?: { form: 'reply' | 'resolve'; message: string };
   /** The reply the reviewer typed, kept when it was refused. */
   draft?: string;
@@ -127,7 +126,6 @@ function forms(escalation: EscalationDetail, options: EscalationViewOptions): Ht
   const resolveProblem = options.problem?.form === 'resolve' ? options.problem : undefined;
   return html`<div class="decisions">
     <form ${attributes(`${base}/reply`)} class="decide">
-      ${reviewerField(`${id}-reply`, options.reviewer)}
       <div class="field">
         <label for="${id}-message">Reply to the user <span class="muted">(they receive it as the assistant's answer)</span></label>
         <textarea
@@ -146,7 +144,6 @@ ${options.draft ?? ''}</textarea>
       </div>
     </form>
     <form ${attributes(`${base}/resolve`)} class="decide">
-      ${reviewerField(`${id}-resolve`, options.reviewer)}
       <p class="muted">Resolving closes the escalation: the run completes with the last reply as its answer.</p>
       <label class="checkbox"><input type="checkbox" name="endSession" value="true" /> The conversation is over (end the session)</label>
       ${problemBlock(`${id}-resolve-problem`, resolveProblem)}

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { KeelError, type ErrorCode } from '../../errors/index.ts';
 import type { Actor } from '../../journal/events.ts';
 import { ReviewerName } from '../../server/oversight-schemas.ts';
@@ -17,24 +17,66 @@ const reviewerCookie = 'keel_reviewer';
 
 /**
  * The actor of a decision made in the dashboard, as `POST /v1/approvals/{id}` records it: the
- * signed-in key's id (never anything the form says) and the reviewer's name from the form, when
- * given. The name is remembered in a cookie so the next form comes filled in.
+ * signed-in key's id (never anything the form says) and the reviewer's name — the form's
+ * `reviewer` field when it has one (as the API's body), else the name this browser saved
+ * (`POST /ui/reviewer`, the API's `X-Keel-Reviewer` header in effect).
  */
 export function dashboardActor(c: Context<DashboardEnv>, form: FormBody): Actor {
   const { keyId } = c.get('principal');
   const given = field(form, 'reviewer')?.trim();
-  if (given === undefined || given === '') return { kind: 'key', keyId };
-  const parsed = ReviewerName.safeParse(given);
-  if (!parsed.success)
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'That reviewer name cannot be recorded: use a plain name.', details: { field: 'reviewer' } });
-  setCookie(c, reviewerCookie, parsed.data, { path: '/ui', httpOnly: true, sameSite: 'Strict', maxAge: 180 * 24 * 60 * 60 });
-  return { kind: 'key', keyId, name: parsed.data };
+  if (given === undefined || given === '') {
+    const saved = rememberedReviewer(c);
+    return saved === '' ? { kind: 'key', keyId } : { kind: 'key', keyId, name: saved };
+  }
+  return { kind: 'key', keyId, name: reviewerName(given) };
 }
 
-/** The name the signed-in reviewer last decided under, to fill the forms' reviewer field. */
+/** A reviewer name as the API accepts it (`reviewer`), or `INPUT_INVALID`. */
+export function reviewerName(given: string): string {
+  const parsed = ReviewerName.safeParse(given);
+  if (!parsed.success)
+    throw new KeelError({
+      code: 'INPUT_INVALID',
+      message: 'That name cannot be recorded: use a plain name of at most 100 characters.',
+      details: { field: 'reviewer' },
+    });
+  return parsed.data;
+}
+
+/** The name this browser decides under (empty when none was saved, or the cookie holds something no form could have saved). */
 export function rememberedReviewer(c: Context<DashboardEnv>): string {
   const value = getCookie(c, reviewerCookie) ?? '';
   return ReviewerName.safeParse(value).success ? value : '';
+}
+
+/** Saves (or, with an empty name, forgets) the name this browser decides under; not a secret, but only this origin's pages read it. */
+export function saveReviewer(c: Context<DashboardEnv>, name: string): void {
+  const secure = new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+  if (name === '') deleteCookie(c, reviewerCookie, { path: '/ui', secure });
+  else setCookie(c, reviewerCookie, name, { path: '/ui', httpOnly: true, sameSite: 'Strict', secure, maxAge: 180 * 24 * 60 * 60 });
+}
+
+/**
+ * The name field of the pages where people decide: saved once for this browser, then recorded
+ * with each decision next to the key's id. A plain form (`POST /ui/reviewer`), back to `next`.
+ */
+export function reviewerBar(c: Context<DashboardEnv>, next: string): Html {
+  const name = rememberedReviewer(c);
+  return html`<form class="filters reviewer" method="post" action="/ui/reviewer">
+    <div>
+      <label for="reviewer-name">Your name</label>
+      <input id="reviewer-name" name="name" value="${name}" autocomplete="name" maxlength="100" aria-describedby="reviewer-note" />
+    </div>
+    <input type="hidden" name="next" value="${next}" />
+    <div><button type="submit" class="secondary">Save name</button></div>
+    <p id="reviewer-note" class="muted">
+      ${
+        name === ''
+          ? `Decisions are recorded with your key (${c.get('principal').keyId}); save a name to record it with them.`
+          : `Decisions record your key (${c.get('principal').keyId}) and this name.`
+      }
+    </p>
+  </form>`;
 }
 
 /** An id from the path, or the not-found page: an id that cannot exist is simply not found, as in the API. */
@@ -74,14 +116,6 @@ export function timeAgo(iso: string, now = Date.now()): Html {
           ? `${Math.floor(seconds / 3600)} h ago`
           : `${Math.floor(seconds / 86_400)} d ago`;
   return html`<time datetime="${iso}" title="${iso}">${age}</time>`;
-}
-
-/** The reviewer-name field every deciding form carries. */
-export function reviewerField(idPrefix: string, remembered: string): Html {
-  return html`<div class="field">
-    <label for="${idPrefix}-reviewer">Your name <span class="muted">(recorded with the decision)</span></label>
-    <input id="${idPrefix}-reviewer" name="reviewer" value="${remembered}" autocomplete="name" maxlength="100" />
-  </div>`;
 }
 
 /** A problem with the last submission, announced to screen readers, with the schema's issues when there are any. */

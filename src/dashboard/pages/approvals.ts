@@ -10,7 +10,7 @@ import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
 import { approvalCard, runState, type ApprovalCardOptions } from '../oversight/approval-card.ts';
 import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
-import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, rememberedReviewer } from '../oversight/oversight-view.ts';
+import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, reviewerBar } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
@@ -51,9 +51,10 @@ export const approvalsPage: DashboardPage = {
       const query = parseQuery(InboxQuery, c.req.query());
       const { tenantId, role } = c.get('principal');
       const page = await context.store.listApprovals(tenantId, { ...query, limit: pageSize });
-      const options = { canDecide: roleHas(role, 'approvals:decide'), reviewer: rememberedReviewer(c) };
+      const options = { canDecide: roleHas(role, 'approvals:decide') };
       const cards = await Promise.all(page.approvals.map(async (approval) => approvalCard(approval, { ...options, run: await runOf(context, approval) })));
-      const body = html`${filters(query)}
+      const here = `/ui/approvals${new URL(c.req.url).search}`;
+      const body = html`${options.canDecide ? reviewerBar(c, here) : ''} ${filters(query)}
         <section aria-label="${query.status === 'pending' ? 'Waiting for a decision' : 'Decided'}" class="approvals">
           ${
             cards.length === 0
@@ -120,11 +121,12 @@ async function cardOptions(
   approval: ApprovalRecord,
   extra: Partial<ApprovalCardOptions>,
 ): Promise<ApprovalCardOptions> {
-  return { run: await runOf(context, approval), canDecide: roleHas(c.get('principal').role, 'approvals:decide'), reviewer: rememberedReviewer(c), ...extra };
+  return { run: await runOf(context, approval), canDecide: roleHas(c.get('principal').role, 'approvals:decide'), ...extra };
 }
 
 function single(c: Context<DashboardEnv>, options: ApprovalCardOptions, approval: ApprovalRecord): Html {
   const body = html`<p><a href="/ui/approvals">← The inbox</a></p>
+    ${options.canDecide && approval.status === 'pending' ? reviewerBar(c, `/ui/approvals/${encodeURIComponent(approval.id)}`) : ''}
     ${approvalCard(approval, options)}`;
   return layout(c, { title: `Approval of ${approval.toolName}`, current: 'approvals', body, styles });
 }

@@ -9,7 +9,7 @@ import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
 import { checked, field, replyFromForm, type FormBody } from '../oversight/decision-form.ts';
 import { escalationRow, escalationView, type EscalationViewOptions } from '../oversight/escalation-view.ts';
-import { dashboardActor, fromHtmx, pathId, problemOf, rememberedReviewer } from '../oversight/oversight-view.ts';
+import { dashboardActor, fromHtmx, pathId, problemOf, reviewerBar } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
@@ -119,7 +119,6 @@ async function viewOptions(
   return {
     run: await context.store.getRun(escalation.tenantId, escalation.runId),
     canRespond: roleHas(c.get('principal').role, 'escalations:respond'),
-    reviewer: rememberedReviewer(c),
     ...extra,
   };
 }
@@ -132,6 +131,7 @@ function noticeOf(escalation: EscalationRecord): string {
 
 function single(c: Context<DashboardEnv>, escalation: Awaited<ReturnType<typeof detail>>, options: EscalationViewOptions): Html {
   const body = html`<p><a href="/ui/escalations">← All escalations</a></p>
+    ${options.canRespond && escalation.status === 'open' ? reviewerBar(c, `/ui/escalations/${encodeURIComponent(escalation.id)}`) : ''}
     ${escalationView(escalation, options)}`;
   return layout(c, { title: `Escalation ${escalation.id}`, current: 'escalations', body, styles });
 }

@@ -3,6 +3,7 @@ import { alertsPage } from './alerts.ts';
 import { approvalsPage } from './approvals.ts';
 import { escalationsPage } from './escalations.ts';
 import { overviewPage } from './overview.ts';
+import { reviewerNamePage } from './reviewer-name.ts';
 import { runTimelinePage } from './run-timeline.ts';
 import { runsPage } from './runs.ts';
 import { signInPage } from './sign-in.ts';
@@ -19,6 +20,7 @@ export const dashboardPages: readonly DashboardPage[] = [
   runTimelinePage,
   approvalsPage,
   escalationsPage,
+  reviewerNamePage,
   usagePage,
   alertsPage,
 ];
