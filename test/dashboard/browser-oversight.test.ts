@@ -41,8 +41,9 @@ describe('the approval inbox in Chromium', () => {
     await expect.poll(() => page.getByLabel('Your name').inputValue()).toBe('Rita Ramos');
     await card.getByRole('button', { name: 'Approve', exact: true }).click();
     await expect.poll(() => card.getByRole('status').textContent()).toContain('Approved: the call runs as proposed');
-    // htmx swapped the card in place: the page did not navigate.
+    // htmx swapped the card in place: the page did not navigate, and focus moved to what happened.
     expect(page.url()).toBe(`${url}/ui/approvals`);
+    expect(await page.evaluate('document.activeElement.textContent')).toContain('Approved: the call runs as proposed');
     await expect.poll(() => card.locator('[data-run-status]').getAttribute('data-run-status'), { timeout: 15_000 }).toBe('completed');
 
     await expect.poll(() => timeline.locator('#live-note').textContent(), { timeout: 15_000 }).toBe('finished');
@@ -64,6 +65,7 @@ describe('the approval inbox in Chromium', () => {
     await card.locator(`#approval-${approval.id}-args`).fill('{"orderId": "1001", "amountUsd": ');
     await card.getByRole('button', { name: 'Approve with these arguments' }).click();
     await expect.poll(() => card.getByRole('alert').textContent()).toContain('The arguments are not valid JSON');
+    expect(await page.evaluate('document.activeElement.getAttribute("role")')).toBe('alert');
     expect(await card.locator(`#approval-${approval.id}-args`).inputValue()).toBe('{"orderId": "1001", "amountUsd": ');
     expect(await test.store.getApproval('acme', approval.id)).toMatchObject({ status: 'pending' });
 

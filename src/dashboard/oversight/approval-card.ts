@@ -48,7 +48,8 @@ export function approvalCard(approval: ApprovalRecord, options: ApprovalCardOpti
       <span class="status status-${statusClasses[approval.status]}">${statusLabels[approval.status]}</span>
       <span class="muted">requested ${timeAgo(approval.createdAt, options.now)}</span>
     </header>
-    ${options.notice === undefined ? '' : html`<p class="notice" role="status">${options.notice}</p>`} ${problemBlock(`${id}-problem`, problemFor('any'))}
+    ${options.notice === undefined ? '' : html`<p class="notice" role="status" tabindex="-1" autofocus>${options.notice}</p>`}
+    ${problemBlock(`${id}-problem`, problemFor('any'))}
     <dl class="run-facts">
       <dt>Run</dt>
       <dd><a href="/ui/runs/${encodeURIComponent(approval.runId)}">${approval.runId}</a> ${runState(approval, options.run)}</dd>

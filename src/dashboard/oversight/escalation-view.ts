@@ -40,7 +40,7 @@ export function escalationView(escalation: EscalationDetail, options: Escalation
       <span class="status status-${statusClasses[escalation.status]}">${escalation.status}</span>
       <span class="muted">opened ${timeAgo(escalation.createdAt, options.now)}</span>
     </header>
-    ${options.notice === undefined ? '' : html`<p class="notice" role="status">${options.notice}</p>`}
+    ${options.notice === undefined ? '' : html`<p class="notice" role="status" tabindex="-1" autofocus>${options.notice}</p>`}
     ${escalation.status === 'open' ? '' : problemBlock(`${id}-problem`, options.problem)}
     <dl class="run-facts">
       <dt>Run</dt>

@@ -121,7 +121,8 @@ export function timeAgo(iso: string, now = Date.now()): Html {
 /** A problem with the last submission, announced to screen readers, with the schema's issues when there are any. */
 export function problemBlock(id: string, problem: { message: string; issues?: ReadonlyArray<{ path: string; message: string }> } | undefined): Html | string {
   if (problem === undefined) return '';
-  return html`<div class="problem" role="alert" id="${id}">
+  // Focus moves to it when htmx swaps it in (or the page loads with it): a keyboard user lands on what went wrong.
+  return html`<div class="problem" role="alert" id="${id}" tabindex="-1" autofocus>
     <p>${problem.message}</p>
     ${
       problem.issues === undefined || problem.issues.length === 0
