@@ -228,6 +228,13 @@ describe('POST /ui/approvals/{id}', () => {
     expect(fragment.trimStart().startsWith(`<article class="card approval" id="approval-${approval.id}"`)).toBe(true);
     expect(fragment).toContain('The arguments are not valid JSON');
 
+    // An error the card cannot explain (arguments larger than a form may be) comes back alone too, not as a page inside the page.
+    const tooLarge = await decide(approval.id, { decision: 'edit', args: `{"orderId": "${'x'.repeat(300_000)}"}` }, { headers: { 'hx-request': 'true' } });
+    expect(tooLarge.status).toBe(413);
+    const error = await tooLarge.text();
+    expect(error).not.toContain('<html');
+    expect(error).toContain('BODY_TOO_LARGE');
+
     const decided = await decide(approval.id, { decision: 'approve' }, { headers: { 'hx-request': 'true' } });
     expect(decided.status).toBe(200);
     const card = await decided.text();
