@@ -124,6 +124,19 @@ describe('POST /ui/approvals/{id}', () => {
     expect(page).toContain('value="Maria Silva"');
   });
 
+  it('parallel calls of one step are decided one by one: the first decision says the run waits for the other', async () => {
+    const { run, approvals } = await test.parkedPair('pair-ana');
+    const [first, second] = approvals;
+    if (first === undefined || second === undefined) throw new Error('two approvals expected');
+    const hx = { headers: { 'hx-request': 'true' } };
+    const one = await (await decide(first.id, { decision: 'approve' }, hx)).text();
+    expect(one).toContain('Approved: the call runs as proposed. The run resumes once the other call of its step waiting for approval is decided.');
+    expect((await test.store.getRun('acme', run.id))?.waitingReason).toBe('approval');
+    const two = await (await decide(second.id, { decision: 'reject', reason: 'one refund is enough' }, hx)).text();
+    expect(two).toContain('Rejected: the call does not run; the model is told your reason, and the run resumes.');
+    expect((await test.settled(run.id)).status).toBe('completed');
+  });
+
   it('deciding twice answers 409 with who decided first, and changes nothing', async () => {
     const { run, approval } = await test.parkedApproval('twice-ana');
     expect((await decide(approval.id, { decision: 'approve', reviewer: 'First' })).status).toBe(303);

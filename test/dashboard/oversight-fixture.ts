@@ -18,6 +18,8 @@ export interface OversightDashboard extends DashboardTestApp {
   executed: Array<{ tool: string; input: unknown }>;
   /** Starts a run for `userId` and waits until it parks on its refund approval. */
   parkedApproval(userId: string, options?: { orderId?: string; amountUsd?: number }): Promise<{ run: RunRecord; approval: ApprovalRecord }>;
+  /** Starts a run refunding two orders in one step (both calls wait for approval), and waits until it parks. */
+  parkedPair(userId: string): Promise<{ run: RunRecord; approvals: ApprovalRecord[] }>;
   /** Starts a run whose user asks for a person (after `prefix`), and waits until it parks in `waiting: human`. */
   openEscalation(userId: string, options?: { prefix?: string }): Promise<{ run: RunRecord; escalation: EscalationRecord }>;
   /** Waits until the run ends or parks again. */
@@ -32,6 +34,16 @@ function responder(request: FakeModelRequest): FakeTurn {
   if (handedBack) return { text: 'Thanks for waiting: anything else I can do?' };
   if (results.length === 0) {
     const user = request.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+    const two = /^Refund orders (\S+) and (\S+): \$(\d+)$/.exec(user);
+    if (two !== null) {
+      const [, first = '', second = '', amount = '80'] = two;
+      return {
+        toolCalls: [
+          { name: 'issue_refund', arguments: { orderId: first, amountUsd: Number(amount) }, id: 'call_refund_1' },
+          { name: 'issue_refund', arguments: { orderId: second, amountUsd: Number(amount) }, id: 'call_refund_2' },
+        ],
+      };
+    }
     const [, orderId = '1001', amount = '80'] = /order (.+?): \$(\d+)/s.exec(user) ?? [];
     return {
       toolCalls: [
@@ -84,6 +96,12 @@ export async function createOversightDashboard(): Promise<OversightDashboard> {
       const approval = (await test.store.listApprovals('acme', { runId: run.id })).approvals[0];
       if (run.waitingReason !== 'approval' || approval === undefined) throw new Error(`expected the run to wait for approval, it is ${run.status}`);
       return { run, approval };
+    },
+    async parkedPair(userId) {
+      const run = await start(userId, 'Refund orders 1001 and 1002: $80');
+      const { approvals } = await test.store.listApprovals('acme', { runId: run.id });
+      if (run.waitingReason !== 'approval' || approvals.length !== 2) throw new Error(`expected the run to wait for two approvals, it is ${run.status}`);
+      return { run, approvals };
     },
     async openEscalation(userId, options = {}) {
       const run = await start(userId, `${options.prefix ?? ''}Can I talk to a real person please?`);

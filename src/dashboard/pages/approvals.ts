@@ -27,12 +27,26 @@ const InboxQuery = z.object({
 /** Errors of a decision the card explains in place; anything else is the error page. */
 const explained = new Set(['INPUT_INVALID', 'APPROVAL_ALREADY_DECIDED', 'RUN_NOT_WAITING']);
 
-const afterDecision: Record<ApprovalRecord['status'], string> = {
-  pending: '',
-  approved: 'Approved: the call runs as proposed and the run resumes.',
-  edited: 'Approved with your arguments: the call runs with them and the run resumes.',
-  rejected: 'Rejected: the call does not run, and the model is told your reason.',
+const afterDecision: Record<Exclude<ApprovalRecord['status'], 'pending'>, string> = {
+  approved: 'Approved: the call runs as proposed',
+  edited: 'Approved with your arguments: the call runs with them',
+  rejected: 'Rejected: the call does not run; the model is told your reason',
 };
+
+/**
+ * What happens now, said once after a decision: the run resumes, or — when other gated calls of
+ * the same step still wait (parallel calls, decided one by one) — it waits for those.
+ */
+async function noticeAfter(context: DashboardContext, approval: ApprovalRecord): Promise<string | undefined> {
+  if (approval.status === 'pending') return undefined;
+  const { approvals } = await context.store.listApprovals(approval.tenantId, { runId: approval.runId, status: 'pending', limit: 100 });
+  const siblings = approvals.filter((other) => other.step === approval.step).length;
+  const rest =
+    siblings === 0
+      ? ', and the run resumes.'
+      : `. The run resumes once ${siblings === 1 ? 'the other call' : `the ${siblings} other calls`} of its step waiting for approval ${siblings === 1 ? 'is' : 'are'} decided.`;
+  return afterDecision[approval.status] + rest;
+}
 
 /**
  * The approval inbox: `GET /ui/approvals` (pending or decided, by agent and user, in pages),
@@ -69,7 +83,7 @@ export const approvalsPage: DashboardPage = {
     ui.get('/approvals/:id', async (c) => {
       requirePermission(c, 'approvals:read');
       const approval = await findApproval(context.store, { tenantId: c.get('principal').tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
-      const notice = c.req.query('decided') === undefined ? undefined : afterDecision[approval.status] || undefined;
+      const notice = c.req.query('decided') === undefined ? undefined : await noticeAfter(context, approval);
       return c.html(single(c, await cardOptions(c, context, approval, notice === undefined ? {} : { notice }), approval));
     });
 
@@ -90,7 +104,8 @@ export const approvalsPage: DashboardPage = {
         const decided = await context.runtime.decideApproval(approval.id, decision, { tenantId, actor: dashboardActor(c, form) });
         c.get('log').info({ approvalId: approval.id, decision: decision.decision }, 'approval decided in the dashboard');
         if (!fromHtmx(c)) return c.redirect(`/ui/approvals/${encodeURIComponent(approval.id)}?decided=1`, 303);
-        return c.html(approvalCard(decided, await cardOptions(c, context, decided, { notice: afterDecision[decided.status] })));
+        const notice = await noticeAfter(context, decided);
+        return c.html(approvalCard(decided, await cardOptions(c, context, decided, notice === undefined ? {} : { notice })));
       } catch (thrown) {
         const error = toKeelError(thrown);
         if (!explained.has(error.code)) throw thrown;
