@@ -1,3 +1,4 @@
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDashboardBrowser, type DashboardBrowser } from './dashboard-fixture.ts';
 import { createOversightDashboard, type OversightDashboard } from './oversight-fixture.ts';
@@ -10,15 +11,35 @@ import { createOversightDashboard, type OversightDashboard } from './oversight-f
  */
 let test: OversightDashboard;
 let browser: DashboardBrowser;
+/** Anything the Content-Security-Policy blocked, a script error, or a request to another origin, on any page of the browser. */
+const problems: string[] = [];
+
+function watch(page: Page): void {
+  page.on('console', (message) => {
+    if (message.type() !== 'error') return;
+    const where = message.location().url;
+    // A refused submission is answered 4xx on purpose (htmx 4 swaps it in), and the pages link no icon: Chromium logs both.
+    if (/status of 4(00|09)\b/.test(message.text()) && where.includes('/ui/')) return;
+    if (where.endsWith('/favicon.ico')) return;
+    problems.push(`${message.text()} (${where})`);
+  });
+  page.on('pageerror', (error) => problems.push(error.message));
+  page.on('request', (request) => {
+    if (!request.url().startsWith(browser.url)) problems.push(`request to ${request.url()}`);
+  });
+}
 
 beforeAll(async () => {
   test = await createOversightDashboard();
   browser = await openDashboardBrowser(test);
+  watch(browser.page);
+  browser.context.on('page', watch);
   await browser.signIn('reviewer');
 });
 afterAll(async () => {
   await browser.close();
   await test.close();
+  expect(problems).toEqual([]);
 });
 
 /** Set only if a hostile value ran as script. */
