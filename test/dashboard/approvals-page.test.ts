@@ -50,6 +50,27 @@ describe('GET /ui/approvals', () => {
     expect(other).toContain('Nothing waits for a decision.');
   });
 
+  it('says when approvals arrive after the inbox was loaded, without replacing its cards', async () => {
+    const { approval: first } = await test.parkedApproval('news-ana');
+    const page = await (await test.ui('GET', '/ui/approvals?userId=news-ana', { as: 'viewer' })).text();
+    const poll = /hx-get="(\/ui\/approvals\/news\?[^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&');
+    expect(poll).toBe(`/ui/approvals/news?after=${encodeURIComponent(first.createdAt)}&userId=news-ana`);
+    if (poll === undefined) return;
+    expect(await (await test.ui('GET', poll, { as: 'viewer' })).text()).not.toContain('new approval');
+
+    await test.parkedApproval('news-ana');
+    await test.parkedApproval('news-bob');
+    const news = await test.ui('GET', poll, { as: 'viewer' });
+    expect(news.status).toBe(200);
+    const line = await news.text();
+    expect(line).toContain('1 new approval waits: <a href="/ui/approvals?status=pending&amp;userId=news-ana">show them</a>');
+    expect(line).toContain(`hx-get="${poll.replaceAll('&', '&amp;')}"`);
+    expect(await (await test.ui('GET', poll, { as: 'other' })).text()).not.toContain('new approval');
+    expect((await test.ui('GET', '/ui/approvals/news?after=yesterday', { as: 'viewer' })).status).toBe(400);
+    // A decided or an older page does not poll.
+    expect(await (await test.ui('GET', '/ui/approvals?status=decided', { as: 'viewer' })).text()).not.toContain('/ui/approvals/news');
+  });
+
   it('shows a viewer the inbox without any decision form', async () => {
     const { approval } = await test.parkedApproval('viewer-ana');
     const page = await (await test.ui('GET', '/ui/approvals', { as: 'viewer' })).text();

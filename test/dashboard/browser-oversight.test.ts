@@ -99,6 +99,16 @@ describe('the approval inbox in Chromium', () => {
     await page.goto(`${url}/ui/approvals?status=decided`);
     expect(await page.locator(`#approval-${approval.id}`).textContent()).toContain('Refunds over $50 need a manager');
   });
+
+  it('tells an open inbox when a new approval arrives, and shows it on request', async () => {
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/approvals?userId=browser-dee`);
+    expect(await page.locator('.approval').count()).toBe(0);
+    const { approval } = await test.parkedApproval('browser-dee');
+    await expect.poll(() => page.locator('#inbox-news').textContent(), { timeout: 15_000 }).toContain('1 new approval waits');
+    await page.getByRole('link', { name: 'show them' }).click();
+    await page.locator(`#approval-${approval.id}`).waitFor();
+  });
 });
 
 describe('escalations in Chromium', () => {

@@ -9,6 +9,7 @@ import type { DashboardContext, DashboardEnv, DashboardPage } from '../dashboard
 import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
 import { approvalCard, runState, type ApprovalCardOptions } from '../oversight/approval-card.ts';
+import { inboxNews, newsLine, NewsQuery } from '../oversight/inbox-news.ts';
 import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
 import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, reviewerBar } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
@@ -68,7 +69,11 @@ export const approvalsPage: DashboardPage = {
       const options = { canDecide: roleHas(role, 'approvals:decide') };
       const cards = await Promise.all(page.approvals.map(async (approval) => approvalCard(approval, { ...options, run: await runOf(context, approval) })));
       const here = `/ui/approvals${new URL(c.req.url).search}`;
-      const body = html`${options.canDecide ? reviewerBar(c, here) : ''} ${filters(query)}
+      // An open inbox's first page says when approvals arrive after it was loaded (newer than its newest).
+      const live = query.status === 'pending' && query.cursor === undefined;
+      const newest = page.approvals[0]?.createdAt ?? new Date().toISOString();
+      const news = live ? html`<div aria-live="polite">${newsLine({ after: newest, agent: query.agent, userId: query.userId }, 0)}</div>` : '';
+      const body = html`${options.canDecide ? reviewerBar(c, here) : ''} ${filters(query)} ${news}
         <section aria-label="${query.status === 'pending' ? 'Waiting for a decision' : 'Decided'}" class="approvals">
           ${
             cards.length === 0
@@ -78,6 +83,11 @@ export const approvalsPage: DashboardPage = {
         </section>
         ${page.nextCursor === undefined ? '' : html`<nav class="pager" aria-label="Pages"><a href="/ui/approvals?${nextPage(query, page.nextCursor)}">Older approvals</a></nav>`}`;
       return c.html(layout(c, { title: 'Approvals', current: 'approvals', body, styles }));
+    });
+
+    ui.get('/approvals/news', async (c) => {
+      requirePermission(c, 'approvals:read');
+      return c.html(await inboxNews(context.store, c.get('principal').tenantId, parseQuery(NewsQuery, c.req.query())));
     });
 
     ui.get('/approvals/:id', async (c) => {
