@@ -18,9 +18,8 @@ function watch(page: Page): void {
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
     const where = message.location().url;
-    // A refused submission is answered 4xx on purpose (htmx 4 swaps it in), and the pages link no icon: Chromium logs both.
+    // A refused submission is answered 4xx on purpose (htmx 4 swaps it in): Chromium logs each such response.
     if (/status of 4(00|09)\b/.test(message.text()) && where.includes('/ui/')) return;
-    if (where.endsWith('/favicon.ico')) return;
     problems.push(`${message.text()} (${where})`);
   });
   page.on('pageerror', (error) => problems.push(error.message));
