@@ -135,4 +135,18 @@ describe('escalations in Chromium', () => {
     expect(await test.store.getEscalation('acme', escalation.id)).toMatchObject({ status: 'resolved' });
     expect(await pwned()).toBe('undefined');
   });
+
+  it('hands a conversation back to the agent and watches the run continue to its end', async () => {
+    const { run, escalation } = await test.openEscalation('browser-eve');
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/escalations/${escalation.id}`);
+    const view = page.locator(`#escalation-${escalation.id}`);
+    await view.getByLabel('Reply to the user').fill('I changed the delivery address; the assistant takes it from here.');
+    await view.getByRole('button', { name: 'Send and hand back to the agent' }).click();
+    await expect.poll(() => view.getByRole('status').textContent()).toContain('handed back');
+    await expect.poll(() => view.locator('[data-run-status]').getAttribute('data-run-status'), { timeout: 15_000 }).toBe('completed');
+    expect(await test.settled(run.id)).toMatchObject({ status: 'completed', output: 'Thanks for waiting: anything else I can do?' });
+    // Handed back, it takes no more replies.
+    expect(await view.getByRole('button', { name: 'Send reply' }).count()).toBe(0);
+  });
 });

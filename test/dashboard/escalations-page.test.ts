@@ -110,6 +110,8 @@ describe('POST /ui/escalations/{id}/reply and /resolve', () => {
     const done = await test.settled(run.id);
     expect(done).toMatchObject({ status: 'completed', output: 'Thanks for waiting: anything else I can do?' });
     expect(await test.store.getEscalation('acme', escalation.id)).toMatchObject({ status: 'handed-back' });
+    expect(await (await test.ui('GET', `/ui/escalations/${escalation.id}/run`, { as: 'viewer' })).text()).toContain('data-run-status="completed"');
+    expect((await test.ui('GET', `/ui/escalations/${escalation.id}/run`, { as: 'other' })).status).toBe(404);
   });
 
   it('refuses an empty reply (400), a viewer (403), a cross-site form (403) and another tenant’s id (404), changing nothing', async () => {

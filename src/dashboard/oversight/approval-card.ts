@@ -2,7 +2,7 @@ import type { ApprovalRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
-import { actorLabel, prettyJson, problemBlock, timeAgo } from './oversight-view.ts';
+import { actorLabel, prettyJson, problemBlock, runState, timeAgo } from './oversight-view.ts';
 
 /** What the card shows besides the approval: the run's state, what the viewer may do, and the last submission's outcome. */
 export interface ApprovalCardOptions {
@@ -52,7 +52,10 @@ export function approvalCard(approval: ApprovalRecord, options: ApprovalCardOpti
     ${problemBlock(`${id}-problem`, problemFor('any'))}
     <dl class="run-facts">
       <dt>Run</dt>
-      <dd><a href="/ui/runs/${encodeURIComponent(approval.runId)}">${approval.runId}</a> ${runState(approval, options.run)}</dd>
+      <dd>
+        <a href="/ui/runs/${encodeURIComponent(approval.runId)}">${approval.runId}</a>
+        ${runState(options.run, `/ui/approvals/${encodeURIComponent(approval.id)}/run`)}
+      </dd>
       <dt>Agent</dt>
       <dd>${approval.agent}</dd>
       <dt>User</dt>
@@ -160,15 +163,4 @@ ${options.draft?.args ?? prettyJson(approval.input)}</textarea>
       </form>
     </details>
   </div>`;
-}
-
-/** The run's state next to its link; while it runs after a decision, htmx refreshes it every second until it comes to rest. */
-export function runState(approval: Pick<ApprovalRecord, 'id'>, run: RunRecord | undefined): Html {
-  if (run === undefined) return html`<span class="muted">(gone)</span>`;
-  const label = run.status === 'waiting' && run.waitingReason !== null ? `waiting: ${run.waitingReason}` : run.status;
-  const moving = run.status === 'queued' || run.status === 'running';
-  const source = `/ui/approvals/${encodeURIComponent(approval.id)}/run`;
-  return html`<span class="run-state" id="run-state-${approval.id}" ${moving ? html`hx-get="${source}" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}
-    ><span class="status status-${run.status}" data-run-status="${run.status}">${label}</span></span
-  >`;
 }

@@ -3,7 +3,7 @@ import type { EscalationRecord } from '../../store/oversight-store.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { jsonBlock } from '../format.ts';
 import { html, type Html } from '../html.ts';
-import { actorLabel, prettyJson, problemBlock, timeAgo } from './oversight-view.ts';
+import { actorLabel, prettyJson, problemBlock, runState, timeAgo } from './oversight-view.ts';
 
 export interface EscalationViewOptions {
   run: RunRecord | undefined;
@@ -44,7 +44,10 @@ export function escalationView(escalation: EscalationDetail, options: Escalation
     ${escalation.status === 'open' ? '' : problemBlock(`${id}-problem`, options.problem)}
     <dl class="run-facts">
       <dt>Run</dt>
-      <dd><a href="/ui/runs/${encodeURIComponent(escalation.runId)}">${escalation.runId}</a> ${runStatus(options.run)}</dd>
+      <dd>
+        <a href="/ui/runs/${encodeURIComponent(escalation.runId)}">${escalation.runId}</a>
+        ${runState(options.run, `/ui/escalations/${encodeURIComponent(escalation.id)}/run`)}
+      </dd>
       <dt>User</dt>
       <dd>${escalation.userId}</dd>
       <dt>Why</dt>
@@ -150,12 +153,6 @@ ${options.draft ?? ''}</textarea>
       <button type="submit" class="secondary">Resolve</button>
     </form>
   </div>`;
-}
-
-function runStatus(run: RunRecord | undefined): Html {
-  if (run === undefined) return html`<span class="muted">(gone)</span>`;
-  const label = run.status === 'waiting' && run.waitingReason !== null ? `waiting: ${run.waitingReason}` : run.status;
-  return html`<span class="status status-${run.status}" data-run-status="${run.status}">${label}</span>`;
 }
 
 /** A value of the handoff package as text: strings as they are, anything else as JSON. */

@@ -4,6 +4,7 @@ import { KeelError, type ErrorCode } from '../../errors/index.ts';
 import type { Actor } from '../../journal/events.ts';
 import { ReviewerName } from '../../server/oversight-schemas.ts';
 import { idSchema } from '../../server/schemas.ts';
+import type { RunRecord } from '../../store/store.ts';
 import type { DashboardEnv } from '../dashboard-types.ts';
 import { html, type Html } from '../html.ts';
 import { field, type FormBody } from './decision-form.ts';
@@ -145,4 +146,18 @@ export function problemOf(error: KeelError): { message: string; issues?: Array<{
       )
     : [];
   return { message: error.message, ...(list.length === 0 ? {} : { issues: list }) };
+}
+
+/**
+ * A run's state next to its link. While the run moves (queued, running) — after a decision, a
+ * hand-back — htmx asks `source` for it every second, until it comes to rest (ends, or waits
+ * again): the reviewer sees what their decision did without reloading.
+ */
+export function runState(run: RunRecord | undefined, source: string): Html {
+  if (run === undefined) return html`<span class="muted">(gone)</span>`;
+  const label = run.status === 'waiting' && run.waitingReason !== null ? `waiting: ${run.waitingReason}` : run.status;
+  const moving = run.status === 'queued' || run.status === 'running';
+  return html`<span class="run-state" ${moving ? html`hx-get="${source}" hx-trigger="every 1s" hx-swap="outerHTML"` : ''}
+    ><span class="status status-${run.status}" data-run-status="${run.status}">${label}</span></span
+  >`;
 }

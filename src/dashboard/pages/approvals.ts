@@ -8,10 +8,10 @@ import type { ApprovalRecord } from '../../store/oversight-store.ts';
 import type { DashboardContext, DashboardEnv, DashboardPage } from '../dashboard-types.ts';
 import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
-import { approvalCard, runState, type ApprovalCardOptions } from '../oversight/approval-card.ts';
+import { approvalCard, type ApprovalCardOptions } from '../oversight/approval-card.ts';
 import { inboxNews, newsLine, NewsQuery } from '../oversight/inbox-news.ts';
 import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
-import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, reviewerBar } from '../oversight/oversight-view.ts';
+import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, reviewerBar, runState } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
@@ -100,7 +100,7 @@ export const approvalsPage: DashboardPage = {
     ui.get('/approvals/:id/run', async (c) => {
       requirePermission(c, 'approvals:read');
       const approval = await findApproval(context.store, { tenantId: c.get('principal').tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
-      return c.html(runState(approval, await runOf(context, approval)));
+      return c.html(runState(await runOf(context, approval), `/ui/approvals/${encodeURIComponent(approval.id)}/run`));
     });
 
     ui.post('/approvals/:id', async (c) => {

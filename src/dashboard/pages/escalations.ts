@@ -9,7 +9,7 @@ import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
 import { checked, field, replyFromForm, type FormBody } from '../oversight/decision-form.ts';
 import { escalationRow, escalationView, type EscalationViewOptions } from '../oversight/escalation-view.ts';
-import { dashboardActor, fromHtmx, pathId, problemOf, reviewerBar } from '../oversight/oversight-view.ts';
+import { dashboardActor, fromHtmx, pathId, problemOf, reviewerBar, runState } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
 
@@ -62,6 +62,12 @@ export const escalationsPage: DashboardPage = {
       const escalation = await detail(c, context);
       const notice = c.req.query('answered') === undefined ? undefined : noticeOf(escalation);
       return c.html(single(c, escalation, await viewOptions(c, context, escalation, notice === undefined ? {} : { notice })));
+    });
+
+    ui.get('/escalations/:id/run', async (c) => {
+      requirePermission(c, 'escalations:read');
+      const escalation = await detail(c, context);
+      return c.html(runState(await context.store.getRun(escalation.tenantId, escalation.runId), `/ui/escalations/${encodeURIComponent(escalation.id)}/run`));
     });
 
     ui.post('/escalations/:id/reply', (c) =>
