@@ -49,6 +49,20 @@ describe('GET /ui/escalations and /ui/escalations/{id}', () => {
     expect(viewer).toContain('Your role can read escalations but not answer them.');
   });
 
+  it('shows what was tried: each tool call with its arguments, outcome and result, escaped; and the agent’s pending question', async () => {
+    const { escalation } = await test.escalatedAfterLookup('tried-ana', '<i>A-9</i>');
+    const page = await (await test.ui('GET', `/ui/escalations/${escalation.id}`, { as: 'reviewer' })).text();
+    expect(page).toContain('The carrier lost the parcel');
+    expect(page).toContain('Send a new one?');
+    expect(page).toContain('agent-request');
+    const tried = /<table>[\s\S]*?<\/table>/.exec(page)?.[0] ?? '';
+    expect(tried).toContain('<code>lookup_order</code>');
+    expect(tried).toContain('{&quot;orderId&quot;:&quot;&lt;i&gt;A-9&lt;/i&gt;&quot;}');
+    expect(tried).toContain('succeeded');
+    expect(tried).toContain('&quot;status&quot;:&quot;delivered&quot;');
+    expect(page).not.toContain('<i>A-9</i>');
+  });
+
   it('filters by status, refuses a bad one (400), and is not for app keys (403)', async () => {
     const { run, escalation } = await test.openEscalation('filter-ana');
     await test.runtime.resolveEscalation(escalation.id, {}, { tenantId: 'acme', actor: { kind: 'cli', name: 'ops' } });

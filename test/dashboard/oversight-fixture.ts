@@ -22,6 +22,8 @@ export interface OversightDashboard extends DashboardTestApp {
   parkedPair(userId: string): Promise<{ run: RunRecord; approvals: ApprovalRecord[] }>;
   /** Starts a run whose user asks for a person (after `prefix`), and waits until it parks in `waiting: human`. */
   openEscalation(userId: string, options?: { prefix?: string }): Promise<{ run: RunRecord; escalation: EscalationRecord }>;
+  /** Starts a run in which the model looks `orderId` up and then escalates itself; waits until it parks in `waiting: human`. */
+  escalatedAfterLookup(userId: string, orderId: string): Promise<{ run: RunRecord; escalation: EscalationRecord }>;
   /** Waits until the run ends or parks again. */
   settled(runId: string): Promise<RunRecord>;
   /** The id of tenant acme's key of `role`. */
@@ -32,8 +34,16 @@ function responder(request: FakeModelRequest): FakeTurn {
   const results = request.messages.filter((message) => message.role === 'tool');
   const handedBack = request.messages.some((message) => message.role === 'user' && message.content.includes('handed the conversation back'));
   if (handedBack) return { text: 'Thanks for waiting: anything else I can do?' };
+  const asked = request.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+  // "Where is order X?": the model looks it up, then hands over with a question (tool results in the handoff).
+  const whereIs = /^Where is order (.+)\?$/s.exec(asked);
+  if (whereIs !== null) {
+    return results.length === 0
+      ? { toolCalls: [{ name: 'lookup_order', arguments: { orderId: whereIs[1] ?? '' }, id: 'call_lookup' }] }
+      : { toolCalls: [{ name: 'escalate_to_human', arguments: { reason: 'The carrier lost the parcel', question: 'Send a new one?' }, id: 'call_escalate' }] };
+  }
   if (results.length === 0) {
-    const user = request.messages.filter((message) => message.role === 'user').at(-1)?.content ?? '';
+    const user = asked;
     const two = /^Refund orders (\S+) and (\S+): \$(\d+)$/.exec(user);
     if (two !== null) {
       const [, first = '', second = '', amount = '80'] = two;
@@ -105,6 +115,12 @@ export async function createOversightDashboard(): Promise<OversightDashboard> {
     },
     async openEscalation(userId, options = {}) {
       const run = await start(userId, `${options.prefix ?? ''}Can I talk to a real person please?`);
+      const escalation = (await test.store.listEscalations('acme', { runId: run.id })).escalations[0];
+      if (run.waitingReason !== 'human' || escalation === undefined) throw new Error(`expected the run to wait for a human, it is ${run.status}`);
+      return { run, escalation };
+    },
+    async escalatedAfterLookup(userId, orderId) {
+      const run = await start(userId, `Where is order ${orderId}?`);
       const escalation = (await test.store.listEscalations('acme', { runId: run.id })).escalations[0];
       if (run.waitingReason !== 'human' || escalation === undefined) throw new Error(`expected the run to wait for a human, it is ${run.status}`);
       return { run, escalation };
