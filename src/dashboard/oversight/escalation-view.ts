@@ -32,7 +32,7 @@ export function escalationView(escalation: EscalationDetail, options: Escalation
   const handoff = escalation.handoff;
   const tried = Array.isArray(handoff.tried) ? handoff.tried : [];
   const transcript = Array.isArray(handoff.transcript) ? handoff.transcript : [];
-  const known = new Set(['request', 'trigger', 'stuck', 'pendingQuestion', 'tried', 'steps', 'transcript']);
+  const known = new Set(['summary', 'request', 'trigger', 'stuck', 'pendingQuestion', 'tried', 'steps', 'transcript']);
   const extra = Object.entries(handoff).filter(([key]) => !known.has(key));
   return html`<article class="card escalation" id="${id}" aria-labelledby="${id}-title">
     <header class="approval-head">
@@ -52,6 +52,12 @@ export function escalationView(escalation: EscalationDetail, options: Escalation
       <dd>${escalation.userId}</dd>
       <dt>Why</dt>
       <dd>${escalation.reason} <span class="muted">(${escalation.trigger})</span></dd>
+      ${
+        typeof handoff.summary === 'string'
+          ? html`<dt>Summary</dt>
+              <dd class="prose">${handoff.summary}</dd>`
+          : ''
+      }
       <dt>The user wanted</dt>
       <dd class="prose">${text(handoff.request)}</dd>
       <dt>Stuck at</dt>
