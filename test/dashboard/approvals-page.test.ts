@@ -158,6 +158,50 @@ describe('POST /ui/approvals/{id}', () => {
     expect((await test.settled(run.id)).status).toBe('completed');
   });
 
+  it('decides several at once from the inbox: each on its own, the tenant’s only, with the same actor', async () => {
+    const first = await test.parkedApproval('batch-ana');
+    const second = await test.parkedApproval('batch-ana');
+    const page = await (await test.ui('GET', '/ui/approvals?userId=batch-ana', { as: 'reviewer' })).text();
+    expect(page).toContain('<form id="batch"');
+    expect(page).toMatch(new RegExp(`type="checkbox"\\s+name="id"\\s+value="${first.approval.id}"\\s+form="batch"`));
+    expect(await (await test.ui('GET', '/ui/approvals?userId=batch-ana', { as: 'viewer' })).text()).not.toContain('<form id="batch"');
+
+    const body = new URLSearchParams([
+      ['id', first.approval.id],
+      ['id', second.approval.id],
+      ['id', 'apr_unknown'],
+      ['decision', 'approve'],
+    ]).toString();
+    const send = (as: 'reviewer' | 'viewer', form: string) =>
+      test.app.request('http://localhost/ui/approvals/batch', {
+        method: 'POST',
+        headers: {
+          cookie: `${sessionCookieName}=${test.keys[as]}`,
+          origin: 'http://localhost',
+          'sec-fetch-site': 'same-origin',
+          'content-type': 'application/x-www-form-urlencoded',
+        },
+        body: form,
+      });
+    expect((await send('viewer', body)).status).toBe(403);
+    expect(await test.store.getApproval('acme', first.approval.id)).toMatchObject({ status: 'pending' });
+
+    const response = await send('reviewer', body);
+    expect(response.status).toBe(200);
+    const results = await response.text();
+    expect(results).toContain('2 of 3 decided');
+    expect(results).toMatch(/apr_unknown<\/a>:\s+not found/);
+    const actor = { kind: 'key', keyId: await test.keyId('reviewer') };
+    for (const { run, approval } of [first, second]) {
+      expect(await test.store.getApproval('acme', approval.id)).toMatchObject({ status: 'approved', decidedBy: actor });
+      expect((await test.settled(run.id)).status).toBe('completed');
+    }
+
+    const rejectWithout = await test.ui('POST', '/ui/approvals/batch', { as: 'reviewer', form: { id: first.approval.id, decision: 'reject' } });
+    expect(rejectWithout.status).toBe(400);
+    expect((await test.ui('POST', '/ui/approvals/batch', { as: 'reviewer', form: { decision: 'approve' } })).status).toBe(400);
+  });
+
   it('deciding twice answers 409 with who decided first, and changes nothing', async () => {
     const { run, approval } = await test.parkedApproval('twice-ana');
     expect((await decide(approval.id, { decision: 'approve', reviewer: 'First' })).status).toBe(303);

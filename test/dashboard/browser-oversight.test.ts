@@ -99,6 +99,20 @@ describe('the approval inbox in Chromium', () => {
     expect(await page.locator(`#approval-${approval.id}`).textContent()).toContain('Refunds over $50 need a manager');
   });
 
+  it('rejects several selected approvals at once with one reason', async () => {
+    const pair = [await test.parkedApproval('browser-fay'), await test.parkedApproval('browser-fay')];
+    const { page, url } = browser;
+    await page.goto(`${url}/ui/approvals?userId=browser-fay`);
+    for (const { approval } of pair) await page.getByLabel(`Select issue_refund of run ${approval.runId}`).check();
+    await page.locator('#batch-reason').fill('Refunds are paused today');
+    await page.getByRole('button', { name: 'Reject selected' }).click();
+    await expect.poll(() => page.getByRole('heading', { name: '2 of 2 decided' }).count()).toBe(1);
+    for (const { run, approval } of pair) {
+      expect(await test.store.getApproval('acme', approval.id)).toMatchObject({ status: 'rejected', decisionReason: 'Refunds are paused today' });
+      expect((await test.settled(run.id)).output).toContain('Refunds are paused today');
+    }
+  });
+
   it('tells an open inbox when a new approval arrives, and shows it on request', async () => {
     const { page, url } = browser;
     await page.goto(`${url}/ui/approvals?userId=browser-dee`);

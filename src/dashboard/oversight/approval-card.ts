@@ -16,6 +16,8 @@ export interface ApprovalCardOptions {
   draft?: { args?: string; reason?: string };
   /** Said once after a decision: what happens now. */
   notice?: string;
+  /** The id of the page's batch form, when it has one: a pending card then carries a checkbox for it. */
+  batchForm?: string;
   now?: number;
 }
 
@@ -44,6 +46,17 @@ export function approvalCard(approval: ApprovalRecord, options: ApprovalCardOpti
   const problemFor = (form: 'approve' | 'reject' | 'edit' | 'any') => (problem !== undefined && problem.form === form ? problem : undefined);
   return html`<article class="card approval" id="${id}" aria-labelledby="${id}-title">
     <header class="approval-head">
+      ${
+        options.batchForm !== undefined && options.canDecide && approval.status === 'pending'
+          ? html`<input
+              type="checkbox"
+              name="id"
+              value="${approval.id}"
+              form="${options.batchForm}"
+              aria-label="Select ${approval.toolName} of run ${approval.runId}"
+            />`
+          : ''
+      }
       <h2 id="${id}-title"><code>${approval.toolName}</code></h2>
       <span class="status status-${statusClasses[approval.status]}">${statusLabels[approval.status]}</span>
       <span class="muted">requested ${timeAgo(approval.createdAt, options.now)}</span>

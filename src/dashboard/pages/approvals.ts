@@ -1,13 +1,14 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { toKeelError, type KeelError } from '../../errors/index.ts';
-import { findApproval } from '../../oversight/approval-inbox.ts';
+import { decideApprovals, findApproval } from '../../oversight/approval-inbox.ts';
 import { roleHas } from '../../server/auth/permissions.ts';
 import { idSchema } from '../../server/schemas.ts';
 import type { ApprovalRecord } from '../../store/oversight-store.ts';
 import type { DashboardContext, DashboardEnv, DashboardPage } from '../dashboard-types.ts';
 import { html, type Html } from '../html.ts';
 import { layout } from '../layout.ts';
+import { batchForm, batchFormId, batchFromForm, batchResults } from '../oversight/approval-batch.ts';
 import { approvalCard, type ApprovalCardOptions } from '../oversight/approval-card.ts';
 import { inboxNews, newsLine, NewsQuery } from '../oversight/inbox-news.ts';
 import { decisionFromForm, field, type FormBody } from '../oversight/decision-form.ts';
@@ -66,14 +67,16 @@ export const approvalsPage: DashboardPage = {
       const query = parseQuery(InboxQuery, c.req.query());
       const { tenantId, role } = c.get('principal');
       const page = await context.store.listApprovals(tenantId, { ...query, limit: pageSize });
-      const options = { canDecide: roleHas(role, 'approvals:decide') };
+      const canDecide = roleHas(role, 'approvals:decide');
+      const batch = canDecide && query.status === 'pending' && page.approvals.length > 1;
+      const options = { canDecide, ...(batch ? { batchForm: batchFormId } : {}) };
       const cards = await Promise.all(page.approvals.map(async (approval) => approvalCard(approval, { ...options, run: await runOf(context, approval) })));
       const here = `/ui/approvals${new URL(c.req.url).search}`;
       // An open inbox's first page says when approvals arrive after it was loaded (newer than its newest).
       const live = query.status === 'pending' && query.cursor === undefined;
       const newest = page.approvals[0]?.createdAt ?? new Date().toISOString();
       const news = live ? html`<div aria-live="polite">${newsLine({ after: newest, agent: query.agent, userId: query.userId }, 0)}</div>` : '';
-      const body = html`${options.canDecide ? reviewerBar(c, here) : ''} ${filters(query)} ${news}
+      const body = html`${options.canDecide ? reviewerBar(c, here) : ''} ${filters(query)} ${news} ${batch ? batchForm() : ''}
         <section aria-label="${query.status === 'pending' ? 'Waiting for a decision' : 'Decided'}" class="approvals">
           ${
             cards.length === 0
@@ -83,6 +86,22 @@ export const approvalsPage: DashboardPage = {
         </section>
         ${page.nextCursor === undefined ? '' : html`<nav class="pager" aria-label="Pages"><a href="/ui/approvals?${nextPage(query, page.nextCursor)}">Older approvals</a></nav>`}`;
       return c.html(layout(c, { title: 'Approvals', current: 'approvals', body, styles }));
+    });
+
+    ui.post('/approvals/batch', async (c) => {
+      requirePermission(c, 'approvals:decide');
+      const form: FormBody = await c.req.parseBody({ all: true });
+      const decisions = batchFromForm(form);
+      const log = c.get('log');
+      // The batch route's own function: each decision on its own, in order; the tenant's approvals only.
+      const results = await decideApprovals(context.runtime, {
+        tenantId: c.get('principal').tenantId,
+        actor: dashboardActor(c, form),
+        decisions,
+        onError: (error, approvalId) => log.error({ err: error, approvalId }, 'approval decision failed'),
+      });
+      log.info({ decided: results.filter((result) => result.outcome === 'decided').length, of: results.length }, 'approvals decided in the dashboard');
+      return c.html(layout(c, { title: 'Approvals decided', current: 'approvals', body: batchResults(results), styles }));
     });
 
     ui.get('/approvals/news', async (c) => {
