@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { z } from 'zod';
-import { toKeelError } from '../../errors/index.ts';
+import { KeelError, toKeelError } from '../../errors/index.ts';
 import { escalationDetail } from '../../oversight/escalation-detail.ts';
 import { roleHas } from '../../server/auth/permissions.ts';
 import type { EscalationRecord } from '../../store/oversight-store.ts';
@@ -66,7 +66,9 @@ export const escalationsPage: DashboardPage = {
 
     ui.get('/escalations/:id/run', async (c) => {
       requirePermission(c, 'escalations:read');
-      const escalation = await detail(c, context);
+      // Polled every second while the run moves: the inbox row alone, not the journal the detail reads.
+      const escalation = await context.store.getEscalation(c.get('principal').tenantId, pathId(c, 'ESCALATION_NOT_FOUND'));
+      if (escalation === undefined) throw new KeelError({ code: 'ESCALATION_NOT_FOUND', message: 'No such escalation' });
       return c.html(runState(await context.store.getRun(escalation.tenantId, escalation.runId), `/ui/escalations/${encodeURIComponent(escalation.id)}/run`));
     });
 
