@@ -1,6 +1,6 @@
-import type { Page } from 'playwright-core';
+import { chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDashboardBrowser, type DashboardBrowser } from './dashboard-fixture.ts';
+import { chromiumArgs, chromiumPath, openDashboardBrowser, type DashboardBrowser } from './dashboard-fixture.ts';
 import { createOversightDashboard, type OversightDashboard } from './oversight-fixture.ts';
 
 /**
@@ -121,6 +121,35 @@ describe('the approval inbox in Chromium', () => {
     await expect.poll(() => page.locator('#inbox-news').textContent(), { timeout: 15_000 }).toContain('1 new approval waits');
     await page.getByRole('link', { name: 'show them' }).click();
     await page.locator(`#approval-${approval.id}`).waitFor();
+  });
+});
+
+describe('the inbox without JavaScript', () => {
+  it('decides with plain forms: a refused edit comes back as a page with the text kept, a rejection redirects to the decided approval', async () => {
+    const { run, approval } = await test.parkedApproval('browser-nojs');
+    const plain = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs, headless: true });
+    try {
+      const page = await (await plain.newContext({ javaScriptEnabled: false })).newPage();
+      await page.goto(`${browser.url}/ui/sign-in`);
+      await page.getByLabel('API key').fill(test.keys.reviewer);
+      await Promise.all([page.waitForURL(`${browser.url}/ui/`), page.getByRole('button', { name: 'Sign in' }).click()]);
+      await page.goto(`${browser.url}/ui/approvals?userId=browser-nojs`);
+      const card = page.locator(`#approval-${approval.id}`);
+      await card.getByText('Edit the arguments, then approve').click();
+      await card.locator(`#approval-${approval.id}-args`).fill('{"orderId": ');
+      await card.getByRole('button', { name: 'Approve with these arguments' }).click();
+      await page.waitForURL(`${browser.url}/ui/approvals/${approval.id}`);
+      expect(await page.getByRole('alert').textContent()).toContain('The arguments are not valid JSON');
+      expect(await page.locator(`#approval-${approval.id}-args`).inputValue()).toBe('{"orderId": ');
+
+      await page.locator(`#approval-${approval.id}-reason`).fill('Not without a receipt');
+      await page.getByRole('button', { name: 'Reject' }).click();
+      await page.waitForURL(`${browser.url}/ui/approvals/${approval.id}?decided=1`);
+      expect(await page.getByRole('status').textContent()).toContain('Rejected');
+      expect((await test.settled(run.id)).output).toContain('Not without a receipt');
+    } finally {
+      await plain.close();
+    }
   });
 });
 
