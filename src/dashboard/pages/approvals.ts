@@ -57,7 +57,9 @@ async function noticeAfter(context: DashboardContext, approval: ApprovalRecord):
  * once, edited arguments checked against the tool's schema), the signed-in key recorded as the
  * actor. A form post without JavaScript is answered with a redirect to the decided approval; an
  * htmx one with the card alone. A refused decision (bad JSON, a schema failure, already decided)
- * is shown on the card, the reviewer's text kept, nothing changed.
+ * is shown on the card, the reviewer's text kept, nothing changed. `POST /ui/approvals/batch`
+ * decides the ticked cards together (`decideApprovals`, as `POST /v1/approvals`);
+ * `GET /ui/approvals/news` is the line an open inbox polls for approvals that arrived since.
  */
 export const approvalsPage: DashboardPage = {
   name: 'approvals',
