@@ -5,7 +5,8 @@
  *
  * Serves the dashboard over a temporary SQLite store with a day of history written through the
  * store port (runs of two agents ending every few minutes, their model calls in the usage
- * ledger), a few runs executed for real against Keel's fake model server, a budget and an alert;
+ * ledger), a few runs executed for real against Keel's fake model server (two of them waiting for
+ * a refund's approval, one decided, one handed to a person), a budget and an alert;
  * then signs a headless Chromium in (Debian's /usr/bin/chromium, as the browser tests) and
  * photographs each page at a laptop's 1366 px width. Pages that do not exist yet are skipped.
  */
@@ -14,7 +15,10 @@ import { join } from 'node:path';
 import type { JournalEvent } from '../src/journal/events.ts';
 import type { RunPatch, Store } from '../src/store/store.ts';
 import { writeLongRun } from '../bench/lib/long-run.ts';
-import { createDashboardTestApp, openDashboardBrowser } from '../test/dashboard/dashboard-fixture.ts';
+import { z } from 'zod';
+import { defineAgent } from '../src/sdk/define-agent.ts';
+import { defineTool } from '../src/sdk/define-tool.ts';
+import { createDashboardTestApp, lookupTool, openDashboardBrowser } from '../test/dashboard/dashboard-fixture.ts';
 
 const output = join(import.meta.dirname, '..', 'docs', 'screenshots');
 mkdirSync(output, { recursive: true });
@@ -88,8 +92,29 @@ async function pastRun(store: Store, options: { index: number; agent: string; mo
   );
 }
 
+/** Refunds over $50 wait for a reviewer; the `refunds` agent also hands conversations to a person. */
+const refundTool = defineTool({
+  name: 'issue_refund',
+  description: 'Refund an order',
+  input: z.object({ orderId: z.string(), amountUsd: z.number().positive().max(500), reason: z.string() }),
+  effect: 'unsafe',
+  approval: (input) => input.amountUsd > 50,
+  execute: (input) => ({ refundId: `rf_${input.orderId}` }),
+});
+
 const test = await createDashboardTestApp({
+  agents: () => [
+    defineAgent({ name: 'support', model: 'openai:fake-model', instructions: 'Help with orders.', tools: [lookupTool], limits: { maxSteps: 20 } }),
+    defineAgent({ name: 'refunds', model: 'openai:fake-model', instructions: 'Refund orders.', tools: [lookupTool, refundTool], escalation: {} }),
+  ],
   responder: (request) => {
+    const asked = /^Refund order (\S+) for \$(\d+): (.+)$/.exec(request.messages.find((message) => message.role === 'user')?.content ?? '');
+    if (asked !== null) {
+      const [, orderId = '', amount = '0', reason = ''] = asked;
+      return request.messages.some((message) => message.role === 'tool')
+        ? { text: `Done: order ${orderId} is refunded.` }
+        : { text: 'I will refund that.', toolCalls: [{ name: 'issue_refund', arguments: { orderId, amountUsd: Number(amount), reason } }] };
+    }
     const last = JSON.stringify(request.messages.at(-1) ?? '');
     if (last.includes('refund')) return { fault: 'server-error', status: 503, message: 'upstream unavailable' };
     return request.messages.some((message) => message.role === 'tool')
@@ -119,6 +144,27 @@ try {
     runIds.push(((await response.json()) as { id: string }).id);
   }
   for (const runId of runIds) await test.runtime.waitForRun(runId, { tenantId: 'acme' });
+  const waiting: string[] = [];
+  for (const [input, userId] of [
+    ['Refund order B-7 for $120: the parcel arrived crushed', 'user-8'],
+    ['Refund order C-2 for $75: charged twice', 'user-13'],
+    ['Refund order D-9 for $260: never delivered', 'user-21'],
+    ['My parcel never came and nobody answers: can I talk to a real person please?', 'user-5'],
+  ] as const) {
+    const { run } = await test.runtime.startRun({ agent: 'refunds', input, userId, tenantId: 'acme' });
+    waiting.push((await test.runtime.waitForRun(run.id, { tenantId: 'acme' })).id);
+  }
+  const decidedApproval = (await test.store.listApprovals('acme', { runId: waiting[2] ?? '' })).approvals[0];
+  if (decidedApproval !== undefined) {
+    const actor = { kind: 'key' as const, keyId: 'key_reviewer', name: 'Rita Ramos' };
+    await test.runtime.decideApproval(
+      decidedApproval.id,
+      { decision: 'reject', reason: 'Over $200 needs the carrier’s report first' },
+      { tenantId: 'acme', actor },
+    );
+    await test.runtime.waitForRun(decidedApproval.runId, { tenantId: 'acme' });
+  }
+  const escalation = (await test.store.listEscalations('acme', { runId: waiting[3] ?? '' })).escalations[0];
   await post('/v1/budgets/tenant/acme', { limitUsd: 50, period: 'month' }, 'PUT');
   await post('/v1/budgets/user/user-42', { limitUsd: 2, period: 'day' }, 'PUT');
   await test.store.fireAlert({
@@ -158,7 +204,9 @@ try {
     await shoot('run-timeline', `/ui/runs/${runIds[0] ?? ''}`);
     await shoot('run-timeline-long', '/ui/runs/run_reconcile12');
     await shoot('approvals', '/ui/approvals');
+    await shoot('approvals-decided', '/ui/approvals?status=decided');
     await shoot('escalations', '/ui/escalations');
+    if (escalation !== undefined) await shoot('escalation', `/ui/escalations/${escalation.id}`);
     await shoot('usage-and-budgets', '/ui/usage');
     await shoot('alerts', '/ui/alerts');
   } finally {

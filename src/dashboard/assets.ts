@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
  */
 const files: Record<string, { path: () => string; type: string }> = {
   'dashboard.css': { path: () => own('dashboard.css'), type: 'text/css; charset=utf-8' },
+  'oversight.css': { path: () => own('oversight.css'), type: 'text/css; charset=utf-8' },
   'sign-in.js': { path: () => own('sign-in.js'), type: 'text/javascript; charset=utf-8' },
   'charts.js': { path: () => own('charts.js'), type: 'text/javascript; charset=utf-8' },
   'live-timeline.js': { path: () => own('live-timeline.js'), type: 'text/javascript; charset=utf-8' },

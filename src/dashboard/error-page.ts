@@ -34,5 +34,7 @@ export function errorPage(c: Context<DashboardEnv>, thrown: unknown): Response |
       Code <code>${error.code}</code>${error.status === 401 ? html` · <a href="/ui/sign-in">Sign in</a>` : html` · <a href="/ui/">Back to the overview</a>`}
     </p>
   </section>`;
+  // htmx swaps error responses too (4.x): it gets the error alone, where it would have put the fragment, not a page inside the page.
+  if (c.req.header('hx-request') === 'true') return c.html(body, error.status as ContentfulStatusCode);
   return c.html(layout(c, { title: titles[error.status] ?? 'Error', body }), error.status as ContentfulStatusCode);
 }

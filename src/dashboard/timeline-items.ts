@@ -91,7 +91,7 @@ export function timelineItem(entry: JournalEntry, memory: TimelineMemory): Html 
       return item(
         'approval',
         `Approval requested: ${entry.toolName}`,
-        [`step ${entry.step}`, `source ${entry.source}`, html`<a href="/ui/approvals">inbox</a>`],
+        [`step ${entry.step}`, `source ${entry.source}`, html`<a href="/ui/approvals/${encodeURIComponent(entry.approvalId)}">in the inbox</a>`],
         html`<p>${entry.reason}</p>
           ${details('Proposed arguments', jsonBlock(entry.input, 'Proposed arguments'), true)}`,
       );
@@ -107,7 +107,7 @@ export function timelineItem(entry: JournalEntry, memory: TimelineMemory): Html 
       return item(
         'approval',
         'Escalated to a person',
-        [`trigger ${entry.trigger}`, html`<a href="/ui/escalations">escalations</a>`],
+        [`trigger ${entry.trigger}`, html`<a href="/ui/escalations/${encodeURIComponent(entry.escalationId)}">the escalation</a>`],
         html`<p>${entry.reason}</p>`,
       );
     case 'escalation-reply':

@@ -221,12 +221,21 @@ describe('the packed keel', () => {
     expect(keel.stdout()).toContain('agents        support (keel.config.ts, reloaded on change)');
     // The dashboard ships in the package: its pages, stylesheet and scripts, htmx and uPlot included.
     expect(keel.stdout()).toContain(`dashboard     ${keel.url}/ui/sign-in#key=${keel.key}`);
-    for (const path of ['/ui/sign-in', '/ui/assets/dashboard.css', '/ui/assets/live-timeline.js', '/ui/assets/htmx.min.js', '/ui/assets/uplot.min.js']) {
+    for (const path of [
+      '/ui/sign-in',
+      '/ui/assets/dashboard.css',
+      '/ui/assets/oversight.css',
+      '/ui/assets/live-timeline.js',
+      '/ui/assets/htmx.min.js',
+      '/ui/assets/uplot.min.js',
+    ]) {
       expect((await fetch(`${keel.url}${path}`)).status, path).toBe(200);
     }
     const overview = await fetch(`${keel.url}/ui/`, { headers: { cookie: `keel_session=${keel.key}` } });
     expect(overview.status).toBe(200);
     expect(await overview.text()).toContain('<h1>Overview</h1>');
+    const inbox = await fetch(`${keel.url}/ui/approvals`, { headers: { cookie: `keel_session=${keel.key}` } });
+    expect([inbox.status, (await inbox.text()).includes('<h1>Approvals</h1>')]).toEqual([200, true]);
 
     await keel.api('PUT', '/v1/budgets/user/ben', { limitUsd: 0.000001, period: 'day' });
     const ana = await settled(keel, await startRun(keel, 'ana'), ['completed', 'failed']);
