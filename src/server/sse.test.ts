@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sseResponse, type SseFrame } from './sse.ts';
+import { formatSse, sseResponse, type SseFrame } from './sse.ts';
 
 const options = { heartbeatMs: 60_000, onError: () => undefined };
 const frame = (id: number): SseFrame => ({ id: String(id), event: 'step', data: `{"n":${id}}` });
@@ -24,6 +24,27 @@ describe('sseResponse', () => {
     }, options);
     const read = await chunks(response);
     expect(read).toEqual(['id: 1\nevent: step\ndata: {"n":1}\n\nid: 2\nevent: step\ndata: {"n":2}\n\nid: 3\nevent: step\ndata: {"n":3}\n\n']);
+  });
+
+  it('bounds a batch when the producer never waits on I/O: a long replay goes out in chunks of at most 64 KiB, every frame once and in order', async () => {
+    const count = 5_000;
+    const payload = 'x'.repeat(1_000);
+    // Like a replay from the embedded store: every read resolves in microtasks, nothing waits on I/O.
+    const response = sseResponse(async function* () {
+      for (let seq = 1; seq <= count; seq += 1) {
+        if (seq % 500 === 1) await Promise.resolve();
+        yield { id: String(seq), event: 'step', data: payload };
+      }
+    }, options);
+    const read = await chunks(response);
+    const frameChars = formatSse({ id: String(count), event: 'step', data: payload }).length;
+    expect(Math.max(...read.map((chunk) => chunk.length))).toBeLessThanOrEqual(64 * 1024 + frameChars);
+    expect(read.length).toBeGreaterThan(count / 70);
+    const ids = read
+      .join('')
+      .match(/^id: \d+$/gm)!
+      .map((line) => Number(line.slice(4)));
+    expect(ids).toEqual(Array.from({ length: count }, (_, index) => index + 1));
   });
 
   it('does not hold a ready frame back for one that comes later: each batch goes out when the producer waits', async () => {

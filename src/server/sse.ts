@@ -10,6 +10,9 @@ const encoder = new TextEncoder();
 /** What `nextTurn` resolves to: the producer had nothing more ready in this turn of the event loop. */
 const later = Symbol('later');
 
+/** A batch stops growing at about this many characters (64 KiB of ASCII): a chunk stays a few socket writes. */
+const maxChunkChars = 64 * 1024;
+
 /** Resolves once the event loop has run its pending I/O and timers, after every ready microtask. */
 function nextTurn(): Promise<typeof later> {
   return new Promise((resolve) => setImmediate(resolve, later));
@@ -92,14 +95,19 @@ export function sseResponse(
     },
     async pull(stream) {
       // Every frame the producer has ready before the event loop moves on (a journal read's
-      // worth) goes out as one chunk: one socket write per batch, not one per event.
+      // worth) goes out as one chunk: one socket write per batch, not one per event. The batch
+      // ends at the first turn of the event loop after its first frame — one deadline for the
+      // whole batch, so a producer that answers in microtasks alone (a replay from the embedded
+      // store) cannot hold the loop or build its whole backlog in memory — or at `maxChunkChars`.
       let text = '';
       let ended = false;
+      let turn: Promise<typeof later> | undefined;
       try {
-        for (;;) {
+        while (text.length < maxChunkChars) {
           const next = pending ?? iterator.next();
           pending = undefined;
-          const settled = text === '' ? await next : await Promise.race([next, nextTurn()]);
+          if (text !== '') turn ??= nextTurn();
+          const settled = turn === undefined ? await next : await Promise.race([next, turn]);
           if (settled === later) {
             pending = next;
             break;
