@@ -341,14 +341,16 @@ function pastToolCall(step: number, call: ToolCallState): PastToolCall | undefin
   const built = builtCalls.get(call);
   if (built?.result === result && built.decisions === call.decisions.length) return built.past;
   const refusal = call.decisions.find((decision) => decision.boundary === 'tool-call' && decision.verdict === 'block');
-  const past: PastToolCall = {
+  // Frozen: every later check of the run is handed this same object, so one guardrail editing
+  // its history must not change what the next one (or a handoff's list of tried calls) sees.
+  const past: PastToolCall = Object.freeze({
     step,
     callId: call.intent.callId,
     toolName: call.intent.toolName,
     input: call.intent.input,
     ...(result.error === undefined ? { output: result.output } : { error: result.error }),
     ...(refusal === undefined ? {} : { refusedBy: refusal.guardrail }),
-  };
+  });
   builtCalls.set(call, { result, decisions: call.decisions.length, past });
   return past;
 }

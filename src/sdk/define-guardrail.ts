@@ -16,16 +16,17 @@ export interface GuardedToolCall {
 }
 
 /** An earlier tool call of the run and what came of it, for checks that look at the history (loops). */
+/** A call of the run's history, as checks see it: read-only (the same object is handed to every later check). */
 export interface PastToolCall {
-  step: number;
-  callId: string;
-  toolName: string;
-  input: unknown;
+  readonly step: number;
+  readonly callId: string;
+  readonly toolName: string;
+  readonly input: unknown;
   /** The result as the journal holds it (absent for an error). */
-  output?: unknown;
-  error?: SerializedError;
+  readonly output?: unknown;
+  readonly error?: SerializedError;
   /** The guardrail that refused to run it, if one did (it then has that refusal as its error). */
-  refusedBy?: string;
+  readonly refusedBy?: string;
 }
 
 /** What a guardrail checks, by boundary. */
