@@ -203,6 +203,20 @@ describe('dashboard pages', () => {
       ['/ui/usage?groupBy=planet', 'groupBy'],
       [`/ui/runs/${runId}/live?after=-1`, 'after'],
       ['/ui/alerts?cursor=nonsense', ''],
+      // A field given twice is refused, whichever value comes first.
+      ['/ui/runs?status=completed&status=bogus', 'status'],
+      ['/ui/runs?status=bogus&status=completed', 'status'],
+      ['/ui/?range=24h&range=7d', 'range'],
+      // Times the calendar does not hold as written, or outside both stores' range.
+      ['/ui/runs?from=0000-01-01T00:00', 'from'],
+      ['/ui/usage?from=0000-01-01T00:00', 'from'],
+      ['/ui/runs?to=2026-02-31T00:00', 'to'],
+      ['/ui/runs?to=2026-12-01T24:00', 'to'],
+      ['/ui/runs?to=2026-12-01T10:00%2B15:00', 'to'],
+      ['/ui/runs?from=0001-01-01T00:00%2B01:00', 'from'],
+      // Unknown fields on the inbox and the escalations, as on every other page.
+      ['/ui/approvals?colour=blue', ''],
+      ['/ui/escalations?colour=blue', ''],
     ] as const) {
       const response = await test.ui('GET', path);
       expect(response.status, path).toBe(400);

@@ -8,11 +8,13 @@ const everySeconds = 5;
 /** Counted up to this many; more shows as "50 or more". */
 const maxCounted = 50;
 
-export const NewsQuery = z.object({
-  after: z.iso.datetime(),
-  agent: idSchema.optional(),
-  userId: idSchema.optional(),
-});
+export const NewsQuery = z
+  .object({
+    after: z.iso.datetime(),
+    agent: idSchema.optional(),
+    userId: idSchema.optional(),
+  })
+  .strict();
 
 /**
  * The line at the top of an open inbox that says when approvals arrived after it was loaded,

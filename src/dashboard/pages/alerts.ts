@@ -18,7 +18,7 @@ export const alertsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/alerts', async (c) => {
       requirePermission(c, 'alerts:read');
-      const { cursor } = parseQuery(AlertsQuery, c.req.query());
+      const { cursor } = parseQuery(AlertsQuery, c.req.queries());
       const page = await context.store.listAlerts({ tenantId: c.get('principal').tenantId, limit: 50, ...(cursor === undefined ? {} : { cursor }) });
       const body = html`<table>
           <caption>

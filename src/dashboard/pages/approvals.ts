@@ -19,12 +19,14 @@ import { requirePermission } from '../session.ts';
 const pageSize = 25;
 const styles = ['oversight.css'];
 
-const InboxQuery = z.object({
-  status: z.enum(['pending', 'decided']).default('pending'),
-  agent: idSchema.optional(),
-  userId: idSchema.optional(),
-  cursor: z.string().min(1).max(200).optional(),
-});
+const InboxQuery = z
+  .object({
+    status: z.enum(['pending', 'decided']).default('pending'),
+    agent: idSchema.optional(),
+    userId: idSchema.optional(),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
 
 /** Errors of a decision the card explains in place; anything else is the error page. */
 const explained = new Set(['INPUT_INVALID', 'APPROVAL_ALREADY_DECIDED', 'RUN_NOT_WAITING']);
@@ -66,7 +68,7 @@ export const approvalsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/approvals', async (c) => {
       requirePermission(c, 'approvals:read');
-      const query = parseQuery(InboxQuery, c.req.query());
+      const query = parseQuery(InboxQuery, c.req.queries());
       const { tenantId, role } = c.get('principal');
       const page = await context.store.listApprovals(tenantId, { ...query, limit: pageSize });
       const canDecide = roleHas(role, 'approvals:decide');
@@ -108,7 +110,7 @@ export const approvalsPage: DashboardPage = {
 
     ui.get('/approvals/news', async (c) => {
       requirePermission(c, 'approvals:read');
-      return c.html(await inboxNews(context.store, c.get('principal').tenantId, parseQuery(NewsQuery, c.req.query())));
+      return c.html(await inboxNews(context.store, c.get('principal').tenantId, parseQuery(NewsQuery, c.req.queries())));
     });
 
     ui.get('/approvals/:id', async (c) => {

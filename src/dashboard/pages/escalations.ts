@@ -18,10 +18,12 @@ const styles = ['oversight.css'];
 
 const statuses = ['open', 'handed-back', 'resolved'] as const;
 
-const QueueQuery = z.object({
-  status: z.enum([...statuses, 'all']).default('open'),
-  cursor: z.string().min(1).max(200).optional(),
-});
+const QueueQuery = z
+  .object({
+    status: z.enum([...statuses, 'all']).default('open'),
+    cursor: z.string().min(1).max(200).optional(),
+  })
+  .strict();
 
 /** Errors of an answer the page explains in place; anything else is the error page. */
 const explained = new Set(['INPUT_INVALID', 'ESCALATION_CLOSED', 'RUN_NOT_WAITING']);
@@ -40,7 +42,7 @@ export const escalationsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/escalations', async (c) => {
       requirePermission(c, 'escalations:read');
-      const query = parseQuery(QueueQuery, c.req.query());
+      const query = parseQuery(QueueQuery, c.req.queries());
       const page = await context.store.listEscalations(c.get('principal').tenantId, {
         ...(query.status === 'all' ? {} : { status: query.status }),
         ...(query.cursor === undefined ? {} : { cursor: query.cursor }),

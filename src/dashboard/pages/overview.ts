@@ -41,7 +41,7 @@ export const overviewPage: DashboardPage = {
   register(ui, context) {
     ui.get('/', async (c) => {
       requirePermission(c, 'runs:read');
-      const rangeKey: RangeKey = parseQuery(OverviewQuery, c.req.query()).range ?? '24h';
+      const rangeKey: RangeKey = parseQuery(OverviewQuery, c.req.queries()).range ?? '24h';
       const range = ranges[rangeKey];
       const bucketMs = range.bucketSeconds * 1000;
       const to = new Date(Math.ceil(Date.now() / bucketMs) * bucketMs);

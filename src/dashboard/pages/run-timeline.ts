@@ -51,7 +51,7 @@ export const runTimelinePage: DashboardPage = {
 
     ui.get('/runs/:id/live', async (c) => {
       requirePermission(c, 'runs:read');
-      const { after = 0 } = parseQuery(LiveQuery, c.req.query());
+      const { after = 0 } = parseQuery(LiveQuery, c.req.queries());
       const { run, entries } = await load(c, context);
       const memory = timelineMemory(entries);
       const fresh = entries.filter((entry) => entry.seq > after);

@@ -48,14 +48,14 @@ export const runsPage: DashboardPage = {
   register(ui, context) {
     ui.get('/runs', async (c) => {
       requirePermission(c, 'runs:read');
-      const filters = parseQuery(RunsQuery, c.req.query());
+      const filters = parseQuery(RunsQuery, c.req.queries());
       const page = await listPage(c, context, filters);
       return c.html(layout(c, { title: 'Runs', current: 'runs', body: runsBody(context, filters, page) }));
     });
 
     ui.get('/runs/rows', async (c) => {
       requirePermission(c, 'runs:read');
-      const filters = parseQuery(RunsQuery, c.req.query());
+      const filters = parseQuery(RunsQuery, c.req.queries());
       const page = await listPage(c, context, filters);
       return c.html(rows(page.runs));
     });

@@ -30,7 +30,7 @@ export const usagePage: DashboardPage = {
   register(ui, context) {
     ui.get('/usage', async (c) => {
       requirePermission(c, 'usage:read');
-      const query = parseQuery(UsagePageQuery, c.req.query());
+      const query = parseQuery(UsagePageQuery, c.req.queries());
       const groupBy = query.groupBy ?? 'agent';
       const principal = c.get('principal');
       const now = new Date();
