@@ -31,7 +31,7 @@ describe('dashboard sign-in in Chromium', () => {
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
     await page.keyboard.press('Enter');
-    expect(new URL(page.url()).hash).toBe('#main');
+    await page.waitForURL(/#main$/);
     await page.goto(`${url}/ui/runs`);
     const focused: string[] = [];
     for (let index = 0; index < 8; index += 1) {

@@ -158,12 +158,21 @@ export async function openDashboardBrowser(test: DashboardTestApp, options: { vi
   });
   const server = await startServer({ app, port: 0 });
   const userData = mkdtempSync(join(tmpdir(), 'keel-chromium-'));
-  const context = await chromium.launchPersistentContext(userData, {
-    executablePath: chromiumPath,
-    args: chromiumArgs,
-    headless: true,
-    viewport: options.viewport ?? { width: 1366, height: 900 },
-  });
+  let context: BrowserContext;
+  try {
+    context = await chromium.launchPersistentContext(userData, {
+      executablePath: chromiumPath,
+      args: chromiumArgs,
+      headless: true,
+      viewport: options.viewport ?? { width: 1366, height: 900 },
+    });
+  } catch (error) {
+    // A browser that cannot start leaves no server listening and no profile behind.
+    shutdown.abort();
+    await server.close({ drainMs: 0 });
+    rmSync(userData, { recursive: true, force: true });
+    throw error;
+  }
   const page = context.pages()[0] ?? (await context.newPage());
   return {
     url: server.url,

@@ -80,7 +80,10 @@
     source.addEventListener(type, refresh);
   });
   source.onerror = function () {
-    // EventSource reconnects by itself with Last-Event-ID; a stream that ended after run-end closes here.
+    // EventSource reconnects by itself with Last-Event-ID; a stream that ended after run-end closes
+    // here. Otherwise the page asks for what it may have missed: if the run ended meanwhile, that
+    // answer says so and the stream is closed instead of reconnecting forever.
     if (finished) source.close();
+    else refresh();
   };
 })();

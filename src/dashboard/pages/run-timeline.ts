@@ -69,7 +69,12 @@ async function load(c: Context<DashboardEnv>, context: DashboardContext): Promis
   const id = c.req.param('id') ?? '';
   const run = idSchema.safeParse(id).success ? await context.store.getRun(c.get('principal').tenantId, id) : undefined;
   if (run === undefined) throw new KeelError({ code: 'RUN_NOT_FOUND', message: 'There is no such run in this tenant' });
-  return { run, entries: await context.store.readJournal(run.id) };
+  const entries = await context.store.readJournal(run.id);
+  // The run may have ended between the two reads: its record is read again, so the page never
+  // shows a run as live whose journal already holds its end (the stream after it would be empty).
+  const ended = entries.at(-1)?.type === 'run-end';
+  const current = ended && !terminalStatuses.includes(run.status) ? ((await context.store.getRun(run.tenantId, run.id)) ?? run) : run;
+  return { run: current, entries };
 }
 
 function facts(run: RunRecord): Html {
