@@ -28,6 +28,10 @@
         }),
       ),
       axes: [{}, { size: 60 }],
+      // Every other time on the pages is UTC: the axes and the legend too, whatever the browser's zone.
+      tzDate: function (seconds) {
+        return uPlot.tzDate(new Date(seconds * 1000), 'Etc/UTC');
+      },
       legend: { live: true },
       cursor: { drag: { x: true, y: false } },
     };
