@@ -224,6 +224,14 @@ describe('POST /ui/approvals/{id}', () => {
     expect(await blank.text()).toContain('Give a reason for the rejection');
     expect(await journalOf(run.id)).toEqual(journal);
 
+    // Bytes that are not UTF-8 (a lone surrogate's encoding, a stray continuation byte) are refused, not stored as U+FFFD.
+    for (const reason of ['%ED%A0%80', 'caf%E9', '%80']) {
+      const malformed = await test.ui('POST', `/ui/approvals/${approval.id}`, { as: 'reviewer', encodedForm: `decision=reject&reason=${reason}` });
+      expect(malformed.status, reason).toBe(400);
+      expect(await malformed.text()).toContain('REQUEST_MALFORMED');
+    }
+    expect(await journalOf(run.id)).toEqual(journal);
+
     expect((await decide(approval.id, { decision: 'reject', reason: 'refunds over $50 need a manager' })).status).toBe(303);
     const done = await test.settled(run.id);
     expect(done.status).toBe('completed');

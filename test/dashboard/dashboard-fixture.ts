@@ -31,12 +31,17 @@ export interface DashboardTestApp extends TestRuntime {
    * A request to the app as a signed-in browser would send it: the session cookie of `as` (a
    * role, a raw key, or `null` for none) and, for state-changing methods, this origin's
    * `Origin` and `Sec-Fetch-Site: same-origin` (override with `headers`). `form` is sent
-   * url-encoded.
+   * url-encoded; `encodedForm` is sent as it is, as a url-encoded body (for bytes `form` cannot make).
    */
   ui(
     method: string,
     path: string,
-    options?: { as?: ApiKeyRole | 'other' | null | { key: string }; form?: Record<string, string>; headers?: Record<string, string> },
+    options?: {
+      as?: ApiKeyRole | 'other' | null | { key: string };
+      form?: Record<string, string>;
+      encodedForm?: string;
+      headers?: Record<string, string>;
+    },
   ): Promise<Response>;
   close(): Promise<void>;
 }
@@ -96,8 +101,8 @@ export async function createDashboardTestApp(options: DashboardTestOptions = {})
       if (as !== null) headers.cookie = `${sessionCookieName}=${typeof as === 'object' ? as.key : keys[as]}`;
       if (method !== 'GET' && method !== 'HEAD') Object.assign(headers, { origin: 'http://localhost', 'sec-fetch-site': 'same-origin' });
       let body: string | undefined;
-      if (requestOptions.form !== undefined) {
-        body = new URLSearchParams(requestOptions.form).toString();
+      if (requestOptions.form !== undefined || requestOptions.encodedForm !== undefined) {
+        body = requestOptions.encodedForm ?? new URLSearchParams(requestOptions.form).toString();
         headers['content-type'] = 'application/x-www-form-urlencoded';
       }
       Object.assign(headers, requestOptions.headers);

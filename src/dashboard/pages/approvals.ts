@@ -15,6 +15,7 @@ import { decisionFromForm, field, type FormBody } from '../oversight/decision-fo
 import { actorLabel, dashboardActor, fromHtmx, pathId, problemOf, reviewerBar, runState } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
+import { readForm } from '../form-body.ts';
 
 const pageSize = 25;
 const styles = ['oversight.css'];
@@ -94,7 +95,7 @@ export const approvalsPage: DashboardPage = {
 
     ui.post('/approvals/batch', async (c) => {
       requirePermission(c, 'approvals:decide');
-      const form: FormBody = await c.req.parseBody({ all: true });
+      const form: FormBody = await readForm(c);
       const decisions = batchFromForm(form);
       const log = c.get('log');
       // The batch route's own function: each decision on its own, in order; the tenant's approvals only.
@@ -131,7 +132,7 @@ export const approvalsPage: DashboardPage = {
       const tenantId = c.get('principal').tenantId;
       // Another tenant's approval, or an unknown one, is the not-found page before the form is read.
       const approval = await findApproval(context.store, { tenantId, approvalId: pathId(c, 'APPROVAL_NOT_FOUND') });
-      const form: FormBody = await c.req.parseBody({ all: true });
+      const form: FormBody = await readForm(c);
       try {
         const decision = decisionFromForm(form);
         const decided = await context.runtime.decideApproval(approval.id, decision, { tenantId, actor: dashboardActor(c, form) });

@@ -12,6 +12,7 @@ import { escalationRow, escalationView, type EscalationViewOptions } from '../ov
 import { dashboardActor, fromHtmx, pathId, problemOf, reviewerBar, runState } from '../oversight/oversight-view.ts';
 import { parseQuery } from '../query-input.ts';
 import { requirePermission } from '../session.ts';
+import { readForm } from '../form-body.ts';
 
 const pageSize = 50;
 const styles = ['oversight.css'];
@@ -98,7 +99,7 @@ async function answer(
 ): Promise<Response> {
   requirePermission(c, 'escalations:respond');
   const escalation = await detail(c, context);
-  const body: FormBody = await c.req.parseBody({ all: true });
+  const body: FormBody = await readForm(c);
   try {
     await act(body, dashboardActor(c, body), escalation);
     c.get('log').info({ escalationId: escalation.id, action: form }, 'escalation answered in the dashboard');

@@ -2,6 +2,7 @@ import type { DashboardPage } from '../dashboard-types.ts';
 import { field, type FormBody } from '../oversight/decision-form.ts';
 import { reviewerName, saveReviewer } from '../oversight/oversight-view.ts';
 import { safeNext } from '../session.ts';
+import { readForm } from '../form-body.ts';
 
 /**
  * `POST /ui/reviewer`: the name this browser decides approvals and answers escalations under,
@@ -12,7 +13,7 @@ export const reviewerNamePage: DashboardPage = {
   name: 'reviewer-name',
   register(ui) {
     ui.post('/reviewer', async (c) => {
-      const form: FormBody = await c.req.parseBody({ all: true });
+      const form: FormBody = await readForm(c);
       const name = field(form, 'name')?.trim() ?? '';
       saveReviewer(c, name === '' ? '' : reviewerName(name));
       return c.redirect(safeNext(field(form, 'next')), 303);

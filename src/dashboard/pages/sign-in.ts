@@ -4,6 +4,7 @@ import { recordAudit } from '../../vault/audit-log.ts';
 import type { DashboardPage } from '../dashboard-types.ts';
 import { html } from '../html.ts';
 import { endSession, safeNext, startSession } from '../session.ts';
+import { readForm } from '../form-body.ts';
 
 /**
  * `GET /ui/sign-in`, `POST /ui/sign-in` (an API key: a session cookie on success, the form again
@@ -17,7 +18,7 @@ export const signInPage: DashboardPage = {
     ui.get('/sign-in', (c) => c.html(signInForm(c.req.query('next'), undefined)));
 
     ui.post('/sign-in', async (c) => {
-      const form = await c.req.parseBody();
+      const form = await readForm(c);
       const key = typeof form.key === 'string' ? form.key.trim() : '';
       const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
       const principal = key === '' ? undefined : await principalForKey(context.store, key);
