@@ -5,6 +5,7 @@ import type { ApiKeyStore } from './api-key-store.ts';
 import type { AuditStore } from './audit-store.ts';
 import type { BudgetStore, UsageEntry } from './budget-store.ts';
 import type { CredentialStore } from './credential-store.ts';
+import type { DashboardSessionStore } from './dashboard-session-store.ts';
 import type { LimitsStore } from './limits-store.ts';
 import type { ModelCacheStore } from './model-cache-store.ts';
 import type { ObservabilityStore } from './observability-store.ts';
@@ -17,7 +18,7 @@ import type { ApprovalDecisionRecord, NewApproval, NewEscalation, OversightStore
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore, ObservabilityStore, CredentialStore, AuditStore {
+export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore, ObservabilityStore, CredentialStore, AuditStore, DashboardSessionStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */

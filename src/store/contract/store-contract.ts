@@ -3,6 +3,7 @@ import { describeApiKeyContract } from './api-keys-contract.ts';
 import { describeApprovalsOperatorContract } from './approvals-operator-contract.ts';
 import { describeAuditContract } from './audit-contract.ts';
 import { describeDashboardContract } from './dashboard-contract.ts';
+import { describeDashboardSessionContract } from './dashboard-sessions-contract.ts';
 import { describeCredentialContract } from './credentials-contract.ts';
 import { describeBudgetContract } from './budgets-contract.ts';
 import { describeFairClaimContract } from './fair-claims-contract.ts';
@@ -83,5 +84,6 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     describeCredentialContract(current);
     describeAuditContract(current);
     describeDashboardContract(current);
+    describeDashboardSessionContract(current);
   });
 }

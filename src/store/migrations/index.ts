@@ -8,6 +8,7 @@ import { apiKeyCreationOrder } from './0007-api-key-creation-order.ts';
 import { oversight } from './0008-oversight.ts';
 import { observability } from './0009-observability.ts';
 import { vaultAndAudit } from './0010-vault-and-audit.ts';
+import { dashboardSessions } from './0011-dashboard-sessions.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   oversight,
   observability,
   vaultAndAudit,
+  dashboardSessions,
 ];

@@ -8,6 +8,7 @@ import { query } from './named-sql.ts';
 import { guard, openPool } from './open-pool.ts';
 import { createPostgresApiKeyStore } from './postgres-api-key-store.ts';
 import { createPostgresAuditStore } from './postgres-audit-store.ts';
+import { createPostgresDashboardSessionStore } from './postgres-dashboard-session-store.ts';
 import { createPostgresCredentialStore } from './postgres-credential-store.ts';
 import { createPostgresModelCacheStore } from './postgres-model-cache.ts';
 import { createPostgresObservabilityStore } from './observability.ts';
@@ -110,5 +111,6 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     ...createPostgresObservabilityStore(pool),
     ...createPostgresCredentialStore(pool),
     ...createPostgresAuditStore(pool),
+    ...createPostgresDashboardSessionStore(pool),
   };
 }

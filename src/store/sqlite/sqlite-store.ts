@@ -20,6 +20,7 @@ import { createSqliteLimitsStore } from './limits.ts';
 import { isSqliteMigrated, migrateSqlite } from './migrate.ts';
 import { createSqliteApiKeyStore } from './sqlite-api-key-store.ts';
 import { createSqliteAuditStore } from './sqlite-audit-store.ts';
+import { createSqliteDashboardSessionStore } from './sqlite-dashboard-session-store.ts';
 import { createSqliteCredentialStore } from './sqlite-credential-store.ts';
 import { createSqliteModelCacheStore } from './sqlite-model-cache.ts';
 import { createSqliteObservabilityStore } from './observability.ts';
@@ -126,6 +127,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     ...createSqliteObservabilityStore(db, transaction, () => void statements()),
     ...createSqliteCredentialStore(db, transaction, () => void statements()),
     ...createSqliteAuditStore(db, transaction, () => void statements()),
+    ...createSqliteDashboardSessionStore(db, () => void statements()),
   };
 }
 
