@@ -1,14 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
-import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
+import { deleteCookie, setCookie } from 'hono/cookie';
 import { KeelError } from '../errors/index.ts';
-import { principalForKey } from '../server/auth/authenticate.ts';
 import { assertPermission, type Permission } from '../server/auth/permissions.ts';
-import { sessionCookieName } from '../server/auth/session-cookie.ts';
-import type { ApiKeyStore } from '../store/api-key-store.ts';
+import { hashSessionToken, isHttps, principalForSession, sessionCookieName, sessionToken } from '../server/auth/session-cookie.ts';
+import type { Principal } from '../server/server-types.ts';
+import type { DashboardSessionStore } from '../store/dashboard-session-store.ts';
 import type { DashboardEnv } from './dashboard-types.ts';
 
-/** How long a sign-in lasts in the browser. The key's revocation ends it at once regardless. */
-const sessionSeconds = 12 * 60 * 60;
+/** How long a sign-in lasts. Signing out, or revoking the key, ends it at once regardless. */
+export const sessionSeconds = 12 * 60 * 60;
 
 /**
  * Paths under `/ui` that need no session: the sign-in page and the static assets. Everything
@@ -19,25 +20,25 @@ export function isPublicPath(path: string): boolean {
 }
 
 /**
- * Resolves the session cookie to the API key's principal on every dashboard request, with the
- * same lookup as the API's `Authorization` header (a revoked key is signed out on its next
- * request, on every node). Without a valid session a `GET` is redirected to the sign-in page
- * (coming back to where it was going afterwards); anything else is answered 401.
+ * Resolves the session cookie to its sign-in, and the sign-in to its key's principal, on every
+ * dashboard request (a revoked key is signed out on its next request, on every node). Without a
+ * valid session a `GET` is redirected to the sign-in page (coming back to where it was going
+ * afterwards); anything else is answered 401.
  */
-export function requireSession(store: ApiKeyStore): MiddlewareHandler<DashboardEnv> {
+export function requireSession(store: DashboardSessionStore): MiddlewareHandler<DashboardEnv> {
   return async (c, next) => {
     if (isPublicPath(c.req.path)) return next();
-    const key = getCookie(c, sessionCookieName);
-    const principal = key === undefined || key === '' ? undefined : await principalForKey(store, key);
+    const token = sessionToken(c);
+    const principal = token === undefined ? undefined : await principalForSession(store, token, new Date());
     if (principal === undefined) {
-      if (key !== undefined) deleteCookie(c, sessionCookieName, { path: '/' });
+      if (token !== undefined) endSessionCookie(c);
       if (c.req.header('hx-request') === 'true') {
         // An htmx request (a list refreshing itself) would swap the sign-in page into the list: send the whole page there instead.
         c.header('HX-Redirect', `/ui/sign-in?next=${encodeURIComponent(safeNext(currentPath(c.req.header('hx-current-url'))))}`);
         return c.body(null, 401);
       }
       if (c.req.method === 'GET' || c.req.method === 'HEAD') {
-        const next = c.req.path + (new URL(c.req.url).search || '');
+        const next = safeNext(c.req.path + (new URL(c.req.url).search || ''));
         return c.redirect(`/ui/sign-in?next=${encodeURIComponent(next)}`, 303);
       }
       throw new KeelError({ code: 'UNAUTHENTICATED', message: 'Sign in again: the session has ended' });
@@ -48,9 +49,23 @@ export function requireSession(store: ApiKeyStore): MiddlewareHandler<DashboardE
   };
 }
 
-/** Starts a session: the key in an HttpOnly, SameSite=Strict cookie on the whole origin (the run event stream lives under `/v1`). */
-export function startSession(c: Context<DashboardEnv>, key: string): void {
-  setCookie(c, sessionCookieName, key, {
+/**
+ * Starts a sign-in for a verified key: 32 random bytes as the cookie's token, only their SHA-256
+ * in the store. The cookie is HttpOnly, SameSite=Strict, on the whole origin (the run event
+ * stream lives under `/v1`), and `__Host-`-prefixed and Secure over HTTPS. Expired sign-ins are
+ * deleted by the server's periodic sweep.
+ */
+export async function startSession(c: Context<DashboardEnv>, store: DashboardSessionStore, principal: Principal): Promise<void> {
+  const token = randomBytes(32).toString('base64url');
+  const now = new Date();
+  await store.createDashboardSession({
+    tokenHash: hashSessionToken(token),
+    keyId: principal.keyId,
+    tenantId: principal.tenantId,
+    now,
+    expiresAt: new Date(now.getTime() + sessionSeconds * 1000),
+  });
+  setCookie(c, sessionCookieName(c), token, {
     path: '/',
     httpOnly: true,
     sameSite: 'Strict',
@@ -59,12 +74,15 @@ export function startSession(c: Context<DashboardEnv>, key: string): void {
   });
 }
 
-export function endSession(c: Context<DashboardEnv>): void {
-  deleteCookie(c, sessionCookieName, { path: '/', secure: isHttps(c) });
+/** Signs out: deletes the sign-in from the store, so a copy of the cookie is worthless, and the cookie from the browser. */
+export async function endSession(c: Context<DashboardEnv>, store: DashboardSessionStore): Promise<void> {
+  const token = sessionToken(c);
+  if (token !== undefined) await store.deleteDashboardSession(hashSessionToken(token));
+  endSessionCookie(c);
 }
 
-function isHttps(c: Context): boolean {
-  return new URL(c.req.url).protocol === 'https:' || c.req.header('x-forwarded-proto') === 'https';
+function endSessionCookie(c: Context<DashboardEnv>): void {
+  deleteCookie(c, sessionCookieName(c), { path: '/', secure: isHttps(c) });
 }
 
 /**
@@ -89,8 +107,25 @@ function currentPath(url: string | undefined): string | undefined {
   }
 }
 
-/** Where to go after signing in: a dashboard path only, so the `next` parameter cannot send anyone elsewhere. */
+/** Where `next` goes when it is not a dashboard path; the origin a relative `next` is resolved against (never contacted). */
+const fallbackNext = '/ui/';
+const dummyOrigin = 'http://keel.invalid';
+
+/**
+ * Where to go after signing in: a dashboard path on this origin only, so the `next` parameter
+ * cannot send anyone elsewhere. Control characters are refused (they would end up in a
+ * `Location` header), and the path is normalised as a browser would (`/ui/../v1/keys` is
+ * `/v1/keys`, a backslash is a slash) before it must still be under `/ui/`.
+ */
 export function safeNext(next: string | undefined): string {
-  if (next === undefined || !/^\/ui\/[^\\]*$/.test(next) || next.startsWith('//')) return '/ui/';
-  return next;
+  // eslint-disable-next-line no-control-regex
+  if (next === undefined || !next.startsWith('/ui/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallbackNext;
+  let resolved: URL;
+  try {
+    resolved = new URL(next, dummyOrigin);
+  } catch {
+    return fallbackNext;
+  }
+  if (resolved.origin !== dummyOrigin || !resolved.pathname.startsWith('/ui/')) return fallbackNext;
+  return resolved.pathname + resolved.search;
 }

@@ -19,7 +19,24 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level,
       base: { service: 'keel' },
       // Secrets are never logged on purpose; this catches the obvious accidental ones.
-      redact: { paths: ['apiKey', '*.apiKey', 'authorization', '*.authorization', 'headers.authorization'], censor: '[redacted]' },
+      // A cookie carries the dashboard's session token, as good as a key until it ends.
+      redact: {
+        paths: [
+          'apiKey',
+          '*.apiKey',
+          'authorization',
+          '*.authorization',
+          'headers.authorization',
+          'req.headers.authorization',
+          'cookie',
+          '*.cookie',
+          'headers.cookie',
+          'req.headers.cookie',
+          'headers["set-cookie"]',
+          'res.headers["set-cookie"]',
+        ],
+        censor: '[redacted]',
+      },
     },
     options.destination ?? pino.destination(2),
   );

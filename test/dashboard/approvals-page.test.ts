@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sessionCookieName } from '../../src/server/auth/session-cookie.ts';
 import { createOversightDashboard, type OversightDashboard } from './oversight-fixture.ts';
 
 /**
@@ -132,7 +131,7 @@ describe('POST /ui/approvals/{id}', () => {
     const response = await test.ui('POST', `/ui/approvals/${approval.id}`, {
       as: 'reviewer',
       form: { decision: 'approve' },
-      headers: { cookie: `${sessionCookieName}=${test.keys.reviewer}; keel_reviewer=Maria%20Silva` },
+      headers: { cookie: `${await test.sessionCookie('reviewer')}; keel_reviewer=Maria%20Silva` },
     });
     expect(response.status).toBe(303);
     expect(await test.store.getApproval('acme', approval.id)).toMatchObject({
@@ -140,7 +139,7 @@ describe('POST /ui/approvals/{id}', () => {
     });
     await test.settled(run.id);
     const page = await (
-      await test.ui('GET', '/ui/approvals', { as: 'reviewer', headers: { cookie: `${sessionCookieName}=${test.keys.reviewer}; keel_reviewer=Maria%20Silva` } })
+      await test.ui('GET', '/ui/approvals', { as: 'reviewer', headers: { cookie: `${await test.sessionCookie('reviewer')}; keel_reviewer=Maria%20Silva` } })
     ).text();
     expect(page).toContain('value="Maria Silva"');
   });
@@ -172,11 +171,11 @@ describe('POST /ui/approvals/{id}', () => {
       ['id', 'apr_unknown'],
       ['decision', 'approve'],
     ]).toString();
-    const send = (as: 'reviewer' | 'viewer', form: string) =>
+    const send = async (as: 'reviewer' | 'viewer', form: string) =>
       test.app.request('http://localhost/ui/approvals/batch', {
         method: 'POST',
         headers: {
-          cookie: `${sessionCookieName}=${test.keys[as]}`,
+          cookie: await test.sessionCookie(as),
           origin: 'http://localhost',
           'sec-fetch-site': 'same-origin',
           'content-type': 'application/x-www-form-urlencoded',

@@ -9,7 +9,7 @@ import type { AgentDefinition } from '../../src/sdk/define-agent.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
 import { createApiKey } from '../../src/server/auth/api-keys.ts';
-import { sessionCookieName } from '../../src/server/auth/session-cookie.ts';
+import { sessionCookieBaseName } from '../../src/server/auth/session-cookie.ts';
 import { createApp } from '../../src/server/app.ts';
 import type { ApiApp } from '../../src/server/server-types.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
@@ -29,7 +29,7 @@ export interface DashboardTestApp extends TestRuntime {
   worker: Worker | undefined;
   /**
    * A request to the app as a signed-in browser would send it: the session cookie of `as` (a
-   * role, a raw key, or `null` for none) and, for state-changing methods, this origin's
+   * role, a raw key, or `null` for none; see `sessionCookie`) and, for state-changing methods, this origin's
    * `Origin` and `Sec-Fetch-Site: same-origin` (override with `headers`). `form` is sent
    * url-encoded; `encodedForm` is sent as it is, as a url-encoded body (for bytes `form` cannot make).
    */
@@ -43,6 +43,11 @@ export interface DashboardTestApp extends TestRuntime {
       headers?: Record<string, string>;
     },
   ): Promise<Response>;
+  /**
+   * The `Cookie` header of a signed-in browser for `as` (a role or a raw key): signs in through
+   * `POST /ui/sign-in` the first time, and reuses that sign-in afterwards (`fresh` signs in again).
+   */
+  sessionCookie(as: ApiKeyRole | 'other' | { key: string }, options?: { fresh?: boolean }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -89,16 +94,34 @@ export async function createDashboardTestApp(options: DashboardTestOptions = {})
     viewer: await mint('acme', 'viewer'),
     other: await mint('globex', 'admin'),
   };
+  const signedIn = new Map<string, string>();
+  const sessionCookie: DashboardTestApp['sessionCookie'] = async (as, cookieOptions = {}) => {
+    const key = typeof as === 'object' ? as.key : keys[as];
+    const known = signedIn.get(key);
+    if (known !== undefined && cookieOptions.fresh !== true) return known;
+    const response = await app.request('http://localhost/ui/sign-in', {
+      method: 'POST',
+      headers: { origin: 'http://localhost', 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key, next: '/ui/' }).toString(),
+    });
+    const cookie = (response.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    if (response.status !== 303 || !cookie.startsWith(`${sessionCookieBaseName}=`)) throw new Error(`signing in answered ${response.status}`);
+    if (cookieOptions.fresh !== true) signedIn.set(key, cookie);
+    return cookie;
+  };
   return {
     ...test,
     app,
     keys,
     upstream,
     worker,
+    sessionCookie,
     async ui(method, path, requestOptions = {}) {
       const as = requestOptions.as === undefined ? 'admin' : requestOptions.as;
       const headers: Record<string, string> = {};
-      if (as !== null) headers.cookie = `${sessionCookieName}=${typeof as === 'object' ? as.key : keys[as]}`;
+      if (as !== null) headers.cookie = await sessionCookie(as);
+      // Signing out ends the reused sign-in: the next request signs in again.
+      if (as !== null && method === 'POST' && path === '/ui/sign-out') signedIn.delete(typeof as === 'object' ? as.key : keys[as]);
       if (method !== 'GET' && method !== 'HEAD') Object.assign(headers, { origin: 'http://localhost', 'sec-fetch-site': 'same-origin' });
       let body: string | undefined;
       if (requestOptions.form !== undefined || requestOptions.encodedForm !== undefined) {

@@ -69,10 +69,13 @@ describe('dashboard sessions', () => {
     expect(JSON.stringify(await test.store.readAudit({ limit: 1000 }))).not.toContain(test.keys.viewer);
 
     // `next` only ever leads within the dashboard.
-    for (const next of ['https://evil.example/', '//evil.example/ui/', '/v1/keys', '/ui/\\evil']) {
+    for (const next of ['https://evil.example/', '//evil.example/ui/', '//evil.example', '/v1/keys', '/ui/\\evil', '/ui/\r\nx', '/ui/../v1/keys', '/ui/%2e%2e/v1/keys']) {
       const response = await test.ui('POST', '/ui/sign-in', { as: null, form: { key: test.keys.viewer, next } });
-      expect(response.headers.get('location')).toBe('/ui/');
+      expect(response.status, JSON.stringify(next)).toBe(303);
+      expect(response.headers.get('location'), JSON.stringify(next)).toBe('/ui/');
     }
+    const within = await test.ui('POST', '/ui/sign-in', { as: null, form: { key: test.keys.viewer, next: '/ui/runs/../usage?x=1' } });
+    expect(within.headers.get('location')).toBe('/ui/usage?x=1');
   });
 
   it('ends the session of a revoked key on its next request', async () => {
@@ -82,6 +85,8 @@ describe('dashboard sessions', () => {
     const response = await test.ui('GET', '/ui/runs', { as: { key } });
     expect(response.status).toBe(303);
     expect(response.headers.get('set-cookie')).toMatch(/keel_session=;/);
+    const cookie = await test.sessionCookie({ key });
+    expect((await test.app.request(`/v1/runs/${runId}/events`, { headers: { cookie } })).status).toBe(401);
   });
 
   it('refuses state-changing requests that do not come from the dashboard itself', async () => {
@@ -100,7 +105,7 @@ describe('dashboard sessions', () => {
       ] as const) {
         const response = await test.app.request(`http://localhost${path}`, {
           method: 'POST',
-          headers: { cookie: `keel_session=${test.keys.admin}`, 'content-type': 'application/x-www-form-urlencoded', ...headers },
+          headers: { cookie: await test.sessionCookie('admin'), 'content-type': 'application/x-www-form-urlencoded', ...headers },
           body: new URLSearchParams(form).toString(),
         });
         expect(response.status, JSON.stringify(headers)).toBe(403);
@@ -112,7 +117,7 @@ describe('dashboard sessions', () => {
     expect((await test.ui('POST', '/ui/sign-out')).status).toBe(303);
     const originOnly = await test.app.request('http://localhost/ui/sign-out', {
       method: 'POST',
-      headers: { cookie: `keel_session=${test.keys.admin}`, origin: 'http://localhost' },
+      headers: { cookie: await test.sessionCookie('admin', { fresh: true }), origin: 'http://localhost' },
     });
     expect(originOnly.status).toBe(303);
   });
@@ -253,7 +258,7 @@ describe('dashboard pages', () => {
 
 describe('the run event stream with the session cookie', () => {
   it("accepts the cookie for reading a run's events, and for nothing else of the API", async () => {
-    const cookie = { cookie: `keel_session=${test.keys.viewer}` };
+    const cookie = { cookie: await test.sessionCookie('viewer') };
     const stream = await test.app.request(`/v1/runs/${runId}/events`, { headers: cookie });
     expect(stream.status).toBe(200);
     expect(await stream.text()).toContain('event: run-end');

@@ -57,7 +57,13 @@ Options:
     const versions = versionModulesUnder(directory);
     const store = await openCliStore(io);
     let watcher: { close(): void } | undefined;
-    const sweeper = startPeriodicSweeps({ logger, sweeps: [{ name: 'window-counters', run: (now) => store.sweepWindowCounters(now) }] });
+    const sweeper = startPeriodicSweeps({
+      logger,
+      sweeps: [
+        { name: 'window-counters', run: (now) => store.sweepWindowCounters(now) },
+        { name: 'dashboard-sessions', run: (now) => store.deleteExpiredDashboardSessions(now) },
+      ],
+    });
     try {
       await applyLimitsFromEnv(store, io.env);
       // One identity for this dev server on this store, across restarts and reloads: restarted after

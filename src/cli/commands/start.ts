@@ -69,6 +69,7 @@ Options:
       sweeps: [
         { name: 'window-counters', run: (now) => store.sweepWindowCounters(now) },
         { name: 'oauth-requests', run: (now) => store.sweepOAuthStates(now) },
+        { name: 'dashboard-sessions', run: (now) => store.deleteExpiredDashboardSessions(now) },
       ],
     });
     // The audit log's retention, when one is set: hourly, since each prune that deletes something is itself audited.

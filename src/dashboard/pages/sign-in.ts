@@ -7,8 +7,8 @@ import { endSession, safeNext, startSession } from '../session.ts';
 import { readForm } from '../form-body.ts';
 
 /**
- * `GET /ui/sign-in`, `POST /ui/sign-in` (an API key: a session cookie on success, the form again
- * with 401 otherwise) and `POST /ui/sign-out`. The key is never echoed back or logged. Signing in
+ * `GET /ui/sign-in`, `POST /ui/sign-in` (an API key: a session cookie naming a server-side sign-in
+ * on success, never the key; the form again with 401 otherwise) and `POST /ui/sign-out`. The key is never echoed back or logged. Signing in
  * and out are audited (`dashboard.sign-in`, `dashboard.sign-out`) under the key's id; a refused
  * attempt names no tenant, so it is logged only.
  */
@@ -26,7 +26,7 @@ export const signInPage: DashboardPage = {
         c.get('log').info('dashboard sign-in refused');
         return c.html(signInForm(next, 'That key is not valid, or it has been revoked.'), 401);
       }
-      startSession(c, key);
+      await startSession(c, context.store, principal);
       await recordAudit(context.store, {
         tenantId: principal.tenantId,
         actor: keyActor(principal),
@@ -39,7 +39,7 @@ export const signInPage: DashboardPage = {
 
     ui.post('/sign-out', async (c) => {
       const principal = c.get('principal');
-      endSession(c);
+      await endSession(c, context.store);
       await recordAudit(context.store, {
         tenantId: principal.tenantId,
         actor: keyActor(principal),

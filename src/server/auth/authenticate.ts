@@ -4,7 +4,8 @@ import { KeelError } from '../../errors/index.ts';
 import type { ApiKeyStore } from '../../store/api-key-store.ts';
 import type { Principal, ServerEnv } from '../server-types.ts';
 import { hashApiKey, looksLikeApiKey } from './api-keys.ts';
-import { sessionCookieKey } from './session-cookie.ts';
+import type { DashboardSessionStore } from '../../store/dashboard-session-store.ts';
+import { principalForSession, sessionCookieToken } from './session-cookie.ts';
 
 /**
  * Resolves `Authorization: Bearer keel_…` to the key's tenant and role, or answers 401 (a run's
@@ -15,9 +16,12 @@ import { sessionCookieKey } from './session-cookie.ts';
  * @example
  * app.use('/v1/*', authenticate(store));
  */
-export function authenticate(store: ApiKeyStore): MiddlewareHandler<ServerEnv> {
+export function authenticate(store: ApiKeyStore & DashboardSessionStore): MiddlewareHandler<ServerEnv> {
   return async (c, next) => {
-    await authenticateKey(c, store, bearerToken(c) ?? sessionCookieKey(c));
+    const bearer = bearerToken(c);
+    const session = bearer === undefined ? sessionCookieToken(c) : undefined;
+    if (session === undefined) await authenticateKey(c, store, bearer);
+    else await authenticateSession(c, store, session);
     await next();
   };
 }
@@ -61,6 +65,17 @@ export async function principalForKey(store: ApiKeyStore, key: string): Promise<
   const record = looksLikeApiKey(key) ? await store.findApiKeyByHash(hashApiKey(key)) : undefined;
   if (record === undefined || record.revokedAt !== null) return undefined;
   return { keyId: record.id, tenantId: record.tenantId, role: record.role };
+}
+
+/** The dashboard's session cookie on the one `/v1` endpoint that takes it: the sign-in it names, never a key. */
+async function authenticateSession(c: Context<ServerEnv>, store: DashboardSessionStore, token: string): Promise<void> {
+  const principal = await principalForSession(store, token, new Date());
+  if (principal === undefined) {
+    c.get('log').info('rejected dashboard session');
+    throw new KeelError({ code: 'UNAUTHENTICATED', message: 'The dashboard session has ended: sign in again' });
+  }
+  c.set('principal', principal);
+  c.set('log', c.get('log').child({ tenantId: principal.tenantId, keyId: principal.keyId }));
 }
 
 async function authenticateKey(c: Context<ServerEnv>, store: ApiKeyStore, key: string | undefined): Promise<void> {
