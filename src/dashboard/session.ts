@@ -118,7 +118,6 @@ const dummyOrigin = 'http://keel.invalid';
  * `/v1/keys`, a backslash is a slash) before it must still be under `/ui/`.
  */
 export function safeNext(next: string | undefined): string {
-  // eslint-disable-next-line no-control-regex
   if (next === undefined || !next.startsWith('/ui/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallbackNext;
   let resolved: URL;
   try {

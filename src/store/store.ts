@@ -18,7 +18,8 @@ import type { ApprovalDecisionRecord, NewApproval, NewEscalation, OversightStore
  * Every read that an outside caller can reach is tenant-scoped: a run of another tenant is
  * simply not found. Writes to a run's journal are fenced by its lease epoch.
  */
-export interface Store extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore, ObservabilityStore, CredentialStore, AuditStore, DashboardSessionStore {
+export interface Store
+  extends ApiKeyStore, LimitsStore, BudgetStore, ModelCacheStore, OversightStore, ObservabilityStore, CredentialStore, AuditStore, DashboardSessionStore {
   readonly dialect: 'sqlite' | 'postgres';
 
   /** Applies pending migrations. Idempotent; safe to call from many processes at once. */

@@ -39,3 +39,21 @@ it('writes JSON lines that carry run, session and user ids, also from inside too
   expect(fromTool).toMatchObject({ runId: run.id, sessionId: 'session-7', userId: 'user-7', agent: 'a', tool: 'note', apiKey: '[redacted]' });
   expect(lines.find((line) => line.msg === 'run ended')).toMatchObject({ runId: run.id, sessionId: 'session-7', userId: 'user-7', status: 'completed' });
 });
+
+it('redacts cookies, which carry the dashboard session token, wherever a request logs its headers', () => {
+  const lines: string[] = [];
+  const destination = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      lines.push(chunk.toString());
+      done();
+    },
+  });
+  const logger = createLogger({ level: 'info', destination });
+  logger.info({ cookie: 'keel_session=tok-1' }, 'a');
+  logger.info({ headers: { cookie: 'keel_session=tok-2', 'set-cookie': 'keel_session=tok-3' } }, 'b');
+  logger.info({ req: { headers: { cookie: 'keel_session=tok-4', authorization: 'Bearer tok-5' } } }, 'c');
+  logger.info({ res: { headers: { 'set-cookie': 'keel_session=tok-6' } } }, 'd');
+  const written = lines.join('');
+  expect(written).not.toMatch(/tok-\d/);
+  expect(written.match(/\[redacted\]/g)).toHaveLength(6);
+});

@@ -64,6 +64,7 @@ describe('dashboard sign-in in Chromium', () => {
     const cookies = await browser.context.cookies();
     const session = cookies.find((cookie) => cookie.name === 'keel_session');
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/' });
+    expect(session?.value).not.toContain(test.keys.admin);
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL(`${url}/ui/sign-in`);
     expect((await browser.context.cookies()).some((cookie) => cookie.name === 'keel_session')).toBe(false);

@@ -69,7 +69,16 @@ describe('dashboard sessions', () => {
     expect(JSON.stringify(await test.store.readAudit({ limit: 1000 }))).not.toContain(test.keys.viewer);
 
     // `next` only ever leads within the dashboard.
-    for (const next of ['https://evil.example/', '//evil.example/ui/', '//evil.example', '/v1/keys', '/ui/\\evil', '/ui/\r\nx', '/ui/../v1/keys', '/ui/%2e%2e/v1/keys']) {
+    for (const next of [
+      'https://evil.example/',
+      '//evil.example/ui/',
+      '//evil.example',
+      '/v1/keys',
+      '/ui/\\evil',
+      '/ui/\r\nx',
+      '/ui/../v1/keys',
+      '/ui/%2e%2e/v1/keys',
+    ]) {
       const response = await test.ui('POST', '/ui/sign-in', { as: null, form: { key: test.keys.viewer, next } });
       expect(response.status, JSON.stringify(next)).toBe(303);
       expect(response.headers.get('location'), JSON.stringify(next)).toBe('/ui/');

@@ -86,7 +86,13 @@ describe('dashboard sign-ins are kept on the server', () => {
     expect((await events(`keel_session=${token}`)).status).toBe(401);
     // The same row, not yet expired, is accepted: the refusal is the expiry's.
     const live = randomBytes(32).toString('base64url');
-    await test.store.createDashboardSession({ tokenHash: hashSessionToken(live), keyId, tenantId: 'acme', now: new Date(now), expiresAt: new Date(now + 3_600_000) });
+    await test.store.createDashboardSession({
+      tokenHash: hashSessionToken(live),
+      keyId,
+      tenantId: 'acme',
+      now: new Date(now),
+      expiresAt: new Date(now + 3_600_000),
+    });
     expect((await page(`keel_session=${live}`)).status).toBe(200);
   });
 

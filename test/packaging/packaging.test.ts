@@ -231,10 +231,21 @@ describe('the packed keel', () => {
     ]) {
       expect((await fetch(`${keel.url}${path}`)).status, path).toBe(200);
     }
-    const overview = await fetch(`${keel.url}/ui/`, { headers: { cookie: `keel_session=${keel.key}` } });
+    // The browser posts the key from the fragment to the sign-in form; the cookie it gets back names a sign-in, not the key.
+    const signIn = await fetch(`${keel.url}/ui/sign-in`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { origin: keel.url, 'sec-fetch-site': 'same-origin', 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ key: keel.key, next: '/ui/' }).toString(),
+    });
+    expect(signIn.status).toBe(303);
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^keel_session=/);
+    expect(cookie).not.toContain(keel.key);
+    const overview = await fetch(`${keel.url}/ui/`, { headers: { cookie } });
     expect(overview.status).toBe(200);
     expect(await overview.text()).toContain('<h1>Overview</h1>');
-    const inbox = await fetch(`${keel.url}/ui/approvals`, { headers: { cookie: `keel_session=${keel.key}` } });
+    const inbox = await fetch(`${keel.url}/ui/approvals`, { headers: { cookie } });
     expect([inbox.status, (await inbox.text()).includes('<h1>Approvals</h1>')]).toEqual([200, true]);
 
     await keel.api('PUT', '/v1/budgets/user/ben', { limitUsd: 0.000001, period: 'day' });
