@@ -56,6 +56,9 @@ export function requireSession(store: DashboardSessionStore): MiddlewareHandler<
  * deleted by the server's periodic sweep.
  */
 export async function startSession(c: Context<DashboardEnv>, store: DashboardSessionStore, principal: Principal): Promise<void> {
+  // Signing in again replaces the browser's previous sign-in rather than leaving it to expire.
+  const previous = sessionToken(c);
+  if (previous !== undefined) await store.deleteDashboardSession(hashSessionToken(previous));
   const token = randomBytes(32).toString('base64url');
   const now = new Date();
   await store.createDashboardSession({

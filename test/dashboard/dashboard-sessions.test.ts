@@ -71,7 +71,20 @@ describe('dashboard sign-ins are kept on the server', () => {
     expect((await events(cookie)).status).toBe(401);
   });
 
-  it('refuses an expired sign-in', async () => {
+  it('signing in again from the same browser replaces its previous sign-in', async () => {
+    const first = await test.sessionCookie('viewer', { fresh: true });
+    const again = await test.app.request('http://localhost/ui/sign-in', {
+      method: 'POST',
+      headers: { ...signInHeaders, cookie: first },
+      body: new URLSearchParams({ key: test.keys.viewer, next: '/ui/' }).toString(),
+    });
+    const second = (again.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(second).not.toBe(first);
+    expect((await page(second)).status).toBe(200);
+    expect((await page(first)).status).toBe(303);
+  });
+
+    it('refuses an expired sign-in', async () => {
     const keyId = (await test.store.listApiKeys({ tenantId: 'acme' })).find((key) => key.role === 'viewer')!.id;
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
