@@ -84,7 +84,7 @@ describe('dashboard sign-ins are kept on the server', () => {
     expect((await page(first)).status).toBe(303);
   });
 
-    it('refuses an expired sign-in', async () => {
+  it('refuses an expired sign-in', async () => {
     const keyId = (await test.store.listApiKeys({ tenantId: 'acme' })).find((key) => key.role === 'viewer')!.id;
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
