@@ -56,7 +56,7 @@ function bearerToken(c: Context<ServerEnv>): string | undefined {
 
 /**
  * The principal an API key stands for, or undefined when it is unknown or revoked: the one key
- * lookup behind the `Authorization` header and the dashboard's session cookie alike.
+ * lookup behind the `Authorization` header and the dashboard's sign-in form alike.
  *
  * @example
  * const principal = await principalForKey(store, key);
