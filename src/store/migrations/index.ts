@@ -9,6 +9,7 @@ import { oversight } from './0008-oversight.ts';
 import { observability } from './0009-observability.ts';
 import { vaultAndAudit } from './0010-vault-and-audit.ts';
 import { dashboardSessions } from './0011-dashboard-sessions.ts';
+import { runsEndedPerTenant } from './0012-runs-ended-per-tenant.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   observability,
   vaultAndAudit,
   dashboardSessions,
+  runsEndedPerTenant,
 ];

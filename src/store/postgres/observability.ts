@@ -37,7 +37,7 @@ export const observabilitySql = {
              COUNT(*) OVER (PARTITION BY tenant_id, agent) AS calls
       FROM usage WHERE at >= :from::timestamptz AND at < :to::timestamptz) AS ranked
     WHERE position = GREATEST(1, (:percentile::integer * calls + 99) / 100)`),
-  // As in the SQLite adapter: bucketed by end time through runs_ended, a bucket is epoch seconds, floored.
+  // As in the SQLite adapter: bucketed by end time through runs_tenant_ended, a bucket is epoch seconds, floored.
   runSeries: namedSql(`
     SELECT (floor(extract(epoch FROM ended_at) / :bucket::integer) * :bucket::integer)::bigint AS bucket_start, agent,
            SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)::integer AS completed,

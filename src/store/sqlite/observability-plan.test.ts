@@ -53,6 +53,12 @@ it('reads unfinished runs, recent ends and recent model calls through indexes, n
         `${name}:\n${plan.join('\n')}`,
       ).toEqual([]);
     }
+    // The dashboard's overview of one tenant reaches that tenant's ends only, not every tenant's in the range.
+    const series = db
+      .prepare(`EXPLAIN QUERY PLAN ${observabilitySql.runSeries}`)
+      .all({ tenant_id: 'other', from: '2030-01-01T00:00:00.000Z', to: '2030-01-29T00:00:00.000Z', bucket: 3600 })
+      .map((row) => String(row.detail));
+    expect(series.join('\n')).toMatch(/SEARCH runs USING (COVERING )?INDEX runs_tenant_ended/);
     db.close();
   } finally {
     rmSync(directory, { recursive: true, force: true });

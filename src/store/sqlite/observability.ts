@@ -37,7 +37,7 @@ export const observabilitySql = {
              COUNT(*) OVER (PARTITION BY tenant_id, agent) AS calls
       FROM usage WHERE at >= :from AND at < :to)
     WHERE position = MAX(1, (CAST(:percentile AS INTEGER) * calls + 99) / 100)`,
-  // Bucketed by end time through runs_ended; a bucket is seconds since the epoch, floored.
+  // Bucketed by end time through runs_tenant_ended (one tenant's ends); a bucket is seconds since the epoch, floored.
   runSeries: `
     SELECT (CAST(strftime('%s', ended_at) AS INTEGER) / CAST(:bucket AS INTEGER)) * CAST(:bucket AS INTEGER) AS bucket_start, agent,
            SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END) AS completed,
