@@ -62,7 +62,8 @@ export const timeInput = z
       calendar.getUTCHours() === h &&
       calendar.getUTCMinutes() === mi &&
       calendar.getUTCSeconds() === se;
-    const offsetOk = offset === undefined || offset === 'Z' || (Number(offset.slice(1, 3)) <= 14 && Number(offset.slice(4)) <= 59);
+    const offsetOk =
+      offset === undefined || offset === 'Z' || (Number(offset.slice(4)) <= 59 && Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4)) <= 14 * 60);
     const date = new Date(offset === undefined ? `${text}Z` : text);
     const inRange = !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
     if (!asWritten || !offsetOk || !inRange) {

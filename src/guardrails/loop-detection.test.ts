@@ -73,4 +73,10 @@ describe('loopDetection', () => {
     const late = [pastCall('other', {}, 'x'), ...alternating];
     expect(await check(lenient, toolCallSubject('open', { id: 1 }, late))).toMatchObject({ verdict: 'block' });
   });
+
+  it('refuses limits that are not whole numbers of at least 1, when the agent is defined', () => {
+    for (const options of [{ cycleRoundsBeforeHint: 0 }, { repeatsBeforeHint: 2.5 }, { errorStreakBeforeHint: -1 }, { hintsBeforeAction: Number.NaN }]) {
+      expect(() => loopDetection(options), JSON.stringify(options)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { canonicalJson } from '../internal/canonical-json.ts';
 import type { SerializedError } from '../errors/index.ts';
 import { defineGuardrail, type Guardrail, type GuardrailVerdict, type PastToolCall } from '../sdk/define-guardrail.ts';
+import { positiveIntegerOption } from './support/guardrail-options.ts';
 
 export interface LoopDetectionOptions {
   /**
@@ -36,12 +37,12 @@ export interface LoopDetectionOptions {
  * defineAgent({ ..., guardrails: { toolCall: [loopDetection({ repeatsBeforeHint: 5, action: 'approval' })] } });
  */
 export function loopDetection(options: LoopDetectionOptions = {}): Guardrail {
-  const repeats = options.repeatsBeforeHint ?? 3;
-  const errorStreak = options.errorStreakBeforeHint ?? 3;
-  const cycleRounds = options.cycleRoundsBeforeHint ?? 3;
-  const hints = options.hintsBeforeAction ?? 3;
-  const action = options.action ?? 'stop';
   const name = 'loop-detection';
+  const repeats = positiveIntegerOption(name, 'repeatsBeforeHint', options.repeatsBeforeHint) ?? 3;
+  const errorStreak = positiveIntegerOption(name, 'errorStreakBeforeHint', options.errorStreakBeforeHint) ?? 3;
+  const cycleRounds = positiveIntegerOption(name, 'cycleRoundsBeforeHint', options.cycleRoundsBeforeHint) ?? 3;
+  const hints = positiveIntegerOption(name, 'hintsBeforeAction', options.hintsBeforeAction) ?? 3;
+  const action = options.action ?? 'stop';
   return defineGuardrail({
     name,
     boundaries: ['tool-call'],

@@ -112,3 +112,13 @@ export const RunIdParams = z.object({ id: idSchema.openapi({ param: { name: 'id'
 export const UserFilterQuery = z.object({
   userId: idSchema.optional().openapi({ description: 'Only find the object if it belongs to this end user (for app keys acting for one user)' }),
 });
+
+/**
+ * Whether a time given in a request falls within years 1 to 9999, the range both stores hold
+ * (PostgreSQL refuses year 0, which SQLite would compare as text): refine request times with it.
+ */
+export function withinStoredYears(value: string | Date): boolean {
+  const date = typeof value === 'string' ? new Date(value) : value;
+  const year = date.getUTCFullYear();
+  return !Number.isNaN(date.getTime()) && year >= 1 && year <= 9999;
+}

@@ -227,6 +227,7 @@ describe('dashboard pages', () => {
       ['/ui/runs?to=2026-02-31T00:00', 'to'],
       ['/ui/runs?to=2026-12-01T24:00', 'to'],
       ['/ui/runs?to=2026-12-01T10:00%2B15:00', 'to'],
+      ['/ui/runs?to=2026-12-01T10:00%2B14:30', 'to'],
       ['/ui/runs?from=0001-01-01T00:00%2B01:00', 'from'],
       // Unknown fields on the inbox and the escalations, as on every other page.
       ['/ui/approvals?colour=blue', ''],

@@ -26,13 +26,14 @@ export const signInPage: DashboardPage = {
         c.get('log').info('dashboard sign-in refused');
         return c.html(signInForm(next, 'That key is not valid, or it has been revoked.'), 401);
       }
-      await startSession(c, context.store, principal);
+      // Audited first: a sign-in the log cannot record does not happen.
       await recordAudit(context.store, {
         tenantId: principal.tenantId,
         actor: keyActor(principal),
         action: 'dashboard.sign-in',
         subject: `key:${principal.keyId}`,
       });
+      await startSession(c, context.store, principal);
       c.get('log').info({ tenantId: principal.tenantId, keyId: principal.keyId }, 'dashboard sign-in');
       return c.redirect(next, 303);
     });

@@ -1,13 +1,17 @@
 import { z } from '@hono/zod-openapi';
 import { KeelError } from '../../errors/index.ts';
 import type { AuditRow } from '../../store/audit-store.ts';
-import { decimalIntegerSchema, idSchema } from '../schemas.ts';
+import { decimalIntegerSchema, idSchema, withinStoredYears } from '../schemas.ts';
 import type { RouteModule } from '../server-types.ts';
 import { registerRoute } from './define-route.ts';
 
 const AuditQuery = z.object({
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries at or after this time (ISO 8601)' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries before this time' }),
+  from: z.iso
+    .datetime({ offset: true })
+    .refine(withinStoredYears, 'years 1 to 9999')
+    .optional()
+    .openapi({ description: 'Entries at or after this time (ISO 8601)' }),
+  to: z.iso.datetime({ offset: true }).refine(withinStoredYears, 'years 1 to 9999').optional().openapi({ description: 'Entries before this time' }),
   actor: idSchema.optional().openapi({ description: 'Only entries by this actor id (an API key id, a user id, `cli`, `keel`)' }),
   action: z
     .string()

@@ -1,12 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import type { RouteModule } from '../server-types.ts';
+import { withinStoredYears } from '../schemas.ts';
 import { registerRoute } from './define-route.ts';
 
 /** An ISO 8601 date (`2030-01-31`, UTC midnight) or date-time with an offset (`2030-01-31T12:00:00Z`). */
 const instant = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
   .transform((value) => new Date(value))
-  .refine((date) => !Number.isNaN(date.getTime()), 'not a valid date');
+  .refine((date) => !Number.isNaN(date.getTime()), 'not a valid date')
+  .refine(withinStoredYears, 'years 1 to 9999');
 
 const UsageQuery = z
   .object({

@@ -15,10 +15,9 @@ const notMigrated = new Set(['42P01', '3F000']);
 const refusedClasses = new Set(['28', '3D']);
 /**
  * Values PostgreSQL cannot store that SQLite would: a NUL character in a text column (22021,
- * 22P05), a number beyond bigint (22003), a time outside its calendar such as year 0 (22008,
- * 22007). The caller's input, not a fault of the store.
+ * 22P05), a number beyond bigint (22003). The caller's input, not a fault of the store.
  */
-const unstorable = new Set(['22021', '22P05', '22003', '22008', '22007']);
+const unstorable = new Set(['22021', '22P05', '22003']);
 
 /** Errors `pg` and Node's sockets raise when the server cannot be reached or the link drops. */
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
@@ -40,7 +39,7 @@ export function toStoreError(error: unknown): KeelError {
     if (unstorable.has(sqlState)) {
       return new KeelError({
         code: 'INPUT_INVALID',
-        message: 'A value cannot be stored: text must not contain NUL characters, numbers must fit 64 bits, and times must fall within years 1 to 9999',
+        message: 'A value cannot be stored: text must not contain NUL characters, and numbers must fit 64 bits',
         details: { sqlState },
         cause: error,
       });
