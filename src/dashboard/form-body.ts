@@ -24,20 +24,9 @@ export async function readForm(c: Context<DashboardEnv>): Promise<FormBody> {
 
 function isUtf8Form(raw: Uint8Array): boolean {
   try {
-    const text = strictUtf8.decode(raw);
-    for (const part of text.split('&')) {
-      const bytes: number[] = [];
-      for (let index = 0; index < part.length; index += 1) {
-        const escaped = part[index] === '%' ? /^[0-9a-fA-F]{2}$/.exec(part.slice(index + 1, index + 3)) : null;
-        if (escaped !== null) {
-          bytes.push(Number.parseInt(escaped[0], 16));
-          index += 2;
-        } else {
-          bytes.push(...new TextEncoder().encode(part[index]!));
-        }
-      }
-      strictUtf8.decode(new Uint8Array(bytes));
-    }
+    // decodeURIComponent refuses escapes that are not UTF-8; a `%` that starts no escape is
+    // literal text in a form, as the parser reads it, so it is escaped first.
+    decodeURIComponent(strictUtf8.decode(raw).replace(/%(?![0-9a-fA-F]{2})/g, '%25'));
     return true;
   } catch {
     return false;

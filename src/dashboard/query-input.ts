@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
+import { withinStoredYears } from '../server/schemas.ts';
 
 /**
  * Validates a page's query string with `schema`: anything malformed is INPUT_INVALID (the 400
@@ -65,8 +66,7 @@ export const timeInput = z
     const offsetOk =
       offset === undefined || offset === 'Z' || (Number(offset.slice(4)) <= 59 && Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4)) <= 14 * 60);
     const date = new Date(offset === undefined ? `${text}Z` : text);
-    const inRange = !Number.isNaN(date.getTime()) && date.getUTCFullYear() >= 1 && date.getUTCFullYear() <= 9999;
-    if (!asWritten || !offsetOk || !inRange) {
+    if (!asWritten || !offsetOk || !withinStoredYears(date)) {
       context.addIssue({ code: 'custom', message: 'not a real date and time' });
       return z.NEVER;
     }
