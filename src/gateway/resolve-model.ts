@@ -2,7 +2,8 @@ import { KeelError } from '../errors/index.ts';
 import type { ModelReference } from './model-choice.ts';
 import type { ProviderSettings } from './provider-settings.ts';
 import { fromAiSdk, isAiSdkModel } from './ai-sdk/adapter.ts';
-import { aiSdkModel, type ProviderKind } from './ai-sdk/providers.ts';
+import { aiSdkModel, type AiSdkProviderKind } from './ai-sdk/providers.ts';
+import { chatCompletionsModel } from './chat-completions/chat-completions-model.ts';
 import type { Model } from './model.ts';
 
 export interface ResolveModelOptions {
@@ -13,6 +14,8 @@ export interface ResolveModelOptions {
 }
 
 const defaultBaseURLs = { openai: 'https://api.openai.com/v1', anthropic: 'https://api.anthropic.com/v1' };
+type ProviderKind = AiSdkProviderKind | 'openai-compatible';
+
 const knownProviders: ProviderKind[] = ['openai', 'anthropic', 'openai-compatible'];
 
 /**
@@ -22,7 +25,8 @@ const knownProviders: ProviderKind[] = ['openai', 'anthropic', 'openai-compatibl
  * - `openai:<model>` uses the OpenAI Responses API with `OPENAI_API_KEY` and `OPENAI_BASE_URL`;
  * - `anthropic:<model>` uses `ANTHROPIC_API_KEY` and `ANTHROPIC_BASE_URL`;
  * - `openai-compatible:<model>` uses Chat Completions at `providers.openaiCompatible.baseURL` or
- *   `OPENAI_COMPATIBLE_BASE_URL`, with `OPENAI_COMPATIBLE_API_KEY` if set (local servers need none).
+ *   `OPENAI_COMPATIBLE_BASE_URL`, with `OPENAI_COMPATIBLE_API_KEY` if set (local servers need none),
+ *   through Keel's own client (`chat-completions/`).
  *
  * Keys are checked here, not at the first call: a missing `OPENAI_API_KEY` or `ANTHROPIC_API_KEY`
  * fails at startup with MODEL_KEY_MISSING naming the variable, instead of in the middle of a run.
@@ -65,7 +69,7 @@ function resolveModelString(reference: string, { providers = {}, env = process.e
       });
     }
     const apiKey = nonEmpty(settings?.apiKey) ?? nonEmpty(env.OPENAI_COMPATIBLE_API_KEY);
-    return fromAiSdk(aiSdkModel(prefix, modelId, { baseURL, apiKey, ...(settings?.name === undefined ? {} : { name: settings.name }) }));
+    return chatCompletionsModel(modelId, { baseURL, apiKey, name: settings?.name });
   }
 
   const settings = providers[prefix];

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../errors/index.ts';
 import { startFakeModelServer, type FakeModelServer } from '../testing/index.ts';
 import { fromAiSdk } from './ai-sdk/adapter.ts';
-import { drain, protocolCases } from './ai-sdk/test-helpers.ts';
+import { drain, modelCases, protocolCases } from './ai-sdk/test-helpers.ts';
 import type { ModelRequest } from './model.ts';
 import { withRetry } from './retry.ts';
 import { withTimeouts } from './timeouts.ts';
@@ -27,10 +27,10 @@ async function rejection(promise: Promise<unknown>): Promise<KeelError> {
   return error;
 }
 
-describe.each(protocolCases)('withTimeouts on $name', ({ create }) => {
+describe.each(modelCases)('withTimeouts on $name', ({ model: make }) => {
   it('gives up on a stream whose first token does not come', async () => {
     server.enqueue({ fault: 'hang' });
-    const model = withTimeouts(fromAiSdk(create(server)), { firstTokenTimeoutMs: 100, timeoutMs: 30_000 });
+    const model = withTimeouts(make(server), { firstTokenTimeoutMs: 100, timeoutMs: 30_000 });
     const { types, error } = await drain(model, request);
     expect(types).toEqual([]);
     expect(KeelError.isInstance(error) && error.code).toBe('MODEL_TIMEOUT');
@@ -40,7 +40,7 @@ describe.each(protocolCases)('withTimeouts on $name', ({ create }) => {
 
   it('lets a flowing stream past the first-token limit, then stops it at the total limit', async () => {
     server.enqueue({ text: longText, chunkDelayMs: 50 });
-    const model = withTimeouts(fromAiSdk(create(server)), { firstTokenTimeoutMs: 600, timeoutMs: 1_500 });
+    const model = withTimeouts(make(server), { firstTokenTimeoutMs: 600, timeoutMs: 1_500 });
     const { types, error } = await drain(model, request);
     expect(types).toContain('text-delta');
     expect(types).not.toContain('response');
@@ -49,9 +49,9 @@ describe.each(protocolCases)('withTimeouts on $name', ({ create }) => {
 
   it('applies only the total limit to a call that does not stream', async () => {
     server.enqueue({ text: 'Once upon a time.', delayMs: 300 }, { fault: 'hang' });
-    const model = withTimeouts(fromAiSdk(create(server)), { firstTokenTimeoutMs: 100, timeoutMs: 30_000 });
+    const model = withTimeouts(make(server), { firstTokenTimeoutMs: 100, timeoutMs: 30_000 });
     expect((await model.generate(request)).text).toBe('Once upon a time.');
-    const slow = withTimeouts(fromAiSdk(create(server)), { timeoutMs: 200 });
+    const slow = withTimeouts(make(server), { timeoutMs: 200 });
     const error = await rejection(slow.generate(request));
     expect(error.code).toBe('MODEL_TIMEOUT');
     expect(error.details).toMatchObject({ timeout: 'total' });
@@ -59,7 +59,7 @@ describe.each(protocolCases)('withTimeouts on $name', ({ create }) => {
 
   it('leaves an abort by the caller to the caller', async () => {
     server.enqueue({ fault: 'hang' });
-    const model = withTimeouts(fromAiSdk(create(server)), { timeoutMs: 30_000 });
+    const model = withTimeouts(make(server), { timeoutMs: 30_000 });
     const error = await rejection(model.generate({ ...request, signal: AbortSignal.timeout(100) }));
     expect(error.code).toBe('MODEL_TIMEOUT');
     expect(error.details?.timeout).toBeUndefined();
@@ -67,7 +67,7 @@ describe.each(protocolCases)('withTimeouts on $name', ({ create }) => {
 
   it('is retried: a stalled attempt gives way to a fresh one', async () => {
     server.enqueue({ fault: 'hang' }, { text: 'Hello there' });
-    const model = withRetry(withTimeouts(fromAiSdk(create(server)), { firstTokenTimeoutMs: 100 }), { sleep: () => Promise.resolve() });
+    const model = withRetry(withTimeouts(make(server), { firstTokenTimeoutMs: 100 }), { sleep: () => Promise.resolve() });
     const { types, error } = await drain(model, request);
     expect(error).toBeUndefined();
     expect(types.at(-1)).toBe('response');

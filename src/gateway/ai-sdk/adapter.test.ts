@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startFakeModelServer, type FakeModelServer } from '../../testing/index.ts';
 import type { ModelRequest } from '../model.ts';
 import { fromAiSdk } from './adapter.ts';
-import { ask, modes, protocolCases, timeTool, weatherTool } from './test-helpers.ts';
+import { ask, modelCases, modes, protocolCases, timeTool, weatherTool } from './test-helpers.ts';
 
 let server: FakeModelServer;
 beforeEach(async () => {
@@ -14,10 +14,10 @@ afterEach(async () => {
 
 const hello: ModelRequest = { messages: [{ role: 'user', content: 'Say hello' }] };
 
-describe.each(protocolCases)('$name', ({ protocol, create }) => {
+describe.each(modelCases)('$name', ({ protocol, model: make }) => {
   describe.each(modes)('%s', (mode) => {
     it('returns text, usage with cached tokens, finish reason and the answering model', async () => {
-      const model = fromAiSdk(create(server));
+      const model = make(server);
       server.enqueue({ text: 'Hello there, traveller!', usage: { inputTokens: 120, outputTokens: 7, cachedTokens: 100 } });
       const { response, deltas } = await ask(model, hello, mode);
       expect(response.text).toBe('Hello there, traveller!');
@@ -33,7 +33,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
     });
 
     it('returns parallel tool calls with their raw argument text', async () => {
-      const model = fromAiSdk(create(server));
+      const model = make(server);
       server.enqueue({
         text: 'Let me check.',
         toolCalls: [
@@ -51,7 +51,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
     });
 
     it('sends the conversation, tool calls, tool results, tools and settings in the wire format', async () => {
-      const model = fromAiSdk(create(server));
+      const model = make(server);
       server.enqueue({ text: 'It is sunny in Paris.' });
       await ask(
         model,

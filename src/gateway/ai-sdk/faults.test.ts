@@ -3,7 +3,7 @@ import { KeelError } from '../../errors/index.ts';
 import { startFakeModelServer, type FakeModelServer } from '../../testing/index.ts';
 import type { Model, ModelRequest } from '../model.ts';
 import { fromAiSdk } from './adapter.ts';
-import { ask, drain, modes, protocolCases, weatherTool, type Mode } from './test-helpers.ts';
+import { ask, drain, modelCases, modes, protocolCases, weatherTool, type Mode } from './test-helpers.ts';
 
 let server: FakeModelServer;
 beforeEach(async () => {
@@ -25,10 +25,10 @@ async function failure(model: Model, mode: Mode, overrides: Partial<ModelRequest
   throw new Error('expected the call to fail');
 }
 
-describe.each(protocolCases)('$name', ({ protocol, create }) => {
+describe.each(modelCases)('$name', ({ protocol, model: make }) => {
   describe.each(modes)('%s', (mode) => {
     it('maps a 429 to MODEL_RATE_LIMITED with the Retry-After value', async () => {
-      const model = fromAiSdk(create(server));
+      const model = make(server);
       server.enqueue({ fault: 'rate-limit', retryAfterSeconds: 7 });
       const error = await failure(model, mode);
       expect(error.code).toBe('MODEL_RATE_LIMITED');
@@ -40,7 +40,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
     it('maps a 5xx to MODEL_UNAVAILABLE', async () => {
       server.enqueue({ fault: 'server-error', status: 503 });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_UNAVAILABLE');
       expect(error.retryable).toBe(true);
       expect(error.details).toMatchObject({ status: 503 });
@@ -48,7 +48,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
     it('maps a 400 to MODEL_REQUEST_REJECTED, not retryable', async () => {
       server.enqueue({ fault: 'bad-request', message: 'max_tokens is too large' });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_REQUEST_REJECTED');
       expect(error.retryable).toBe(false);
       expect(error.message).toContain('max_tokens is too large');
@@ -56,28 +56,28 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
     it('maps a hanging request aborted by the caller to MODEL_TIMEOUT', async () => {
       server.enqueue({ fault: 'hang' });
-      const error = await failure(fromAiSdk(create(server)), mode, { signal: AbortSignal.timeout(150) });
+      const error = await failure(make(server), mode, { signal: AbortSignal.timeout(150) });
       expect(error.code).toBe('MODEL_TIMEOUT');
       expect(error.retryable).toBe(true);
     });
 
     it('maps a 200 HTML error page to MODEL_RESPONSE_INVALID', async () => {
       server.enqueue({ fault: 'html' });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_RESPONSE_INVALID');
       expect(error.message).toMatch(mode === 'stream' ? /expected an event stream, got text\/html/ : /Invalid JSON response/);
     });
 
     it('maps a 200 with an empty body to MODEL_RESPONSE_INVALID, retryable', async () => {
       server.enqueue({ fault: 'empty' });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_RESPONSE_INVALID');
       expect(error.retryable).toBe(true);
     });
 
     it('maps a context-window 400 to MODEL_CONTEXT_TOO_LONG', async () => {
       server.enqueue({ fault: 'context-length' });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_CONTEXT_TOO_LONG');
       expect(error.retryable).toBe(false);
       expect(error.details).toMatchObject({ status: 400 });
@@ -85,14 +85,14 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
     it('maps a content-policy 400 to MODEL_CONTENT_FILTERED', async () => {
       server.enqueue({ fault: 'content-policy' });
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_CONTENT_FILTERED');
       expect(error.retryable).toBe(false);
     });
 
     it('passes malformed tool-call arguments through raw, for the engine to reject', async () => {
       server.enqueue({ fault: 'malformed-tool-call' });
-      const { response } = await ask(fromAiSdk(create(server)), request, mode);
+      const { response } = await ask(make(server), request, mode);
       expect(response.toolCalls).toHaveLength(1);
       const call = response.toolCalls[0];
       expect(call?.toolName).toBe('get_weather');
@@ -103,7 +103,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
     });
 
     it('maps the default "no scripted turn" answer to MODEL_UNAVAILABLE naming the cause', async () => {
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_UNAVAILABLE');
       expect(error.message).toContain('no scripted turn');
     });
@@ -112,7 +112,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
       await server.close();
       server = await startFakeModelServer({ apiKey: 'sk-right-key-0123456789' });
       // The clients of protocolCases send "test" (or nothing); the server wants another key.
-      const error = await failure(fromAiSdk(create(server)), mode);
+      const error = await failure(make(server), mode);
       expect(error.code).toBe('MODEL_AUTH_FAILED');
       expect(error.retryable).toBe(false);
       expect(error.details).toMatchObject({ status: 401 });
@@ -121,7 +121,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
   it('throws when a stream is cut and never yields a response part', async () => {
     server.enqueue({ fault: 'cut-stream', afterChunks: 6, text: 'one two three four five six seven eight nine ten' });
-    const { types, error } = await drain(fromAiSdk(create(server)), request);
+    const { types, error } = await drain(make(server), request);
     expect(types).not.toContain('response');
     expect(types).toContain('text-delta');
     expect(KeelError.isInstance(error) && error.code).toBe('MODEL_UNAVAILABLE');
@@ -130,27 +130,27 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
 
   it('throws when a stream ends cleanly but before the model finished', async () => {
     server.enqueue({ fault: 'cut-stream', afterChunks: 6, text: 'one two three four five six seven', endCleanly: true });
-    const { types, error } = await drain(fromAiSdk(create(server)), request);
+    const { types, error } = await drain(make(server), request);
     expect(types).not.toContain('response');
     expect(KeelError.isInstance(error) && error.code).toBe('MODEL_RESPONSE_INVALID');
   });
 
   it('fails a non-streaming answer whose JSON ends early', async () => {
     server.enqueue({ fault: 'cut-stream', endCleanly: true });
-    const error = await failure(fromAiSdk(create(server)), 'generate');
+    const error = await failure(make(server), 'generate');
     expect(error.code).toBe('MODEL_RESPONSE_INVALID');
   });
 
   it('throws when a stream is cut before any output', async () => {
     server.enqueue({ fault: 'cut-stream', afterChunks: 1 });
-    const { types, error } = await drain(fromAiSdk(create(server)), request);
+    const { types, error } = await drain(make(server), request);
     expect(types).toEqual([]);
     expect(KeelError.isInstance(error)).toBe(true);
   });
 
   it('fails a non-streaming answer whose body is cut off', async () => {
     server.enqueue({ fault: 'cut-stream' });
-    const error = await failure(fromAiSdk(create(server)), 'generate');
+    const error = await failure(make(server), 'generate');
     expect(['MODEL_UNAVAILABLE', 'MODEL_RESPONSE_INVALID']).toContain(error.code);
     expect(error.retryable).toBe(true);
   });
@@ -161,7 +161,7 @@ describe.each(protocolCases)('$name', ({ protocol, create }) => {
     const parts: string[] = [];
     let caught: unknown;
     try {
-      for await (const part of fromAiSdk(create(server)).stream?.({ ...request, signal: controller.signal }) ?? []) {
+      for await (const part of make(server).stream?.({ ...request, signal: controller.signal }) ?? []) {
         parts.push(part.type);
         if (parts.length === 2) controller.abort();
       }

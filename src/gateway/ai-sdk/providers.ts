@@ -1,16 +1,14 @@
 import { createHash } from 'node:crypto';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { createOpenAI } from '@ai-sdk/openai';
-import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 
-export type ProviderKind = 'openai' | 'anthropic' | 'openai-compatible';
+/** The providers Keel reaches through the AI SDK; `openai-compatible` has a client of Keel's own (`../chat-completions/`). */
+export type AiSdkProviderKind = 'openai' | 'anthropic';
 
 export interface ProviderConnection {
   baseURL: string;
   apiKey: string | undefined;
-  /** Provider name, for `openai-compatible` (shows up as `<name>.chat`). */
-  name?: string;
 }
 
 type ModelFactory = (modelId: string) => LanguageModelV4;
@@ -24,15 +22,14 @@ const factories = new Map<string, ModelFactory>();
 
 /**
  * An AI SDK language model for `kind`, from a provider created once per connection settings.
- * `openai` uses the Responses API (the SDK's default); `openai-compatible` uses Chat Completions
- * and asks for usage in streams.
+ * `openai` uses the Responses API (the SDK's default).
  *
  * @example
  * const model = aiSdkModel('anthropic', 'claude-haiku-4-5', { baseURL: 'https://api.anthropic.com/v1', apiKey });
  */
-export function aiSdkModel(kind: ProviderKind, modelId: string, connection: ProviderConnection): LanguageModelV4 {
+export function aiSdkModel(kind: AiSdkProviderKind, modelId: string, connection: ProviderConnection): LanguageModelV4 {
   const key = createHash('sha256')
-    .update(JSON.stringify([kind, connection.baseURL, connection.apiKey ?? null, connection.name ?? null]))
+    .update(JSON.stringify([kind, connection.baseURL, connection.apiKey ?? null]))
     .digest('hex');
   let factory = factories.get(key);
   if (factory === undefined) {
@@ -42,13 +39,11 @@ export function aiSdkModel(kind: ProviderKind, modelId: string, connection: Prov
   return factory(modelId);
 }
 
-function createFactory(kind: ProviderKind, { baseURL, apiKey, name }: ProviderConnection): ModelFactory {
+function createFactory(kind: AiSdkProviderKind, { baseURL, apiKey }: ProviderConnection): ModelFactory {
   switch (kind) {
     case 'openai':
       return createOpenAI({ baseURL, ...(apiKey === undefined ? {} : { apiKey }) });
     case 'anthropic':
       return createAnthropic({ baseURL, ...(apiKey === undefined ? {} : { apiKey }) });
-    case 'openai-compatible':
-      return createOpenAICompatible({ baseURL, name: name ?? 'openai-compatible', includeUsage: true, ...(apiKey === undefined ? {} : { apiKey }) });
   }
 }

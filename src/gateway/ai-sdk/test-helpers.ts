@@ -3,7 +3,9 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { LanguageModelV4 } from '@ai-sdk/provider';
 import type { FakeModelServer, FakeProtocol } from '../../testing/index.ts';
+import { chatCompletionsModel } from '../chat-completions/chat-completions-model.ts';
 import type { Model, ModelRequest, ModelResponse } from '../model.ts';
+import { fromAiSdk } from './adapter.ts';
 
 /** Real AI SDK providers pointed at the fake server, one per wire protocol. */
 export const protocolCases: { name: string; protocol: FakeProtocol; create: (server: FakeModelServer) => LanguageModelV4 }[] = [
@@ -26,6 +28,19 @@ export const protocolCases: { name: string; protocol: FakeProtocol; create: (ser
     name: 'OpenAI-compatible Chat Completions',
     protocol: 'openai-chat',
     create: (server) => createOpenAICompatible({ baseURL: server.openaiBaseURL, name: 'local', includeUsage: true })('llama3.1:8b'),
+  },
+];
+
+/**
+ * Every way Keel talks to a provider, as a Keel `Model` pointed at the fake server: each AI SDK
+ * provider above through `fromAiSdk`, and Keel's own Chat Completions client.
+ */
+export const modelCases: { name: string; protocol: FakeProtocol; model: (server: FakeModelServer) => Model }[] = [
+  ...protocolCases.map(({ name, protocol, create }) => ({ name: `${name} (AI SDK)`, protocol, model: (server: FakeModelServer) => fromAiSdk(create(server)) })),
+  {
+    name: 'OpenAI-compatible Chat Completions (Keel client)',
+    protocol: 'openai-chat',
+    model: (server) => chatCompletionsModel('llama3.1:8b', { baseURL: server.openaiBaseURL, name: 'local', apiKey: 'test' }),
   },
 ];
 
