@@ -1,5 +1,5 @@
 import { KeelError } from '../errors/index.ts';
-import type { Model, ModelCallContext, ModelRequest, ModelResponse } from '../gateway/model.ts';
+import type { Model, ModelCallContext, ModelRequest, ModelResponse, ModelToolSpec } from '../gateway/model.ts';
 import type { ModelMessage, ModelToolCall } from '../journal/messages.ts';
 import { toolIdempotencyKey } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
@@ -10,17 +10,41 @@ import type { StreamRedactor } from '../guardrails/detectors/stream/create-strea
 /** Streamed text is journaled in batches at most this often, not one row per token. */
 const textFlushIntervalMs = 100;
 
-export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[], signal: AbortSignal, call?: ModelCallContext): ModelRequest {
-  let system = agent.instructions;
-  if (agent.outputJsonSchema !== undefined) {
-    system += `\n\nWhen you give your final answer, reply with only JSON matching this JSON Schema:\n${JSON.stringify(agent.outputJsonSchema)}`;
+/** What every request of an agent shares: its system message and tool specs, built once per agent. */
+interface AgentPrompt {
+  system: ModelMessage;
+  tools: ModelToolSpec[];
+}
+
+/*
+ * By agent definition, which never changes once defined. The same objects in every request let
+ * providers that cache their encoding per message or per tool (the Chat Completions client)
+ * encode them once.
+ */
+const agentPrompts = new WeakMap<AgentDefinition, AgentPrompt>();
+
+function agentPrompt(agent: AgentDefinition): AgentPrompt {
+  let prompt = agentPrompts.get(agent);
+  if (prompt === undefined) {
+    let system = agent.instructions;
+    if (agent.outputJsonSchema !== undefined) {
+      system += `\n\nWhen you give your final answer, reply with only JSON matching this JSON Schema:\n${JSON.stringify(agent.outputJsonSchema)}`;
+    }
+    const tools = [
+      ...agent.tools.map((tool) => Object.freeze({ name: tool.name, description: tool.description, inputSchema: tool.inputJsonSchema })),
+      ...(agent.escalation.enabled ? [escalationToolSpec] : []),
+    ];
+    // Shared by every call of every run of the agent: frozen, so no wrapper can edit them for the others.
+    prompt = { system: Object.freeze({ role: 'system', content: system }), tools: Object.freeze(tools) as ModelToolSpec[] };
+    agentPrompts.set(agent, prompt);
   }
-  const tools = [
-    ...agent.tools.map((tool) => ({ name: tool.name, description: tool.description, inputSchema: tool.inputJsonSchema })),
-    ...(agent.escalation.enabled ? [escalationToolSpec] : []),
-  ];
+  return prompt;
+}
+
+export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[], signal: AbortSignal, call?: ModelCallContext): ModelRequest {
+  const { system, tools } = agentPrompt(agent);
   return {
-    messages: [{ role: 'system', content: system }, ...history],
+    messages: [system, ...history],
     ...(tools.length > 0 ? { tools } : {}),
     ...(agent.outputJsonSchema !== undefined ? { responseFormat: { type: 'json' as const, schema: agent.outputJsonSchema } } : {}),
     ...(agent.modelSettings.maxOutputTokens !== undefined ? { maxOutputTokens: agent.modelSettings.maxOutputTokens } : {}),

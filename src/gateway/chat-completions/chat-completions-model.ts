@@ -105,6 +105,9 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
           if (error.type === 'max-buffer-size-exceeded') throw new InvalidResponseDataError({ data: undefined, message: error.message });
         },
       });
+      // Read to the end of the body even after `[DONE]`: a body left unread would cost the
+      // keep-alive connection, and cancelling one already read costs an abort.
+      let ended = false;
       try {
         for (;;) {
           let next: Awaited<ReturnType<typeof reader.read>>;
@@ -116,15 +119,15 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
           if (next.done) break;
           parser.feed(decoder.decode(next.value, { stream: true }));
           for (const text of chunks.takeText()) yield { type: 'text-delta', text } satisfies ModelStreamPart;
-          if (chunks.done) break;
         }
+        ended = true;
         parser.feed(decoder.decode());
         for (const text of chunks.takeText()) yield { type: 'text-delta', text } satisfies ModelStreamPart;
       } catch (error) {
         throw fail(error, request);
       } finally {
         // Stops the HTTP response when the consumer or an error ends the loop early.
-        reader.cancel().catch(() => undefined);
+        if (!ended) reader.cancel().catch(() => undefined);
       }
       let answer: ModelResponse;
       try {
@@ -139,7 +142,7 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
 
 /** What the chunks of one streamed answer add up to, as they arrive. */
 class ChunkReader {
-  done = false;
+  private done = false;
   private text = '';
   private pendingText: string[] = [];
   private readonly calls = new Map<number, { id: string | undefined; name: string | undefined; arguments: string }>();
