@@ -14,6 +14,12 @@ import { boolean, integer, text, toLease } from './rows.ts';
 
 export async function claimRunnable(pool: Pool, claim: ClaimOptions & { limit: number }): Promise<Lease[]> {
   if (claim.limit < 1) return [];
+  // Most claims (every worker's poll) find nothing. Checked first without the claim lock, the
+  // cluster-wide lock is taken only when there is something to claim: an empty answer here is
+  // the one the claim would give at this instant, and a run queued just after is the next
+  // claim's, as it would be anyway.
+  const any = await query(pool, claimSql.anyClaimable, { now: claim.now.toISOString(), include_waiting: false });
+  if (any.length === 0) return [];
   const rows = await inTransaction(
     pool,
     (client) => query(client, claimSql.claimRunnable, { ...leaseValues(claim), limit: claim.limit, include_waiting: false }),

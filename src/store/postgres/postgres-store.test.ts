@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { migrations, schemaMigrationsTable } from '../migrations/index.ts';
 import { describeStoreContract } from '../contract/store-contract.ts';
 import type { NewRun, Store } from '../store.ts';
+import { claimLock } from './advisory-locks.ts';
 import { appendPostgres } from './append.ts';
 import { inTransaction, openPool } from './open-pool.ts';
 import { createPostgresStore } from './postgres-store.ts';
@@ -157,6 +158,32 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
       } finally {
         await admin.end();
         await pool.end();
+      }
+    });
+
+    it('answers a claim with nothing to claim without taking the claim lock, and waits for the lock when there is', async () => {
+      const schema = await schemas.create();
+      const store = await migratedStore(schema);
+      const claim = { owner: 'worker-1', leaseMs: 30_000, now, limit: 8 };
+      await store.createRun(newRun(1));
+      expect(await store.claimRunnable(claim)).toHaveLength(1);
+      // Another node in the middle of a claim: it holds the claim lock until it commits.
+      const other = new Client({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
+      await other.connect();
+      try {
+        await other.query('BEGIN');
+        await other.query(`SELECT ${claimLock}`);
+        expect(await store.claimRunnable(claim)).toEqual([]);
+        await store.createRun(newRun(2));
+        let settled = false;
+        const claiming = store.claimRunnable(claim).finally(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(settled).toBe(false);
+        await other.query('COMMIT');
+        expect((await claiming).map((lease) => lease.runId)).toEqual(['run-2']);
+      } finally {
+        await other.end();
+        await store.close();
       }
     });
 

@@ -181,6 +181,34 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('answers a claim with nothing to claim without waiting for the write lock, and takes the lock when there is', async () => {
+    const path = await databasePath();
+    await (await migratedStore(path)).close();
+    const store = createSqliteStore({ path, busyTimeoutMs: 50 });
+    const claim = { owner: 'worker-1', leaseMs: 30_000, now, limit: 8 };
+    const { run } = await store.createRun(newRun(1));
+    expect(await store.claimRunnable(claim)).toHaveLength(1);
+    const blocker = new DatabaseSync(path);
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      // The one run is leased: nothing to claim, whoever holds the lock.
+      expect(await store.claimRunnable(claim)).toEqual([]);
+    } finally {
+      blocker.exec('ROLLBACK');
+    }
+    await store.createRun(newRun(2));
+    blocker.exec('BEGIN IMMEDIATE');
+    try {
+      await expect(store.claimRunnable(claim)).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    } finally {
+      blocker.exec('ROLLBACK');
+      blocker.close();
+    }
+    expect((await store.claimRunnable(claim)).map((lease) => lease.runId)).toEqual(['run-2']);
+    expect(run.id).toBe('run-1');
+    await store.close();
+  });
+
   it('writes about as many bytes to append to a long run as to a short one', async () => {
     const path = await databasePath();
     const store = await migratedStore(path);

@@ -90,7 +90,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     readJournal: (runId, readOptions) => guard(() => readJournal(statements(), runId, readOptions)),
     append: (fence, events, patch) => guard(() => transaction(() => append(db, statements(), fence, events, patch))),
 
-    claimRunnable: (claim) => guard(() => transaction(() => claimRunnable(statements(), claim))),
+    claimRunnable: (claim) =>
+      guard(() =>
+        // Nothing claimable now: the same answer the claim itself would give at this instant,
+        // without queuing on the write lock behind other processes' commits.
+        claim.limit < 1 || statements().anyClaimable.get({ now: claim.now.toISOString() }) === undefined
+          ? []
+          : transaction(() => claimRunnable(statements(), claim)),
+      ),
     claimRun: (runId, claim) => guard(() => transaction(() => claimRun(statements(), runId, claim))),
     renewLeases: (owner, leases, renewal) => guard(() => renewLeases(statements(), owner, leases, renewal)),
     countLiveLeases: (at) => guard(() => integer(required(statements().countLiveLeases.get(at.toISOString())), 'count')),
