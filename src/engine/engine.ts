@@ -14,6 +14,7 @@ import { resolveOutcome } from './resolve-outcome.ts';
 import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
 import { failRun } from './fail-run.ts';
+import { createRecentEntries } from './recent-entries.ts';
 import { createRunNotifier } from './run-notifier.ts';
 import type { EngineOptions, Runtime, StartRunInput, Worker } from './runtime-types.ts';
 import { startWorkerLoop } from './worker.ts';
@@ -79,7 +80,10 @@ export function createEngine(options: EngineOptions): Runtime {
   };
   /** What a person's decision on a waiting run needs: the store, the agents, a claim of the run, and the commit hook. */
   const decisions = () => ({ store, config, waiting: { store, owner, leaseMs, now }, committed });
+  const recent = createRecentEntries();
   const committed = (commit: Commit) => {
+    // Before the wake-up: a follower it wakes finds the entries in memory.
+    recent.add(commit);
     notifier.notify(commit.run.id);
     // A run that ends or parks may let the next run of its session (or its tenant) be claimed.
     if (commit.events.some((event) => event.type === 'run-end' || event.type === 'run-waiting')) notifier.notify('*');
@@ -235,24 +239,32 @@ export function createEngine(options: EngineOptions): Runtime {
     await getRun(runId, eventOptions.tenantId);
     let seq = eventOptions.afterSeq ?? 0;
     let idlePolls = 0;
-    for (;;) {
-      // Subscribed before the read: what is committed while this reads, or while the reader
-      // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
-      const woken = eventOptions.follow === false ? undefined : notifier.subscribe(runId);
-      try {
-        const entries = await store.readJournal(runId, { afterSeq: seq, limit: 500 });
-        for (const entry of entries) {
-          yield entry;
-          seq = entry.seq;
-          if (entry.type === 'run-end') return;
+    // A follower takes what this process commits from memory (see RecentEntries); a one-off
+    // read goes to the store, which alone holds the whole journal.
+    const release = eventOptions.follow === false ? undefined : recent.follow(runId);
+    try {
+      for (;;) {
+        // Subscribed before the read: what is committed while this reads, or while the reader
+        // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
+        const woken = release === undefined ? undefined : notifier.subscribe(runId);
+        try {
+          const entries =
+            (release === undefined ? undefined : recent.after(runId, seq, 500)) ?? (await store.readJournal(runId, { afterSeq: seq, limit: 500 }));
+          for (const entry of entries) {
+            yield entry;
+            seq = entry.seq;
+            if (entry.type === 'run-end') return;
+          }
+          if (entries.length === 500) continue;
+          if (woken === undefined || eventOptions.signal?.aborted === true) return;
+          idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
+          await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
+        } finally {
+          woken?.close();
         }
-        if (entries.length === 500) continue;
-        if (woken === undefined || eventOptions.signal?.aborted === true) return;
-        idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
-        await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
-      } finally {
-        woken?.close();
       }
+    } finally {
+      release?.();
     }
   }
 
