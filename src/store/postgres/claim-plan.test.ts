@@ -33,7 +33,7 @@ await describePostgres('postgres claim plans', (schemas) => {
         include_waiting: false,
         run_id: 'r-20',
       };
-      for (const name of ['claimRunnable', 'anyClaimable', 'claimRun', 'countLiveLeases'] as const) {
+      for (const name of ['claimRunnable', 'claimableRuns', 'claimRun', 'countLiveLeases'] as const) {
         const statement = claimSql[name];
         const { rows } = await client.query<{ 'QUERY PLAN': string }>({
           text: `EXPLAIN ${statement.text}`,

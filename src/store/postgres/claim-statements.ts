@@ -89,8 +89,9 @@ export const claimSql = {
     FROM unnest(:run_ids::text[], :epochs::bigint[]) AS held (run_id, epoch)
     WHERE runs.id = held.run_id AND runs.lease_epoch = held.epoch AND runs.lease_owner = :owner
     RETURNING runs.id AS id, runs.cancel_requested AS cancel_requested`),
-  // Whether the claim could find anything, read before it without the claim lock (see claims.ts).
-  anyClaimable: namedSql(`SELECT 1 AS claimable FROM runs WHERE ${claimable} ORDER BY runs.status, runs.lease_expires_at LIMIT 1`),
+  // What the claim could find, read before it without the claim lock (see claims.ts). Ordered
+  // as the runs_claim index is, so the planner reads the index instead of scanning the table.
+  claimableRuns: namedSql(`SELECT id FROM runs WHERE ${claimable} ORDER BY runs.status, runs.lease_expires_at LIMIT 2`),
   countLiveLeases: namedSql(`SELECT COUNT(*) AS count FROM runs WHERE ${wantsWorker} AND runs.lease_expires_at > :now::timestamptz`),
   releaseLease: namedSql('UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE id = :run_id AND lease_epoch = :epoch::bigint'),
   releaseLeasesOf: namedSql('UPDATE runs SET lease_owner = NULL, lease_expires_at = NULL WHERE lease_owner = :owner RETURNING id'),

@@ -14,12 +14,18 @@ import { boolean, integer, text, toLease } from './rows.ts';
 
 export async function claimRunnable(pool: Pool, claim: ClaimOptions & { limit: number }): Promise<Lease[]> {
   if (claim.limit < 1) return [];
-  // Most claims (every worker's poll) find nothing. Checked first without the claim lock, the
-  // cluster-wide lock is taken only when there is something to claim: an empty answer here is
-  // the one the claim would give at this instant, and a run queued just after is the next
-  // claim's, as it would be anyway.
-  const any = await query(pool, claimSql.anyClaimable, { now: claim.now.toISOString(), include_waiting: false });
-  if (any.length === 0) return [];
+  // Most claims (every worker's poll) find nothing, most others one run. Read first without the
+  // claim lock: the cluster-wide lock is taken only when there is something to claim (an empty
+  // answer here is the one the claim would give at this instant; a run queued just after is the
+  // next claim's), and a single run is claimed by the capped claim of that run, which decides
+  // exactly as the fair claim would for a queue of one.
+  const seen = await query(pool, claimSql.claimableRuns, { now: claim.now.toISOString(), include_waiting: false });
+  if (seen.length === 0) return [];
+  const [only] = seen;
+  if (seen.length === 1 && only !== undefined) {
+    const lease = await claimRun(pool, text(only, 'id'), claim);
+    return lease === undefined ? [] : [lease];
+  }
   const rows = await inTransaction(
     pool,
     (client) => query(client, claimSql.claimRunnable, { ...leaseValues(claim), limit: claim.limit, include_waiting: false }),

@@ -34,8 +34,8 @@ it('claims without scanning the runs table, however many finished runs there are
     const db = new DatabaseSync(path);
     db.exec("UPDATE runs SET status = 'completed' WHERE creation_order % 20 <> 0");
     db.exec('ANALYZE');
-    const statements = prepareStatements(db) as unknown as Record<'claimRunnable' | 'anyClaimable' | 'countLiveLeases', { sourceSQL: string }>;
-    for (const name of ['claimRunnable', 'anyClaimable', 'countLiveLeases'] as const) {
+    const statements = prepareStatements(db) as unknown as Record<'claimRunnable' | 'claimableRuns' | 'countLiveLeases', { sourceSQL: string }>;
+    for (const name of ['claimRunnable', 'claimableRuns', 'countLiveLeases'] as const) {
       const plan = db
         .prepare(`EXPLAIN QUERY PLAN ${statements[name].sourceSQL}`)
         .all({})

@@ -90,14 +90,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     readJournal: (runId, readOptions) => guard(() => readJournal(statements(), runId, readOptions)),
     append: (fence, events, patch) => guard(() => transaction(() => append(db, statements(), fence, events, patch))),
 
-    claimRunnable: (claim) =>
-      guard(() =>
-        // Nothing claimable now: the same answer the claim itself would give at this instant,
-        // without queuing on the write lock behind other processes' commits.
-        claim.limit < 1 || statements().anyClaimable.get({ now: claim.now.toISOString() }) === undefined
-          ? []
-          : transaction(() => claimRunnable(statements(), claim)),
-      ),
+    claimRunnable: (claim) => guard(() => claimRunnable(statements(), transaction, claim)),
     claimRun: (runId, claim) => guard(() => transaction(() => claimRun(statements(), runId, claim))),
     renewLeases: (owner, leases, renewal) => guard(() => renewLeases(statements(), owner, leases, renewal)),
     countLiveLeases: (at) => guard(() => integer(required(statements().countLiveLeases.get(at.toISOString())), 'count')),
@@ -241,8 +234,22 @@ function listRuns(s: Statements, query: RunQuery | AllTenantsRunQuery): { runs: 
   return toRunsPage(rows, limit, toRunRecord);
 }
 
-function claimRunnable(s: Statements, claim: ClaimOptions & { limit: number }): Lease[] {
+function claimRunnable(s: Statements, transaction: <T>(work: () => T) => T, claim: ClaimOptions & { limit: number }): Lease[] {
   if (claim.limit < 1) return [];
+  // Read first, without the write lock (see `claimableRuns`). None: the answer the claim would
+  // give at this instant, without queuing behind other processes' commits. One: nothing to
+  // rank, so the capped claim of that run decides exactly as the fair claim would (its cap
+  // test is the fair claim's for a queue of one). Runs queued meanwhile are the next claim's.
+  const seen: Row[] = s.claimableRuns.all({ now: claim.now.toISOString() });
+  if (seen.length === 0) return [];
+  if (seen.length === 1) {
+    const lease = transaction(() => claimRun(s, text(required(seen[0]), 'id'), claim));
+    return lease === undefined ? [] : [lease];
+  }
+  return transaction(() => fairClaim(s, claim));
+}
+
+function fairClaim(s: Statements, claim: ClaimOptions & { limit: number }): Lease[] {
   // One UPDATE picks and leases the runs, inside a write transaction taken before the first
   // read, so two processes can never both see a run as unleased.
   const rows: Row[] = s.claimRunnable.all({ ...leaseParameters(claim), limit: claim.limit });

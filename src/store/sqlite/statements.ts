@@ -87,10 +87,10 @@ const sql = {
 
   // Fair across tenants and users, and capped per tenant: see claim-statements.ts.
   claimRunnable: fairClaimRunnableSql({ wantsWorker, claimable: workerClaimable }),
-  // Whether the fair claim could find anything, read before it without the write lock: most
-  // claims (polls, wake-ups after a run ends) find nothing, and the fair claim costs a few
-  // hundred microseconds even then.
-  anyClaimable: `SELECT 1 AS claimable FROM runs INDEXED BY runs_claim WHERE ${workerClaimable} LIMIT 1`,
+  // What the fair claim could find, read before it without the write lock: most claims (polls,
+  // wake-ups after a run ends) find nothing, most others one run, and the fair claim costs a
+  // few hundred microseconds even then. Two rows are enough to tell "none", "one" and "rank them".
+  claimableRuns: `SELECT id FROM runs INDEXED BY runs_claim WHERE ${workerClaimable} LIMIT 2`,
   claimRun: cappedClaimRunSql({ wantsWorker, claimable }),
   // One statement for any number of leases: the held leases arrive as a JSON array.
   renewLeases: `
