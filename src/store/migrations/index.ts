@@ -10,6 +10,7 @@ import { observability } from './0009-observability.ts';
 import { vaultAndAudit } from './0010-vault-and-audit.ts';
 import { dashboardSessions } from './0011-dashboard-sessions.ts';
 import { runsEndedPerTenant } from './0012-runs-ended-per-tenant.ts';
+import { usagePerDay } from './0013-usage-per-day.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -32,4 +33,5 @@ export const migrations: readonly Migration[] = [
   vaultAndAudit,
   dashboardSessions,
   runsEndedPerTenant,
+  usagePerDay,
 ];

@@ -12,6 +12,12 @@ export interface Migration {
   version: number;
   name: string;
   sql: Record<Dialect, string>;
+  /**
+   * Tables or indexes one dialect creates and the other deliberately does not (a physical
+   * design that suits one engine only), each explained in its migration. Everything else must
+   * exist in both.
+   */
+  onlyIn?: Partial<Record<Dialect, readonly string[]>>;
 }
 
 /** Created before any migration runs; it is how an adapter knows which ones are applied. */

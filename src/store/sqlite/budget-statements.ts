@@ -2,23 +2,29 @@ import type { StatementSync } from 'node:sqlite';
 import type { BudgetScope, UsageGroupBy } from '../budget-store.ts';
 
 /**
- * The ledger and reservation column each scope's budgets are matched on. A tenant budget's id
- * is its tenant id, so the tenant scope matches on `tenant_id` again (true by construction).
+ * The reservation column each scope's budgets are matched on. A tenant budget's id is its
+ * tenant id, so the tenant scope matches on `tenant_id` again (true by construction).
  */
 const subjectColumn: Record<BudgetScope, string> = { tenant: 'tenant_id', user: 'user_id', agent: 'agent', session: 'session_id' };
 
 /**
- * A budget's settled spend in `[from, to)` and what calls in flight hold against it. The spend
- * is one range scan of the (tenant, subject, at, cost) index and never touches the table.
+ * A budget's settled spend in `[from, to)` and what calls in flight hold against it. A tenant's
+ * spend is one range scan of the ledger's (tenant, at, cost) index, never touching the table; a
+ * user's, agent's or session's adds up its days in `usage_days` (migration 13). Budget periods
+ * are whole UTC days, so the days are the ISO dates of the bounds.
  */
 function budgetTotalsSql(scope: BudgetScope): string {
-  const column = subjectColumn[scope];
+  const spent =
+    scope === 'tenant'
+      ? `SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage
+       WHERE tenant_id = :tenant_id AND at >= :from AND at < :to`
+      : `SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage_days
+       WHERE tenant_id = :tenant_id AND scope = '${scope}' AND scope_id = :scope_id AND day >= substr(:from, 1, 10) AND day < substr(:to, 1, 10)`;
   return `
     SELECT
-      (SELECT COALESCE(SUM(cost_nano_usd), 0) FROM usage
-       WHERE tenant_id = :tenant_id AND ${column} = :scope_id AND at >= :from AND at < :to) AS spent,
+      (${spent}) AS spent,
       (SELECT COALESCE(SUM(amount_nano_usd), 0) FROM budget_reservations
-       WHERE tenant_id = :tenant_id AND ${column} = :scope_id) AS reserved`;
+       WHERE tenant_id = :tenant_id AND ${subjectColumn[scope]} = :scope_id) AS reserved`;
 }
 
 const usageKey: Record<UsageGroupBy, string> = {
@@ -85,6 +91,12 @@ export const budgetSql = {
   // Scoped by run too, so a call can only ever settle its own run's reservation.
   settleReservation: 'DELETE FROM budget_reservations WHERE id = ? AND run_id = ?',
 
+  // A call's cost added to its user's, agent's and session's day (see budgetTotalsSql).
+  addUsageDays: `
+    INSERT INTO usage_days (tenant_id, scope, scope_id, day, cost_nano_usd)
+    VALUES (:tenant_id, 'user', :user_id, :day, :cost_nano_usd), (:tenant_id, 'agent', :agent, :day, :cost_nano_usd),
+           (:tenant_id, 'session', :session_id, :day, :cost_nano_usd)
+    ON CONFLICT (tenant_id, scope, scope_id, day) DO UPDATE SET cost_nano_usd = usage_days.cost_nano_usd + excluded.cost_nano_usd`,
   insertUsage: `
     INSERT INTO usage (tenant_id, run_id, step, user_id, agent, session_id, provider, model_id,
                        input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms, at)

@@ -93,6 +93,17 @@ export function recordUsage(s: BudgetStatements, run: Row, runId: string, entry:
     latency_ms: entry.latencyMs,
     at,
   });
+  // A call that cost nothing adds nothing to any budget's day.
+  if (entry.costNanoUsd > 0) {
+    s.addUsageDays.run({
+      tenant_id: text(run, 'tenant_id'),
+      user_id: text(run, 'user_id'),
+      agent: text(run, 'agent'),
+      session_id: text(run, 'session_id'),
+      day: at.slice(0, 10),
+      cost_nano_usd: entry.costNanoUsd,
+    });
+  }
   if (entry.reservationId !== undefined) s.settleReservation.run(entry.reservationId, runId);
 }
 

@@ -154,6 +154,38 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it('keeps the spend of user, agent and session budgets across the migration that adds it up per day', async () => {
+    const path = await databasePath();
+    const before = new DatabaseSync(path);
+    before.exec(schemaMigrationsTable.sqlite);
+    for (const migration of migrations.filter(({ version }) => version < 13)) {
+      before.exec(migration.sql.sqlite);
+      before.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, now.toISOString());
+    }
+    // Ledger rows as migration 4 wrote them: today (twice), yesterday, last month, and another user's.
+    const insert = before.prepare(
+      "INSERT INTO usage (tenant_id, run_id, step, user_id, agent, session_id, provider, model_id, input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms, at) VALUES ('tenant-a', 'run-x', 1, ?, 'support', ?, 'p', 'm', 1, 1, 0, ?, 1, ?)",
+    );
+    const day = 24 * 3_600_000;
+    insert.run('user-1', 'session-1', 1_000, now.toISOString());
+    insert.run('user-1', 'session-2', 2_000, new Date(now.getTime() + 3_600_000).toISOString());
+    insert.run('user-1', 'session-1', 40, new Date(now.getTime() - day).toISOString());
+    insert.run('user-1', 'session-1', 500, new Date(now.getTime() - 40 * day).toISOString());
+    insert.run('user-2', 'session-3', 7, now.toISOString());
+    before.close();
+
+    const store = await migratedStore(path);
+    const put = async (scope: 'user' | 'agent' | 'session', scopeId: string, period: 'day' | 'month' | 'total') =>
+      (await store.putBudget({ tenantId: 'tenant-a', scope, scopeId, period, limitNanoUsd: 1_000_000, now: new Date(now.getTime() + 7_200_000) })).spentNanoUsd;
+    expect(await put('user', 'user-1', 'day')).toBe(3_000);
+    expect(await put('user', 'user-1', 'total')).toBe(3_540);
+    expect(await put('agent', 'support', 'total')).toBe(3_547);
+    expect(await put('session', 'session-1', 'total')).toBe(1_540);
+    expect(await put('session', 'session-2', 'day')).toBe(2_000);
+    expect(await put('user', 'user-2', 'month')).toBe(7);
+    await store.close();
+  });
+
   it('refuses to work on a database that was never migrated', async () => {
     const store = createSqliteStore({ path: await databasePath() });
     await expect(store.getRun('tenant-a', 'run-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
