@@ -47,6 +47,16 @@ describe('createRecentEntries', () => {
     expect(recent.after('run_1', 7, 500)?.map((entry) => entry.seq)).toEqual([8, 9]);
   });
 
+  it("holds nothing once the run has ended: an ended run's session may be erased in the store", () => {
+    const recent = createRecentEntries();
+    recent.follow('run_1');
+    recent.add(commit(3, [step(1), step(2)]));
+    expect(recent.after('run_1', 1, 500)).toHaveLength(2);
+    recent.add(commit(4, [{ type: 'run-end', status: 'completed', output: 'secret answer' }]));
+    expect(recent.after('run_1', 1, 500)).toBeUndefined();
+    expect(recent.after('run_1', 3, 500)).toBeUndefined();
+  });
+
   it('hands out events as the store reads them back: through JSON', () => {
     const recent = createRecentEntries();
     recent.follow('run_1');

@@ -9,7 +9,7 @@ import type { Commit } from './commits.ts';
  * Only what this process committed passes through here, so it is never the whole journal: a
  * follower uses it only when it holds the very next entry the follower needs, and reads the
  * store otherwise (from the start, after a gap, once it has taken everything held, for runs
- * another process executes). What it hands out is what the store would: the same sequence
+ * another process executes, and for a run's last commit). What it hands out is what the store would: the same sequence
  * numbers, time and schema version, and the event as JSON (a JSON round trip, as the store's).
  */
 export interface RecentEntries {
@@ -45,6 +45,12 @@ export function createRecentEntries(): RecentEntries {
       const firstSeq = commit.lastSeq - commit.events.length + 1;
       // A run's first entry is written by the store itself, and a follower always reads it there.
       if (firstSeq === 1) return;
+      // Nothing is held past a run's end: once it has ended its session may be erased, which
+      // rewrites the journal in the store, so what is left to follow is read from there.
+      if (commit.events.some((event) => event.type === 'run-end')) {
+        run.entries = [];
+        return;
+      }
       // Another process wrote in between (a lease taken over and back): start again from here.
       if (run.entries.at(-1)?.seq !== firstSeq - 1) run.entries = [];
       commit.events.forEach((event, index) => run.entries.push(toEntry(event, firstSeq + index, commit.at)));

@@ -119,6 +119,45 @@ describe('chatCompletionsModel', () => {
     expect(seen[0]?.headers.authorization).toBe('Bearer sk-test');
   });
 
+  it('tells apart calls a server numbers all 0, by their ids', async () => {
+    answer = streamPieces([
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_b', type: 'function', function: { name: 'get_time', arguments: '{"zone":"UTC"}' } }] }),
+      data({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }),
+    ]);
+    const { response } = await ask(chatCompletionsModel('m', { baseURL }), hello, 'stream');
+    expect(response.toolCalls).toEqual([
+      { callId: 'call_a', toolName: 'get_weather', arguments: '{"city":"Oslo"}' },
+      { callId: 'call_b', toolName: 'get_time', arguments: '{"zone":"UTC"}' },
+    ]);
+  });
+
+  it('continues a call whose pieces come without an index, and starts one at each new name', async () => {
+    answer = streamPieces([
+      chunk({ tool_calls: [{ id: 'call_a', type: 'function', function: { name: 'get_weather', arguments: '{"city":' } }] }),
+      chunk({ tool_calls: [{ function: { arguments: '"Oslo"}' } }] }),
+      chunk({ tool_calls: [{ type: 'function', function: { name: 'get_time', arguments: '{"zone":"UTC"}' } }] }),
+      data({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }),
+    ]);
+    const { response } = await ask(chatCompletionsModel('m', { baseURL }), hello, 'stream');
+    expect(response.toolCalls.map(({ toolName, arguments: text }) => ({ toolName, text }))).toEqual([
+      { toolName: 'get_weather', text: '{"city":"Oslo"}' },
+      { toolName: 'get_time', text: '{"zone":"UTC"}' },
+    ]);
+    expect(response.toolCalls[0]?.callId).toBe('call_a');
+  });
+
+  it('keeps one call when a server repeats its id and name in every piece, or sends the name again with nothing more', async () => {
+    answer = streamPieces([
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'get_weather', arguments: '{"ci' } }] }),
+      chunk({ tool_calls: [{ index: 0, id: 'call_a', function: { name: 'get_weather', arguments: 'ty":"Oslo"}' } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { name: 'get_weather', arguments: '' } }] }),
+      data({ choices: [{ index: 0, delta: {}, finish_reason: 'tool_calls' }] }),
+    ]);
+    const { response } = await ask(chatCompletionsModel('m', { baseURL }), hello, 'stream');
+    expect(response.toolCalls).toEqual([{ callId: 'call_a', toolName: 'get_weather', arguments: '{"city":"Oslo"}' }]);
+  });
+
   it('fails on an error the server reports inside the stream, after text, without a response part', async () => {
     answer = streamPieces([chunk({ content: 'Partial' }), data({ error: { message: 'The engine is overloaded', type: 'server_error' } })]);
     const { types, error } = await drain(chatCompletionsModel('m', { baseURL }), hello);

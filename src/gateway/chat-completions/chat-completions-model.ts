@@ -145,7 +145,10 @@ class ChunkReader {
   private done = false;
   private text = '';
   private pendingText: string[] = [];
-  private readonly calls = new Map<number, { id: string | undefined; name: string | undefined; arguments: string }>();
+  /** Calls in the order they first appeared, and the latest call seen at each index and with each id. */
+  private readonly calls: StreamedCall[] = [];
+  private readonly callAtIndex = new Map<number, StreamedCall>();
+  private readonly callWithId = new Map<string, StreamedCall>();
   private finishReason: string | undefined;
   private refused = false;
   private usage: ModelUsage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
@@ -198,7 +201,7 @@ class ChunkReader {
     if (this.finishReason === undefined) {
       throw new InvalidResponseDataError({ data: undefined, message: 'the stream ended before the model finished' });
     }
-    const toolCalls = [...this.calls.entries()].sort(([a], [b]) => a - b).map(([, call]) => toolCall(call.id, call.name, call.arguments));
+    const toolCalls = this.calls.map((call) => toolCall(call.id, call.name, call.arguments));
     return {
       text: this.text,
       toolCalls,
@@ -214,19 +217,71 @@ class ChunkReader {
     this.pendingText.push(text);
   }
 
-  /** Calls arrive in pieces keyed by `index`: the first carries the id and name, the rest more arguments. */
+  /**
+   * Calls arrive in pieces: usually the first of a call carries its `index`, id and name, the
+   * rest more arguments at the same index. Servers differ, so a piece continues a call when its
+   * id is that call's, or (without an id) when its index is; a new id starts a new call even at
+   * an index already used (some servers number every call 0), and so does a name at an index
+   * whose call already holds a complete value. A piece with neither index nor id continues the
+   * last call unless it names a function of its own.
+   */
   private addToolCallDelta(value: unknown): void {
     if (!isRecord(value)) return;
-    const index = typeof value.index === 'number' ? value.index : this.calls.size;
     const fn = isRecord(value.function) ? value.function : {};
-    let call = this.calls.get(index);
+    const index = typeof value.index === 'number' ? value.index : undefined;
+    const id = typeof value.id === 'string' && value.id !== '' ? value.id : undefined;
+    const name = typeof fn.name === 'string' && fn.name !== '' ? fn.name : undefined;
+    const args = typeof fn.arguments === 'string' ? fn.arguments : '';
+    let call = this.continued(index, id, name, args);
     if (call === undefined) {
       call = { id: undefined, name: undefined, arguments: '' };
-      this.calls.set(index, call);
+      this.calls.push(call);
     }
-    if (call.id === undefined && typeof value.id === 'string' && value.id !== '') call.id = value.id;
-    if (call.name === undefined && typeof fn.name === 'string' && fn.name !== '') call.name = fn.name;
-    if (typeof fn.arguments === 'string') call.arguments += fn.arguments;
+    if (index !== undefined) this.callAtIndex.set(index, call);
+    if (id !== undefined && call.id === undefined) {
+      call.id = id;
+      this.callWithId.set(id, call);
+    }
+    if (name !== undefined && call.name === undefined) call.name = name;
+    call.arguments += args;
+  }
+
+  /** The call a piece belongs to, or undefined when it starts a new one. */
+  private continued(index: number | undefined, id: string | undefined, name: string | undefined, args: string): StreamedCall | undefined {
+    if (id !== undefined) {
+      const known = this.callWithId.get(id);
+      if (known !== undefined) return known;
+      // An id not seen before continues the call at its index only if that call has none yet.
+      const atIndex = index === undefined ? undefined : this.callAtIndex.get(index);
+      return atIndex !== undefined && atIndex.id === undefined && (name === undefined || atIndex.name === undefined || atIndex.name === name)
+        ? atIndex
+        : undefined;
+    }
+    if (index !== undefined) {
+      const atIndex = this.callAtIndex.get(index);
+      if (atIndex === undefined) return undefined;
+      // A name repeated with nothing more is the same call; a call with arguments after a whole value is another.
+      const another = name !== undefined && atIndex.name !== undefined && isCompleteJson(atIndex.arguments) && (args.trim() !== '' || name !== atIndex.name);
+      return another ? undefined : atIndex;
+    }
+    return name === undefined ? this.calls.at(-1) : undefined;
+  }
+}
+
+interface StreamedCall {
+  id: string | undefined;
+  name: string | undefined;
+  arguments: string;
+}
+
+/** Whether streamed arguments already form a whole JSON value: a further named piece is another call. */
+function isCompleteJson(text: string): boolean {
+  if (text.trim() === '') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -15,7 +15,7 @@ import type { Migration } from './migration.ts';
  *
  * PostgreSQL keeps the covering indexes: a total row per day would be one row that every
  * concurrent append of an agent (on every node) updates, serialising them on its lock, where
- * SQLite has one writer at a time anyway. It drops only `usage_run`, which no query reads.
+ * SQLite has one writer at a time anyway. It drops only `usage_run`, which no query reads (ADR 0025).
  */
 export const usagePerDay: Migration = {
   version: 13,
