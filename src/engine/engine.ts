@@ -14,19 +14,13 @@ import { resolveOutcome } from './resolve-outcome.ts';
 import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
 import { failRun } from './fail-run.ts';
+import { followJournal, followPollMs } from './follow-journal.ts';
 import { createRecentEntries } from './recent-entries.ts';
 import { createRunNotifier } from './run-notifier.ts';
 import type { EngineOptions, Runtime, StartRunInput, Worker } from './runtime-types.ts';
 import { startWorkerLoop } from './worker.ts';
 
 const defaultMaxInputBytes = 1_000_000;
-const followPollMs = 200;
-/**
- * A follower that keeps finding nothing new backs off to this (200, 400, 800, 1000 ms …), so
- * thousands of idle streams (waiting runs) cost little; commits made in this process still wake
- * it at once, and the first new entry brings it back to 200 ms.
- */
-const idleFollowPollMs = 1_000;
 const defaultShutdownGraceMs = 10_000;
 
 /**
@@ -237,35 +231,7 @@ export function createEngine(options: EngineOptions): Runtime {
     eventOptions: { afterSeq?: number; signal?: AbortSignal; tenantId?: string; follow?: boolean } = {},
   ): AsyncGenerator<JournalEntry> {
     await getRun(runId, eventOptions.tenantId);
-    let seq = eventOptions.afterSeq ?? 0;
-    let idlePolls = 0;
-    // A follower takes what this process commits from memory (see RecentEntries); a one-off
-    // read goes to the store, which alone holds the whole journal.
-    const release = eventOptions.follow === false ? undefined : recent.follow(runId);
-    try {
-      for (;;) {
-        // Subscribed before the read: what is committed while this reads, or while the reader
-        // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
-        const woken = release === undefined ? undefined : notifier.subscribe(runId);
-        try {
-          const entries =
-            (release === undefined ? undefined : recent.after(runId, seq, 500)) ?? (await store.readJournal(runId, { afterSeq: seq, limit: 500 }));
-          for (const entry of entries) {
-            yield entry;
-            seq = entry.seq;
-            if (entry.type === 'run-end') return;
-          }
-          if (entries.length === 500) continue;
-          if (woken === undefined || eventOptions.signal?.aborted === true) return;
-          idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
-          await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), eventOptions.signal);
-        } finally {
-          woken?.close();
-        }
-      }
-    } finally {
-      release?.();
-    }
+    yield* followJournal({ store, notifier, recent }, runId, eventOptions);
   }
 
   return {

@@ -1,3 +1,5 @@
+import { isRecord } from '../internal/is-record.ts';
+
 /**
  * What erasing a session's conversation leaves of a journal event: its shape, its identifiers and
  * its numbers — what audit and billing need (which tool was called, when, by which model, at
@@ -107,10 +109,6 @@ function keepFields(record: Record<string, unknown>): Record<string, unknown> {
     else if (key === 'arguments' || key === 'message') fields[key] = erasedText;
   }
   return fields;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

@@ -1,6 +1,7 @@
 import { invalidOption } from '../support/guardrail-options.ts';
 import { classifierFailed } from './classifier-failed.ts';
 import { clampScore, type Classify, type ClassifierScore, type HttpClassifierOptions } from './classifier-types.ts';
+import { isRecord } from '../../internal/is-record.ts';
 
 const defaultTimeoutMs = 10_000;
 // Labels that classifiers use for "nothing found"; every other label counts as a hit by default.
@@ -120,8 +121,4 @@ function labelEntries(payload: unknown): Array<{ label: string; score: number }>
       isRecord(entry) && typeof entry.label === 'string' && typeof entry.score === 'number' && Number.isFinite(entry.score),
   );
   return entries.length === list.length ? entries : undefined;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
