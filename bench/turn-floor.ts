@@ -237,14 +237,14 @@ async function run(options: BenchOptions): Promise<BenchReport> {
         figures.push(
           compare({
             name: `${turns}-turn run: Keel CLI path against the floor`,
-            baseline: { label: 'floor (bare fetch + stream + tool + node:sqlite)', value: floorMs, unit: 'ms/turn' },
+            baseline: { label: 'floor (bare node:http + stream + tool + node:sqlite)', value: floorMs, unit: 'ms/turn' },
             measured: { label: 'Keel, keel run path', value: cliMs, unit: 'ms/turn' },
             ratioOf: 'Keel / floor',
           }),
           overheadFigure(`${turns}-turn run: Keel's own work per turn, CLI path`, cliMs - floorMs, bars.cli),
           compare({
             name: `${turns}-turn run: Keel server path (POST /v1/runs + SSE) against the floor`,
-            baseline: { label: 'floor (bare fetch + stream + tool + node:sqlite)', value: floorMs, unit: 'ms/turn' },
+            baseline: { label: 'floor (bare node:http + stream + tool + node:sqlite)', value: floorMs, unit: 'ms/turn' },
             measured: { label: 'Keel, server + SSE client', value: serverMs, unit: 'ms/turn' },
             ratioOf: 'Keel / floor',
           }),

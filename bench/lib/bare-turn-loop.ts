@@ -1,3 +1,4 @@
+import { request, type IncomingMessage } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { openBareSqlite, type BareSqlite } from './bare-sqlite.ts';
 
@@ -8,8 +9,9 @@ import { openBareSqlite, type BareSqlite } from './bare-sqlite.ts';
  *  1. serialises the whole conversation so far (system, user, every assistant tool call and every
  *     tool result) into a Chat Completions request, `stream: true` with usage, as Keel's
  *     `openai-compatible` provider sends it;
- *  2. POSTs it with `fetch` (undici, keep-alive) to the same fake upstream and reads the event
- *     stream to its end, parsing every chunk and gathering the tool call;
+ *  2. POSTs it with `node:http` (the global agent, keep-alive: the cheapest HTTP client Node.js
+ *     has, and the one Keel's client uses) to the same fake upstream and reads the event stream to
+ *     its end, parsing every chunk and gathering the tool call;
  *  3. runs the tool (the same function as the Keel agent's);
  *  4. makes the turn durable with one bare node:sqlite transaction (insert the step's payload —
  *     the model's response and the tool's result — and update the run row, WAL, synchronous=NORMAL).
@@ -54,8 +56,8 @@ export function createBareTurnLoop(options: {
       },
     },
   ];
-  const url = `${options.baseURL}/chat/completions`;
-  const headers = { 'content-type': 'application/json', authorization: 'Bearer bench' };
+  const url = new URL(`${options.baseURL}/chat/completions`);
+  const headers = { 'content-type': 'application/json', accept: 'text/event-stream', authorization: 'Bearer bench' };
   return {
     async run(input) {
       const started = performance.now();
@@ -66,9 +68,9 @@ export function createBareTurnLoop(options: {
       let toolCalls = 0;
       for (;;) {
         const body = JSON.stringify({ model: 'fake-model', messages, tools, stream: true, stream_options: { include_usage: true } });
-        const response = await fetch(url, { method: 'POST', headers, body });
-        if (response.status !== 200 || response.body === null) throw new Error(`the upstream answered ${response.status}`);
-        const turn = await readChatStream(response.body);
+        const response = await post(url, headers, body);
+        if (response.statusCode !== 200) throw new Error(`the upstream answered ${response.statusCode}`);
+        const turn = await readChatStream(response);
         const call = turn.toolCall;
         if (call === undefined) {
           sqlite.step(JSON.stringify({ text: turn.text }));
@@ -90,8 +92,16 @@ export function createBareTurnLoop(options: {
   };
 }
 
+function post(url: URL, headers: Record<string, string>, body: string): Promise<IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const sent = request(url, { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } }, resolve);
+    sent.on('error', reject);
+    sent.end(body);
+  });
+}
+
 /** Reads a Chat Completions event stream to its end: the text and the (single) tool call. */
-async function readChatStream(body: ReadableStream<Uint8Array>): Promise<{ text: string; toolCall?: { id: string; name: string; arguments: string } }> {
+async function readChatStream(body: AsyncIterable<Uint8Array>): Promise<{ text: string; toolCall?: { id: string; name: string; arguments: string } }> {
   const decoder = new TextDecoder();
   let buffer = '';
   let text = '';

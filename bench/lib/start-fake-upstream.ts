@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { request } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 
@@ -28,12 +29,24 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
   };
 }
 
-/** One bare `fetch` of an answer (no streaming) from the upstream, in ms. */
+/** One bare request for an answer (no streaming) from the upstream, in ms. */
 export async function upstreamRoundTripMs(upstream: FakeUpstream): Promise<number> {
   const body = JSON.stringify({ model: 'fake-model', messages: [{ role: 'user', content: 'round trip: 0 turns' }] });
   const headers = { 'content-type': 'application/json' };
   const started = performance.now();
-  const response = await fetch(`${upstream.openaiBaseURL}/chat/completions`, { method: 'POST', headers, body });
-  await response.text();
+  // node:http on the global agent (keep-alive), as Keel's client and the turn floor send.
+  await new Promise<void>((resolve, reject) => {
+    const sent = request(
+      `${upstream.openaiBaseURL}/chat/completions`,
+      { method: 'POST', headers: { ...headers, 'content-length': Buffer.byteLength(body) } },
+      (response) => {
+        response.resume();
+        response.on('end', resolve);
+        response.on('error', reject);
+      },
+    );
+    sent.on('error', reject);
+    sent.end(body);
+  });
   return performance.now() - started;
 }

@@ -1,4 +1,6 @@
-import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, globalAgent as globalHttpsAgent } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../../errors/index.ts';
@@ -248,6 +250,89 @@ describe('chatCompletionsModel', () => {
     const shown = JSON.stringify({ message: error.message, details: error.details, json: error.toJSON() });
     expect(shown).not.toContain(key);
     expect(shown).toContain('Incorrect API key provided');
+  });
+});
+
+describe('chatCompletionsModel transport', () => {
+  const text = (words: string[]) => [
+    ...words.map((word) => chunk({ content: word })),
+    chunk({}, { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] }),
+    'data: [DONE]\n\n',
+  ];
+
+  it('keeps one connection alive across calls, streamed or not, and says what it accepts', async () => {
+    const ports: number[] = [];
+    server.on('request', (request: IncomingMessage) => ports.push(request.socket.remotePort ?? 0));
+    const model = chatCompletionsModel('m', { baseURL });
+    answer = streamPieces(text(['a', 'b']));
+    await ask(model, hello, 'stream');
+    await ask(model, hello, 'stream');
+    answer = (response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.end(JSON.stringify({ choices: [{ message: { role: 'assistant', content: 'c' }, finish_reason: 'stop' }] }));
+    };
+    await model.generate(hello);
+    expect(ports).toHaveLength(3);
+    expect(new Set(ports).size).toBe(1);
+    expect(seen.map((request) => request.headers.accept)).toEqual(['text/event-stream', 'text/event-stream', 'application/json']);
+    expect(seen.every((request) => request.headers['content-type'] === 'application/json')).toBe(true);
+  });
+
+  it('drops the connection of a stream its reader leaves early, and the next call gets a new one', async () => {
+    const ports: number[] = [];
+    const closed: Promise<void>[] = [];
+    server.on('request', (request: IncomingMessage) => {
+      ports.push(request.socket.remotePort ?? 0);
+      closed.push(new Promise((resolve) => request.socket.once('close', () => resolve())));
+    });
+    const model = chatCompletionsModel('m', { baseURL });
+    answer = streamPieces(text(['first', 'second', 'third']));
+    for await (const part of model.stream?.(hello) ?? []) {
+      expect(part).toEqual({ type: 'text-delta', text: 'first' });
+      break;
+    }
+    // Closed by the client: left open, the server would close it only at its keep-alive timeout (5 s).
+    const outcome = await Promise.race([closed[0]?.then(() => 'closed'), new Promise((resolve) => setTimeout(() => resolve('still open'), 2_000))]);
+    expect(outcome).toBe('closed');
+    const { response } = await ask(model, hello, 'stream');
+    expect(response.text).toBe('firstsecondthird');
+    expect(ports).toHaveLength(2);
+    expect(ports[0]).not.toBe(ports[1]);
+  });
+
+  it('reports a redirect with where the API moved, and does not follow it', async () => {
+    answer = (response) => {
+      response.writeHead(308, { location: 'https://api.example.test/v1/chat/completions' });
+      response.end();
+    };
+    const error = await failure(chatCompletionsModel('m', { baseURL }).generate(hello));
+    expect(error.code).toBe('MODEL_RESPONSE_INVALID');
+    expect(error.message).toContain('the API moved to https://api.example.test/v1/chat/completions');
+    expect(seen).toHaveLength(1);
+  });
+
+  it('speaks HTTPS to an https: baseURL', async () => {
+    const fixtures = new URL('../../../test/fixtures/tls/', import.meta.url);
+    const cert = await readFile(new URL('localhost-cert.pem', fixtures), 'utf8');
+    const key = await readFile(new URL('localhost-key.pem', fixtures), 'utf8');
+    const secure = createHttpsServer({ cert, key }, (request, response) => {
+      request.resume();
+      request.on('end', () => streamPieces(text(['over', ' TLS']))(response));
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    // The test's own certificate authority, for the connections of this test only.
+    const trusted = globalHttpsAgent.options.ca;
+    globalHttpsAgent.options.ca = cert;
+    try {
+      const { port } = secure.address() as AddressInfo;
+      const { response } = await ask(chatCompletionsModel('m', { baseURL: `https://localhost:${port}/v1` }), hello, 'stream');
+      expect(response.text).toBe('over TLS');
+    } finally {
+      globalHttpsAgent.options.ca = trusted;
+      globalHttpsAgent.destroy();
+      secure.closeAllConnections();
+      await new Promise((resolve) => secure.close(resolve));
+    }
   });
 });
 

@@ -1,9 +1,12 @@
+import type { IncomingMessage } from 'node:http';
+import { text as readText } from 'node:stream/consumers';
 import { APICallError, InvalidResponseDataError } from '@ai-sdk/provider';
 import { createParser, type ParseError } from 'eventsource-parser';
 import { KeelError } from '../../errors/index.ts';
 import { toModelError } from '../ai-sdk/map-error.ts';
 import type { Model, ModelRequest, ModelResponse, ModelStreamPart } from '../model.ts';
 import { encodeRequest } from './encode-request.ts';
+import { headerRecord, postJson } from './post-json.ts';
 import { ChunkReader, completion } from './read-response.ts';
 import { isRecord } from '../../internal/is-record.ts';
 
@@ -22,8 +25,9 @@ const maxEventBytes = 8 * 1024 * 1024;
 /**
  * A model behind any server that speaks OpenAI's Chat Completions protocol (vLLM, Ollama,
  * LM Studio, llama.cpp, LiteLLM and hosted gateways), spoken directly: the request body is encoded
- * incrementally (see `encode-request.ts`) and the event stream read as it arrives, so a turn costs
- * little beyond the HTTP exchange itself however long the conversation grows.
+ * incrementally (see `encode-request.ts`), sent with `node:http` (see `post-json.ts`) and the event
+ * stream read as it arrives, so a turn costs little beyond the HTTP exchange itself however long
+ * the conversation grows.
  *
  * Errors come out as KeelErrors, mapped exactly as for AI SDK providers (`MODEL_RATE_LIMITED`
  * with its Retry-After, `MODEL_UNAVAILABLE`, `MODEL_CONTEXT_TOO_LONG`, ...). A stream that fails,
@@ -38,19 +42,27 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
   // Error details name the API as well as the provider, as they do for AI SDK providers.
   const context = { provider: `${provider}.chat`, modelId };
   const url = `${connection.baseURL.replace(/\/+$/, '')}/chat/completions`;
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (connection.apiKey !== undefined) headers.authorization = `Bearer ${connection.apiKey}`;
+  const endpoint = new URL(url);
+  const headers = (accept: string): Record<string, string> => ({
+    'content-type': 'application/json',
+    accept,
+    ...(connection.apiKey === undefined ? {} : { authorization: `Bearer ${connection.apiKey}` }),
+  });
+  const streamHeaders = headers('text/event-stream');
+  const answerHeaders = headers('application/json');
   const fail = (error: unknown, request: ModelRequest) => toModelError(error, request.signal === undefined ? context : { ...context, signal: request.signal });
+  /** What broke while the exchange was under way: the abort itself when the caller aborted, else a lost connection. */
+  const broken = (error: unknown, request: ModelRequest) => fail(request.signal?.aborted === true ? error : connectionFailed(url, error), request);
 
-  async function post(request: ModelRequest, stream: boolean): Promise<Response> {
-    let response: Response;
+  async function post(request: ModelRequest, stream: boolean): Promise<IncomingMessage> {
+    let response: IncomingMessage;
     try {
-      const body = encodeRequest(modelId, request, stream);
-      response = await fetch(url, { method: 'POST', headers, body, ...(request.signal === undefined ? {} : { signal: request.signal }) });
+      response = await postJson(endpoint, stream ? streamHeaders : answerHeaders, encodeRequest(modelId, request, stream), request.signal);
     } catch (error) {
-      throw fail(request.signal?.aborted === true ? error : connectionFailed(url, error), request);
+      throw broken(error, request);
     }
-    if (!response.ok) throw fail(await failedResponse(url, response), request);
+    const status = response.statusCode ?? 0;
+    if (status < 200 || status > 299) throw fail(await failedResponse(url, response), request);
     return response;
   }
 
@@ -62,16 +74,16 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
       const response = await post(request, false);
       let text: string;
       try {
-        text = await response.text();
+        text = await readText(response);
       } catch (error) {
-        throw fail(request.signal?.aborted === true ? error : connectionFailed(url, error), request);
+        throw broken(error, request);
       }
       let body: unknown;
       try {
         body = JSON.parse(text);
       } catch {
         throw fail(
-          new APICallError({ message: 'Invalid JSON response', url, requestBodyValues: {}, statusCode: response.status, responseBody: text }),
+          new APICallError({ message: 'Invalid JSON response', url, requestBodyValues: {}, statusCode: response.statusCode ?? 0, responseBody: text }),
           request,
         );
       }
@@ -85,16 +97,15 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
     async *stream(request) {
       const response = await post(request, true);
       // A proxy's error page served with 200 would otherwise read as an empty event stream.
-      const contentType = response.headers.get('content-type') ?? '';
-      if (contentType.startsWith('text/html') || response.body === null) {
-        await response.body?.cancel().catch(() => undefined);
+      const contentType = response.headers['content-type'] ?? '';
+      if (contentType.startsWith('text/html')) {
+        response.destroy();
         throw new KeelError({
           code: 'MODEL_RESPONSE_INVALID',
-          message: `${context.provider} model "${modelId}": expected an event stream, got ${contentType === '' ? 'no body' : contentType}`,
+          message: `${context.provider} model "${modelId}": expected an event stream, got ${contentType}`,
           details: context,
         });
       }
-      const reader = response.body.getReader();
       const decoder = new TextDecoder();
       const chunks = new ChunkReader(modelId);
       const parser = createParser({
@@ -106,17 +117,18 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
         },
       });
       // Read to the end of the body even after `[DONE]`: a body left unread would cost the
-      // keep-alive connection, and cancelling one already read costs an abort.
+      // keep-alive connection.
+      const body = response[Symbol.asyncIterator]();
       let ended = false;
       try {
         for (;;) {
-          let next: Awaited<ReturnType<typeof reader.read>>;
+          let next: IteratorResult<Buffer>;
           try {
-            next = await reader.read();
+            next = (await body.next()) as IteratorResult<Buffer>;
           } catch (error) {
             throw request.signal?.aborted === true ? error : connectionFailed(url, error);
           }
-          if (next.done) break;
+          if (next.done === true) break;
           parser.feed(decoder.decode(next.value, { stream: true }));
           for (const text of chunks.takeText()) yield { type: 'text-delta', text } satisfies ModelStreamPart;
         }
@@ -126,8 +138,8 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
       } catch (error) {
         throw fail(error, request);
       } finally {
-        // Stops the HTTP response when the consumer or an error ends the loop early.
-        if (!ended) reader.cancel().catch(() => undefined);
+        // Stops the HTTP response (and drops its connection) when the consumer or an error ends the loop early.
+        if (!ended) response.destroy();
       }
       let answer: ModelResponse;
       try {
@@ -147,9 +159,10 @@ function connectionFailed(url: string, cause: unknown): APICallError {
 }
 
 /** A non-2xx answer: its status, the server's own message when it sent one, and the retry headers. */
-async function failedResponse(url: string, response: Response): Promise<APICallError> {
-  const body = await response.text().catch(() => '');
-  let message = response.statusText === '' ? `HTTP ${response.status}` : response.statusText;
+async function failedResponse(url: string, response: IncomingMessage): Promise<APICallError> {
+  const body = await readText(response).catch(() => '');
+  const status = response.statusCode ?? 0;
+  let message = response.statusMessage === undefined || response.statusMessage === '' ? `HTTP ${status}` : response.statusMessage;
   try {
     const parsed: unknown = JSON.parse(body);
     const error = isRecord(parsed) ? parsed.error : undefined;
@@ -158,13 +171,15 @@ async function failedResponse(url: string, response: Response): Promise<APICallE
   } catch {
     // Not JSON: the status text stands.
   }
-  const status = response.status;
+  const location = response.headers.location;
+  if (status >= 300 && status < 400 && location !== undefined)
+    message = `${message}: the API moved to ${location} (redirects are not followed; set the provider's baseURL there)`;
   return new APICallError({
     message,
     url,
     requestBodyValues: {},
     statusCode: status,
-    responseHeaders: Object.fromEntries(response.headers),
+    responseHeaders: headerRecord(response),
     responseBody: body,
     isRetryable: status === 408 || status === 409 || status === 429 || status >= 500,
   });

@@ -193,7 +193,17 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
   const at = fence.now.toISOString();
   // Reservations are released by a statement of their own below; SQLite binds booleans as 0 and 1.
   const { release_reservations: _release, set_waiting_reason, set_error, ...values } = fencedUpdateValues(fence, events.length, patch);
-  const row = s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0 });
+  const row = movesProgressOnly(patch)
+    ? s.fencedProgress.get({
+        run_id: values.run_id,
+        epoch: values.epoch,
+        last_seq: values.last_seq,
+        new_last_seq: values.new_last_seq,
+        now: values.now,
+        usage: values.usage,
+        cost_nano_usd: values.cost_nano_usd,
+      })
+    : s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0 });
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
   if (patch.releaseReservations === true) s.deleteRunReservations.run(fence.runId);
@@ -203,6 +213,18 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
 
   const messages = patch.sessionMessages ?? [];
   if (messages.length > 0) appendSessionMessages(s, text(row, 'tenant_id'), text(row, 'session_id'), fence.runId, messages, at);
+}
+
+/** Whether an append changes none of the run's state beyond its sequence, usage and cost: a turn's commit. */
+function movesProgressOnly(patch: RunPatch): boolean {
+  return (
+    patch.status === undefined &&
+    patch.waitingReason === undefined &&
+    patch.output === undefined &&
+    patch.error === undefined &&
+    patch.startedAt === undefined &&
+    patch.endedAt === undefined
+  );
 }
 
 function insertJournalRow(s: Statements, runId: string, seq: number, event: JournalEvent, at: string): void {

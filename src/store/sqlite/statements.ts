@@ -78,6 +78,18 @@ const sql = {
       cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd)
     WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
     RETURNING tenant_id, session_id, user_id, agent`,
+  // The same fenced update for the commits of a turn, which move the run's progress only (its
+  // sequence, usage and cost). It names no indexed column: SQLite rewrites the entries of every
+  // index whose columns an UPDATE sets, even to the same value, and `status` in `fencedUpdate`
+  // would cost each turn's commit a page of `runs_claim`.
+  fencedProgress: `
+    UPDATE runs SET
+      last_seq = :new_last_seq,
+      updated_at = :now,
+      usage = COALESCE(:usage, usage),
+      cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd)
+    WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
+    RETURNING tenant_id, session_id, user_id, agent`,
   insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
   readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
 
