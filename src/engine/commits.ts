@@ -37,9 +37,39 @@ export type CommitObserver = (commit: Commit) => void | Promise<void>;
 export function combineObservers(observers: readonly CommitObserver[]): CommitObserver | undefined {
   if (observers.length === 0) return undefined;
   if (observers.length === 1) return observers[0];
-  return async (commit) => {
-    const results = await Promise.allSettled(observers.map(async (observer) => observer(commit)));
-    const failed = results.find((result) => result.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+  return (commit) => {
+    // Most observers finish at once for most commits (a metric counted, nothing to send): only
+    // the work still under way is awaited, so a commit costs no promise when there is none.
+    const outcomes: Array<{ error: unknown } | Promise<void>> = [];
+    let pending = false;
+    for (const observer of observers) {
+      try {
+        const result = observer(commit);
+        if (result instanceof Promise) {
+          outcomes.push(result);
+          pending = true;
+        }
+      } catch (error) {
+        outcomes.push({ error });
+      }
+    }
+    if (!pending) {
+      const failed = outcomes[0];
+      if (failed !== undefined) throw (failed as { error: unknown }).error;
+      return undefined;
+    }
+    return (async () => {
+      // The first failure in the observers' order, whether it threw or rejected.
+      let first: { error: unknown } | undefined;
+      for (const outcome of outcomes) {
+        try {
+          if (outcome instanceof Promise) await outcome;
+          else first ??= outcome;
+        } catch (error) {
+          first ??= { error };
+        }
+      }
+      if (first !== undefined) throw first.error;
+    })();
   };
 }

@@ -1,5 +1,6 @@
 import { createLogAlertSink, createWebhookAlertSink, type AlertSink } from '../cost/alert-sink.ts';
-import type { CommitObserver } from '../engine/commits.ts';
+import type { Commit, CommitObserver } from '../engine/commits.ts';
+import type { JournalEvent } from '../journal/events.ts';
 import type { Logger } from '../telemetry/logger.ts';
 
 /** What the oversight webhook is told: an approval moved up its chain, or a run was handed to a human. */
@@ -12,6 +13,8 @@ export interface OversightNotice {
   message: string;
   [field: string]: unknown;
 }
+
+type EscalationOpened = Extract<JournalEvent, { type: 'escalation-open' }>;
 
 export const oversightWebhookVariable = 'KEEL_OVERSIGHT_WEBHOOK_URL';
 
@@ -48,9 +51,8 @@ export function notifyEscalations(options: {
   notify: (notice: OversightNotice, webhookUrl?: string) => Promise<void>;
   webhookOf: (agent: string) => string | undefined;
 }): CommitObserver {
-  return async (commit) => {
-    for (const event of commit.events) {
-      if (event.type !== 'escalation-open') continue;
+  const send = async (commit: Commit, events: readonly EscalationOpened[]) => {
+    for (const event of events) {
       const notice: OversightNotice = {
         kind: 'escalation-open',
         key: `escalation-open:${event.escalationId}`,
@@ -66,5 +68,10 @@ export function notifyEscalations(options: {
       };
       await options.notify(notice, options.webhookOf(commit.run.agent));
     }
+  };
+  return (commit) => {
+    const opened = commit.events.filter((event): event is EscalationOpened => event.type === 'escalation-open');
+    // Nearly every commit opens none: it returns at once, without a promise.
+    return opened.length === 0 ? undefined : send(commit, opened);
   };
 }

@@ -14,10 +14,11 @@ import type { RateLimiter } from './rate-limit.ts';
  * const runtime = createRuntime({ config, store, observers: [createTokenMeter({ limiter: createRateLimiter({ store }) })] });
  */
 export function createTokenMeter(options: { limiter: Pick<RateLimiter, 'recordTokens'> }): CommitObserver {
-  return async (commit) => {
+  return (commit) => {
     const tokens = tokensIn(commit.events);
-    if (tokens === 0) return;
-    await options.limiter.recordTokens({ tenantId: commit.run.tenantId, userId: commit.run.userId, tokens });
+    // Most commits hold no model response: nothing to count, and nothing to wait for.
+    if (tokens === 0) return undefined;
+    return options.limiter.recordTokens({ tenantId: commit.run.tenantId, userId: commit.run.userId, tokens });
   };
 }
 
