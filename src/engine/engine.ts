@@ -120,6 +120,7 @@ export function createEngine(options: EngineOptions): Runtime {
           if (ended !== undefined) committed({ run: lease.run, ...ended });
           return;
         }
+        let leaseReleased = false;
         const outcome = await executeRun({
           lease,
           store,
@@ -133,8 +134,9 @@ export function createEngine(options: EngineOptions): Runtime {
           isDraining: () => draining || isStopping(),
           onCommit: committed,
           credentials: options.credentials,
+          onLeaseReleased: () => (leaseReleased = true),
         });
-        if (outcome !== 'lease-lost') await store.releaseLease(lease.runId, lease.epoch);
+        if (outcome !== 'lease-lost' && !leaseReleased) await store.releaseLease(lease.runId, lease.epoch);
       } catch (error) {
         // Only reachable when the store fails under the execution: give the lease back so
         // another node (or this one, after a pause) can try again.

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { KeelError } from '../errors/index.ts';
@@ -6,6 +9,8 @@ import { defineTool, TransientToolError } from '../sdk/define-tool.ts';
 import { scriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
 import type { JournalEntry } from '../journal/events.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import type { Store } from '../store/store.ts';
 
 let harness: TestRuntime | undefined;
 afterEach(async () => {
@@ -384,5 +389,40 @@ describe('executing a run in this process', () => {
     expect(firstDone.output).toBe('first');
     expect((await secondDone).output).toBe('second');
     model.assertConsumed();
+  });
+});
+
+describe('letting go of the lease', () => {
+  it('lets go in the commit that ends or parks the run, with no release after it, and a parked run resumes at once elsewhere', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-let-go-'));
+    const store = createSqliteStore({ path: join(directory, 'keel.db') });
+    try {
+      await store.migrate();
+      let releases = 0;
+      const counted: Store = { ...store, releaseLease: (...args) => ((releases += 1), store.releaseLease(...args)) };
+      const refund = defineTool({
+        name: 'issue_refund',
+        description: 'Refund',
+        input: z.object({ orderId: z.string() }),
+        effect: 'unsafe',
+        approval: 'always',
+        execute: () => ({ refunded: true }),
+      });
+      const model = scriptedModel([{ text: 'Hello!' }, { toolCalls: [{ name: 'issue_refund', arguments: { orderId: '1' } }] }]);
+      harness = await createTestRuntime({ store: counted, agents: [defineAgent({ name: 'support', model, instructions: 'Help.', tools: [refund] })] });
+
+      const ended = await harness.runtime.run({ agent: 'support', input: 'hi' });
+      const parked = await harness.runtime.run({ agent: 'support', input: 'refund order 1' });
+      expect([ended.status, parked.status, parked.waitingReason]).toEqual(['completed', 'waiting', 'approval']);
+      expect(releases).toBe(0);
+      // Nobody holds the parked run any more: another worker may take it up the moment it is decided.
+      const resumed = await store.claimRun(parked.id, { owner: 'another-node', leaseMs: 60_000, now: new Date(), includeWaiting: true });
+      expect(resumed?.runId).toBe(parked.id);
+    } finally {
+      await harness?.close();
+      harness = undefined;
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });

@@ -23,6 +23,7 @@ export interface FencedUpdateValues {
   ended_at: string | null;
   cost_nano_usd: number | null;
   release_reservations: boolean;
+  release_lease: boolean;
 }
 
 /**
@@ -47,5 +48,6 @@ export function fencedUpdateValues(fence: Fence, eventCount: number, patch: RunP
     ended_at: patch.endedAt?.toISOString() ?? null,
     cost_nano_usd: patch.costNanoUsd ?? null,
     release_reservations: patch.releaseReservations === true,
+    release_lease: patch.releaseLease === true,
   };
 }

@@ -229,6 +229,12 @@ export interface RunPatch {
    * parks or ends settles nothing more, and a stale writer cannot touch the new owner's.
    */
   releaseReservations?: boolean;
+  /**
+   * Let go of the lease in the same fenced transaction (owner and expiry cleared, the epoch kept):
+   * for the commit that ends or parks the run, after which this execution writes nothing more.
+   * It saves the separate `releaseLease` the execution would make next.
+   */
+  releaseLease?: boolean;
   /** Approval requests to list in the inbox, committed with their `approval-request` events. */
   approvalRequests?: NewApproval[];
   /**

@@ -197,6 +197,33 @@ export function describeLeaseContract(current: CurrentStore): void {
       expect(await current().renewLeases('worker-1', [], { leaseMs, now: start })).toEqual({ lost: [], cancelRequested: [] });
     });
 
+    it('lets go of the lease in the commit that parks or ends the run, when the append asks', async () => {
+      const store = current();
+      const held = await store.createRun(newRun());
+      const letGo = await store.createRun(newRun());
+      const [heldLease, letGoLease] = await store.claimRunnable({ owner: 'worker-1', leaseMs, now: start, limit: 2 });
+      if (heldLease?.runId !== held.run.id || letGoLease?.runId !== letGo.run.id) throw new Error('expected both runs claimed in order');
+      const parking = { status: 'waiting', waitingReason: 'approval' } as const;
+      await appendAs(store, heldLease, [{ type: 'run-waiting', reason: 'approval' }], parking);
+      await appendAs(store, letGoLease, [{ type: 'run-waiting', reason: 'approval' }], { ...parking, releaseLease: true });
+
+      // Parked without letting go, the lease stays live until it expires; let go, the run can be
+      // resumed by anyone at once, with the next epoch, and its old holder no longer holds it.
+      const resume = { owner: 'worker-2', leaseMs, now: at(1), includeWaiting: true };
+      expect(await store.claimRun(held.run.id, resume)).toBeUndefined();
+      const resumed = await store.claimRun(letGo.run.id, resume);
+      expect(resumed?.epoch).toBe(letGoLease.epoch + 1);
+      const renewal = await store.renewLeases('worker-1', [heldLease, letGoLease], { leaseMs, now: at(2) });
+      expect(renewal.lost).toEqual([letGo.run.id]);
+
+      // The same on the commit that ends a run: nothing is left to release.
+      if (resumed === undefined) throw new Error('expected the resumed lease');
+      await appendAs(store, resumed, [{ type: 'run-end', status: 'completed' }], { status: 'completed', endedAt: at(3), releaseLease: true });
+      expect((await store.renewLeases('worker-2', [resumed], { leaseMs, now: at(4) })).lost).toEqual([letGo.run.id]);
+      const ended = await store.getRun('tenant-a', letGo.run.id);
+      expect({ status: ended?.status, lastSeq: ended?.lastSeq }).toEqual({ status: 'completed', lastSeq: 3 });
+    });
+
     it('releases a lease so another worker can claim at once, and ignores a stale release', async () => {
       const store = current();
       const { run } = await store.createRun(newRun());

@@ -24,7 +24,9 @@ const fenced = `
       usage = COALESCE(:usage::json, usage),
       started_at = COALESCE(:started_at::timestamptz, started_at),
       ended_at = COALESCE(:ended_at::timestamptz, ended_at),
-      cost_nano_usd = COALESCE(:cost_nano_usd::bigint, cost_nano_usd)
+      cost_nano_usd = COALESCE(:cost_nano_usd::bigint, cost_nano_usd),
+      lease_owner = CASE WHEN :release_lease::boolean THEN NULL ELSE lease_owner END,
+      lease_expires_at = CASE WHEN :release_lease::boolean THEN NULL ELSE lease_expires_at END
     WHERE id = :run_id AND lease_epoch = :epoch::bigint AND last_seq = :last_seq::integer
     RETURNING tenant_id, session_id, user_id, agent)`;
 

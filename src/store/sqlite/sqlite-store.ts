@@ -192,7 +192,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
 function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEvent[], patch: RunPatch = {}): void {
   const at = fence.now.toISOString();
   // Reservations are released by a statement of their own below; SQLite binds booleans as 0 and 1.
-  const { release_reservations: _release, set_waiting_reason, set_error, ...values } = fencedUpdateValues(fence, events.length, patch);
+  const { release_reservations: _release, set_waiting_reason, set_error, release_lease, ...values } = fencedUpdateValues(fence, events.length, patch);
   const row = movesProgressOnly(patch)
     ? s.fencedProgress.get({
         run_id: values.run_id,
@@ -203,7 +203,7 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
         usage: values.usage,
         cost_nano_usd: values.cost_nano_usd,
       })
-    : s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0 });
+    : s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0, release_lease: release_lease ? 1 : 0 });
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);
   if (patch.releaseReservations === true) s.deleteRunReservations.run(fence.runId);
@@ -223,7 +223,8 @@ function movesProgressOnly(patch: RunPatch): boolean {
     patch.output === undefined &&
     patch.error === undefined &&
     patch.startedAt === undefined &&
-    patch.endedAt === undefined
+    patch.endedAt === undefined &&
+    patch.releaseLease !== true
   );
 }
 

@@ -75,7 +75,9 @@ const sql = {
       usage = COALESCE(:usage, usage),
       started_at = COALESCE(:started_at, started_at),
       ended_at = COALESCE(:ended_at, ended_at),
-      cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd)
+      cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd),
+      lease_owner = CASE WHEN :release_lease = 1 THEN NULL ELSE lease_owner END,
+      lease_expires_at = CASE WHEN :release_lease = 1 THEN NULL ELSE lease_expires_at END
     WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
     RETURNING tenant_id, session_id, user_id, agent`,
   // The same fenced update for the commits of a turn, which move the run's progress only (its
