@@ -69,7 +69,10 @@ export function createBareTurnLoop(options: {
       for (;;) {
         const body = JSON.stringify({ model: 'fake-model', messages, tools, stream: true, stream_options: { include_usage: true } });
         const response = await post(url, headers, body);
-        if (response.statusCode !== 200) throw new Error(`the upstream answered ${response.statusCode}`);
+        if (response.statusCode !== 200) {
+          response.destroy();
+          throw new Error(`the upstream answered ${String(response.statusCode)}`);
+        }
         const turn = await readChatStream(response);
         const call = turn.toolCall;
         if (call === undefined) {

@@ -34,6 +34,15 @@ describe('combineObservers', () => {
     expect(told).toEqual(['quick', 'slow']);
   });
 
+  it('holds a quick rejection while an earlier observer is still at work, so none goes unhandled', async () => {
+    const quick = new Error('quick');
+    const combined = combineObservers([() => new Promise<void>((resolve) => setTimeout(resolve, 30)), () => Promise.reject(quick)]);
+    const result = combined?.(commit);
+    // Nothing handles `result` for a while: an unhandled inner rejection would surface meanwhile.
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await expect(result).rejects.toBe(quick);
+  });
+
   it('still tells the rest when one throws, and fails with the first failure in their order', async () => {
     const told: string[] = [];
     const thrown = new Error('thrown');

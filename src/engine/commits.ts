@@ -40,36 +40,38 @@ export function combineObservers(observers: readonly CommitObserver[]): CommitOb
   return (commit) => {
     // Most observers finish at once for most commits (a metric counted, nothing to send): only
     // the work still under way is awaited, so a commit costs no promise when there is none.
-    const outcomes: Array<{ error: unknown } | Promise<void>> = [];
+    const outcomes: Array<{ error: unknown } | undefined | PromiseLike<{ error: unknown } | undefined>> = [];
     let pending = false;
     for (const observer of observers) {
       try {
         const result = observer(commit);
-        if (result instanceof Promise) {
-          outcomes.push(result);
+        if (isThenable(result)) {
+          // Handled here and now: a rejection must not go unhandled while an earlier observer is still at work.
+          outcomes.push(
+            Promise.resolve(result).then(
+              () => undefined,
+              (error: unknown) => ({ error }),
+            ),
+          );
           pending = true;
-        }
+        } else outcomes.push(undefined);
       } catch (error) {
         outcomes.push({ error });
       }
     }
     if (!pending) {
-      const failed = outcomes[0];
-      if (failed !== undefined) throw (failed as { error: unknown }).error;
+      const failed = outcomes.find((outcome) => outcome !== undefined) as { error: unknown } | undefined;
+      if (failed !== undefined) throw failed.error;
       return undefined;
     }
-    return (async () => {
-      // The first failure in the observers' order, whether it threw or rejected.
-      let first: { error: unknown } | undefined;
-      for (const outcome of outcomes) {
-        try {
-          if (outcome instanceof Promise) await outcome;
-          else first ??= outcome;
-        } catch (error) {
-          first ??= { error };
-        }
-      }
-      if (first !== undefined) throw first.error;
-    })();
+    // The first failure in the observers' order, whether it threw or rejected.
+    return Promise.all(outcomes).then((settled) => {
+      const failed = settled.find((outcome) => outcome !== undefined);
+      if (failed !== undefined) throw failed.error;
+    });
   };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
 }

@@ -184,6 +184,11 @@ describe('kill -9 at any point', () => {
       for (const call of calls) unknownCalls.push({ run: run.id, ...call, charges: effects().filter((effect) => effect.key === call.idempotencyKey).length });
     }
     for (const call of unknownCalls) expect(call.charges, call.callId).toBeLessThanOrEqual(1);
+    // And a parked run took no effect but its unknown calls' (none under another key).
+    for (const run of runs.filter((candidate) => candidate.status === 'waiting')) {
+      const keys = new Set(unknownCalls.filter((call) => call.run === run.id).map((call) => call.idempotencyKey));
+      for (const effect of effects().filter((candidate) => candidate.runId === run.id)) expect(keys, run.id).toContain(effect.key);
+    }
 
     // An operator settles a parked run whose charge the ledger shows, from the terminal; it resumes
     // and finishes without charging again.

@@ -275,7 +275,48 @@ describe('chatCompletionsModel transport', () => {
     expect(ports).toHaveLength(3);
     expect(new Set(ports).size).toBe(1);
     expect(seen.map((request) => request.headers.accept)).toEqual(['text/event-stream', 'text/event-stream', 'application/json']);
-    expect(seen.every((request) => request.headers['content-type'] === 'application/json')).toBe(true);
+    expect(seen.every((request) => request.headers['content-type'] === 'application/json' && request.headers['user-agent'] === 'keel')).toBe(true);
+  });
+
+  it('sends a call once more on a new connection when the server had closed the kept-alive one, and only then', async () => {
+    const requestsOn = new Map<unknown, number>();
+    answer = (response) => {
+      const socket = response.req.socket;
+      const count = (requestsOn.get(socket) ?? 0) + 1;
+      requestsOn.set(socket, count);
+      // A server that closed the idle connection as the next request went out: it never answers it.
+      if (count === 2) return void socket.destroy();
+      streamPieces(text(['fine']))(response);
+    };
+    const model = chatCompletionsModel('m', { baseURL });
+    await ask(model, hello, 'stream');
+    const { response } = await ask(model, hello, 'stream');
+    expect(response.text).toBe('fine');
+    expect(seen).toHaveLength(3);
+    expect([...requestsOn.values()]).toEqual([2, 1]);
+
+    // A connection of its own that breaks before the head is a failure, retried (or not) by the gateway.
+    answer = (response) => void response.req.socket.destroy();
+    const error = await failure(chatCompletionsModel('m', { baseURL }).generate(hello));
+    expect(error.code).toBe('MODEL_UNAVAILABLE');
+  });
+
+  it('refuses a baseURL that is not an http(s) URL or that holds credentials, when the model is made', () => {
+    for (const [given, says] of [
+      ['not a url', 'is not a URL'],
+      ['ftp://models.example.test/v1', 'must be http: or https:'],
+      ['https://user:secret@models.example.test/v1', 'must not hold credentials'],
+    ]) {
+      let thrown: unknown;
+      try {
+        chatCompletionsModel('m', { baseURL: given ?? '' });
+      } catch (error) {
+        thrown = error;
+      }
+      expect(KeelError.isInstance(thrown) && thrown.code).toBe('CONFIG_INVALID');
+      expect((thrown as KeelError).message).toContain(says);
+      expect((thrown as KeelError).message).not.toContain('secret');
+    }
   });
 
   it('drops the connection of a stream its reader leaves early, and the next call gets a new one', async () => {

@@ -42,10 +42,12 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
   // Error details name the API as well as the provider, as they do for AI SDK providers.
   const context = { provider: `${provider}.chat`, modelId };
   const url = `${connection.baseURL.replace(/\/+$/, '')}/chat/completions`;
-  const endpoint = new URL(url);
+  const endpoint = endpointOf(url, provider);
   const headers = (accept: string): Record<string, string> => ({
     'content-type': 'application/json',
     accept,
+    // Some gateways refuse requests that name no client.
+    'user-agent': 'keel',
     ...(connection.apiKey === undefined ? {} : { authorization: `Bearer ${connection.apiKey}` }),
   });
   const streamHeaders = headers('text/event-stream');
@@ -150,6 +152,27 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
       yield { type: 'response', response: answer } satisfies ModelStreamPart;
     },
   };
+}
+
+/** The endpoint as a URL, or why the base URL cannot be one: said when the model is made, not at its first call. */
+function endpointOf(url: string, provider: string): URL {
+  let endpoint: URL;
+  try {
+    endpoint = new URL(url);
+  } catch {
+    throw new KeelError({
+      code: 'CONFIG_INVALID',
+      message: `The ${provider} baseURL is not a URL: ${JSON.stringify(url.slice(0, -'/chat/completions'.length))}`,
+    });
+  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
+    throw new KeelError({ code: 'CONFIG_INVALID', message: `The ${provider} baseURL must be http: or https:, not ${endpoint.protocol}` });
+  }
+  // Credentials in the URL would go out as Basic auth next to the key (and into logs with the URL).
+  if (endpoint.username !== '' || endpoint.password !== '') {
+    throw new KeelError({ code: 'CONFIG_INVALID', message: `The ${provider} baseURL must not hold credentials: give the key as apiKey` });
+  }
+  return endpoint;
 }
 
 /** A failed exchange (connection refused or lost): retryable, never carrying the request. */
