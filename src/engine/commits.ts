@@ -65,7 +65,7 @@ export function combineObservers(observers: readonly CommitObserver[]): CommitOb
       return undefined;
     }
     // The first failure in the observers' order, whether it threw or rejected.
-    return Promise.all(outcomes).then((settled) => {
+    return Promise.all(outcomes.map(async (outcome) => await outcome)).then((settled) => {
       const failed = settled.find((outcome) => outcome !== undefined);
       if (failed !== undefined) throw failed.error;
     });
