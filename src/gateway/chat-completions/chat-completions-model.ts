@@ -41,8 +41,8 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
   const provider = connection.name ?? 'openai-compatible';
   // Error details name the API as well as the provider, as they do for AI SDK providers.
   const context = { provider: `${provider}.chat`, modelId };
-  const url = `${connection.baseURL.replace(/\/+$/, '')}/chat/completions`;
-  const endpoint = endpointOf(url, provider);
+  const endpoint = endpointOf(connection.baseURL, provider);
+  const url = endpoint.href;
   const headers = (accept: string): Record<string, string> => ({
     'content-type': 'application/json',
     accept,
@@ -154,24 +154,25 @@ export function chatCompletionsModel(modelId: string, connection: ChatCompletion
   };
 }
 
-/** The endpoint as a URL, or why the base URL cannot be one: said when the model is made, not at its first call. */
-function endpointOf(url: string, provider: string): URL {
+/**
+ * `<baseURL>/chat/completions` as a URL (a query the base URL has, such as a gateway's
+ * `api-version`, stays a query), or why it cannot be: said when the model is made, not at its
+ * first call. The messages never repeat the value, which may hold a key by mistake.
+ */
+function endpointOf(baseURL: string, provider: string): URL {
+  const refuse = (why: string) =>
+    new KeelError({ code: 'CONFIG_INVALID', message: `The ${provider} baseURL ${why}`, details: { provider, setting: 'baseURL' } });
   let endpoint: URL;
   try {
-    endpoint = new URL(url);
+    endpoint = new URL(baseURL);
   } catch {
-    throw new KeelError({
-      code: 'CONFIG_INVALID',
-      message: `The ${provider} baseURL is not a URL: ${JSON.stringify(url.slice(0, -'/chat/completions'.length))}`,
-    });
+    throw refuse('is not a URL: give the API root, such as http://localhost:11434/v1');
   }
-  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') {
-    throw new KeelError({ code: 'CONFIG_INVALID', message: `The ${provider} baseURL must be http: or https:, not ${endpoint.protocol}` });
-  }
-  // Credentials in the URL would go out as Basic auth next to the key (and into logs with the URL).
-  if (endpoint.username !== '' || endpoint.password !== '') {
-    throw new KeelError({ code: 'CONFIG_INVALID', message: `The ${provider} baseURL must not hold credentials: give the key as apiKey` });
-  }
+  if (endpoint.protocol !== 'http:' && endpoint.protocol !== 'https:') throw refuse(`must be http: or https:, not ${endpoint.protocol}`);
+  // Credentials in the URL would go out as Basic auth beside the key (and into logs with the URL).
+  if (endpoint.username !== '' || endpoint.password !== '') throw refuse('must not hold credentials: give the key as apiKey');
+  endpoint.pathname = `${endpoint.pathname.replace(/\/+$/, '')}/chat/completions`;
+  endpoint.hash = '';
   return endpoint;
 }
 
