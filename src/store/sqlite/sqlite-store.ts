@@ -193,7 +193,16 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
   const at = fence.now.toISOString();
   // Reservations are released by a statement of their own below; SQLite binds booleans as 0 and 1.
   const { release_reservations: _release, set_waiting_reason, set_error, release_lease, ...values } = fencedUpdateValues(fence, events.length, patch);
-  const row = movesProgressOnly(patch)
+  // Nothing to set beyond the progress (sequence, usage, cost): a turn's commit, which must not touch indexed columns.
+  const progressOnly =
+    values.status === null &&
+    !set_waiting_reason &&
+    values.output === null &&
+    !set_error &&
+    values.started_at === null &&
+    values.ended_at === null &&
+    !release_lease;
+  const row = progressOnly
     ? s.fencedProgress.get({
         run_id: values.run_id,
         epoch: values.epoch,
@@ -213,19 +222,6 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
 
   const messages = patch.sessionMessages ?? [];
   if (messages.length > 0) appendSessionMessages(s, text(row, 'tenant_id'), text(row, 'session_id'), fence.runId, messages, at);
-}
-
-/** Whether an append changes none of the run's state beyond its sequence, usage and cost: a turn's commit. */
-function movesProgressOnly(patch: RunPatch): boolean {
-  return (
-    patch.status === undefined &&
-    patch.waitingReason === undefined &&
-    patch.output === undefined &&
-    patch.error === undefined &&
-    patch.startedAt === undefined &&
-    patch.endedAt === undefined &&
-    patch.releaseLease !== true
-  );
 }
 
 function insertJournalRow(s: Statements, runId: string, seq: number, event: JournalEvent, at: string): void {
