@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { createRateLimiter, type RateLimiter } from '../protection/rate-limit.ts';
 import { KeelError } from '../errors/index.ts';
 import type { Runtime } from '../engine/runtime-types.ts';
@@ -11,6 +10,7 @@ import { createServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { RuntimeMetrics } from '../telemetry/metrics/runtime-metrics.ts';
 import type { Vault } from '../vault/vault.ts';
 import { errorResponse } from './errors.ts';
+import { bodyLimit } from './middleware/body-limit.ts';
 import { corsFor } from './middleware/cors.ts';
 import { loadShedding, type LoadSheddingOptions } from './middleware/load-shedding.ts';
 import { methodNotAllowed, type KnownRoute } from './middleware/method-not-allowed.ts';
@@ -96,15 +96,7 @@ export function createApp(options: AppOptions): ApiApp {
   );
   // Before the body and the key lookup, so an overloaded process spends nothing on a request it sheds.
   if (options.loadShedding !== false) app.use('/v1/*', loadShedding(options.loadShedding ?? { maxInFlight: 1024 }));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: () => {
-        throw new KeelError({ code: 'BODY_TOO_LARGE', message: `The request body is larger than ${options.maxBodyBytes ?? 1024 * 1024} bytes` });
-      },
-    }),
-  );
+  app.use('/v1/*', bodyLimit(options.maxBodyBytes ?? 1024 * 1024));
   app.use('/v1/*', authenticate(store));
   app.use('/metrics', authenticateMetrics(store, options.metricsToken));
   const metrics = createServerMetrics({ store, runtime: () => options.runtime.metrics });
