@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { JournalEvent } from '../journal/events.ts';
+import type { JournalEntry, JournalEvent } from '../journal/events.ts';
 import { applyEvent, foldJournal, pastToolCalls, runMessages } from './fold.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
@@ -77,5 +77,78 @@ describe('the fold, on a growing run', () => {
     expect(second).toHaveLength(2);
     expect(second[0]).toBe(first[0]);
     expect(second[1]).toEqual({ step: 2, callId: 'call_2', toolName: 'read', input: { id: 2 }, output: { id: 2 } });
+  });
+});
+
+/** The journal a run with these events after its start would have. */
+function journalOf(events: JournalEvent[]): JournalEntry[] {
+  const start: JournalEntry = { type: 'run-start', agent: 'a', input: 'hi', sessionId: 's', userId: 'u', seq: 1, at, v: 1 };
+  return [start, ...events.map((event, index) => ({ ...event, seq: index + 2, at, v: 1 }) as JournalEntry)];
+}
+
+describe('the conversation and past calls of a long run, kept between calls', () => {
+  const verdict = (step: number, replacement: string): JournalEvent => ({
+    type: 'guardrail-decision',
+    boundary: 'tool-result',
+    step,
+    callId: `call_${step}`,
+    guardrail: 'g',
+    verdict: 'modify',
+    reason: 'r',
+    replacement: { output: replacement },
+    latencyMs: 0,
+  });
+  const answer = (step: number): JournalEvent[] => [
+    { type: 'step-start', step, attempt: 1 },
+    { type: 'model-response', step, text: 'not json', toolCalls: [], finishReason: 'stop', usage, provider: 'test', modelId: 'test', latencyMs: 1 },
+  ];
+  // Ten turns, then events that reach back: a verdict on step 2's result after step 10 exists, a
+  // person's reply, a rejected answer and its repair, and an input verdict.
+  const events: JournalEvent[] = [
+    ...Array.from({ length: 10 }, (_, index) => [...turn(index + 1), result(index + 1)]).flat(),
+    verdict(2, 'late'),
+    ...turn(11),
+    result(11),
+    { type: 'escalation-open', escalationId: 'esc_1', reason: 'r', package: {} } as unknown as JournalEvent,
+    { type: 'escalation-reply', escalationId: 'esc_1', message: 'a person speaking', handBack: true, actor: 'p' } as unknown as JournalEvent,
+    ...answer(12),
+    { type: 'output-rejected', step: 12, error: { code: 'OUTPUT_INVALID', message: 'bad' }, repairAttempt: 1 } as unknown as JournalEvent,
+    verdict(5, 'later still'),
+    ...answer(13),
+    {
+      type: 'guardrail-decision',
+      boundary: 'input',
+      guardrail: 'g',
+      verdict: 'modify',
+      reason: 'r',
+      replacement: { text: 'hi, redacted' },
+      latencyMs: 0,
+    } as unknown as JournalEvent,
+  ];
+
+  it('are after every event what a fold of the journal so far gives, late changes to old steps included', () => {
+    const state = folded();
+    for (const [index, event] of events.entries()) {
+      applyEvent(state, event, at);
+      const fresh = foldJournal(journalOf(events.slice(0, index + 1)));
+      expect(runMessages(state), `conversation after event ${index} (${event.type})`).toEqual(runMessages(fresh));
+      expect(pastToolCalls(state), `past calls after event ${index} (${event.type})`).toEqual(pastToolCalls(fresh));
+    }
+    const messages = runMessages(state);
+    expect(messages[0]).toEqual({ role: 'user', content: 'hi, redacted' });
+    expect(messages.find((message) => message.role === 'tool' && message.callId === 'call_2')).toMatchObject({ content: 'late' });
+    expect(messages.find((message) => message.role === 'tool' && message.callId === 'call_5')).toMatchObject({ content: 'later still' });
+    expect(messages.some((message) => message.role === 'assistant' && message.content === 'a person speaking')).toBe(true);
+  });
+
+  it('a caller that changes the array it was given changes nothing for the next caller', () => {
+    const state = folded();
+    for (const event of events.slice(0, 24)) applyEvent(state, event, at);
+    const first = runMessages(state);
+    first.splice(1, 3);
+    const past = pastToolCalls(state);
+    past.length = 0;
+    expect(runMessages(state)).toEqual(runMessages(foldJournal(journalOf(events.slice(0, 24)))));
+    expect(pastToolCalls(state)).toHaveLength(6);
   });
 });

@@ -109,6 +109,10 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
  * `at` is when it was (or is being) journaled.
  */
 export function applyEvent(state: RunState, event: JournalEvent, at: string): void {
+  if (event.type !== 'step-start' && event.type !== 'text-delta' && 'step' in event && typeof event.step === 'number') {
+    conversationChanges.mark(state, event.step);
+    pastCallChanges.mark(state, event.step);
+  }
   switch (event.type) {
     case 'run-start':
     case 'text-delta':
@@ -224,19 +228,78 @@ export function lastAnsweredStep(state: RunState): StepState | undefined {
  * requests, and what a person said in an escalation.
  */
 export function runMessages(state: RunState): ModelMessage[] {
-  const messages: ModelMessage[] = [{ role: 'user', content: inputText(state) }];
+  // The conversation up to the step before the last, as built before, while nothing in it changed.
+  const built = builtConversations.get(state);
+  const lowestChanged = conversationChanges.take(state);
+  const reuse =
+    built !== undefined &&
+    built.steps <= state.steps.length &&
+    (built.steps === 0 || (state.steps[built.steps - 1]?.step ?? Infinity) < lowestChanged) &&
+    built.inputDecisions === state.inputDecisions.length &&
+    built.interjections === state.interjections.length &&
+    built.rejections === state.outputRejections.length;
+  const messages: ModelMessage[] = reuse ? [...built.messages] : [{ role: 'user', content: inputText(state) }];
   const interject = (afterStep: number) => {
     for (const interjection of state.interjections) if (interjection.afterStep === afterStep) messages.push(...replyMessages(interjection.reply));
   };
-  interject(0);
-  for (const step of state.steps) {
-    if (step.response === undefined) continue;
-    const rejection = state.outputRejections.length === 0 ? undefined : state.outputRejections.find((candidate) => candidate.step === step.step);
-    messages.push(...stepMessages(step, rejection));
-    if (state.interjections.length > 0) interject(step.step);
+  const from = reuse ? built.steps : 0;
+  if (from === 0) interject(0);
+  // The last step can still change (results arriving, verdicts, a repair request); every earlier one is kept.
+  const keep = Math.max(0, state.steps.length - 1);
+  let kept: ModelMessage[] | undefined = from === keep ? messages.slice() : undefined;
+  for (let index = from; index < state.steps.length; index += 1) {
+    const step = state.steps[index] as StepState;
+    if (step.response !== undefined) {
+      const rejection = state.outputRejections.length === 0 ? undefined : state.outputRejections.find((candidate) => candidate.step === step.step);
+      messages.push(...stepMessages(step, rejection));
+      if (state.interjections.length > 0) interject(step.step);
+    }
+    if (index + 1 === keep) kept = messages.slice();
   }
+  builtConversations.set(state, {
+    steps: keep,
+    messages: kept ?? messages.slice(),
+    inputDecisions: state.inputDecisions.length,
+    interjections: state.interjections.length,
+    rejections: state.outputRejections.length,
+  });
   return messages;
 }
+
+/**
+ * The lowest step number an event changed in each run's state since a consumer last looked: what
+ * a consumer built from steps below it still stands. Events always name their step, so a late
+ * event for an old step (a verdict on an earlier result, say) is seen like any other.
+ */
+class StepChanges {
+  private readonly lowest = new WeakMap<RunState, number>();
+
+  mark(state: RunState, step: number): void {
+    const current = this.lowest.get(state);
+    if (current === undefined || step < current) this.lowest.set(state, step);
+  }
+
+  /** The lowest step changed since the last call (Infinity: none), and starts over. */
+  take(state: RunState): number {
+    const lowest = this.lowest.get(state) ?? Infinity;
+    this.lowest.delete(state);
+    return lowest;
+  }
+}
+
+const conversationChanges = new StepChanges();
+const pastCallChanges = new StepChanges();
+
+/**
+ * A run's conversation over its steps but the last, as `runMessages` built it: a run asks for its
+ * whole conversation before every model call, and rebuilding it from every step was work that
+ * grew with the run. Valid while no event changed one of those steps and no input verdict,
+ * interjection or repair request came since.
+ */
+const builtConversations = new WeakMap<
+  RunState,
+  { steps: number; messages: ModelMessage[]; inputDecisions: number; interjections: number; rejections: number }
+>();
 
 /**
  * The messages of a finished step, built once and kept while the step stays as it is: a run
@@ -322,15 +385,29 @@ export function callsWithUnknownOutcome(state: RunState): ToolCallState[] {
 
 /** Every tool call of the run so far with its outcome, oldest first, for checks that look at the history. */
 export function pastToolCalls(state: RunState): PastToolCall[] {
-  const past: PastToolCall[] = [];
-  for (const step of state.steps) {
+  // The calls of every step but the last, as listed before, while none of those steps changed.
+  const built = builtPastCalls.get(state);
+  const lowestChanged = pastCallChanges.take(state);
+  const reuse =
+    built !== undefined && built.steps <= state.steps.length && (built.steps === 0 || (state.steps[built.steps - 1]?.step ?? Infinity) < lowestChanged);
+  const past: PastToolCall[] = reuse ? [...built.past] : [];
+  const from = reuse ? built.steps : 0;
+  const keep = Math.max(0, state.steps.length - 1);
+  let kept: PastToolCall[] | undefined = from === keep ? past.slice() : undefined;
+  for (let index = from; index < state.steps.length; index += 1) {
+    const step = state.steps[index] as StepState;
     for (const call of step.toolCalls.values()) {
       const entry = pastToolCall(step.step, call);
       if (entry !== undefined) past.push(entry);
     }
+    if (index + 1 === keep) kept = past.slice();
   }
+  builtPastCalls.set(state, { steps: keep, past: kept ?? past.slice() });
   return past;
 }
+
+/** A run's past calls over its steps but the last, as `pastToolCalls` listed them (see `builtConversations`). */
+const builtPastCalls = new WeakMap<RunState, { steps: number; past: PastToolCall[] }>();
 
 /** Each finished call's entry, built once per (result, verdicts): the same objects on every turn. */
 const builtCalls = new WeakMap<ToolCallState, { result: EventOf<'tool-result'>; decisions: number; past: PastToolCall }>();
