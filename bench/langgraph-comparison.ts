@@ -8,7 +8,7 @@ import { benchAgent, benchRuntime, timedRun, toolName, type BenchRuntime } from 
 import { compare, unavailable, type BenchModule, type BenchOptions, type BenchReport, type Figure } from './lib/report.ts';
 import { startFakeUpstream, upstreamRoundTripMs } from './lib/start-fake-upstream.ts';
 import { withTemporaryDirectory } from './lib/temporary-directory.ts';
-import { interleave } from './lib/timing.ts';
+import { interleave, warmupRounds } from './lib/timing.ts';
 
 const id = 'langgraph';
 const title = 'Keel vs LangGraph.js (SQLite checkpointer, durability "sync")';
@@ -30,7 +30,7 @@ interface Side {
 }
 
 /** Interleaves runs of every side; medians of ms per step (durable commit / checkpoint) and per turn. */
-async function race<Name extends string>(sides: Record<Name, Side>, turns: number, runs: number) {
+async function race<Name extends string>(sides: Record<Name, Side>, turns: number, runs: number, quick: boolean) {
   const names = Object.keys(sides) as Name[];
   const steps = {} as Record<Name, number>;
   let index = 0;
@@ -42,7 +42,7 @@ async function race<Name extends string>(sides: Record<Name, Side>, turns: numbe
       return ms / made;
     };
   }
-  await interleave(1, contenders); // warm-up
+  await interleave(warmupRounds(turns, quick), contenders);
   const perStep = await interleave(runs, contenders);
   const perTurn = {} as Record<Name, number>;
   for (const name of names) perTurn[name] = (perStep[name] * steps[name]) / turns;
@@ -69,13 +69,13 @@ function langGraphSide(loop: LangGraphLoop): Side {
 }
 
 /** (b) Engine overhead: an in-process model that answers at once on both sides. */
-async function inProcess(directory: string, size: { turns: number; runs: number }, details: BenchReport['details']): Promise<Figure> {
+async function inProcess(directory: string, size: { turns: number; runs: number }, details: BenchReport['details'], quick: boolean): Promise<Figure> {
   const { turns, runs } = size;
   const agent = benchAgent({ model: instantModel({ turns, toolName }), turns, toolOutput });
   const keel = await benchRuntime({ agent, databasePath: join(directory, `keel-${turns}.db`) });
   const loop = await createLangGraphLoop({ databasePath: join(directory, `langgraph-${turns}.db`), turns, toolOutput });
   try {
-    const result = await race({ keel: keelSide(keel, turns), langGraph: langGraphSide(loop) }, turns, runs);
+    const result = await race({ keel: keelSide(keel, turns), langGraph: langGraphSide(loop) }, turns, runs, quick);
     Object.assign(details, {
       [`inProcess${turns}.keelMsPerTurn`]: result.perTurn.keel,
       [`inProcess${turns}.langGraphMsPerTurn`]: result.perTurn.langGraph,
@@ -108,7 +108,7 @@ async function inProcess(directory: string, size: { turns: number; runs: number 
  * streams whenever its model can, as users get it; LangGraph's `invoke` does not, so Keel is
  * also measured with streaming turned off, the like-for-like transport.
  */
-async function overHttp(directory: string, size: { turns: number; runs: number }, details: BenchReport['details']): Promise<Figure[]> {
+async function overHttp(directory: string, size: { turns: number; runs: number }, details: BenchReport['details'], quick: boolean): Promise<Figure[]> {
   const { turns, runs } = size;
   const upstream = await startFakeUpstream();
   const providers = { openaiCompatible: { baseURL: upstream.openaiBaseURL, apiKey: 'bench' } };
@@ -135,7 +135,7 @@ async function overHttp(directory: string, size: { turns: number; runs: number }
       },
     };
     const sides = { keel: keelSide(keel, turns), keelGenerate: keelSide(keelGenerate, turns), langGraph: langGraphSide(loop), roundTrip };
-    const result = await race(sides, turns, runs);
+    const result = await race(sides, turns, runs, quick);
     Object.assign(details, {
       'http.turns': turns,
       'http.runs': runs,
@@ -175,10 +175,10 @@ async function run(options: BenchOptions): Promise<BenchReport> {
     const figures: Figure[] = [];
     for (const engine of [size.short, size.long]) {
       options.log(`langgraph: in-process model, ${engine.runs} runs of ${engine.turns} turns each side`);
-      figures.push(await inProcess(directory, engine, details));
+      figures.push(await inProcess(directory, engine, details, options.quick));
     }
     options.log(`langgraph: fake upstream over HTTP, ${size.http.runs} runs of ${size.http.turns} turns each side`);
-    figures.push(...(await overHttp(directory, size.http, details)));
+    figures.push(...(await overHttp(directory, size.http, details, options.quick)));
     return { id, title, status: 'ok', figures, details };
   });
 }

@@ -10,7 +10,7 @@ import { compare, type BenchModule, type BenchOptions, type BenchReport, type Fi
 import { startAgentServer, type AgentServer } from './lib/start-agent-server.ts';
 import { startFakeUpstream } from './lib/start-fake-upstream.ts';
 import { withTemporaryDirectory } from './lib/temporary-directory.ts';
-import { median } from './lib/timing.ts';
+import { median, warmupRounds } from './lib/timing.ts';
 
 const id = 'turn-floor';
 const title = 'Per-turn cost over HTTP: Keel (CLI path, server path + SSE) against the floor and LangGraph.js';
@@ -131,22 +131,22 @@ interface PerTurn {
 }
 
 /**
- * Interleaved runs of every contender (a, b, c, a, b, c, …, after one warm-up round), each
+ * Interleaved runs of every contender (a, b, c, a, b, c, …, after `warmup` rounds unmeasured), each
  * checked to have made exactly `turns` tool calls: medians per turn. CPU time counts this
  * process and, for the server path, the server's (never the upstream's, the same on every side):
  * on a machine shared with other work it is the steadier measure of a contender's own work.
  */
-async function race<Name extends string>(contenders: Record<Name, Contender>, turns: number, runs: number): Promise<Record<Name, PerTurn>> {
+async function race<Name extends string>(contenders: Record<Name, Contender>, turns: number, runs: number, warmup: number): Promise<Record<Name, PerTurn>> {
   const names = Object.keys(contenders) as Name[];
   const samples = new Map<Name, { ms: number[]; cpuMs: number[] }>(names.map((name) => [name, { ms: [], cpuMs: [] }]));
   let index = 0;
-  for (let round = 0; round <= runs; round += 1) {
+  for (let round = 0; round < warmup + runs; round += 1) {
     for (const name of names) {
       const cpuBefore = process.cpuUsage();
       const { ms, toolCalls, remoteCpuMs = 0 } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
       const cpu = process.cpuUsage(cpuBefore);
       if (toolCalls !== turns) throw new Error(`${name} made ${toolCalls} tool calls, expected ${turns}`);
-      if (round === 0) continue; // warm-up
+      if (round < warmup) continue;
       samples.get(name)?.ms.push(ms / turns);
       samples.get(name)?.cpuMs.push(((cpu.user + cpu.system) / 1_000 + remoteCpuMs) / turns);
     }
@@ -216,7 +216,9 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           langGraphLoops.push(loop);
           contenders.langGraph = langGraphContender(loop, turns);
         }
-        const perTurn = await race(contenders, turns, runs);
+        const warmup = warmupRounds(turns, options.quick);
+        details[`turns${turns}.warmupRuns`] = warmup;
+        const perTurn = await race(contenders, turns, runs, warmup);
         const floorMs = perTurn.floor?.ms ?? Number.NaN;
         const cliMs = perTurn.cli?.ms ?? Number.NaN;
         const serverMs = perTurn.server?.ms ?? Number.NaN;

@@ -15,6 +15,20 @@ export function median(values: readonly number[]): number {
 }
 
 /**
+ * Turns every contender runs before a comparison measures it (full mode). A Keel server is a
+ * long-lived process and so is any agent loop in production: what a bench compares is their
+ * steady state, after V8 has optimised the code each turn runs. One warm-up run of a short run
+ * leaves much of it unoptimised in a process that has just started (the server's, spawned for the
+ * bench), and that shows as a third more time per 10-turn run on the slower machines here.
+ */
+export const warmupTurns = 300;
+
+/** Warm-up rounds (runs per contender) before measuring runs of `turns` turns: at least one, `warmupTurns` turns in all. */
+export function warmupRounds(turns: number, quick: boolean): number {
+  return quick ? 1 : Math.max(1, Math.ceil(warmupTurns / turns));
+}
+
+/**
  * Runs each contender `rounds` times, interleaved (a, b, c, a, b, c, …) so that drift in the
  * machine's speed (thermal, other load) hits all of them alike, and returns each one's median.
  */
