@@ -1,7 +1,8 @@
 import type { ModelToolSpec } from '../gateway/model.ts';
 import { createId } from '../internal/ids.ts';
 import type { JournalEvent } from '../journal/events.ts';
-import { inputText, pastToolCalls, runMessages, type RunState } from './fold.ts';
+import { inputText, runMessages, type RunState } from './fold.ts';
+import { pastToolCalls } from './past-tool-calls.ts';
 import type { LoopContext } from './loop-context.ts';
 
 /** The tool the model is offered whenever escalation is enabled for its agent. */

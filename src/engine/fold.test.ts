@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JournalEntry, JournalEvent } from '../journal/events.ts';
-import { applyEvent, foldJournal, pastToolCalls, runMessages } from './fold.ts';
+import { applyEvent, foldJournal, runMessages } from './fold.ts';
+import { pastToolCalls } from './past-tool-calls.ts';
 
 const at = '2026-01-01T00:00:00.000Z';
 const usage = { inputTokens: 1, outputTokens: 1, cachedTokens: 0 };
@@ -87,6 +88,7 @@ function journalOf(events: JournalEvent[]): JournalEntry[] {
 }
 
 describe('the conversation and past calls of a long run, kept between calls', () => {
+  const person = { kind: 'key', keyId: 'key_1', name: 'Pat' } as const;
   const verdict = (step: number, replacement: string): JournalEvent => ({
     type: 'guardrail-decision',
     boundary: 'tool-result',
@@ -102,53 +104,76 @@ describe('the conversation and past calls of a long run, kept between calls', ()
     { type: 'step-start', step, attempt: 1 },
     { type: 'model-response', step, text: 'not json', toolCalls: [], finishReason: 'stop', usage, provider: 'test', modelId: 'test', latencyMs: 1 },
   ];
-  // Ten turns, then events that reach back: a verdict on step 2's result after step 10 exists, a
-  // person's reply, a rejected answer and its repair, and an input verdict.
-  const events: JournalEvent[] = [
-    ...Array.from({ length: 10 }, (_, index) => [...turn(index + 1), result(index + 1)]).flat(),
-    verdict(2, 'late'),
-    ...turn(11),
-    result(11),
-    { type: 'escalation-open', escalationId: 'esc_1', reason: 'r', package: {} } as unknown as JournalEvent,
-    { type: 'escalation-reply', escalationId: 'esc_1', message: 'a person speaking', handBack: true, actor: 'p' } as unknown as JournalEvent,
-    ...answer(12),
-    { type: 'output-rejected', step: 12, error: { code: 'OUTPUT_INVALID', message: 'bad' }, repairAttempt: 1 } as unknown as JournalEvent,
-    verdict(5, 'later still'),
-    ...answer(13),
-    {
-      type: 'guardrail-decision',
-      boundary: 'input',
-      guardrail: 'g',
-      verdict: 'modify',
-      reason: 'r',
-      replacement: { text: 'hi, redacted' },
-      latencyMs: 0,
-    } as unknown as JournalEvent,
+  const escalation = (id: string, message: string): JournalEvent[] => [
+    { type: 'escalation-open', escalationId: id, trigger: 'user-request', reason: 'asked for a person', handoff: {} },
+    { type: 'escalation-reply', escalationId: id, message, handBack: true, actor: person },
+    { type: 'escalation-resolve', escalationId: id, actor: person },
   ];
+  const inputVerdict: JournalEvent = {
+    type: 'guardrail-decision',
+    boundary: 'input',
+    guardrail: 'g',
+    verdict: 'modify',
+    reason: 'r',
+    replacement: { text: 'hi, redacted' },
+    latencyMs: 0,
+  };
 
-  it('are after every event what a fold of the journal so far gives, late changes to old steps included', () => {
+  /**
+   * Applies `events` one by one and, after each, checks the kept conversation and past calls
+   * against a fresh fold of the journal so far (which has nothing kept), twice in a row.
+   */
+  function expectSameAsFreshFold(events: JournalEvent[]) {
     const state = folded();
     for (const [index, event] of events.entries()) {
       applyEvent(state, event, at);
       const fresh = foldJournal(journalOf(events.slice(0, index + 1)));
-      expect(runMessages(state), `conversation after event ${index} (${event.type})`).toEqual(runMessages(fresh));
-      expect(pastToolCalls(state), `past calls after event ${index} (${event.type})`).toEqual(pastToolCalls(fresh));
+      for (const call of ['first', 'second']) {
+        expect(runMessages(state), `${call} conversation after event ${index} (${event.type})`).toEqual(runMessages(fresh));
+        expect(pastToolCalls(state), `${call} past calls after event ${index} (${event.type})`).toEqual(pastToolCalls(fresh));
+      }
     }
-    const messages = runMessages(state);
+    return { state, messages: runMessages(state) };
+  }
+
+  it('are after every event what a fold of the journal so far gives, late changes to old steps included', () => {
+    // Ten turns, then events that reach back: a verdict on step 2's result after step 10 exists,
+    // a person's reply, a rejected answer and its repair, verdicts on step 5's result and step
+    // 7's call, an input verdict.
+    const { state, messages } = expectSameAsFreshFold([
+      ...Array.from({ length: 10 }, (_, index) => [...turn(index + 1), result(index + 1)]).flat(),
+      verdict(2, 'late'),
+      ...turn(11),
+      result(11),
+      ...escalation('esc_1', 'a person speaking'),
+      ...answer(12),
+      { type: 'output-rejected', step: 12, error: { code: 'OUTPUT_INVALID', message: 'bad' }, repairAttempt: 1 },
+      verdict(5, 'later still'),
+      { type: 'guardrail-decision', boundary: 'tool-call', step: 7, callId: 'call_7', guardrail: 'g', verdict: 'block', reason: 'r', latencyMs: 0 },
+      ...answer(13),
+      inputVerdict,
+    ]);
     expect(messages[0]).toEqual({ role: 'user', content: 'hi, redacted' });
     expect(messages.find((message) => message.role === 'tool' && message.callId === 'call_2')).toMatchObject({ content: 'late' });
     expect(messages.find((message) => message.role === 'tool' && message.callId === 'call_5')).toMatchObject({ content: 'later still' });
-    expect(messages.some((message) => message.role === 'assistant' && message.content === 'a person speaking')).toBe(true);
+    expect(messages.filter((message) => message.content === 'a person speaking')).toHaveLength(1);
+    expect(pastToolCalls(state).find((call) => call.callId === 'call_7')).toMatchObject({ refusedBy: 'g' });
+  });
+
+  it("a person's reply before the first step is in the conversation once, however many steps follow", () => {
+    // A user who asks for a person at once: the escalation opens before any step (afterStep 0).
+    const { messages } = expectSameAsFreshFold([...escalation('esc_0', 'Hi, a person here'), ...turn(1), result(1), ...turn(2), result(2), ...answer(3)]);
+    expect(messages.map((message) => message.role)).toEqual(['user', 'assistant', 'user', 'assistant', 'tool', 'assistant', 'tool', 'assistant']);
+    expect(messages.filter((message) => message.content === 'Hi, a person here')).toHaveLength(1);
   });
 
   it('a caller that changes the array it was given changes nothing for the next caller', () => {
+    const events = Array.from({ length: 6 }, (_, index) => [...turn(index + 1), result(index + 1)]).flat();
     const state = folded();
-    for (const event of events.slice(0, 24)) applyEvent(state, event, at);
-    const first = runMessages(state);
-    first.splice(1, 3);
-    const past = pastToolCalls(state);
-    past.length = 0;
-    expect(runMessages(state)).toEqual(runMessages(foldJournal(journalOf(events.slice(0, 24)))));
+    for (const event of events) applyEvent(state, event, at);
+    runMessages(state).splice(1, 3);
+    pastToolCalls(state).length = 0;
+    expect(runMessages(state)).toEqual(runMessages(foldJournal(journalOf(events))));
     expect(pastToolCalls(state)).toHaveLength(6);
   });
 });

@@ -1,7 +1,7 @@
 import { KeelError, type SerializedError } from '../errors/index.ts';
 import { addUsage, emptyUsage, type ModelMessage, type ModelUsage } from '../journal/messages.ts';
 import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
-import type { PastToolCall } from '../sdk/define-guardrail.ts';
+import { conversationChanges, markStepChanged } from './step-changes.ts';
 
 type EventOf<T extends JournalEvent['type']> = Extract<JournalEvent, { type: T }>;
 
@@ -109,10 +109,7 @@ export function foldJournal(entries: readonly JournalEntry[]): RunState {
  * `at` is when it was (or is being) journaled.
  */
 export function applyEvent(state: RunState, event: JournalEvent, at: string): void {
-  if (event.type !== 'step-start' && event.type !== 'text-delta' && 'step' in event && typeof event.step === 'number') {
-    conversationChanges.mark(state, event.step);
-    pastCallChanges.mark(state, event.step);
-  }
+  if (event.type !== 'step-start' && event.type !== 'text-delta' && 'step' in event && typeof event.step === 'number') markStepChanged(state, event.step);
   switch (event.type) {
     case 'run-start':
     case 'text-delta':
@@ -234,7 +231,7 @@ export function runMessages(state: RunState): ModelMessage[] {
   const reuse =
     built !== undefined &&
     built.steps <= state.steps.length &&
-    (built.steps === 0 || (state.steps[built.steps - 1]?.step ?? Infinity) < lowestChanged) &&
+    built.highestStep < lowestChanged &&
     built.inputDecisions === state.inputDecisions.length &&
     built.interjections === state.interjections.length &&
     built.rejections === state.outputRejections.length;
@@ -243,10 +240,11 @@ export function runMessages(state: RunState): ModelMessage[] {
     for (const interjection of state.interjections) if (interjection.afterStep === afterStep) messages.push(...replyMessages(interjection.reply));
   };
   const from = reuse ? built.steps : 0;
-  if (from === 0) interject(0);
+  if (!reuse) interject(0);
   // The last step can still change (results arriving, verdicts, a repair request); every earlier one is kept.
   const keep = Math.max(0, state.steps.length - 1);
   let kept: ModelMessage[] | undefined = from === keep ? messages.slice() : undefined;
+  let highestStep = reuse ? built.highestStep : 0;
   for (let index = from; index < state.steps.length; index += 1) {
     const step = state.steps[index] as StepState;
     if (step.response !== undefined) {
@@ -254,10 +252,12 @@ export function runMessages(state: RunState): ModelMessage[] {
       messages.push(...stepMessages(step, rejection));
       if (state.interjections.length > 0) interject(step.step);
     }
+    if (index < keep) highestStep = Math.max(highestStep, step.step);
     if (index + 1 === keep) kept = messages.slice();
   }
   builtConversations.set(state, {
     steps: keep,
+    highestStep,
     messages: kept ?? messages.slice(),
     inputDecisions: state.inputDecisions.length,
     interjections: state.interjections.length,
@@ -267,38 +267,15 @@ export function runMessages(state: RunState): ModelMessage[] {
 }
 
 /**
- * The lowest step number an event changed in each run's state since a consumer last looked: what
- * a consumer built from steps below it still stands. Events always name their step, so a late
- * event for an old step (a verdict on an earlier result, say) is seen like any other.
- */
-class StepChanges {
-  private readonly lowest = new WeakMap<RunState, number>();
-
-  mark(state: RunState, step: number): void {
-    const current = this.lowest.get(state);
-    if (current === undefined || step < current) this.lowest.set(state, step);
-  }
-
-  /** The lowest step changed since the last call (Infinity: none), and starts over. */
-  take(state: RunState): number {
-    const lowest = this.lowest.get(state) ?? Infinity;
-    this.lowest.delete(state);
-    return lowest;
-  }
-}
-
-const conversationChanges = new StepChanges();
-const pastCallChanges = new StepChanges();
-
-/**
- * A run's conversation over its steps but the last, as `runMessages` built it: a run asks for its
- * whole conversation before every model call, and rebuilding it from every step was work that
- * grew with the run. Valid while no event changed one of those steps and no input verdict,
- * interjection or repair request came since.
+ * A run's conversation over its first `steps` steps (all but the last when it was built), as
+ * `runMessages` built it: a run asks for its whole conversation before every model call, and
+ * rebuilding it from every step was work that grew with the run. Valid while no event named a
+ * step up to `highestStep` (the highest step number among them) and no input verdict,
+ * interjection or repair request came since: those three name no step, or not one it covers.
  */
 const builtConversations = new WeakMap<
   RunState,
-  { steps: number; messages: ModelMessage[]; inputDecisions: number; interjections: number; rejections: number }
+  { steps: number; highestStep: number; messages: ModelMessage[]; inputDecisions: number; interjections: number; rejections: number }
 >();
 
 /**
@@ -381,55 +358,6 @@ export function callsWithUnknownOutcome(state: RunState): ToolCallState[] {
   const step = lastAnsweredStep(state);
   if (step === undefined) return [];
   return [...step.toolCalls.values()].filter((call) => call.intent.effect === 'unsafe' && call.result === undefined && call.starts > call.clearedStarts);
-}
-
-/** Every tool call of the run so far with its outcome, oldest first, for checks that look at the history. */
-export function pastToolCalls(state: RunState): PastToolCall[] {
-  // The calls of every step but the last, as listed before, while none of those steps changed.
-  const built = builtPastCalls.get(state);
-  const lowestChanged = pastCallChanges.take(state);
-  const reuse =
-    built !== undefined && built.steps <= state.steps.length && (built.steps === 0 || (state.steps[built.steps - 1]?.step ?? Infinity) < lowestChanged);
-  const past: PastToolCall[] = reuse ? [...built.past] : [];
-  const from = reuse ? built.steps : 0;
-  const keep = Math.max(0, state.steps.length - 1);
-  let kept: PastToolCall[] | undefined = from === keep ? past.slice() : undefined;
-  for (let index = from; index < state.steps.length; index += 1) {
-    const step = state.steps[index] as StepState;
-    for (const call of step.toolCalls.values()) {
-      const entry = pastToolCall(step.step, call);
-      if (entry !== undefined) past.push(entry);
-    }
-    if (index + 1 === keep) kept = past.slice();
-  }
-  builtPastCalls.set(state, { steps: keep, past: kept ?? past.slice() });
-  return past;
-}
-
-/** A run's past calls over its steps but the last, as `pastToolCalls` listed them (see `builtConversations`). */
-const builtPastCalls = new WeakMap<RunState, { steps: number; past: PastToolCall[] }>();
-
-/** Each finished call's entry, built once per (result, verdicts): the same objects on every turn. */
-const builtCalls = new WeakMap<ToolCallState, { result: EventOf<'tool-result'>; decisions: number; past: PastToolCall }>();
-
-function pastToolCall(step: number, call: ToolCallState): PastToolCall | undefined {
-  const result = call.result;
-  if (result === undefined) return undefined;
-  const built = builtCalls.get(call);
-  if (built?.result === result && built.decisions === call.decisions.length) return built.past;
-  const refusal = call.decisions.find((decision) => decision.boundary === 'tool-call' && decision.verdict === 'block');
-  // Frozen: every later check of the run is handed this same object, so one guardrail editing
-  // its history must not change what the next one (or a handoff's list of tried calls) sees.
-  const past: PastToolCall = Object.freeze({
-    step,
-    callId: call.intent.callId,
-    toolName: call.intent.toolName,
-    input: call.intent.input,
-    ...(result.error === undefined ? { output: result.output } : { error: result.error }),
-    ...(refusal === undefined ? {} : { refusedBy: refusal.guardrail }),
-  });
-  builtCalls.set(call, { result, decisions: call.decisions.length, past });
-  return past;
 }
 
 /** Whether an escalation opened at or after `step` (0: the input) already took care of a verdict there. */
