@@ -4,8 +4,9 @@ import { createHash, randomFillSync } from 'node:crypto';
 const idRandomBytes = 10;
 
 /**
- * Random bytes from the system's CSPRNG, drawn 4 KiB at a time (as Node does for `randomUUID`):
- * one `getrandom` call serves 409 ids instead of one. Every byte is handed out once.
+ * Random bytes from the CSPRNG, drawn 4 KiB at a time (Node batches `randomUUID`'s the same way):
+ * one call into it serves 409 ids instead of one, which made most of an id's cost. Every byte is
+ * handed out once.
  */
 const pool = Buffer.alloc(4096);
 let poolOffset = pool.length;

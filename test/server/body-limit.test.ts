@@ -1,6 +1,12 @@
 import { request as httpRequest } from 'node:http';
+import { connect, createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
+import { serve } from '@hono/node-server';
+import type { Context } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
+import { requestText } from '../../src/server/request-text.ts';
 import { startServer, type RunningServer } from '../../src/server/start-server.ts';
 import { scriptedModel } from '../../src/testing/scripted-model.ts';
 import { createTestApi, type TestApi } from './api-fixture.ts';
@@ -8,7 +14,9 @@ import { createTestApi, type TestApi } from './api-fixture.ts';
 /**
  * The body limit on a real listening server, where Node's parser has read the headers: a body
  * announced larger than the limit is refused before it is read, a chunked one once it has grown
- * past it, and bodies within the limit arrive whole either way. A refused body creates nothing.
+ * past it, and bodies within the limit arrive whole either way; over HTTP/2, where a body need not
+ * announce its length, the bytes are counted. A refused body creates nothing. Over HTTP/1 no
+ * request is turned into a WHATWG `Request` on the way (the body is read from the Node request).
  */
 const maxBodyBytes = 2_048;
 let api: TestApi;
@@ -16,6 +24,13 @@ let server: RunningServer;
 
 beforeAll(async () => {
   api = await createTestApi({ agents: [defineAgent({ name: 'greeter', model: scriptedModel([]), instructions: 'Greet.' })], maxBodyBytes });
+  // A probe behind every /v1 middleware: did anything before it build the full Request?
+  const probe = async (c: Context) => {
+    const body = c.req.method === 'POST' ? await requestText(c) : undefined;
+    return c.json({ body, wholeRequestBuilt: !inspect(c.req.raw).includes('nativeRequest: undefined') });
+  };
+  api.app.get('/v1/probe', probe);
+  api.app.post('/v1/probe', probe);
   server = await startServer({ app: api.app, port: 0 });
 });
 
@@ -87,10 +102,66 @@ describe('the request body limit over HTTP', () => {
     }
   });
 
+  it('builds no WHATWG Request for a GET, nor for a POST whose body the route reads', async () => {
+    const headers = { authorization: `Bearer ${api.keys.app}` };
+    const got = await fetch(`${server.url}/v1/probe`, { headers });
+    expect(await got.json()).toEqual({ wholeRequestBuilt: false });
+    const posted = await fetch(`${server.url}/v1/probe`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: '{"a":1}' });
+    expect(await posted.json()).toEqual({ body: '{"a":1}', wholeRequestBuilt: false });
+  });
+
   it('a body exactly at the limit is taken', async () => {
     const body = runBody(0);
     const padded = runBody(maxBodyBytes - body.length);
     expect(Buffer.byteLength(padded)).toBe(maxBodyBytes);
     expect((await postRun(padded, { chunked: false })).status).toBe(202);
+  });
+});
+
+describe('the request body limit over HTTP/2', () => {
+  let http2: Http2Server;
+  let origin: string;
+
+  beforeAll(async () => {
+    http2 = await new Promise<Http2Server>((resolve) => {
+      const created = serve({ fetch: api.app.fetch, port: 0, hostname: '127.0.0.1', createServer: createHttp2Server }, () => resolve(created as Http2Server));
+    });
+    origin = `http://127.0.0.1:${(http2.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    await new Promise((resolve) => http2.close(resolve));
+  });
+
+  /** POSTs `/v1/runs` over HTTP/2 without a Content-Length, the body in four DATA frames. */
+  function postRunHttp2(body: string): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const session = connect(origin);
+      session.on('error', reject);
+      const stream = session.request({ ':method': 'POST', ':path': '/v1/runs', authorization: `Bearer ${api.keys.app}`, 'content-type': 'application/json' });
+      let status = 0;
+      let text = '';
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (text += chunk));
+      stream.on('end', () => {
+        session.close();
+        resolve({ status, body: JSON.parse(text) as Record<string, unknown> });
+      });
+      // The server may answer and close the stream before taking the rest.
+      stream.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ERR_HTTP2_STREAM_ERROR' ? undefined : reject(error)));
+      const size = Math.ceil(body.length / 4);
+      for (let start = 0; start < body.length; start += size) stream.write(body.slice(start, start + size));
+      stream.end();
+    });
+  }
+
+  it('counts a body that announces no length, refusing it past the limit and taking it within', async () => {
+    const before = await runCount();
+    const refused = await postRunHttp2(runBody(maxBodyBytes));
+    expect(refused.status).toBe(413);
+    expect(refused.body).toMatchObject({ error: { code: 'BODY_TOO_LARGE' } });
+    expect(await runCount()).toBe(before);
+    expect((await postRunHttp2(runBody(100))).status).toBe(202);
   });
 });
