@@ -82,6 +82,7 @@ async function inProcess(directory: string, size: { turns: number; runs: number 
       [`inProcess${turns}.keelCommitsPerRun`]: result.steps.keel,
       [`inProcess${turns}.langGraphCheckpointsPerRun`]: result.steps.langGraph,
       [`inProcess${turns}.runs`]: runs,
+      [`inProcess${turns}.warmupRuns`]: warmupRounds(turns, quick),
       langGraphSqliteSynchronous: loop.synchronous === 1 ? 'NORMAL' : String(loop.synchronous),
     });
     // Per turn (one model call + one tool call), the same work on both sides: a Keel commit and a
@@ -139,6 +140,7 @@ async function overHttp(directory: string, size: { turns: number; runs: number }
     Object.assign(details, {
       'http.turns': turns,
       'http.runs': runs,
+      'http.warmupRuns': warmupRounds(turns, quick),
       'http.keelMsPerStep': result.perStep.keel,
       'http.keelGenerateMsPerStep': result.perStep.keelGenerate,
       'http.langGraphMsPerStep': result.perStep.langGraph,
