@@ -17,8 +17,10 @@ export async function startAgentServer(upstreamOpenAiBaseUrl: string, maxTurns: 
   const child = spawn(process.execPath, ['--conditions=keel-source', script, upstreamOpenAiBaseUrl, String(maxTurns)], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
+  // One listener for the process's exit, raced by every read (one per read would pile up).
+  const exited = once(child, 'exit').then(() => ({ done: true as const, value: undefined }));
   const nextLine = async (): Promise<string> => {
-    const next = await Promise.race([iterator.next(), once(child, 'exit').then(() => ({ done: true as const, value: undefined }))]);
+    const next = await Promise.race([iterator.next(), exited]);
     if (next.done === true) throw new Error(`the Keel server process exited (code ${String(child.exitCode)})`);
     return String(next.value);
   };
