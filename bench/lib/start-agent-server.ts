@@ -33,9 +33,9 @@ export async function startAgentServer(upstreamOpenAiBaseUrl: string, maxTurns: 
       return (JSON.parse(await nextLine()) as { cpuMicros: number }).cpuMicros;
     },
     async close() {
-      const gone = once(child, 'exit');
-      child.stdin.end();
-      await gone;
+      // Settled already if the process died on its own: close never waits for an exit that came.
+      if (child.exitCode === null && child.signalCode === null) child.stdin.end();
+      await exited;
       lines.close();
     },
   };

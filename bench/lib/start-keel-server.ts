@@ -19,8 +19,10 @@ export async function startKeelServer(upstreamOpenAiBaseUrl: string): Promise<Ke
   const child = spawn(process.execPath, ['--expose-gc', '--conditions=keel-source', script, upstreamOpenAiBaseUrl], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: Interface = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
+  // One listener for the process's exit, raced by every read (one per read would pile up).
+  const exited = once(child, 'exit').then(() => ({ done: true as const, value: undefined }));
   const nextLine = async (): Promise<string> => {
-    const next = await Promise.race([iterator.next(), once(child, 'exit').then(() => ({ done: true as const, value: undefined }))]);
+    const next = await Promise.race([iterator.next(), exited]);
     if (next.done === true) throw new Error(`the Keel server process exited (code ${String(child.exitCode)})`);
     return String(next.value);
   };
@@ -34,9 +36,9 @@ export async function startKeelServer(upstreamOpenAiBaseUrl: string): Promise<Ke
       return JSON.parse(await nextLine()) as NodeJS.MemoryUsage & { cpuMicros: number };
     },
     async close() {
-      const gone = once(child, 'exit');
-      child.stdin.end();
-      await gone;
+      // Settled already if the process died on its own: close never waits for an exit that came.
+      if (child.exitCode === null && child.signalCode === null) child.stdin.end();
+      await exited;
       lines.close();
     },
   };

@@ -53,7 +53,13 @@ function postRun(body: string, framing: { chunked: false } | { chunked: true; pi
       let text = '';
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> }));
+      response.on('end', () => {
+        try {
+          resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
+        } catch (error) {
+          reject(new Error(`the answer is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+        }
+      });
       response.on('error', reject);
     });
     // A server that answers before taking the whole body may close the connection under the rest.
@@ -144,9 +150,18 @@ describe('the request body limit over HTTP/2', () => {
       stream.on('response', (headers) => (status = Number(headers[':status'])));
       stream.setEncoding('utf8');
       stream.on('data', (chunk: string) => (text += chunk));
-      stream.on('end', () => {
+      // Settled on close, however the stream ended: an answer, or why there is none.
+      stream.on('close', () => {
         session.close();
-        resolve({ status, body: JSON.parse(text) as Record<string, unknown> });
+        if (status === 0) {
+          reject(new Error(`the HTTP/2 stream closed without an answer (code ${stream.rstCode})`));
+          return;
+        }
+        try {
+          resolve({ status, body: JSON.parse(text) as Record<string, unknown> });
+        } catch (error) {
+          reject(new Error(`the answer is not JSON: ${text.slice(0, 200)}`, { cause: error }));
+        }
       });
       // The server may answer and close the stream before taking the rest.
       stream.on('error', (error: NodeJS.ErrnoException) => (error.code === 'ERR_HTTP2_STREAM_ERROR' ? undefined : reject(error)));
