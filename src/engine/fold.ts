@@ -1,7 +1,7 @@
 import { KeelError, type SerializedError } from '../errors/index.ts';
 import { addUsage, emptyUsage, type ModelMessage, type ModelUsage } from '../journal/messages.ts';
 import type { JournalEntry, JournalEvent, WaitingReason } from '../journal/events.ts';
-import { conversationChanges, markStepChanged } from './step-changes.ts';
+import { KeptOverSteps, markStepChanged } from './step-changes.ts';
 
 type EventOf<T extends JournalEvent['type']> = Extract<JournalEvent, { type: T }>;
 
@@ -225,58 +225,31 @@ export function lastAnsweredStep(state: RunState): StepState | undefined {
  * requests, and what a person said in an escalation.
  */
 export function runMessages(state: RunState): ModelMessage[] {
-  // The conversation up to the step before the last, as built before, while nothing in it changed.
-  const built = builtConversations.get(state);
-  const lowestChanged = conversationChanges.take(state);
-  const reuse =
-    built !== undefined &&
-    built.steps <= state.steps.length &&
-    built.highestStep < lowestChanged &&
-    built.inputDecisions === state.inputDecisions.length &&
-    built.interjections === state.interjections.length &&
-    built.rejections === state.outputRejections.length;
-  const messages: ModelMessage[] = reuse ? [...built.messages] : [{ role: 'user', content: inputText(state) }];
-  const interject = (afterStep: number) => {
+  const interject = (messages: ModelMessage[], afterStep: number) => {
     for (const interjection of state.interjections) if (interjection.afterStep === afterStep) messages.push(...replyMessages(interjection.reply));
   };
-  const from = reuse ? built.steps : 0;
-  if (!reuse) interject(0);
-  // The last step can still change (results arriving, verdicts, a repair request); every earlier one is kept.
-  const keep = Math.max(0, state.steps.length - 1);
-  let kept: ModelMessage[] | undefined = from === keep ? messages.slice() : undefined;
-  let highestStep = reuse ? built.highestStep : 0;
-  for (let index = from; index < state.steps.length; index += 1) {
-    const step = state.steps[index] as StepState;
-    if (step.response !== undefined) {
+  // What changes the conversation without naming a step it covers: input verdicts, replies, repair requests.
+  const key = `${state.inputDecisions.length}/${state.interjections.length}/${state.outputRejections.length}`;
+  return conversations.build(
+    state,
+    key,
+    () => {
+      const messages: ModelMessage[] = [{ role: 'user', content: inputText(state) }];
+      interject(messages, 0);
+      return messages;
+    },
+    (index, messages) => {
+      const step = state.steps[index] as StepState;
+      if (step.response === undefined) return;
       const rejection = state.outputRejections.length === 0 ? undefined : state.outputRejections.find((candidate) => candidate.step === step.step);
       messages.push(...stepMessages(step, rejection));
-      if (state.interjections.length > 0) interject(step.step);
-    }
-    if (index < keep) highestStep = Math.max(highestStep, step.step);
-    if (index + 1 === keep) kept = messages.slice();
-  }
-  builtConversations.set(state, {
-    steps: keep,
-    highestStep,
-    messages: kept ?? messages.slice(),
-    inputDecisions: state.inputDecisions.length,
-    interjections: state.interjections.length,
-    rejections: state.outputRejections.length,
-  });
-  return messages;
+      if (state.interjections.length > 0) interject(messages, step.step);
+    },
+  );
 }
 
-/**
- * A run's conversation over its first `steps` steps (all but the last when it was built), as
- * `runMessages` built it: a run asks for its whole conversation before every model call, and
- * rebuilding it from every step was work that grew with the run. Valid while no event named a
- * step up to `highestStep` (the highest step number among them) and no input verdict,
- * interjection or repair request came since: those three name no step, or not one it covers.
- */
-const builtConversations = new WeakMap<
-  RunState,
-  { steps: number; highestStep: number; messages: ModelMessage[]; inputDecisions: number; interjections: number; rejections: number }
->();
+/** Each run's conversation, kept over all but its last step between calls. */
+const conversations = new KeptOverSteps<ModelMessage>();
 
 /**
  * The messages of a finished step, built once and kept while the step stays as it is: a run
