@@ -44,7 +44,7 @@ export function requireSession(store: DashboardSessionStore): MiddlewareHandler<
       throw new KeelError({ code: 'UNAUTHENTICATED', message: 'Sign in again: the session has ended' });
     }
     c.set('principal', principal);
-    c.set('log', c.get('log').child({ tenantId: principal.tenantId, keyId: principal.keyId }));
+    c.get('log').bind({ tenantId: principal.tenantId, keyId: principal.keyId });
     return next();
   };
 }

@@ -16,6 +16,7 @@ import { loadShedding, type LoadSheddingOptions } from './middleware/load-sheddi
 import { methodNotAllowed, type KnownRoute } from './middleware/method-not-allowed.ts';
 import { endUserOf, rateLimit } from './middleware/rate-limit.ts';
 import { wellFormedUrl } from './middleware/well-formed-url.ts';
+import { RequestLog } from './request-log.ts';
 import { routeModules } from './routes/index.ts';
 import type { ApiApp, RouteModule, ServerEnv } from './server-types.ts';
 
@@ -82,7 +83,7 @@ export function createApp(options: AppOptions): ApiApp {
     const given = c.req.header('x-request-id');
     const requestId = given !== undefined && /^[\w.:-]{1,64}$/.test(given) ? given : createId('req');
     c.set('requestId', requestId);
-    c.set('log', logger.child({ requestId }));
+    c.set('log', new RequestLog(logger, { requestId }));
     c.header('x-request-id', requestId);
     await next();
   });

@@ -4,6 +4,7 @@ import type { ApiKeyRole } from '../store/api-key-store.ts';
 import type { Store } from '../store/store.ts';
 import type { ServerMetrics } from '../telemetry/metrics/server-metrics.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import type { RequestLog } from './request-log.ts';
 import type { Vault } from '../vault/vault.ts';
 
 /** Who is calling: the API key's tenant and role. Every store query is scoped to `tenantId`. */
@@ -17,7 +18,8 @@ export interface Principal {
 export interface ServerEnv {
   Variables: {
     requestId: string;
-    log: Logger;
+    /** The request's log lines: `requestId`, and `tenantId` and `keyId` once authenticated. */
+    log: RequestLog;
     /** Set by the authentication middleware on every `/v1` request. */
     principal: Principal;
   };

@@ -75,7 +75,7 @@ describe('faults inside the server', () => {
     const logLines: string[] = [];
     const { app, path, runtime, migrate } = setup({ migrate: true, logLines });
     await migrate();
-    const { key } = await createApiKey(runtime.store, { tenantId: 'default', role: 'admin' });
+    const { key, record } = await createApiKey(runtime.store, { tenantId: 'default', role: 'admin' });
     const { run } = await runtime.startRun({ agent: 'greeter', input: 'hi', userId: 'ana' });
     // Corrupt the row behind the store's back: reading it now fails deep inside the adapter.
     const db = new DatabaseSync(path);
@@ -92,6 +92,12 @@ describe('faults inside the server', () => {
     const logged = logLines
       .map((line) => JSON.parse(line) as { requestId?: string; msg?: string; err?: { message?: string } })
       .find((line) => line.msg === 'request failed');
-    expect(logged).toMatchObject({ requestId: 'req-fault-1', err: { message: expect.stringContaining('Column "usage" does not hold valid JSON') } });
+    // The key's tenant and id come from the authenticated request's log, not from the error handler.
+    expect(logged).toMatchObject({
+      requestId: 'req-fault-1',
+      tenantId: 'default',
+      keyId: record.id,
+      err: { message: expect.stringContaining('Column "usage" does not hold valid JSON') },
+    });
   });
 });

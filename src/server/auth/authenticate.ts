@@ -75,7 +75,7 @@ async function authenticateSession(c: Context<ServerEnv>, store: DashboardSessio
     throw new KeelError({ code: 'UNAUTHENTICATED', message: 'The dashboard session has ended: sign in again' });
   }
   c.set('principal', principal);
-  c.set('log', c.get('log').child({ tenantId: principal.tenantId, keyId: principal.keyId }));
+  c.get('log').bind({ tenantId: principal.tenantId, keyId: principal.keyId });
 }
 
 async function authenticateKey(c: Context<ServerEnv>, store: ApiKeyStore, key: string | undefined): Promise<void> {
@@ -90,5 +90,5 @@ async function authenticateKey(c: Context<ServerEnv>, store: ApiKeyStore, key: s
     throw new KeelError({ code: 'UNAUTHENTICATED', message: 'The API key is invalid or has been revoked' });
   }
   c.set('principal', { keyId: record.id, tenantId: record.tenantId, role: record.role });
-  c.set('log', c.get('log').child({ tenantId: record.tenantId, keyId: record.id }));
+  c.get('log').bind({ tenantId: record.tenantId, keyId: record.id });
 }
