@@ -17,7 +17,7 @@ export interface KnownRoute {
  * app.use('*', methodNotAllowed(() => [{ method: 'get', path: '/v1/runs/{id}' }]));
  */
 export function methodNotAllowed(routes: () => readonly KnownRoute[]): MiddlewareHandler {
-  let patterns: Array<{ pattern: RegExp; methods: Set<string> }> | undefined;
+  let compiled: { patterns: Array<{ pattern: RegExp; methods: Set<string> }>; served: Map<string, RegExp> } | undefined;
   const compile = () => {
     const byPath = new Map<string, Set<string>>();
     for (const route of routes()) {
@@ -26,11 +26,17 @@ export function methodNotAllowed(routes: () => readonly KnownRoute[]): Middlewar
       if (route.method.toUpperCase() === 'GET') methods.add('HEAD');
       byPath.set(route.path, methods);
     }
-    return [...byPath].map(([path, methods]) => ({ pattern: pathPattern(path), methods }));
+    // Per method, one pattern for every path that has it: a request an endpoint serves, the
+    // usual case, is let through after one test instead of one per endpoint.
+    const pathsByMethod = new Map<string, string[]>();
+    for (const [path, methods] of byPath) for (const method of methods) pathsByMethod.set(method, [...(pathsByMethod.get(method) ?? []), pathSource(path)]);
+    const served = new Map([...pathsByMethod].map(([method, sources]) => [method, new RegExp(`^(?:${sources.join('|')})$`)]));
+    return { patterns: [...byPath].map(([path, methods]) => ({ pattern: new RegExp(`^${pathSource(path)}$`), methods })), served };
   };
   return async (c, next) => {
-    patterns ??= compile();
-    const matching = patterns.filter((entry) => entry.pattern.test(c.req.path));
+    compiled ??= compile();
+    if (compiled.served.get(c.req.method)?.test(c.req.path) === true) return next();
+    const matching = compiled.patterns.filter((entry) => entry.pattern.test(c.req.path));
     if (matching.length > 0 && !matching.some((entry) => entry.methods.has(c.req.method))) {
       const allow = [...new Set(matching.flatMap((entry) => [...entry.methods]))].sort();
       c.header('Allow', allow.join(', '));
@@ -44,11 +50,10 @@ export function methodNotAllowed(routes: () => readonly KnownRoute[]): Middlewar
   };
 }
 
-/** `/v1/runs/{id}` → a pattern matching one path segment per parameter, as the router does. */
-function pathPattern(path: string): RegExp {
-  const source = path
+/** `/v1/runs/{id}` → a pattern's source matching one path segment per parameter, as the router does. */
+function pathSource(path: string): string {
+  return path
     .split(/(\{[^}]+\})/)
     .map((part) => (/^\{[^}]+\}$/.test(part) ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
     .join('');
-  return new RegExp(`^${source}$`);
 }
