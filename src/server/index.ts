@@ -20,4 +20,5 @@ export type { Permission } from './auth/permissions.ts';
 export { registerRoute } from './routes/define-route.ts';
 export type { ApiRoute } from './routes/define-route.ts';
 export type { ApiApp, Principal, RouteContext, RouteModule, ServerEnv } from './server-types.ts';
+export type { RequestLog } from './request-log.ts';
 export type { ApiKeyRecord, ApiKeyRole, ApiKeyStore } from '../store/api-key-store.ts';

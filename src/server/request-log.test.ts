@@ -47,6 +47,17 @@ describe('a request log', () => {
     expect(lines.map((line) => line.msg)).toEqual(['one', 'two']);
   });
 
+  it('writes an error given alone, or beside a message, under `err`', () => {
+    const { base, lines } = capture();
+    const log = new RequestLog(base, { requestId: 'req-3' });
+    log.error(new Error('store unreachable'));
+    log.error({ err: new Error('disk full') }, 'request failed');
+    expect(lines).toMatchObject([
+      { level: 50, requestId: 'req-3', msg: 'store unreachable', err: { type: 'Error', message: 'store unreachable' } },
+      { level: 50, requestId: 'req-3', msg: 'request failed', err: { type: 'Error', message: 'disk full' } },
+    ]);
+  });
+
   it('writes debug lines when the level allows them', () => {
     const { base, lines } = capture('debug');
     new RequestLog(base, { requestId: 'req-2' }).debug({ end: 'client' }, 'stream closed');
