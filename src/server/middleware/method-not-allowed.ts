@@ -28,10 +28,15 @@ export function methodNotAllowed(routes: () => readonly KnownRoute[]): Middlewar
     }
     // Per method, one pattern for every path that has it: a request an endpoint serves, the
     // usual case, is let through after one test instead of one per endpoint.
-    const pathsByMethod = new Map<string, string[]>();
-    for (const [path, methods] of byPath) for (const method of methods) pathsByMethod.set(method, [...(pathsByMethod.get(method) ?? []), pathSource(path)]);
-    const served = new Map([...pathsByMethod].map(([method, sources]) => [method, new RegExp(`^(?:${sources.join('|')})$`)]));
-    return { patterns: [...byPath].map(([path, methods]) => ({ pattern: new RegExp(`^${pathSource(path)}$`), methods })), served };
+    const patterns: Array<{ pattern: RegExp; methods: Set<string> }> = [];
+    const sourcesByMethod = new Map<string, string[]>();
+    for (const [path, methods] of byPath) {
+      const source = pathSource(path);
+      patterns.push({ pattern: new RegExp(`^${source}$`), methods });
+      for (const method of methods) sourcesByMethod.set(method, [...(sourcesByMethod.get(method) ?? []), source]);
+    }
+    const served = new Map([...sourcesByMethod].map(([method, sources]) => [method, new RegExp(`^(?:${sources.join('|')})$`)]));
+    return { patterns, served };
   };
   return async (c, next) => {
     compiled ??= compile();
