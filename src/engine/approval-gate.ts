@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { JournalEvent } from '../journal/events.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { ApprovalContext, ToolDefinition } from '../sdk/define-tool.ts';
@@ -29,7 +29,7 @@ export async function approvalNeed(tool: ToolDefinition, input: unknown, context
  * crash between deciding and committing) is the same request, and the inbox row is one row.
  */
 export function approvalIdFor(runId: string, step: number, callId: string): string {
-  return `apr_${createHash('sha256').update(`${runId}\u0000${step}\u0000${callId}`).digest('hex').slice(0, 28)}`;
+  return `apr_${hash('sha256', `${runId}\u0000${step}\u0000${callId}`).slice(0, 28)}`;
 }
 
 /** The `approval-request` event of a gated call and the inbox row committed with it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createId } from './ids.ts';
+import { createId, toolIdempotencyKey } from './ids.ts';
 
 describe('createId', () => {
   it('is the prefix, the time in base 36 and 80 random bits', () => {
@@ -18,5 +18,13 @@ describe('createId', () => {
     const bytes = randomParts.map((hex) => Buffer.from(hex, 'hex'));
     const sameBytes = bytes.slice(1).reduce((count, current, index) => count + current.filter((byte, at) => byte === bytes[index]?.[at]).length, 0);
     expect(sameBytes).toBeLessThan(200);
+  });
+});
+
+describe('toolIdempotencyKey', () => {
+  it('is the same derivation in every version: journals written by an older Keel replay to the same keys', () => {
+    // Pinned values: a tool that deduplicates on this key must see the same key after an upgrade.
+    expect(toolIdempotencyKey('run_0mx4gom74c2332673bb30368cda99', 3, 'call_1')).toBe('keel_0dd62f037538c1e6d1317a6811a54cc7a2aef43c');
+    expect(toolIdempotencyKey('run_0mx4gom74c2332673bb30368cda99', 4, 'call_1')).not.toBe(toolIdempotencyKey('run_0mx4gom74c2332673bb30368cda99', 3, 'call_1'));
   });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomFillSync } from 'node:crypto';
+import { hash, randomFillSync } from 'node:crypto';
 
 /** Random bits per id: 80. */
 const idRandomBytes = 10;
@@ -39,5 +39,5 @@ function randomHex(bytes: number): string {
  * depends only on what the journal recorded (run, step, call id).
  */
 export function toolIdempotencyKey(runId: string, step: number, callId: string): string {
-  return 'keel_' + createHash('sha256').update(`${runId}\u0000${step}\u0000${callId}`).digest('hex').slice(0, 40);
+  return 'keel_' + hash('sha256', `${runId}\u0000${step}\u0000${callId}`).slice(0, 40);
 }

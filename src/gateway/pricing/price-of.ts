@@ -22,7 +22,33 @@ const free: ModelPrice = Object.freeze({ inputPerMTok: 0, outputPerMTok: 0, cach
  * const { price, known } = priceOf('openai', 'gpt-4o-mini-2024-07-18');
  * // price.inputPerMTok === 0.15, known === true
  */
-export function priceOf(provider: string, modelId: string, overrides: PricingOverrides = {}): PriceLookup {
+export function priceOf(provider: string, modelId: string, overrides: PricingOverrides = noOverrides): PriceLookup {
+  let known = lookups.get(overrides);
+  if (known === undefined) {
+    known = new Map();
+    lookups.set(overrides, known);
+  }
+  const key = `${provider}\u0000${modelId}`;
+  let lookup = known.get(key);
+  if (lookup === undefined) {
+    // Model ids come from upstream answers too: a server answering with ever new ids must not grow this without bound.
+    if (known.size >= maxLookupsPerOverrides) known.clear();
+    lookup = Object.freeze(lookUpPrice(provider, modelId, overrides));
+    known.set(key, lookup);
+  }
+  return lookup;
+}
+
+const noOverrides: PricingOverrides = Object.freeze({});
+const maxLookupsPerOverrides = 256;
+/**
+ * Every lookup made, per overrides object (a config's `pricing`, read once): a model call is priced
+ * on every turn, and the normalising of its id (a handful of regular expressions) gives the same
+ * answer each time.
+ */
+const lookups = new WeakMap<PricingOverrides, Map<string, PriceLookup>>();
+
+function lookUpPrice(provider: string, modelId: string, overrides: PricingOverrides): PriceLookup {
   const providerName = provider.split('.')[0] ?? provider;
   const override = findOverride(providerName, provider, modelId, overrides);
   if (override !== undefined) return override;

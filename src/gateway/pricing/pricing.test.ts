@@ -49,6 +49,18 @@ describe('priceOf', () => {
     }
   });
 
+  it('answers each config from its own overrides, however often the same model is priced', () => {
+    const priced = { 'openai:gpt-4o': { inputPerMTok: 2, outputPerMTok: 8 } };
+    const cheaper = { 'openai:gpt-4o': { inputPerMTok: 1, outputPerMTok: 4 } };
+    for (let call = 0; call < 3; call += 1) {
+      expect(priceOf('openai', 'gpt-4o-2024-08-06').price.inputPerMTok).toBe(2.5);
+      expect(priceOf('openai', 'gpt-4o-2024-08-06', priced).price.inputPerMTok).toBe(2);
+      expect(priceOf('openai', 'gpt-4o-2024-08-06', cheaper).price.inputPerMTok).toBe(1);
+    }
+    // A lookup handed out is shared by every later caller: nobody may change it for the others.
+    expect(Object.isFrozen(priceOf('openai', 'gpt-4o', priced))).toBe(true);
+  });
+
   it('prefers config overrides, also for dated ids and fine-tunes', () => {
     const overrides = {
       'openai:ft:gpt-4o-mini:acme::abc123': { inputPerMTok: 0.3, outputPerMTok: 1.2, cachedInputPerMTok: 0.15 },

@@ -26,4 +26,9 @@ describe('createApiKey', () => {
     expect(await test.store.findApiKeyByHash(hashApiKey(key))).toEqual(record);
     expect(JSON.stringify(await test.store.listApiKeys())).not.toContain(key);
   });
+
+  it('hashes a key as every earlier version did, so stored keys keep working after an upgrade', () => {
+    // The hex SHA-256 of the key's text, pinned.
+    expect(hashApiKey('keel_abc')).toBe('9bb2443b2f396e266d0318cc8993697a2d30fd57828f2dd85e41111a38e76ea3');
+  });
 });

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import { KeelError } from '../../errors/index.ts';
 import { createId } from '../../internal/ids.ts';
 import { assertIdentifier } from '../../internal/text-rules.ts';
@@ -12,7 +12,7 @@ const tenantPattern = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** The SHA-256 of a key, as stored. */
 export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return hash('sha256', key);
 }
 
 /** Whether a string has the shape of a Keel key (before any lookup). */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { getCookie } from 'hono/cookie';
 import type { Context } from 'hono';
 import type { DashboardSessionStore } from '../../store/dashboard-session-store.ts';
@@ -35,7 +35,7 @@ export function sessionToken(c: Context): string | undefined {
 
 /** What the store keeps of a session token: its hex SHA-256 (the token has 256 random bits, so no salt is needed). */
 export function hashSessionToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  return hash('sha256', token);
 }
 
 /**
