@@ -49,3 +49,49 @@ it('keeps events deferred while a commit is in flight for the next commit, in or
     'run-resume',
   ]);
 });
+
+it('commits a held commit on its own before the next append, deferred events after it, and never merges their patches', async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  const commits: Array<{ types: string[]; cost: number | undefined }> = [];
+  const store = harness.store;
+  const recording: Store = new Proxy(store, {
+    get(target, property, receiver) {
+      if (property === 'append') {
+        return (...args: Parameters<Store['append']>) => {
+          commits.push({ types: args[1].map((event) => event.type), cost: args[2]?.costNanoUsd });
+          return target.append(...args);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, receiver);
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  const writer = createJournalWriter({ store: recording, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  writer.defer([{ type: 'step-start', step: 1, attempt: 1 }]);
+  const held = writer.hold([{ type: 'run-waiting', reason: 'human' }], { costNanoUsd: 1 }, { flushWithinMs: 60_000 });
+  writer.defer([{ type: 'step-start', step: 2, attempt: 1 }]);
+  expect(commits).toEqual([]);
+  await writer.append([{ type: 'run-resume', reason: 'human' }], { costNanoUsd: 2 });
+  await held;
+  await writer.commitHeld(); // nothing held any more: no commit
+  writer.close();
+  expect(commits).toEqual([
+    { types: ['step-start', 'run-waiting', 'step-start'], cost: 1 },
+    { types: ['run-resume'], cost: 2 },
+  ]);
+  expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting', 'step-start', 'run-resume']);
+});
+
+it('commits a held commit by its deadline when nothing else commits', async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
+  writer.close();
+  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'run-waiting']);
+});

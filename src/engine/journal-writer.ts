@@ -18,6 +18,17 @@ export interface JournalWriter {
    * journal see them promptly even when no other write comes.
    */
   defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void;
+  /**
+   * Holds a commit back until the next one is made, or `commitHeld` is called, or `flushWithinMs`
+   * has passed: what was deferred before it goes first, what is deferred after it follows it in
+   * the same transaction, and an append made meanwhile commits it on its own first (its patch is
+   * never merged with another's). Resolves once it is durable. For a model response whose tool
+   * calls may all run before it is durable (`read` tools): it then commits while the next model
+   * call is in flight instead of before it. One at a time.
+   */
+  hold(events: JournalEvent[], patch: RunPatch | undefined, options: { flushWithinMs: number }): Promise<void>;
+  /** Commits the held commit, with what was deferred since, if one is held; else does nothing. */
+  commitHeld(): Promise<void>;
   /** Commits deferred events now, if there are any. */
   flush(): Promise<void>;
   /** Stops the deferred-flush timer: nothing is written after the execution has let the run go. */
@@ -45,6 +56,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   let lastSeq = options.lastSeq;
   let deferred: JournalEvent[] = [];
   let queue: PendingAppend[] = [];
+  let held: PendingAppend | undefined;
   let draining = false;
   let failure: unknown;
   let flushTimer: NodeJS.Timeout | undefined;
@@ -52,9 +64,12 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   async function drain(): Promise<void> {
     draining = true;
     try {
-      while (queue.length > 0) {
-        const batch = queue;
-        queue = [];
+      while (held !== undefined || queue.length > 0) {
+        // A held commit goes first and alone: its patch (a model call's ledger row) is never merged with the next one's.
+        const holding = held;
+        const batch = holding === undefined ? queue : [holding];
+        if (holding === undefined) queue = [];
+        held = undefined;
         if (failure !== undefined) {
           for (const item of batch) item.reject(failure);
           continue;
@@ -63,7 +78,8 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         // next commit, not to this one (and must not be cleared with it).
         const taken = deferred;
         deferred = [];
-        const events = [...taken, ...batch.flatMap((item) => item.events)];
+        // Deferred events precede an append's, but follow a held commit's (they were deferred after it).
+        const events = holding === undefined ? [...taken, ...batch.flatMap((item) => item.events)] : [...holding.events, ...taken];
         const patch = mergePatches(batch.map((item) => item.patch));
         if (events.length === 0 && patch === undefined) {
           for (const item of batch) item.resolve();
@@ -89,6 +105,16 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     }
   }
 
+  function scheduleFlush(ms: number, flush: () => Promise<void>): void {
+    if (flushTimer !== undefined) return;
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      // A failed flush fails this writer; the run's next append reports it to the executor.
+      flush().catch(() => undefined);
+    }, ms);
+    flushTimer.unref();
+  }
+
   return {
     append(events, patch) {
       return new Promise<void>((resolve, reject) => {
@@ -98,13 +124,20 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     },
     defer(events, options) {
       deferred.push(...events);
-      if (options?.flushWithinMs === undefined || flushTimer !== undefined) return;
-      flushTimer = setTimeout(() => {
-        flushTimer = undefined;
-        // A failed flush fails this writer; the run's next append reports it to the executor.
-        this.flush().catch(() => undefined);
-      }, options.flushWithinMs);
-      flushTimer.unref();
+      if (options?.flushWithinMs !== undefined) scheduleFlush(options.flushWithinMs, () => this.flush());
+    },
+    hold(events, patch, options) {
+      if (held !== undefined) throw new Error('a journal writer holds one commit at a time');
+      return new Promise<void>((resolve, reject) => {
+        // What was deferred before it belongs before it; what is deferred from now on, after it.
+        held = { events: [...deferred, ...events], patch, resolve, reject };
+        deferred = [];
+        scheduleFlush(options.flushWithinMs, () => this.commitHeld());
+      });
+    },
+    commitHeld() {
+      if (held === undefined) return Promise.resolve();
+      return this.flush();
     },
     flush() {
       return this.append([]);

@@ -33,6 +33,14 @@ export interface LoopContext {
   /** What guardrails are told about the run. */
   guardrailContext: GuardrailContext;
   record: (events: JournalEvent[], patch?: RunPatch) => Promise<void>;
+  /**
+   * Records a model response whose tool calls may all run before it is durable: it is committed
+   * with the next commit, or by `commitHeld` once the next model call is on its way, or within
+   * a few milliseconds. Resolves once it is durable.
+   */
+  hold: (events: JournalEvent[], patch: RunPatch) => Promise<void>;
+  /** Commits what `hold` holds back, if anything. */
+  commitHeld: () => Promise<void>;
   defer: (events: JournalEvent[], options?: { flushWithinMs?: number }) => void;
   end: (status: 'completed' | 'failed' | 'cancelled', result: { output?: unknown; error?: SerializedError }) => Promise<'ended'>;
   /** Parks the run; `events` and `patch` are committed with its `run-waiting`. */

@@ -65,8 +65,11 @@ export function buildModelRequest(agent: AgentDefinition, history: ModelMessage[
 export async function callModel(options: {
   model: Model;
   request: ModelRequest;
-  /** The run's journal: text batches are appended as they arrive. */
-  journal: { append(events: JournalEvent[]): Promise<void> };
+  /**
+   * The run's journal: text batches are appended as they arrive, and what the run held back
+   * (`commitHeld`: the previous response) is committed once this call's request is on its way.
+   */
+  journal: { append(events: JournalEvent[]): Promise<void>; commitHeld?: () => Promise<void> };
   step: number;
   attempt: number;
   /**
@@ -74,7 +77,7 @@ export async function callModel(options: {
    * only what a pending match may still need: one per model attempt.
    */
   redactor?: () => StreamRedactor;
-}): Promise<{ response: ModelResponse; unflushedText: string }> {
+}): Promise<{ response: ModelResponse; unflushedText: string; answeredOverIo: boolean }> {
   const { model, journal, step } = options;
   let attempt = options.attempt;
   let pending = '';
@@ -104,10 +107,19 @@ export async function callModel(options: {
       },
     },
   };
+  // A turn of the event loop after the call began: its request has gone out (a kept-alive
+  // connection writes it on the next tick), and the model is working. A model that answers
+  // within the same turn (in-process, a cached answer) never gets here.
+  let answeredOverIo = false;
+  const sent = setImmediate(() => {
+    answeredOverIo = true;
+    if (journal.commitHeld !== undefined) track(journal.commitHeld());
+  });
   if (model.stream === undefined) {
     try {
-      return { response: await model.generate(request), unflushedText: '' };
+      return { response: await model.generate(request), unflushedText: '', answeredOverIo };
     } finally {
+      clearImmediate(sent);
       await Promise.all(flushes);
     }
   }
@@ -128,6 +140,7 @@ export async function callModel(options: {
       }
     }
   } finally {
+    clearImmediate(sent);
     // Surface a failed flush (a lost lease, say) rather than the stream's own outcome.
     await Promise.all(flushes);
   }
@@ -140,7 +153,7 @@ export async function callModel(options: {
     await journal.append([{ type: 'text-delta', step, attempt, text: pending }]);
     pending = '';
   }
-  return { response, unflushedText: pending };
+  return { response, unflushedText: pending, answeredOverIo };
 }
 
 /**

@@ -33,20 +33,20 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   }
   const redactions = [...streamRedactions(agent), ...resolvedSecretsRedaction(context.resolvedSecrets)];
   const started = performance.now();
-  const { response: answer, unflushedText } = await callModel({
+  const call = await callModel({
     model: context.model,
     request,
-    journal: { append: (events) => context.record(events) },
+    journal: { append: (events) => context.record(events), commitHeld: context.commitHeld },
     step,
     attempt,
     ...(redactions.length === 0 ? {} : { redactor: () => composedRedactor(redactions) }),
   });
   const latencyMs = Math.max(0, Math.round(performance.now() - started));
-  const response = { ...answer, usage: wholeUsage(answer.usage) };
+  const response = { ...call.response, usage: wholeUsage(call.response.usage) };
   const checked = await checkTurn(context, step, redactResolved(response.text, context.resolvedSecrets), normaliseToolCallIds(response.toolCalls));
   const { entry, costNanoUsd } = context.budget.price(step, response, latencyMs, admission.reservationId);
   const events: JournalEvent[] = [];
-  if (unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: unflushedText });
+  if (call.unflushedText !== '') events.push({ type: 'text-delta', step, attempt, text: call.unflushedText });
   events.push(...checked.decisions);
   events.push({
     type: 'model-response',
@@ -75,11 +75,34 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
       error: { code: 'MAX_TOOL_CALLS_EXCEEDED', message: `The run reached its limit of ${agent.limits.maxToolCalls} tool calls` },
     });
   }
-  events.push(...toolCallEvents(agent, context.runId, step, checked.toolCalls));
-  await context.record(events, patch);
+  const intents = toolCallEvents(agent, context.runId, step, checked.toolCalls);
+  events.push(...intents);
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
+  if (mayRunBeforeDurable(intents, admission.reservationId, call.answeredOverIo)) {
+    // Committed while the next model call is in flight (or with whatever commits first): off the turn's path.
+    const durable = context.hold(events, patch);
+    // Its failure (a lost lease) fails the run's next commit, where the loop hears of it.
+    void durable.then(() => (spend === undefined ? undefined : context.onSpend(spend))).catch(() => undefined);
+    return undefined;
+  }
+  await context.record(events, patch);
   if (spend !== undefined) context.onSpend(spend);
   return undefined;
+}
+
+/**
+ * Whether a response may be committed after its tool calls have run (ADR 0029): only when
+ * - every call is a `read` call, which a crash before the commit simply re-runs, whatever the
+ *   model asks the second time. An `idempotent` call is not enough: asked again, the model gives
+ *   new call ids, and a new call id is a new idempotency key;
+ * - the call reserved no budget: with a budget, the next call is admitted against this one's
+ *   settled cost, exactly as before;
+ * - the model answered over I/O: its next call will too, and gives the commit somewhere to hide.
+ *   An in-process model answers at once, and its response is committed as before.
+ */
+function mayRunBeforeDurable(intents: JournalEvent[], reservationId: string | undefined, answeredOverIo: boolean): boolean {
+  if (!answeredOverIo || reservationId !== undefined || intents.length === 0) return false;
+  return intents.every((event) => event.type !== 'tool-call' || event.effect === 'read');
 }
 
 /**

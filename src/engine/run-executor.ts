@@ -52,6 +52,13 @@ export interface ExecuteRunOptions {
 }
 
 /**
+ * A model response held back to commit while the next model call is in flight (`hold`) is
+ * committed by then at the latest: a read tool that takes longer than this has its call shown
+ * to the run's followers while it works.
+ */
+const heldResponseFlushMs = 10;
+
+/**
  * Executes one leased run from wherever its journal says it stands until it ends, parks in
  * `waiting`, or must be let go (shutdown, lost lease).
  */
@@ -88,6 +95,13 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     const at = now().toISOString();
     for (const event of events) applyEvent(state, event, at);
     await writer.append(events, merged);
+  };
+  const hold: LoopContext['hold'] = (events, patch) => {
+    const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
+    firstPatch = undefined;
+    const at = now().toISOString();
+    for (const event of events) applyEvent(state, event, at);
+    return writer.hold(events, merged, { flushWithinMs: heldResponseFlushMs });
   };
   const defer = (events: JournalEvent[], deferOptions?: { flushWithinMs?: number }) => {
     const at = now().toISOString();
@@ -167,6 +181,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
     checkDeadline,
     state,
     record,
+    hold,
+    commitHeld: () => writer.commitHeld(),
     defer,
     end,
     park,
