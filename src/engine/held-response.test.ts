@@ -8,6 +8,8 @@ import { defineTool } from '../sdk/define-tool.ts';
 import { scriptedModel, type ScriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
 import type { Store } from '../store/store.ts';
+import { createPostgresStore } from '../store/postgres/postgres-store.ts';
+import { describePostgres, testDatabaseUrl } from '../store/postgres/postgres-test-database.ts';
 
 /*
  * A model response whose tool calls are all `read` calls is committed while the next model call
@@ -145,6 +147,22 @@ describe('a response that is committed before anything else runs', () => {
     expect(model.atStart[1]).toContain('tool-result 1');
   });
 
+  it("is one a budget checked: a crash must not lose a cost the run's own cap counts", async () => {
+    const script = scriptedModel(
+      [{ toolCalls: [{ name: 'get_record', arguments: { id: 1 } }] }, { toolCalls: [{ name: 'get_record', arguments: { id: 2 } }] }, { text: 'Done.' }],
+      { provider: 'openai', modelId: 'gpt-4o-mini' },
+    );
+    const model = watched(script, () => store(), 15);
+    harness = await createTestRuntime({
+      agents: [defineAgent({ name: 'capped', model: model.model, instructions: 'Read.', tools: [recordTool('read')], budget: { perRunUsd: 5 } })],
+    });
+    const store = () => (harness as TestRuntime).store;
+    const run = await harness.runtime.run({ agent: 'capped', input: 'go' });
+    expect(run.status).toBe('completed');
+    expect(model.atStart[1]).toEqual(sequentialJournal.slice(0, 5));
+    expect(model.atStart[2]).toEqual(sequentialJournal.slice(0, 11));
+  });
+
   it('is one whose model answered within the same turn of the event loop (in-process): nothing to overlap', async () => {
     const script = twoToolTurns();
     const model = watched(script, () => store(), 0);
@@ -154,5 +172,31 @@ describe('a response that is committed before anything else runs', () => {
     expect(run.status).toBe('completed');
     expect(model.atStart[1]).toEqual(sequentialJournal.slice(0, 5));
     expect((await store().readJournal(run.id)).map(label)).toEqual(sequentialJournal);
+  });
+});
+
+await describePostgres('a response whose tool calls all read, on PostgreSQL', (schemas) => {
+  it('keeps the order and one ledger row per call where every commit awaits a round trip', async () => {
+    // Slow read tools (past the 10 ms deadline) and a model slower still: held commits are
+    // flushed by their deadline while a tool runs, and by the next call, always over the network.
+    const script = twoToolTurns();
+    const model = watched(script, () => store(), 30);
+    const slowRead = recordTool('read', async () => {
+      await sleep(20);
+      return { id: 1 };
+    });
+    const postgres = createPostgresStore({ connectionString: testDatabaseUrl, schema: await schemas.create() });
+    harness = await createTestRuntime({
+      store: postgres,
+      agents: [defineAgent({ name: 'reader', model: model.model, instructions: 'Read.', tools: [slowRead] })],
+    });
+    const store = () => (harness as TestRuntime).store;
+    const run = await harness.runtime.run({ agent: 'reader', input: 'go' });
+    expect(run.status).toBe('completed');
+    script.assertConsumed();
+    // The first response was durable, by its deadline, before the second call answered.
+    expect(model.inFlight[1]?.slice(0, 6)).toEqual(sequentialJournal.slice(0, 6));
+    expect((await store().readJournal(run.id)).map(label)).toEqual(sequentialJournal);
+    expect(await store().queryUsage({ tenantId: 'default', groupBy: 'agent' })).toMatchObject([{ key: 'reader', calls: 3, inputTokens: 30, outputTokens: 15 }]);
   });
 });

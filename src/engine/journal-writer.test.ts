@@ -95,3 +95,30 @@ it('commits a held commit by its deadline when nothing else commits', async () =
   writer.close();
   expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'run-waiting']);
 });
+
+it('once a held commit has failed, says so to whoever commits next, and holds nothing more', async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  // A writer fenced at the wrong sequence number: its first commit fails, as a lost lease's does.
+  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 7, now: () => new Date() });
+  const held = writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
+  await expect(held).rejects.toMatchObject({ code: 'LEASE_LOST' });
+  await expect(writer.commitHeld()).rejects.toMatchObject({ code: 'LEASE_LOST' });
+  await expect(writer.hold([{ type: 'run-resume', reason: 'human' }], undefined, { flushWithinMs: 60_000 })).rejects.toMatchObject({ code: 'LEASE_LOST' });
+  writer.close();
+  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start']);
+});
+
+it('commits a held commit by the earliest deadline asked for, not a later one set before it', async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  writer.defer([{ type: 'step-start', step: 1, attempt: 1 }], { flushWithinMs: 600_000 });
+  await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
+  writer.close();
+  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting']);
+});

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { RunPatch, Store } from '../store/store.ts';
 import type { JournalEvent } from '../journal/events.ts';
 
@@ -24,10 +25,14 @@ export interface JournalWriter {
    * the same transaction, and an append made meanwhile commits it on its own first (its patch is
    * never merged with another's). Resolves once it is durable. For a model response whose tool
    * calls may all run before it is durable (`read` tools): it then commits while the next model
-   * call is in flight instead of before it. One at a time.
+   * call is in flight instead of before it. With a commit already held or queued, it is an
+   * `append`: nothing is held behind work that came before it.
    */
   hold(events: JournalEvent[], patch: RunPatch | undefined, options: { flushWithinMs: number }): Promise<void>;
-  /** Commits the held commit, with what was deferred since, if one is held; else does nothing. */
+  /**
+   * Commits the held commit, with what was deferred since, if one is held. Resolves once the last
+   * one held is durable; rejects once this writer has failed.
+   */
   commitHeld(): Promise<void>;
   /** Commits deferred events now, if there are any. */
   flush(): Promise<void>;
@@ -57,9 +62,12 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   let deferred: JournalEvent[] = [];
   let queue: PendingAppend[] = [];
   let held: PendingAppend | undefined;
+  /** The last held commit's outcome: what `commitHeld` waits for once it has left the queue. */
+  let heldDurable: Promise<void> = Promise.resolve();
   let draining = false;
   let failure: unknown;
   let flushTimer: NodeJS.Timeout | undefined;
+  let flushDueAt = Number.POSITIVE_INFINITY;
 
   async function drain(): Promise<void> {
     draining = true;
@@ -87,6 +95,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         }
         clearTimeout(flushTimer);
         flushTimer = undefined;
+        flushDueAt = Number.POSITIVE_INFINITY;
         try {
           const at = now();
           await store.append({ runId, epoch, lastSeq, now: at }, events, patch);
@@ -105,10 +114,15 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     }
   }
 
+  /** Commits what is deferred or held within `ms` at the latest: one timer, set for the earliest deadline asked for. */
   function scheduleFlush(ms: number, flush: () => Promise<void>): void {
-    if (flushTimer !== undefined) return;
+    const dueAt = performance.now() + ms;
+    if (flushTimer !== undefined && flushDueAt <= dueAt) return;
+    clearTimeout(flushTimer);
+    flushDueAt = dueAt;
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
+      flushDueAt = Number.POSITIVE_INFINITY;
       // A failed flush fails this writer; the run's next append reports it to the executor.
       flush().catch(() => undefined);
     }, ms);
@@ -127,17 +141,21 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       if (options?.flushWithinMs !== undefined) scheduleFlush(options.flushWithinMs, () => this.flush());
     },
     hold(events, patch, options) {
-      if (held !== undefined) throw new Error('a journal writer holds one commit at a time');
-      return new Promise<void>((resolve, reject) => {
+      if (held !== undefined || queue.length > 0 || failure !== undefined) return this.append(events, patch);
+      heldDurable = new Promise<void>((resolve, reject) => {
         // What was deferred before it belongs before it; what is deferred from now on, after it.
         held = { events: [...deferred, ...events], patch, resolve, reject };
         deferred = [];
-        scheduleFlush(options.flushWithinMs, () => this.commitHeld());
       });
+      // Waited for by `commitHeld`, whose caller hears of a failure; never left unhandled here.
+      heldDurable.catch(() => undefined);
+      scheduleFlush(options.flushWithinMs, () => this.flush());
+      return heldDurable;
     },
     commitHeld() {
-      if (held === undefined) return Promise.resolve();
-      return this.flush();
+      if (failure !== undefined) return Promise.reject(failure);
+      if (held !== undefined) void this.flush().catch(() => undefined);
+      return heldDurable;
     },
     flush() {
       return this.append([]);

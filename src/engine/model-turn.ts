@@ -78,7 +78,7 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   const intents = toolCallEvents(agent, context.runId, step, checked.toolCalls);
   events.push(...intents);
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
-  if (mayRunBeforeDurable(intents, admission.reservationId, call.answeredOverIo)) {
+  if (mayRunBeforeDurable(intents, admission.amountNanoUsd, call.answeredOverIo)) {
     // Committed while the next model call is in flight (or with whatever commits first): off the turn's path.
     const durable = context.hold(events, patch);
     // Its failure (a lost lease) fails the run's next commit, where the loop hears of it.
@@ -95,13 +95,14 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
  * - every call is a `read` call, which a crash before the commit simply re-runs, whatever the
  *   model asks the second time. An `idempotent` call is not enough: asked again, the model gives
  *   new call ids, and a new call id is a new idempotency key;
- * - the call reserved no budget: with a budget, the next call is admitted against this one's
- *   settled cost, exactly as before;
+ * - no budget checked the call (neither the agent's per-run cap nor one in the store): with one,
+ *   the next call is admitted against this one's settled cost, and a crash cannot lose a cost a
+ *   cap counts, exactly as before;
  * - the model answered over I/O: its next call will too, and gives the commit somewhere to hide.
  *   An in-process model answers at once, and its response is committed as before.
  */
-function mayRunBeforeDurable(intents: JournalEvent[], reservationId: string | undefined, answeredOverIo: boolean): boolean {
-  if (!answeredOverIo || reservationId !== undefined || intents.length === 0) return false;
+function mayRunBeforeDurable(intents: JournalEvent[], admittedNanoUsd: number, answeredOverIo: boolean): boolean {
+  if (!answeredOverIo || admittedNanoUsd > 0 || intents.length === 0) return false;
   return intents.every((event) => event.type !== 'tool-call' || event.effect === 'read');
 }
 

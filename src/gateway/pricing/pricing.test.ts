@@ -57,7 +57,7 @@ describe('priceOf', () => {
       expect(priceOf('openai', 'gpt-4o-2024-08-06', priced).price.inputPerMTok).toBe(2);
       expect(priceOf('openai', 'gpt-4o-2024-08-06', cheaper).price.inputPerMTok).toBe(1);
     }
-    // A lookup handed out is shared by every later caller: nobody may change it for the others.
+    // A lookup handed out is shared by every later caller: it is frozen (its price, as before, is the catalogue's or the config's own).
     expect(Object.isFrozen(priceOf('openai', 'gpt-4o', priced))).toBe(true);
   });
 
