@@ -1,4 +1,4 @@
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { JournalEvent } from '../journal/events.ts';
 import { createJournalWriter } from './journal-writer.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
@@ -50,7 +50,7 @@ it('keeps events deferred while a commit is in flight for the next commit, in or
   ]);
 });
 
-it('commits a held commit on its own before the next append, deferred events after it, and never merges their patches', async () => {
+it('commits a held commit on its own before the next append, and never merges their patches', async () => {
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
   const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
   const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
@@ -79,8 +79,8 @@ it('commits a held commit on its own before the next append, deferred events aft
   await writer.commitHeld(); // nothing held any more: no commit
   writer.close();
   expect(commits).toEqual([
-    { types: ['step-start', 'run-waiting', 'step-start'], cost: 1 },
-    { types: ['run-resume'], cost: 2 },
+    { types: ['step-start', 'run-waiting'], cost: 1 },
+    { types: ['step-start', 'run-resume'], cost: 2 },
   ]);
   expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting', 'step-start', 'run-resume']);
 });
@@ -121,4 +121,57 @@ it('commits a held commit by the earliest deadline asked for, not a later one se
   await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
   writer.close();
   expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting']);
+});
+
+describe('held commits on a store whose commits take a while (as PostgreSQL does)', () => {
+  const step = (n: number): JournalEvent => ({ type: 'step-start', step: n, attempt: 1 });
+  const steps = async (runId: string) =>
+    (await (harness as TestRuntime).store.readJournal(runId)).flatMap((entry) => (entry.type === 'step-start' ? [entry.step] : []));
+
+  async function slowWriter(record?: (cost: number | undefined) => void) {
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+    const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+    const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+    if (lease === undefined) throw new Error('claim failed');
+    const slow = slowAppends(harness.store);
+    const store: Store =
+      record === undefined ? slow : { ...slow, append: (fence, events, patch) => (record(patch?.costNanoUsd), slow.append(fence, events, patch)) };
+    return { runId: run.id, writer: createJournalWriter({ store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() }) };
+  }
+
+  it('keeps a response held while the one before it is still committing ahead of what its tools defer', async () => {
+    const { runId, writer } = await slowWriter();
+    void writer.hold([step(1)], undefined, { flushWithinMs: 60_000 });
+    const first = writer.commitHeld(); // in flight for a while
+    void writer.hold([step(2)], undefined, { flushWithinMs: 60_000 }); // the next answer came first
+    writer.defer([step(3)]); // its read tool's marker
+    await first;
+    const second = writer.commitHeld();
+    await second;
+    writer.close();
+    expect(await steps(runId)).toEqual([1, 2, 3]);
+  });
+
+  it('commits every held response alone, with its own patch, whatever is queued behind it', async () => {
+    const costs: Array<number | undefined> = [];
+    const { runId, writer } = await slowWriter((cost) => costs.push(cost));
+    void writer.hold([step(1)], { costNanoUsd: 1 }, { flushWithinMs: 60_000 });
+    const first = writer.commitHeld();
+    const second = writer.hold([step(2)], { costNanoUsd: 2 }, { flushWithinMs: 60_000 });
+    const third = writer.append([step(3)], { costNanoUsd: 3 });
+    await Promise.all([first, second, third]);
+    writer.close();
+    expect(costs).toEqual([1, 2, 3]);
+    expect(await steps(runId)).toEqual([1, 2, 3]);
+  });
+
+  it('resolves commitHeld only once the last response held is durable', async () => {
+    const { runId, writer } = await slowWriter();
+    void writer.hold([step(1)], undefined, { flushWithinMs: 60_000 });
+    void writer.commitHeld();
+    void writer.hold([step(2)], undefined, { flushWithinMs: 60_000 });
+    await writer.commitHeld();
+    expect(await steps(runId)).toEqual([1, 2]);
+    writer.close();
+  });
 });

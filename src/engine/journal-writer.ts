@@ -3,8 +3,11 @@ import type { RunPatch, Store } from '../store/store.ts';
 import type { JournalEvent } from '../journal/events.ts';
 
 interface PendingAppend {
+  /** Its events, after what was deferred before it was queued. */
   events: JournalEvent[];
   patch: RunPatch | undefined;
+  /** Held back (`hold`): committed alone, and only once something follows it or it is let go. */
+  held: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -20,21 +23,18 @@ export interface JournalWriter {
    */
   defer(events: JournalEvent[], options?: { flushWithinMs?: number }): void;
   /**
-   * Holds a commit back until the next one is made, or `commitHeld` is called, or `flushWithinMs`
-   * has passed: what was deferred before it goes first, what is deferred after it follows it in
-   * the same transaction, and an append made meanwhile commits it on its own first (its patch is
-   * never merged with another's). Resolves once it is durable. For a model response whose tool
-   * calls may all run before it is durable (`read` tools): it then commits while the next model
-   * call is in flight instead of before it. With a commit already held or queued, it is an
-   * `append`: nothing is held behind work that came before it.
+   * Holds a commit back until something else is queued after it, or `commitHeld` (or `flush`) is
+   * called, or `flushWithinMs` has passed. What was deferred before it goes first; what is
+   * deferred after it joins it when it is let go with nothing queued behind it. It always
+   * commits alone, so its patch (a model call's ledger row) is never merged with another's.
+   * Resolves once it is durable. For a model response whose tool calls may all run before it is
+   * durable (`read` tools): it then commits while the next model call is in flight instead of
+   * before it.
    */
   hold(events: JournalEvent[], patch: RunPatch | undefined, options: { flushWithinMs: number }): Promise<void>;
-  /**
-   * Commits the held commit, with what was deferred since, if one is held. Resolves once the last
-   * one held is durable; rejects once this writer has failed.
-   */
+  /** Lets the held commit go, if one is waiting. Resolves once the last one held is durable; rejects once this writer has failed. */
   commitHeld(): Promise<void>;
-  /** Commits deferred events now, if there are any. */
+  /** Commits deferred events now, if there are any, and lets a held commit go. */
   flush(): Promise<void>;
   /** Stops the deferred-flush timer: nothing is written after the execution has let the run go. */
   close(): void;
@@ -59,43 +59,64 @@ export interface JournalWriterOptions {
 export function createJournalWriter(options: JournalWriterOptions): JournalWriter {
   const { store, runId, epoch, now, onCommit } = options;
   let lastSeq = options.lastSeq;
+  // Deferred since the last item was queued: the next one queued takes them, ahead of its own.
   let deferred: JournalEvent[] = [];
   let queue: PendingAppend[] = [];
-  let held: PendingAppend | undefined;
-  /** The last held commit's outcome: what `commitHeld` waits for once it has left the queue. */
-  let heldDurable: Promise<void> = Promise.resolve();
   let draining = false;
   let failure: unknown;
+  /** Set to let a held commit go once it reaches the head of the queue. */
+  let releaseHeld = false;
+  /** The last held commit's outcome: what `commitHeld` waits for. */
+  let heldDurable: Promise<void> = Promise.resolve();
   let flushTimer: NodeJS.Timeout | undefined;
   let flushDueAt = Number.POSITIVE_INFINITY;
 
+  function enqueue(events: JournalEvent[], patch: RunPatch | undefined, held: boolean): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      queue.push({ events: deferred.length === 0 ? events : [...deferred, ...events], patch, held, resolve, reject });
+      deferred = [];
+    });
+    if (!draining) void drain();
+    return done;
+  }
+
+  /** Commits the queue in order: plain appends queued together as one transaction, each held commit alone. */
   async function drain(): Promise<void> {
     draining = true;
     try {
-      while (held !== undefined || queue.length > 0) {
-        // A held commit goes first and alone: its patch (a model call's ledger row) is never merged with the next one's.
-        const holding = held;
-        const batch = holding === undefined ? queue : [holding];
-        if (holding === undefined) queue = [];
-        held = undefined;
+      for (;;) {
+        const head = queue[0];
+        if (head === undefined) break;
         if (failure !== undefined) {
-          for (const item of batch) item.reject(failure);
+          const rejected = queue;
+          queue = [];
+          for (const item of rejected) item.reject(failure);
           continue;
         }
-        // Taken before the commit's await: events deferred while it is in flight belong to the
-        // next commit, not to this one (and must not be cleared with it).
-        const taken = deferred;
-        deferred = [];
-        // Deferred events precede an append's, but follow a held commit's (they were deferred after it).
-        const events = holding === undefined ? [...taken, ...batch.flatMap((item) => item.events)] : [...holding.events, ...taken];
+        let batch: PendingAppend[];
+        let events: JournalEvent[];
+        if (head.held) {
+          // Held until something is queued after it, or it is let go.
+          if (queue.length === 1 && !releaseHeld) break;
+          queue.shift();
+          releaseHeld = false;
+          batch = [head];
+          // With nothing queued behind it, what was deferred since belongs to it (the tool calls'
+          // markers and results); otherwise the next item took those when it was queued.
+          events = queue.length === 0 ? [...head.events, ...deferred] : head.events;
+          if (queue.length === 0) deferred = [];
+        } else {
+          const cut = queue.findIndex((item) => item.held);
+          batch = cut === -1 ? queue : queue.slice(0, cut);
+          queue = cut === -1 ? [] : queue.slice(cut);
+          events = batch.length === 1 ? (batch[0]?.events ?? []) : batch.flatMap((item) => item.events);
+        }
         const patch = mergePatches(batch.map((item) => item.patch));
         if (events.length === 0 && patch === undefined) {
           for (const item of batch) item.resolve();
           continue;
         }
-        clearTimeout(flushTimer);
-        flushTimer = undefined;
-        flushDueAt = Number.POSITIVE_INFINITY;
+        stopFlushTimer();
         try {
           const at = now();
           await store.append({ runId, epoch, lastSeq, now: at }, events, patch);
@@ -114,6 +135,12 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     }
   }
 
+  function stopFlushTimer(): void {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    flushDueAt = Number.POSITIVE_INFINITY;
+  }
+
   /** Commits what is deferred or held within `ms` at the latest: one timer, set for the earliest deadline asked for. */
   function scheduleFlush(ms: number, flush: () => Promise<void>): void {
     const dueAt = performance.now() + ms;
@@ -129,24 +156,24 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     flushTimer.unref();
   }
 
+  /** Lets a held commit waiting at the end of the queue go, if there is one. */
+  function letHeldGo(): boolean {
+    if (queue.at(-1)?.held !== true) return false;
+    releaseHeld = true;
+    if (!draining) void drain();
+    return true;
+  }
+
   return {
     append(events, patch) {
-      return new Promise<void>((resolve, reject) => {
-        queue.push({ events, patch, resolve, reject });
-        if (!draining) void drain();
-      });
+      return enqueue(events, patch, false);
     },
     defer(events, options) {
       deferred.push(...events);
       if (options?.flushWithinMs !== undefined) scheduleFlush(options.flushWithinMs, () => this.flush());
     },
     hold(events, patch, options) {
-      if (held !== undefined || queue.length > 0 || failure !== undefined) return this.append(events, patch);
-      heldDurable = new Promise<void>((resolve, reject) => {
-        // What was deferred before it belongs before it; what is deferred from now on, after it.
-        held = { events: [...deferred, ...events], patch, resolve, reject };
-        deferred = [];
-      });
+      heldDurable = enqueue(events, patch, true);
       // Waited for by `commitHeld`, whose caller hears of a failure; never left unhandled here.
       heldDurable.catch(() => undefined);
       scheduleFlush(options.flushWithinMs, () => this.flush());
@@ -154,15 +181,14 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     },
     commitHeld() {
       if (failure !== undefined) return Promise.reject(failure);
-      if (held !== undefined) void this.flush().catch(() => undefined);
+      letHeldGo();
       return heldDurable;
     },
     flush() {
-      return this.append([]);
+      return letHeldGo() ? heldDurable : enqueue([], undefined, false);
     },
     close() {
-      clearTimeout(flushTimer);
-      flushTimer = undefined;
+      stopFlushTimer();
     },
     get lastSeq() {
       return lastSeq;

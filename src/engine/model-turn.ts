@@ -78,10 +78,12 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   const intents = toolCallEvents(agent, context.runId, step, checked.toolCalls);
   events.push(...intents);
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
-  if (mayRunBeforeDurable(intents, admission.amountNanoUsd, call.answeredOverIo)) {
+  // Any budget that checked the call: the run's own cap, or the store's budgets covering it.
+  const budgeted = agent.budget.perRunUsd !== undefined || admission.budgets.length > 0 || admission.reservationId !== undefined;
+  if (mayRunBeforeDurable(intents, budgeted, call.answeredOverIo)) {
     // Committed while the next model call is in flight (or with whatever commits first): off the turn's path.
     const durable = context.hold(events, patch);
-    // Its failure (a lost lease) fails the run's next commit, where the loop hears of it.
+    // Its failure (a lost lease) fails the next model call (`commitHeld`) or commit, where the loop hears of it.
     void durable.then(() => (spend === undefined ? undefined : context.onSpend(spend))).catch(() => undefined);
     return undefined;
   }
@@ -101,8 +103,8 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
  * - the model answered over I/O: its next call will too, and gives the commit somewhere to hide.
  *   An in-process model answers at once, and its response is committed as before.
  */
-function mayRunBeforeDurable(intents: JournalEvent[], admittedNanoUsd: number, answeredOverIo: boolean): boolean {
-  if (!answeredOverIo || admittedNanoUsd > 0 || intents.length === 0) return false;
+function mayRunBeforeDurable(intents: JournalEvent[], budgeted: boolean, answeredOverIo: boolean): boolean {
+  if (!answeredOverIo || budgeted || intents.length === 0) return false;
   return intents.every((event) => event.type !== 'tool-call' || event.effect === 'read');
 }
 
