@@ -11,6 +11,15 @@ afterEach(async () => {
   await harness?.close();
 });
 
+/** Polls `check` until it holds (at most 5 s). */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('the condition never held');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
 /** A store whose appends take a while, as a networked database's do. */
 function slowAppends(store: Store): Store {
   return new Proxy(store, {
@@ -165,6 +174,40 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
     expect(await steps(runId)).toEqual([1, 2, 3]);
   });
 
+  it('lets each held response go on its own account: one let go is not used up by another', async () => {
+    const { runId, writer } = await slowWriter();
+    void writer.hold([step(1)], undefined, { flushWithinMs: 60_000 });
+    void writer.commitHeld();
+    void writer.hold([step(2)], undefined, { flushWithinMs: 60_000 });
+    void writer.hold([step(3)], undefined, { flushWithinMs: 60_000 });
+    await writer.commitHeld();
+    expect(await steps(runId)).toEqual([1, 2, 3]);
+    writer.close();
+  });
+
+  it('keeps the deadline of events deferred while commits queued before them are still on their way', async () => {
+    const { runId, writer } = await slowWriter();
+    void writer.append([step(1)]);
+    void writer.append([step(2)]);
+    writer.defer([step(3)], { flushWithinMs: 50 });
+    // Both appends take 20 ms each; the deferred step is committed by its own deadline, after them.
+    await until(async () => (await steps(runId)).length === 3);
+    expect(await steps(runId)).toEqual([1, 2, 3]);
+    writer.close();
+  });
+
+  it('never commits two ledger rows in one transaction, however the appends queue up', async () => {
+    const { runId, writer } = await slowWriter();
+    const usage = (n: number) => ({ step: n, provider: 'test', modelId: 'm', inputTokens: n, outputTokens: 1, cachedTokens: 0, costNanoUsd: 0, latencyMs: 1 });
+    void writer.append([step(1)]); // in flight while the next two queue up
+    const second = writer.append([step(2)], { usageEntry: usage(2) });
+    const third = writer.append([step(3)], { usageEntry: usage(3) });
+    await Promise.all([second, third]);
+    writer.close();
+    expect(await steps(runId)).toEqual([1, 2, 3]);
+    expect(await (harness as TestRuntime).store.queryUsage({ tenantId: 'default', groupBy: 'agent' })).toMatchObject([{ calls: 2, inputTokens: 5 }]);
+  });
+
   it('resolves commitHeld only once the last response held is durable', async () => {
     const { runId, writer } = await slowWriter();
     void writer.hold([step(1)], undefined, { flushWithinMs: 60_000 });
@@ -174,4 +217,17 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
     expect(await steps(runId)).toEqual([1, 2]);
     writer.close();
   });
+});
+
+it("keeps a held commit's deadline when appends queued just before it commit first", async () => {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  void writer.append([{ type: 'step-start', step: 1, attempt: 1 }]);
+  void writer.append([{ type: 'step-start', step: 2, attempt: 1 }]);
+  await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
+  writer.close();
+  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'step-start', 'run-waiting']);
 });

@@ -8,6 +8,8 @@ interface PendingAppend {
   patch: RunPatch | undefined;
   /** Held back (`hold`): committed alone, and only once something follows it or it is let go. */
   held: boolean;
+  /** A held item let go (`commitHeld`, `flush`, the deadline): committed once it reaches the head. */
+  released: boolean;
   resolve: () => void;
   reject: (error: unknown) => void;
 }
@@ -64,8 +66,6 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   let queue: PendingAppend[] = [];
   let draining = false;
   let failure: unknown;
-  /** Set to let a held commit go once it reaches the head of the queue. */
-  let releaseHeld = false;
   /** The last held commit's outcome: what `commitHeld` waits for. */
   let heldDurable: Promise<void> = Promise.resolve();
   let flushTimer: NodeJS.Timeout | undefined;
@@ -73,7 +73,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
 
   function enqueue(events: JournalEvent[], patch: RunPatch | undefined, held: boolean): Promise<void> {
     const done = new Promise<void>((resolve, reject) => {
-      queue.push({ events: deferred.length === 0 ? events : [...deferred, ...events], patch, held, resolve, reject });
+      queue.push({ events: deferred.length === 0 ? events : [...deferred, ...events], patch, held, released: false, resolve, reject });
       deferred = [];
     });
     if (!draining) void drain();
@@ -97,26 +97,27 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         let events: JournalEvent[];
         if (head.held) {
           // Held until something is queued after it, or it is let go.
-          if (queue.length === 1 && !releaseHeld) break;
+          if (queue.length === 1 && !head.released) break;
           queue.shift();
-          releaseHeld = false;
           batch = [head];
           // With nothing queued behind it, what was deferred since belongs to it (the tool calls'
           // markers and results); otherwise the next item took those when it was queued.
           events = queue.length === 0 ? [...head.events, ...deferred] : head.events;
           if (queue.length === 0) deferred = [];
         } else {
-          const cut = queue.findIndex((item) => item.held);
-          batch = cut === -1 ? queue : queue.slice(0, cut);
-          queue = cut === -1 ? [] : queue.slice(cut);
-          events = batch.length === 1 ? (batch[0]?.events ?? []) : batch.flatMap((item) => item.events);
+          const cut = batchEnd(queue);
+          batch = queue.slice(0, cut);
+          queue = queue.slice(cut);
+          events = batch.length === 1 ? head.events : batch.flatMap((item) => item.events);
         }
         const patch = mergePatches(batch.map((item) => item.patch));
         if (events.length === 0 && patch === undefined) {
           for (const item of batch) item.resolve();
           continue;
         }
-        stopFlushTimer();
+        // Nothing left to commit after this one: no deadline to keep. Otherwise the timer stays,
+        // for what is still queued or deferred behind it.
+        if (queue.length === 0 && deferred.length === 0) stopFlushTimer();
         try {
           const at = now();
           await store.append({ runId, epoch, lastSeq, now: at }, events, patch);
@@ -142,7 +143,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
   }
 
   /** Commits what is deferred or held within `ms` at the latest: one timer, set for the earliest deadline asked for. */
-  function scheduleFlush(ms: number, flush: () => Promise<void>): void {
+  function scheduleFlush(ms: number): void {
     const dueAt = performance.now() + ms;
     if (flushTimer !== undefined && flushDueAt <= dueAt) return;
     clearTimeout(flushTimer);
@@ -158,10 +159,15 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
 
   /** Lets a held commit waiting at the end of the queue go, if there is one. */
   function letHeldGo(): boolean {
-    if (queue.at(-1)?.held !== true) return false;
-    releaseHeld = true;
+    const last = queue.at(-1);
+    if (last?.held !== true) return false;
+    last.released = true;
     if (!draining) void drain();
     return true;
+  }
+
+  function flush(): Promise<void> {
+    return letHeldGo() ? heldDurable : enqueue([], undefined, false);
   }
 
   return {
@@ -170,13 +176,13 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     },
     defer(events, options) {
       deferred.push(...events);
-      if (options?.flushWithinMs !== undefined) scheduleFlush(options.flushWithinMs, () => this.flush());
+      if (options?.flushWithinMs !== undefined) scheduleFlush(options.flushWithinMs);
     },
     hold(events, patch, options) {
       heldDurable = enqueue(events, patch, true);
       // Waited for by `commitHeld`, whose caller hears of a failure; never left unhandled here.
       heldDurable.catch(() => undefined);
-      scheduleFlush(options.flushWithinMs, () => this.flush());
+      scheduleFlush(options.flushWithinMs);
       return heldDurable;
     },
     commitHeld() {
@@ -184,9 +190,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       letHeldGo();
       return heldDurable;
     },
-    flush() {
-      return letHeldGo() ? heldDurable : enqueue([], undefined, false);
-    },
+    flush,
     close() {
       stopFlushTimer();
     },
@@ -194,6 +198,20 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
       return lastSeq;
     },
   };
+}
+
+/**
+ * How many items from the head of the queue commit together: plain appends up to the first held
+ * one, and never two with a ledger row (merged, the second's would replace the first's).
+ */
+function batchEnd(queue: PendingAppend[]): number {
+  let ledgerRows = 0;
+  for (let index = 0; index < queue.length; index += 1) {
+    const item = queue[index];
+    if (item === undefined || item.held) return Math.max(1, index);
+    if (item.patch?.usageEntry !== undefined && (ledgerRows += 1) > 1) return index;
+  }
+  return queue.length;
 }
 
 function mergePatches(patches: Array<RunPatch | undefined>): RunPatch | undefined {
