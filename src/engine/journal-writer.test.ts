@@ -11,6 +11,15 @@ afterEach(async () => {
   await harness?.close();
 });
 
+/** A run of a fresh test runtime (in `harness`), claimed: what a writer needs to write to it. */
+async function claimedRun() {
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
+  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
+  if (lease === undefined) throw new Error('claim failed');
+  return { run, lease, store: harness.store };
+}
+
 /** Polls `check` until it holds (at most 5 s). */
 async function until(check: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 5_000;
@@ -37,11 +46,8 @@ function slowAppends(store: Store): Store {
 }
 
 it('keeps events deferred while a commit is in flight for the next commit, in order', async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
-  const writer = createJournalWriter({ store: slowAppends(harness.store), runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const { run, lease, store } = await claimedRun();
+  const writer = createJournalWriter({ store: slowAppends(store), runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
   const start = (step: number): JournalEvent => ({ type: 'step-start', step, attempt: 1 });
   writer.defer([start(1)]);
   const first = writer.append([{ type: 'run-waiting', reason: 'human' }]);
@@ -49,7 +55,7 @@ it('keeps events deferred while a commit is in flight for the next commit, in or
   await first;
   await writer.append([{ type: 'run-resume', reason: 'human' }]);
   writer.close();
-  const journal = await harness.store.readJournal(run.id);
+  const journal = await store.readJournal(run.id);
   expect(journal.map((entry) => (entry.type === 'step-start' ? `step-start ${entry.step}` : entry.type))).toEqual([
     'run-start',
     'step-start 1',
@@ -60,12 +66,8 @@ it('keeps events deferred while a commit is in flight for the next commit, in or
 });
 
 it('commits a held commit on its own before the next append, and never merges their patches', async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
+  const { run, lease, store } = await claimedRun();
   const commits: Array<{ types: string[]; cost: number | undefined }> = [];
-  const store = harness.store;
   const recording: Store = new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'append') {
@@ -95,41 +97,32 @@ it('commits a held commit on its own before the next append, and never merges th
 });
 
 it('commits a held commit by its deadline when nothing else commits', async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
-  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const { run, lease, store } = await claimedRun();
+  const writer = createJournalWriter({ store: store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
   await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
   writer.close();
-  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'run-waiting']);
+  expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'run-waiting']);
 });
 
 it('once a held commit has failed, says so to whoever commits next, and holds nothing more', async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
+  const { run, lease, store } = await claimedRun();
   // A writer fenced at the wrong sequence number: its first commit fails, as a lost lease's does.
-  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 7, now: () => new Date() });
+  const writer = createJournalWriter({ store: store, runId: run.id, epoch: lease.epoch, lastSeq: 7, now: () => new Date() });
   const held = writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
   await expect(held).rejects.toMatchObject({ code: 'LEASE_LOST' });
   await expect(writer.commitHeld()).rejects.toMatchObject({ code: 'LEASE_LOST' });
   await expect(writer.hold([{ type: 'run-resume', reason: 'human' }], undefined, { flushWithinMs: 60_000 })).rejects.toMatchObject({ code: 'LEASE_LOST' });
   writer.close();
-  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start']);
+  expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start']);
 });
 
 it('commits a held commit by the earliest deadline asked for, not a later one set before it', async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
-  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const { run, lease, store } = await claimedRun();
+  const writer = createJournalWriter({ store: store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
   writer.defer([{ type: 'step-start', step: 1, attempt: 1 }], { flushWithinMs: 600_000 });
   await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
   writer.close();
-  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting']);
+  expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting']);
 });
 
 describe('held commits on a store whose commits take a while (as PostgreSQL does)', () => {
@@ -138,14 +131,11 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
     (await (harness as TestRuntime).store.readJournal(runId)).flatMap((entry) => (entry.type === 'step-start' ? [entry.step] : []));
 
   async function slowWriter(record?: (cost: number | undefined) => void) {
-    harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-    const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-    const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-    if (lease === undefined) throw new Error('claim failed');
-    const slow = slowAppends(harness.store);
-    const store: Store =
+    const { run, lease, store } = await claimedRun();
+    const slow = slowAppends(store);
+    const writing: Store =
       record === undefined ? slow : { ...slow, append: (fence, events, patch) => (record(patch?.costNanoUsd), slow.append(fence, events, patch)) };
-    return { runId: run.id, writer: createJournalWriter({ store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() }) };
+    return { runId: run.id, writer: createJournalWriter({ store: writing, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() }) };
   }
 
   it('keeps a response held while the one before it is still committing ahead of what its tools defer', async () => {
@@ -220,14 +210,11 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
 });
 
 it("keeps a held commit's deadline when appends queued just before it commit first", async () => {
-  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model: scriptedModel([]), instructions: '' })] });
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'x' });
-  const lease = await harness.store.claimRun(run.id, { owner: 'w', leaseMs: 60_000, now: new Date() });
-  if (lease === undefined) throw new Error('claim failed');
-  const writer = createJournalWriter({ store: harness.store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const { run, lease, store } = await claimedRun();
+  const writer = createJournalWriter({ store: store, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
   void writer.append([{ type: 'step-start', step: 1, attempt: 1 }]);
   void writer.append([{ type: 'step-start', step: 2, attempt: 1 }]);
   await writer.hold([{ type: 'run-waiting', reason: 'human' }], undefined, { flushWithinMs: 5 });
   writer.close();
-  expect((await harness.store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'step-start', 'run-waiting']);
+  expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'step-start', 'run-waiting']);
 });

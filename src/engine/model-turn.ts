@@ -78,8 +78,8 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   const intents = toolCallEvents(agent, context.runId, step, checked.toolCalls);
   events.push(...intents);
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
-  // Any budget that checked the call: the run's own cap, or the store's budgets covering it.
-  const budgeted = agent.budget.perRunUsd !== undefined || admission.budgets.length > 0 || admission.reservationId !== undefined;
+  // Any budget that checked the call: the run's own cap, or the store's budgets covering it (a reservation implies one).
+  const budgeted = agent.budget.perRunUsd !== undefined || admission.budgets.length > 0;
   if (mayRunBeforeDurable(intents, budgeted, call.answeredOverIo)) {
     // Committed while the next model call is in flight (or with whatever commits first): off the turn's path.
     const durable = context.hold(events, patch);

@@ -89,20 +89,18 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   });
   const startedAt = run.startedAt === null ? now() : new Date(run.startedAt);
   let firstPatch: RunPatch | undefined = { status: 'running', waitingReason: null, ...(run.startedAt === null ? { startedAt } : {}) };
+  /** Folds events about to be written into the run's state; returns the patch, with the first write's status change merged in. */
+  const folded = (events: JournalEvent[], patch: RunPatch | undefined): RunPatch | undefined => {
+    const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
+    firstPatch = undefined;
+    const at = now().toISOString();
+    for (const event of events) applyEvent(state, event, at);
+    return merged;
+  };
   const record = async (events: JournalEvent[], patch?: RunPatch) => {
-    const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
-    firstPatch = undefined;
-    const at = now().toISOString();
-    for (const event of events) applyEvent(state, event, at);
-    await writer.append(events, merged);
+    await writer.append(events, folded(events, patch));
   };
-  const hold: LoopContext['hold'] = (events, patch) => {
-    const merged = firstPatch === undefined ? patch : { ...firstPatch, ...patch };
-    firstPatch = undefined;
-    const at = now().toISOString();
-    for (const event of events) applyEvent(state, event, at);
-    return writer.hold(events, merged, { flushWithinMs: heldResponseFlushMs });
-  };
+  const hold: LoopContext['hold'] = (events, patch) => writer.hold(events, folded(events, patch), { flushWithinMs: heldResponseFlushMs });
   const defer = (events: JournalEvent[], deferOptions?: { flushWithinMs?: number }) => {
     const at = now().toISOString();
     for (const event of events) applyEvent(state, event, at);
