@@ -88,11 +88,19 @@ export function describeObservabilityContract(current: CurrentStore): void {
       const other = await claimedRun(store, { agent: 'billing' });
       await spend(store, other, { latencyMs: 5 }, at(1_000));
       await spend(store, other, { latencyMs: 7_000 }, at(30 * minute)); // outside the window
+      // Tenants on either side of one whose calls all fall outside the window: each is found.
+      await spend(store, await claimedRun(store, { tenantId: 'tenant-0' }), { latencyMs: 40 }, at(2_000));
+      await spend(store, await claimedRun(store, { tenantId: 'tenant-b' }), { latencyMs: 50 }, at(40 * minute));
+      await spend(store, await claimedRun(store, { tenantId: 'tenant-c' }), { latencyMs: 60 }, at(3_000));
 
       const percentiles = await store.modelLatencyPercentiles({ from: start, to: at(10 * minute), percentile: 95 });
-      expect(percentiles.sort((a, b) => a.agent.localeCompare(b.agent))).toEqual([
+      const order = (a: { tenantId: string; agent: string }, b: { tenantId: string; agent: string }) =>
+        a.tenantId.localeCompare(b.tenantId) || a.agent.localeCompare(b.agent);
+      expect(percentiles.sort(order)).toEqual([
+        { tenantId: 'tenant-0', agent: 'support', calls: 1, latencyMs: 40 },
         { tenantId: 'tenant-a', agent: 'billing', calls: 1, latencyMs: 5 },
         { tenantId: 'tenant-a', agent: 'support', calls: 20, latencyMs: 190 },
+        { tenantId: 'tenant-c', agent: 'support', calls: 1, latencyMs: 60 },
       ]);
       expect(await store.modelLatencyPercentiles({ from: start, to: at(10 * minute), percentile: 50 })).toContainEqual({
         tenantId: 'tenant-a',

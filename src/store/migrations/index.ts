@@ -11,6 +11,7 @@ import { vaultAndAudit } from './0010-vault-and-audit.ts';
 import { dashboardSessions } from './0011-dashboard-sessions.ts';
 import { runsEndedPerTenant } from './0012-runs-ended-per-tenant.ts';
 import { usagePerDay } from './0013-usage-per-day.ts';
+import { usageLedgerOneTimeIndex } from './0014-usage-ledger-one-time-index.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   dashboardSessions,
   runsEndedPerTenant,
   usagePerDay,
+  usageLedgerOneTimeIndex,
 ];

@@ -53,6 +53,18 @@ it('reads unfinished runs, recent ends and recent model calls through indexes, n
         `${name}:\n${plan.join('\n')}`,
       ).toEqual([]);
     }
+    // Every tenant's recent calls, one tenant's range at a time, through the one index of time the ledger keeps.
+    const latency = db
+      .prepare(`EXPLAIN QUERY PLAN ${observabilitySql.latencyPercentiles}`)
+      .all(values.latencyPercentiles ?? {})
+      .map((row) => String(row.detail));
+    expect(latency.join('\n')).toMatch(/SEARCH usage USING INDEX usage_tenant_at \(tenant_id=\? AND at>\? AND at<\?\)/);
+    expect(
+      db
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'usage'")
+        .all()
+        .map((row) => String(row.name)),
+    ).toEqual(['usage_tenant_at']);
     // The dashboard's overview of one tenant reaches that tenant's ends only, not every tenant's in the range.
     const series = db
       .prepare(`EXPLAIN QUERY PLAN ${observabilitySql.runSeries}`)

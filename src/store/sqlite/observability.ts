@@ -30,12 +30,21 @@ export const observabilitySql = {
     WHERE ended_at IS NOT NULL AND ended_at >= :from AND ended_at < :to AND status = 'failed'
     GROUP BY tenant_id, user_id HAVING COUNT(*) >= :at_least`,
   // Nearest rank: the smallest value with at least `percentile` % of the calls at or below it.
+  // Every tenant's calls in the range, one tenant at a time through usage_tenant_at (migration
+  // 14): the tenants are found by skipping from one to the next in that index, a seek each, and
+  // CROSS JOIN keeps them the outer loop.
   latencyPercentiles: `
+    WITH RECURSIVE tenants (id) AS (
+      SELECT MIN(tenant_id) FROM usage
+      UNION ALL
+      SELECT (SELECT MIN(tenant_id) FROM usage WHERE tenant_id > tenants.id) FROM tenants WHERE tenants.id IS NOT NULL
+    )
     SELECT tenant_id, agent, calls, latency_ms FROM (
-      SELECT tenant_id, agent, latency_ms,
-             ROW_NUMBER() OVER (PARTITION BY tenant_id, agent ORDER BY latency_ms) AS position,
-             COUNT(*) OVER (PARTITION BY tenant_id, agent) AS calls
-      FROM usage WHERE at >= :from AND at < :to)
+      SELECT usage.tenant_id, agent, latency_ms,
+             ROW_NUMBER() OVER (PARTITION BY usage.tenant_id, agent ORDER BY latency_ms) AS position,
+             COUNT(*) OVER (PARTITION BY usage.tenant_id, agent) AS calls
+      FROM tenants CROSS JOIN usage INDEXED BY usage_tenant_at
+      WHERE usage.tenant_id = tenants.id AND usage.at >= :from AND usage.at < :to)
     WHERE position = MAX(1, (CAST(:percentile AS INTEGER) * calls + 99) / 100)`,
   // Bucketed by end time through runs_tenant_ended (one tenant's ends); a bucket is seconds since the epoch, floored.
   runSeries: `
