@@ -196,7 +196,14 @@ async function execute(options: RunToolCallOptions, attempt: number, credentials
 function toolContext(options: RunToolCallOptions, attempt: number, signal: AbortSignal, credentials: ResolvedCredentials): ToolContext {
   const { intent } = options.call;
   const { tenantId: _tenantId, ...context } = options.context;
-  const log = options.log.child({ tool: intent.toolName, callId: intent.callId, attempt });
+  // Made on first use: most tools never log, and a child logger costs more than the rest of the context.
+  let log: Logger | undefined;
+  const makeLog = (): Logger => {
+    const child = options.log.child({ tool: intent.toolName, callId: intent.callId, attempt });
+    return credentials.size === 0 && (options.resolvedSecrets?.size ?? 0) === 0
+      ? child
+      : redactingLogger(child, () => secretsToRedact(credentials, options.resolvedSecrets));
+  };
   return {
     ...context,
     signal,
@@ -214,10 +221,9 @@ function toolContext(options: RunToolCallOptions, attempt: number, signal: Abort
         }),
       );
     },
-    log:
-      credentials.size === 0 && (options.resolvedSecrets?.size ?? 0) === 0
-        ? log
-        : redactingLogger(log, () => secretsToRedact(credentials, options.resolvedSecrets)),
+    get log() {
+      return (log ??= makeLog());
+    },
   };
 }
 
