@@ -5,6 +5,7 @@ import type { CliIo } from '../src/cli/command.ts';
 import { ensureLangGraph } from './langgraph/install.ts';
 import { createLangGraphLoop, type LangGraphLoop } from './langgraph/loop.ts';
 import { createBareTurnLoop, type BareTurnLoop } from './lib/bare-turn-loop.ts';
+import { openPhaseProbe, phaseMedians, type PhaseMedians, type RunPhases } from './lib/http-phases.ts';
 import { benchAgent, benchRuntime, benchToolOutput, toolName, type BenchRuntime } from './lib/keel-agent.ts';
 import { compare, type BenchModule, type BenchOptions, type BenchReport, type Figure } from './lib/report.ts';
 import { startAgentServer, type AgentServer } from './lib/start-agent-server.ts';
@@ -33,7 +34,15 @@ const sizes = {
 const bars = { cli: 0.5, server: 1 };
 
 /** A whole run, timed: one contender of the race. */
-type Contender = (input: string) => Promise<{ ms: number; toolCalls: number; remoteCpuMs?: number }>;
+type Contender = (input: string) => Promise<{ ms: number; toolCalls: number; remoteCpuMs?: number; phases?: RunPhases }>;
+
+/** The same contender, its model calls timed phase by phase (see http-phases.ts). */
+function probed(contender: Contender, probe: ReturnType<typeof openPhaseProbe>): Contender {
+  return async (input) => {
+    const { result, phases } = await probe.time(() => contender(input));
+    return { ...result, phases };
+  };
+}
 
 /** Discards what `keel run` prints, as a terminal that keeps up would. */
 function quietIo(): CliIo {
@@ -128,6 +137,7 @@ function langGraphContender(loop: LangGraphLoop, turns: number): Contender {
 interface PerTurn {
   ms: number;
   cpuMs: number;
+  phases?: PhaseMedians;
 }
 
 /**
@@ -138,23 +148,24 @@ interface PerTurn {
  */
 async function race<Name extends string>(contenders: Record<Name, Contender>, turns: number, runs: number, warmup: number): Promise<Record<Name, PerTurn>> {
   const names = Object.keys(contenders) as Name[];
-  const samples = new Map<Name, { ms: number[]; cpuMs: number[] }>(names.map((name) => [name, { ms: [], cpuMs: [] }]));
+  const samples = new Map<Name, { ms: number[]; cpuMs: number[]; phases: RunPhases[] }>(names.map((name) => [name, { ms: [], cpuMs: [], phases: [] }]));
   let index = 0;
   for (let round = 0; round < warmup + runs; round += 1) {
     for (const name of names) {
       const cpuBefore = process.cpuUsage();
-      const { ms, toolCalls, remoteCpuMs = 0 } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
+      const { ms, toolCalls, remoteCpuMs = 0, phases } = await settled(() => contenders[name](`run ${(index += 1)}: ${turns} turns`));
       const cpu = process.cpuUsage(cpuBefore);
       if (toolCalls !== turns) throw new Error(`${name} made ${toolCalls} tool calls, expected ${turns}`);
       if (round < warmup) continue;
       samples.get(name)?.ms.push(ms / turns);
       samples.get(name)?.cpuMs.push(((cpu.user + cpu.system) / 1_000 + remoteCpuMs) / turns);
+      if (phases !== undefined) samples.get(name)?.phases.push(phases);
     }
   }
   return Object.fromEntries(
     names.map((name) => {
-      const { ms, cpuMs } = samples.get(name) ?? { ms: [], cpuMs: [] };
-      return [name, { ms: median(ms), cpuMs: median(cpuMs) }];
+      const { ms, cpuMs, phases } = samples.get(name) ?? { ms: [], cpuMs: [], phases: [] };
+      return [name, { ms: median(ms), cpuMs: median(cpuMs), ...(phases.length === 0 ? {} : { phases: phaseMedians(phases) }) }];
     }),
   ) as Record<Name, PerTurn>;
 }
@@ -200,12 +211,18 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       toolOutput: benchToolOutput,
     });
     const langGraphLoops: LangGraphLoop[] = [];
+    // Both contenders whose model calls leave this process through node:http.
+    const probe = openPhaseProbe();
     const details: BenchReport['details'] = { langGraph: availability.available ? 'measured' : `unavailable: ${availability.reason}` };
     const figures: Figure[] = [];
     try {
       for (const { turns, runs } of plan) {
         options.log(`turn-floor: ${runs} runs of ${turns} turns per contender`);
-        const contenders: Record<string, Contender> = { floor: floorContender(floor), cli: cliContender(keel), server: serverContender(server) };
+        const contenders: Record<string, Contender> = {
+          floor: probed(floorContender(floor), probe),
+          cli: probed(cliContender(keel), probe),
+          server: serverContender(server),
+        };
         if (availability.available) {
           const loop = await createLangGraphLoop({
             databasePath: join(directory, `langgraph-${turns}.db`),
@@ -236,6 +253,9 @@ async function run(options: BenchOptions): Promise<BenchReport> {
           [`turns${turns}.cliOwnCpuMsPerTurn`]: cpu.cli - cpu.floor,
           [`turns${turns}.serverOwnCpuMsPerTurn`]: cpu.server - cpu.floor,
         });
+        for (const name of ['floor', 'cli'] as const) {
+          for (const [phase, value] of Object.entries(perTurn[name]?.phases ?? {})) details[`turns${turns}.phases.${name}.${phase}`] = value;
+        }
         figures.push(
           compare({
             name: `${turns}-turn run: Keel CLI path against the floor`,
@@ -294,6 +314,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       }
       return { id, title, status: 'ok', figures, details };
     } finally {
+      probe.close();
       for (const loop of langGraphLoops) loop.close();
       floor.close();
       await keel.close();

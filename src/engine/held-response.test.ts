@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import type { Model, ModelRequest } from '../gateway/model.ts';
@@ -8,6 +11,7 @@ import { defineTool } from '../sdk/define-tool.ts';
 import { scriptedModel, type ScriptedModel } from '../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
 import type { Store } from '../store/store.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
 import { createPostgresStore } from '../store/postgres/postgres-store.ts';
 import { describePostgres, testDatabaseUrl } from '../store/postgres/postgres-test-database.ts';
 
@@ -172,6 +176,77 @@ describe('a response that is committed before anything else runs', () => {
     expect(run.status).toBe('completed');
     expect(model.atStart[1]).toEqual(sequentialJournal.slice(0, 5));
     expect((await store().readJournal(run.id)).map(label)).toEqual(sequentialJournal);
+  });
+});
+
+/** A fresh SQLite store, with the events of every append noted in `commits`, one list per transaction. */
+function recordingStore(): { store: Store; commits: string[][]; close: () => void } {
+  const directory = mkdtempSync(join(tmpdir(), 'keel-held-'));
+  const inner = createSqliteStore({ path: join(directory, 'keel.db') });
+  const commits: string[][] = [];
+  return {
+    store: {
+      ...inner,
+      append: (fence, events, patch) => {
+        commits.push(events.map((event) => ('step' in event ? `${event.type} ${String(event.step)}` : event.type)));
+        return inner.append(fence, events, patch);
+      },
+    },
+    commits,
+    close: () => rmSync(directory, { recursive: true, force: true }),
+  };
+}
+
+describe('an answer without tool calls (ADR 0030)', () => {
+  let recorded: ReturnType<typeof recordingStore> | undefined;
+  afterEach(() => {
+    recorded?.close();
+    recorded = undefined;
+  });
+
+  it.each([
+    { case: 'over I/O', workMs: 5 },
+    { case: 'in-process', workMs: 0 },
+  ])("commits with the run's end, in one transaction ($case)", async ({ workMs }) => {
+    recorded = recordingStore();
+    const script = scriptedModel([{ toolCalls: [{ name: 'get_record', arguments: { id: 1 } }] }, { text: 'Done.' }]);
+    const model = watched(script, () => (harness as TestRuntime).store, workMs);
+    harness = await createTestRuntime({
+      store: recorded.store,
+      agents: [defineAgent({ name: 'reader', model: model.model, instructions: 'Read.', tools: [recordTool('read')] })],
+    });
+    const run = await harness.runtime.run({ agent: 'reader', input: 'go' });
+    expect(run.status).toBe('completed');
+    // What was deferred before it may lead the transaction (the read tool's marker and result, the step's start).
+    expect(recorded.commits.at(-1)?.slice(-3)).toEqual(['model-response 2', 'usage-update', 'run-end']);
+    expect((await harness.store.readJournal(run.id)).map(label)).toEqual([...sequentialJournal.slice(0, 8), 'model-response 2', 'usage-update', 'run-end']);
+    // Each model call keeps its own ledger row.
+    expect(await harness.store.queryUsage({ tenantId: 'default', groupBy: 'agent' })).toMatchObject([{ key: 'reader', calls: 2 }]);
+  });
+
+  it('commits with the repair request when the answer fails its output schema', async () => {
+    recorded = recordingStore();
+    const script = scriptedModel([{ text: 'not json' }, { text: '{"ok":true}' }]);
+    harness = await createTestRuntime({
+      store: recorded.store,
+      agents: [defineAgent({ name: 'typed', model: script, instructions: 'Answer.', output: z.object({ ok: z.boolean() }) })],
+    });
+    const run = await harness.runtime.run({ agent: 'typed', input: 'go' });
+    expect(run.status).toBe('completed');
+    expect(recorded.commits).toContainEqual(['step-start 1', 'model-response 1', 'usage-update', 'output-rejected 1']);
+    expect(recorded.commits.at(-1)).toEqual(['step-start 2', 'model-response 2', 'usage-update', 'run-end']);
+  });
+
+  it('is committed before the run ends when a budget checked its call', async () => {
+    recorded = recordingStore();
+    const script = scriptedModel([{ text: 'Done.' }], { provider: 'openai', modelId: 'gpt-4o-mini' });
+    harness = await createTestRuntime({
+      store: recorded.store,
+      agents: [defineAgent({ name: 'capped', model: script, instructions: 'Answer.', budget: { perRunUsd: 5 } })],
+    });
+    const run = await harness.runtime.run({ agent: 'capped', input: 'go' });
+    expect(run.status).toBe('completed');
+    expect(recorded.commits.slice(-2)).toEqual([['step-start 1', 'model-response 1', 'usage-update'], ['run-end']]);
   });
 });
 

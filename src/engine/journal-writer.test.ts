@@ -65,14 +65,14 @@ it('keeps events deferred while a commit is in flight for the next commit, in or
   ]);
 });
 
-it('commits a held commit on its own before the next append, and never merges their patches', async () => {
-  const { run, lease, store } = await claimedRun();
-  const commits: Array<{ types: string[]; cost: number | undefined }> = [];
+/** The store, with every append's events and patch noted in `commits`. */
+function recordingAppends(store: Store): { store: Store; commits: Array<{ types: string[]; cost: number | undefined; ledgerStep: number | undefined }> } {
+  const commits: Array<{ types: string[]; cost: number | undefined; ledgerStep: number | undefined }> = [];
   const recording: Store = new Proxy(store, {
     get(target, property, receiver) {
       if (property === 'append') {
         return (...args: Parameters<Store['append']>) => {
-          commits.push({ types: args[1].map((event) => event.type), cost: args[2]?.costNanoUsd });
+          commits.push({ types: args[1].map((event) => event.type), cost: args[2]?.costNanoUsd, ledgerStep: args[2]?.usageEntry?.step });
           return target.append(...args);
         };
       }
@@ -80,20 +80,51 @@ it('commits a held commit on its own before the next append, and never merges th
       return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
     },
   });
+  return { store: recording, commits };
+}
+
+const ledgerRow = (step: number) => ({
+  step,
+  provider: 'test',
+  modelId: 'm',
+  inputTokens: step,
+  outputTokens: 1,
+  cachedTokens: 0,
+  costNanoUsd: 0,
+  latencyMs: 1,
+});
+
+it('commits a held commit with the plain append queued behind it, in one transaction and in order', async () => {
+  const { run, lease, store } = await claimedRun();
+  const { store: recording, commits } = recordingAppends(store);
   const writer = createJournalWriter({ store: recording, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
   writer.defer([{ type: 'step-start', step: 1, attempt: 1 }]);
-  const held = writer.hold([{ type: 'run-waiting', reason: 'human' }], { costNanoUsd: 1 }, { flushWithinMs: 60_000 });
+  const held = writer.hold([{ type: 'run-waiting', reason: 'human' }], { costNanoUsd: 1, usageEntry: ledgerRow(1) }, { flushWithinMs: 60_000 });
   writer.defer([{ type: 'step-start', step: 2, attempt: 1 }]);
   expect(commits).toEqual([]);
   await writer.append([{ type: 'run-resume', reason: 'human' }], { costNanoUsd: 2 });
   await held;
   await writer.commitHeld(); // nothing held any more: no commit
   writer.close();
-  expect(commits).toEqual([
-    { types: ['step-start', 'run-waiting'], cost: 1 },
-    { types: ['step-start', 'run-resume'], cost: 2 },
-  ]);
+  // One transaction: the held commit's ledger row, and the later run total.
+  expect(commits).toEqual([{ types: ['step-start', 'run-waiting', 'step-start', 'run-resume'], cost: 2, ledgerStep: 1 }]);
   expect((await store.readJournal(run.id)).map((entry) => entry.type)).toEqual(['run-start', 'step-start', 'run-waiting', 'step-start', 'run-resume']);
+  expect(await store.queryUsage({ tenantId: 'default', groupBy: 'agent' })).toMatchObject([{ calls: 1, inputTokens: 1 }]);
+});
+
+it('commits a held commit on its own when the append behind it has a ledger row of its own', async () => {
+  const { run, lease, store } = await claimedRun();
+  const { store: recording, commits } = recordingAppends(store);
+  const writer = createJournalWriter({ store: recording, runId: run.id, epoch: lease.epoch, lastSeq: 1, now: () => new Date() });
+  const held = writer.hold([{ type: 'step-start', step: 1, attempt: 1 }], { costNanoUsd: 1, usageEntry: ledgerRow(1) }, { flushWithinMs: 60_000 });
+  await writer.append([{ type: 'step-start', step: 2, attempt: 1 }], { costNanoUsd: 2, usageEntry: ledgerRow(2) });
+  await held;
+  writer.close();
+  expect(commits).toEqual([
+    { types: ['step-start'], cost: 1, ledgerStep: 1 },
+    { types: ['step-start'], cost: 2, ledgerStep: 2 },
+  ]);
+  expect(await store.queryUsage({ tenantId: 'default', groupBy: 'agent' })).toMatchObject([{ calls: 2, inputTokens: 3 }]);
 });
 
 it('commits a held commit by its deadline when nothing else commits', async () => {
@@ -151,7 +182,7 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
     expect(await steps(runId)).toEqual([1, 2, 3]);
   });
 
-  it('commits every held response alone, with its own patch, whatever is queued behind it', async () => {
+  it('commits a held response queued while another commits with the plain append behind it, never with the one before', async () => {
     const costs: Array<number | undefined> = [];
     const { runId, writer } = await slowWriter((cost) => costs.push(cost));
     void writer.hold([step(1)], { costNanoUsd: 1 }, { flushWithinMs: 60_000 });
@@ -160,7 +191,7 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
     const third = writer.append([step(3)], { costNanoUsd: 3 });
     await Promise.all([first, second, third]);
     writer.close();
-    expect(costs).toEqual([1, 2, 3]);
+    expect(costs).toEqual([1, 3]);
     expect(await steps(runId)).toEqual([1, 2, 3]);
   });
 
@@ -188,10 +219,9 @@ describe('held commits on a store whose commits take a while (as PostgreSQL does
 
   it('never commits two ledger rows in one transaction, however the appends queue up', async () => {
     const { runId, writer } = await slowWriter();
-    const usage = (n: number) => ({ step: n, provider: 'test', modelId: 'm', inputTokens: n, outputTokens: 1, cachedTokens: 0, costNanoUsd: 0, latencyMs: 1 });
     void writer.append([step(1)]); // in flight while the next two queue up
-    const second = writer.append([step(2)], { usageEntry: usage(2) });
-    const third = writer.append([step(3)], { usageEntry: usage(3) });
+    const second = writer.append([step(2)], { usageEntry: ledgerRow(2) });
+    const third = writer.append([step(3)], { usageEntry: ledgerRow(3) });
     await Promise.all([second, third]);
     writer.close();
     expect(await steps(runId)).toEqual([1, 2, 3]);

@@ -6,7 +6,7 @@ interface PendingAppend {
   /** Its events, after what was deferred before it was queued. */
   events: JournalEvent[];
   patch: RunPatch | undefined;
-  /** Held back (`hold`): committed alone, and only once something follows it or it is let go. */
+  /** Held back (`hold`): committed only once something follows it or it is let go, never joining an earlier commit. */
   held: boolean;
   /** A held item let go (`commitHeld`, `flush`, the deadline): committed once it reaches the head. */
   released: boolean;
@@ -27,11 +27,12 @@ export interface JournalWriter {
   /**
    * Holds a commit back until something else is queued after it, or `commitHeld` (or `flush`) is
    * called, or `flushWithinMs` has passed. What was deferred before it goes first; what is
-   * deferred after it joins it when it is let go with nothing queued behind it. It always
-   * commits alone, so its patch (a model call's ledger row) is never merged with another's.
-   * Resolves once it is durable. For a model response whose tool calls may all run before it is
-   * durable (`read` tools): it then commits while the next model call is in flight instead of
-   * before it.
+   * deferred after it joins it when it is let go with nothing queued behind it. Plain appends
+   * queued behind it commit with it, in one transaction, unless one carries a ledger row of its
+   * own: each model call keeps its own row. Resolves once it is durable. For a model response
+   * whose tool calls may all run before it is durable (`read` tools): it then commits while the
+   * next model call is in flight instead of before it; and for a final answer, which then
+   * commits with the run's end.
    */
   hold(events: JournalEvent[], patch: RunPatch | undefined, options: { flushWithinMs: number }): Promise<void>;
   /** Lets the held commit go, if one is waiting. Resolves once the last one held is durable; rejects once this writer has failed. */
@@ -80,7 +81,7 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
     return done;
   }
 
-  /** Commits the queue in order: plain appends queued together as one transaction, each held commit alone. */
+  /** Commits the queue in order: what is queued together as one transaction, a held commit only once it may go. */
   async function drain(): Promise<void> {
     draining = true;
     try {
@@ -95,15 +96,15 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
         }
         let batch: PendingAppend[];
         let events: JournalEvent[];
-        if (head.held) {
+        if (head.held && queue.length === 1) {
           // Held until something is queued after it, or it is let go.
-          if (queue.length === 1 && !head.released) break;
+          if (!head.released) break;
           queue.shift();
           batch = [head];
           // With nothing queued behind it, what was deferred since belongs to it (the tool calls'
           // markers and results); otherwise the next item took those when it was queued.
-          events = queue.length === 0 ? [...head.events, ...deferred] : head.events;
-          if (queue.length === 0) deferred = [];
+          events = [...head.events, ...deferred];
+          deferred = [];
         } else {
           const cut = batchEnd(queue);
           batch = queue.slice(0, cut);
@@ -201,14 +202,15 @@ export function createJournalWriter(options: JournalWriterOptions): JournalWrite
 }
 
 /**
- * How many items from the head of the queue commit together: plain appends up to the first held
- * one, and never two with a ledger row (merged, the second's would replace the first's).
+ * How many items from the head of the queue commit together: the head (held or not) and the
+ * plain appends after it up to the next held one, never two with a ledger row (merged, the
+ * second's would replace the first's). A held item behind others waits for what follows it.
  */
 function batchEnd(queue: PendingAppend[]): number {
   let ledgerRows = 0;
   for (let index = 0; index < queue.length; index += 1) {
     const item = queue[index];
-    if (item === undefined || item.held) return Math.max(1, index);
+    if (item === undefined || (index > 0 && item.held)) return Math.max(1, index);
     if (item.patch?.usageEntry !== undefined && (ledgerRows += 1) > 1) return index;
   }
   return queue.length;

@@ -80,8 +80,10 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
   // Any budget that checked the call: the run's own cap, or the store's budgets covering it (a reservation implies one).
   const budgeted = agent.budget.perRunUsd !== undefined || admission.budgets.length > 0;
-  if (mayRunBeforeDurable(intents, budgeted, call.answeredOverIo)) {
-    // Committed while the next model call is in flight (or with whatever commits first): off the turn's path.
+  if (mayRunBeforeDurable(intents, budgeted, call.answeredOverIo) || (intents.length === 0 && !budgeted)) {
+    // Committed while the next model call is in flight, or with whatever commits first: off the
+    // turn's path. An answer without tool calls is followed at once by what the loop makes of it
+    // (the run's end, a repair request, a hand-over), and commits with that (ADR 0030).
     const durable = context.hold(events, patch);
     // Its failure (a lost lease) fails the next model call (`commitHeld`) or commit, where the loop hears of it.
     void durable.then(() => (spend === undefined ? undefined : context.onSpend(spend))).catch(() => undefined);

@@ -77,10 +77,12 @@ export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo
   });
 
   let lastSeq = 0;
+  let ended = false;
   const print = async (follow: boolean, signal?: AbortSignal) => {
     for await (const entry of runtime.events(runId, { afterSeq: lastSeq, follow, ...(signal === undefined ? {} : { signal }) })) {
       printer.print(entry);
       lastSeq = entry.seq;
+      if (entry.type === 'run-end') ended = true;
     }
   };
   let final: RunRecord;
@@ -91,8 +93,9 @@ export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo
     const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
     following.abort();
     final = settled ?? (await runtime.getRun(runId));
-    // Whatever was committed between the last poll and the end of the execution.
-    await print(false);
+    // Whatever was committed between the last poll and the end of the execution: nothing
+    // follows a printed end, so only a follower stopped before it reads again.
+    if (!ended) await print(false);
   } finally {
     unsubscribe();
   }

@@ -1,0 +1,63 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineAgent } from '../../sdk/define-agent.ts';
+import { defineTool } from '../../sdk/define-tool.ts';
+import { createSqliteStore } from '../../store/sqlite/sqlite-store.ts';
+import type { Store } from '../../store/store.ts';
+import { scriptedModel } from '../../testing/scripted-model.ts';
+import { createTestRuntime, type TestRuntime } from '../../testing/test-runtime.ts';
+import type { CliIo } from '../command.ts';
+import { executeAndPrint } from './run.ts';
+
+let harness: TestRuntime | undefined;
+let directory: string | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+  if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
+  directory = undefined;
+});
+
+it('prints a run to its end, and reads no more of its journal once the end is printed', async () => {
+  directory = mkdtempSync(join(tmpdir(), 'keel-run-print-'));
+  const inner = createSqliteStore({ path: join(directory, 'keel.db') });
+  let output = '';
+  const printedEnd = () => output.includes('✓ completed');
+  // `executeRun` reads the run once more when it returns, whenever that falls: only journal reads count.
+  const readsAfterEnd: string[] = [];
+  const store: Store = {
+    ...inner,
+    readJournal: (runId, options) => {
+      if (printedEnd()) readsAfterEnd.push(`readJournal after ${options?.afterSeq ?? 0}`);
+      return inner.readJournal(runId, options);
+    },
+  };
+  const lookUp = defineTool({
+    name: 'look_up',
+    description: 'Looks a record up',
+    input: z.object({ id: z.number() }),
+    effect: 'read',
+    execute: ({ id }) => ({ id }),
+  });
+  const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })], store });
+  const io: CliIo = {
+    stdout: { write: (text: string) => ((output += text), true), isTTY: false },
+    stderr: { write: () => true, isTTY: false },
+    env: {},
+    cwd: directory,
+    onSignal: () => () => undefined,
+  };
+
+  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'Check record 7' });
+  const code = await executeAndPrint(run.id, harness.runtime, io);
+
+  expect(code).toBe(0);
+  expect(output).toContain('look_up');
+  expect(output).toContain('Record 7 is fine.');
+  expect(printedEnd()).toBe(true);
+  expect(readsAfterEnd).toEqual([]);
+});
