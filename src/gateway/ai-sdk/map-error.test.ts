@@ -35,6 +35,12 @@ describe('toModelError', () => {
     expect(toModelError(apiError(status, 'boom'), context).code).toBe(code);
   });
 
+  it('maps a redirect to an invalid response that is not worth retrying, and an unreadable 200 to one that is', () => {
+    const redirect = toModelError(apiError(308, 'Permanent Redirect: the API moved to https://elsewhere.test/v1'), context);
+    expect(redirect).toMatchObject({ code: 'MODEL_RESPONSE_INVALID', retryable: false, details: { status: 308 } });
+    expect(toModelError(apiError(200, 'Invalid JSON response'), context)).toMatchObject({ code: 'MODEL_RESPONSE_INVALID', retryable: true });
+  });
+
   it('maps a network failure without a status to MODEL_UNAVAILABLE', () => {
     const error = toModelError(apiError(undefined, 'Cannot connect to API: ECONNREFUSED', { isRetryable: true }), context);
     expect(error.code).toBe('MODEL_UNAVAILABLE');

@@ -57,10 +57,11 @@ export function toModelError(error: unknown, context: ModelErrorContext): KeelEr
     const { status, message } = failure;
     if (status === undefined || status < 400) {
       // 2xx with a body that would not parse (an HTML page, say) versus a connection lost
-      // mid-response, which the SDK marks retryable.
-      return failure.isRetryable === true
-        ? make('MODEL_UNAVAILABLE', `connection failed: ${message}`, status)
-        : make('MODEL_RESPONSE_INVALID', `unreadable response: ${message}`, status);
+      // mid-response, which the SDK marks retryable. A redirect answers the same way every
+      // time (Keel follows none): asking again only delays the error.
+      if (failure.isRetryable === true) return make('MODEL_UNAVAILABLE', `connection failed: ${message}`, status);
+      const redirected = status !== undefined && status >= 300 && status < 400;
+      return make('MODEL_RESPONSE_INVALID', `unreadable response: ${message}`, status, redirected ? { retryable: false } : {});
     }
     if (status === 429) {
       const retryAfterSeconds = parseRetryAfter(failure.headers);

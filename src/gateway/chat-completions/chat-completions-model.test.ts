@@ -7,6 +7,7 @@ import { KeelError } from '../../errors/index.ts';
 import type { ModelMessage } from '../../journal/messages.ts';
 import { ask, drain } from '../ai-sdk/test-helpers.ts';
 import type { ModelRequest } from '../model.ts';
+import { withRetry } from '../retry.ts';
 import { chatCompletionsModel } from './chat-completions-model.ts';
 import { encodeRequest } from './encode-request.ts';
 import { chatCompletionsAgents, idleConnectionMs, keepAliveAgents, postJson } from './post-json.ts';
@@ -354,6 +355,10 @@ describe('chatCompletionsModel transport', () => {
     expect(error.code).toBe('MODEL_RESPONSE_INVALID');
     expect(error.message).toContain('the API moved to https://api.example.test/v1/chat/completions');
     expect(seen).toHaveLength(1);
+    // It would answer the same again: the gateway's retries do not ask twice.
+    const retried = await failure(withRetry(chatCompletionsModel('m', { baseURL }), { maxAttempts: 3, sleep: async () => undefined }).generate(hello));
+    expect(retried).toMatchObject({ code: 'MODEL_RESPONSE_INVALID', retryable: false });
+    expect(seen).toHaveLength(2);
   });
 
   it('speaks HTTPS to an https: baseURL', async () => {
