@@ -15,7 +15,7 @@ export interface RunPhases {
   firstRequestMs: number;
   /** Per gap between two model calls. */
   gapMs: number[];
-  /** Per call: request created to the answer's head. */
+  /** Per call: the request handed to its socket (`end()` called) to the answer's head. */
   headMs: number[];
   /** Per call: the answer's head to its end. */
   bodyMs: number[];

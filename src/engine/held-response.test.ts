@@ -199,7 +199,10 @@ function recordingStore(): { store: Store; commits: string[][]; close: () => voi
 
 describe('an answer without tool calls (ADR 0030)', () => {
   let recorded: ReturnType<typeof recordingStore> | undefined;
-  afterEach(() => {
+  afterEach(async () => {
+    // The store is closed before its files go.
+    await harness?.close();
+    harness = undefined;
     recorded?.close();
     recorded = undefined;
   });

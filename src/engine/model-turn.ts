@@ -104,6 +104,8 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
  *   cap counts, exactly as before;
  * - the model answered over I/O: its next call will too, and gives the commit somewhere to hide.
  *   An in-process model answers at once, and its response is committed as before.
+ *
+ * An answer without tool calls is held on the budget condition alone (ADR 0030), by the caller.
  */
 function mayRunBeforeDurable(intents: JournalEvent[], budgeted: boolean, answeredOverIo: boolean): boolean {
   if (!answeredOverIo || budgeted || intents.length === 0) return false;
