@@ -210,7 +210,7 @@ function batchEnd(queue: PendingAppend[]): number {
   let ledgerRows = 0;
   for (let index = 0; index < queue.length; index += 1) {
     const item = queue[index];
-    if (item === undefined || (index > 0 && item.held)) return Math.max(1, index);
+    if (item === undefined || (index > 0 && item.held)) return index;
     if (item.patch?.usageEntry !== undefined && (ledgerRows += 1) > 1) return index;
   }
   return queue.length;

@@ -80,10 +80,8 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
   const spend = settledSpend({ tenantId: context.tenantId, runId: context.runId, admission, costNanoUsd });
   // Any budget that checked the call: the run's own cap, or the store's budgets covering it (a reservation implies one).
   const budgeted = agent.budget.perRunUsd !== undefined || admission.budgets.length > 0;
-  if (mayRunBeforeDurable(intents, budgeted, call.answeredOverIo) || (intents.length === 0 && !budgeted)) {
-    // Committed while the next model call is in flight, or with whatever commits first: off the
-    // turn's path. An answer without tool calls is followed at once by what the loop makes of it
-    // (the run's end, a repair request, a hand-over), and commits with that (ADR 0030).
+  if (mayHold(intents, budgeted, call.answeredOverIo)) {
+    // Committed while the next model call is in flight, or with whatever commits first: off the turn's path.
     const durable = context.hold(events, patch);
     // Its failure (a lost lease) fails the next model call (`commitHeld`) or commit, where the loop hears of it.
     void durable.then(() => (spend === undefined ? undefined : context.onSpend(spend))).catch(() => undefined);
@@ -95,20 +93,25 @@ export async function modelTurn(context: LoopContext, history: ModelMessage[], s
 }
 
 /**
- * Whether a response may be committed after its tool calls have run (ADR 0029): only when
+ * Whether a response may be held (`LoopContext.hold`) rather than committed at once. Never when
+ * a budget checked its call (neither the agent's per-run cap nor one in the store): with one,
+ * the next call is admitted against this one's settled cost, and a crash cannot lose a cost a
+ * cap counts.
+ *
+ * An answer without tool calls is followed at once by what the loop makes of it (the run's end,
+ * a repair request, a hand-over), and commits with that (ADR 0030), whoever answered.
+ *
+ * A response with tool calls may be committed after they have run (ADR 0029) only when
  * - every call is a `read` call, which a crash before the commit simply re-runs, whatever the
  *   model asks the second time. An `idempotent` call is not enough: asked again, the model gives
  *   new call ids, and a new call id is a new idempotency key;
- * - no budget checked the call (neither the agent's per-run cap nor one in the store): with one,
- *   the next call is admitted against this one's settled cost, and a crash cannot lose a cost a
- *   cap counts, exactly as before;
  * - the model answered over I/O: its next call will too, and gives the commit somewhere to hide.
  *   An in-process model answers at once, and its response is committed as before.
- *
- * An answer without tool calls is held on the budget condition alone (ADR 0030), by the caller.
  */
-function mayRunBeforeDurable(intents: JournalEvent[], budgeted: boolean, answeredOverIo: boolean): boolean {
-  if (!answeredOverIo || budgeted || intents.length === 0) return false;
+function mayHold(intents: JournalEvent[], budgeted: boolean, answeredOverIo: boolean): boolean {
+  if (budgeted) return false;
+  if (intents.length === 0) return true;
+  if (!answeredOverIo) return false;
   return intents.every((event) => event.type !== 'tool-call' || event.effect === 'read');
 }
 
