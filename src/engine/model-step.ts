@@ -1,6 +1,7 @@
 import { KeelError } from '../errors/index.ts';
 import type { Model, ModelCallContext, ModelRequest, ModelResponse, ModelToolSpec } from '../gateway/model.ts';
 import type { ModelMessage, ModelToolCall } from '../journal/messages.ts';
+import { linkedController } from '../internal/abort.ts';
 import { toolIdempotencyKey } from '../internal/ids.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { JournalEvent } from '../journal/events.ts';
@@ -85,15 +86,14 @@ export async function callModel(options: {
   const flushes: Promise<void>[] = [];
   // A journal write that fails mid-call (a lost lease, say) stops the call at once, and is what
   // the caller hears about; until then its rejection is held here, never left unhandled.
-  const stop = new AbortController();
-  const signals = options.request.signal === undefined ? [stop.signal] : [options.request.signal, stop.signal];
+  const { controller: stop, unlink } = linkedController(options.request.signal);
   const track = (write: Promise<void>) => {
     write.catch((error: unknown) => stop.abort(error));
     flushes.push(write);
   };
   const request: ModelRequest = {
     ...options.request,
-    signal: AbortSignal.any(signals),
+    signal: stop.signal,
     call: {
       ...options.request.call,
       step,
@@ -120,6 +120,7 @@ export async function callModel(options: {
       return { response: await model.generate(request), unflushedText: '', answeredOverIo };
     } finally {
       clearImmediate(sent);
+      unlink();
       await Promise.all(flushes);
     }
   }
@@ -141,6 +142,7 @@ export async function callModel(options: {
     }
   } finally {
     clearImmediate(sent);
+    unlink();
     // Surface a failed flush (a lost lease, say) rather than the stream's own outcome.
     await Promise.all(flushes);
   }

@@ -1,3 +1,4 @@
+import { jsonCopy } from '../internal/json-copy.ts';
 import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../journal/events.ts';
 import type { Commit } from './commits.ts';
 
@@ -9,8 +10,9 @@ import type { Commit } from './commits.ts';
  * Only what this process committed passes through here, so it is never the whole journal: a
  * follower uses it only when it holds the very next entry the follower needs, and reads the
  * store otherwise (from the start, after a gap, once it has taken everything held, for runs
- * another process executes, and for a run's last commit). What it hands out is what the store would: the same sequence
- * numbers, time and schema version, and the event as JSON (a JSON round trip, as the store's).
+ * another process executes, and for a run's last commit). What it hands out is what the store
+ * would: the same sequence numbers, time and schema version, and the event as JSON has it
+ * (`jsonCopy`: what the store's JSON round trip gives).
  */
 export interface RecentEntries {
   /** Registers a follower of `runId`; entries are kept only while a run has one. Returns its release. */
@@ -66,9 +68,9 @@ export function createRecentEntries(): RecentEntries {
   };
 }
 
-/** The entry as a store reads it back: `type`, the event's data through JSON, then `seq`, `at` and `v`. */
+/** The entry as a store reads it back: `type`, the event's data as JSON has it, then `seq`, `at` and `v`. */
 function toEntry(event: JournalEvent, seq: number, at: string): JournalEntry {
   const { type, ...data } = event;
-  const plain = JSON.parse(JSON.stringify(data)) as Record<string, unknown>;
+  const plain = jsonCopy(data) as Record<string, unknown>;
   return Object.freeze({ type, ...plain, seq, at, v: JOURNAL_SCHEMA_VERSION }) as JournalEntry;
 }

@@ -1,5 +1,6 @@
 import { KeelError } from '../errors/index.ts';
 import type { Model, ModelRequest, ModelStreamPart } from './model.ts';
+import { linkedController } from '../internal/abort.ts';
 
 export interface TimeoutOptions {
   /**
@@ -35,11 +36,10 @@ export function withTimeouts(model: Model, options: TimeoutOptions): Model {
 
   /** A signal for one call that aborts on the caller's signal or on a limit; `arm` starts a limit. */
   function deadline(request: ModelRequest) {
-    const controller = new AbortController();
+    const { controller, unlink } = linkedController(request.signal);
     const timers = new Set<NodeJS.Timeout>();
-    const signal = request.signal === undefined ? controller.signal : AbortSignal.any([request.signal, controller.signal]);
     return {
-      request: { ...request, signal },
+      request: { ...request, signal: controller.signal },
       arm(limit: 'first-token' | 'total', ms: number | undefined) {
         if (ms === undefined) return () => undefined;
         const timer = setTimeout(() => controller.abort(expired(limit, ms)), ms);
@@ -56,6 +56,7 @@ export function withTimeouts(model: Model, options: TimeoutOptions): Model {
       },
       clear() {
         for (const timer of timers) clearTimeout(timer);
+        unlink();
       },
     };
   }

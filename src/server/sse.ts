@@ -1,3 +1,5 @@
+import { stopped } from '../internal/abort.ts';
+
 /** One server-sent event. `data` is written as one `data:` line per line of text. */
 export interface SseFrame {
   id?: string;
@@ -75,7 +77,7 @@ export function sseResponse(
     if (!open) return false;
     open = false;
     clearInterval(heartbeat);
-    controller.abort();
+    controller.abort(stopped);
     options.streams?.closed();
     options.onEnd?.(end);
     return true;

@@ -7,6 +7,7 @@ import { parseCommandLine, requirePositionals, showHelp } from '../parse-argumen
 import { createEventPrinter } from '../print-events.ts';
 import { createStyle, shouldColor } from '../style.ts';
 import { terminalSafe } from '../terminal-text.ts';
+import { stopped as followerStopped } from '../../internal/abort.ts';
 
 const name = 'keel run';
 
@@ -71,7 +72,7 @@ export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo
     interrupted = true;
     io.stderr.write('\nstopping: the run stays resumable (keel worker) or can be cancelled (keel runs cancel)\n');
     void runtime.close().finally(() => {
-      following.abort();
+      following.abort(followerStopped);
       stopped();
     });
   });
@@ -87,11 +88,11 @@ export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo
   };
   let final: RunRecord;
   try {
-    const execution = runtime.executeRun(runId).finally(() => following.abort());
+    const execution = runtime.executeRun(runId).finally(() => following.abort(followerStopped));
     // After an interrupt the run rests unfinished, which executeRun would keep waiting for.
     void execution.catch(() => undefined);
     const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
-    following.abort();
+    following.abort(followerStopped);
     final = settled ?? (await runtime.getRun(runId));
     // Whatever was committed between the last poll and the end of the execution: nothing
     // follows a printed end, so only a follower stopped before it reads again.

@@ -2,6 +2,7 @@ import { KeelError, type SerializedError } from '../../errors/index.ts';
 import type { FinishReason as KeelFinishReason, ModelUsage } from '../../journal/messages.ts';
 import type { JournalEntry, WaitingReason } from '../../journal/events.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
+import { stopped } from '../../internal/abort.ts';
 import { createAssistantText } from './assistant-text.ts';
 
 type ChatFinishReason = 'stop' | 'length' | 'content_filter';
@@ -68,9 +69,9 @@ export async function* followChatRun(runtime: Runtime, runId: string, options: F
   // whose run is executing keeps following it through the drain, wherever it resumes.
   const following = new AbortController();
   let waitingForPeople = false;
-  const stop = () => following.abort();
+  const stop = () => following.abort(stopped);
   const shutdown = () => {
-    if (waitingForPeople) following.abort();
+    if (waitingForPeople) following.abort(stopped);
   };
   options.signal.addEventListener('abort', stop, { once: true });
   options.endSignal?.addEventListener('abort', shutdown, { once: true });
