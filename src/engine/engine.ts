@@ -6,13 +6,14 @@ import { assertIdentifier, assertJson, assertText } from '../internal/text-rules
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
-import { terminalStatuses, type JournalEntry, type JournalEvent } from '../journal/events.ts';
+import { terminalStatuses, type JournalEntry } from '../journal/events.ts';
 import type { SettledSpend } from '../cost/settlement.ts';
 import type { Commit } from './commits.ts';
 import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
 import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
+import { runStart } from './run-start.ts';
 import { failRun } from './fail-run.ts';
 import { followJournal, followPollMs } from './follow-journal.ts';
 import { createRecentEntries } from './recent-entries.ts';
@@ -347,17 +348,6 @@ export function createEngine(options: EngineOptions): Runtime {
       keeper.stop();
       await Promise.allSettled([...background.keys()]);
     },
-  };
-}
-
-function runStart(run: RunRecord): JournalEvent {
-  return {
-    type: 'run-start',
-    agent: run.agent,
-    input: run.input,
-    sessionId: run.sessionId,
-    userId: run.userId,
-    ...(Object.keys(run.metadata).length === 0 ? {} : { metadata: run.metadata }),
   };
 }
 

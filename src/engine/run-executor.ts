@@ -7,6 +7,7 @@ import type { Logger } from '../telemetry/logger.ts';
 import type { JournalEvent } from '../journal/events.ts';
 import { applyEvent, escalatedSince, foldJournal, inputText, runMessages, type RunState } from './fold.ts';
 import { createJournalWriter } from './journal-writer.ts';
+import { freshJournal } from './run-start.ts';
 import { failRun } from './fail-run.ts';
 import { parseFinalOutput } from './model-step.ts';
 import { modelTurn } from './model-turn.ts';
@@ -69,7 +70,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<ExecutionO
   const log = options.logger.child({ runId: run.id, sessionId: run.sessionId, userId: run.userId, agent: run.agent, traceId: run.traceId });
   let state: RunState;
   try {
-    state = foldJournal(await store.readJournal(run.id));
+    state = foldJournal(freshJournal(run) ?? (await store.readJournal(run.id)));
   } catch (thrown) {
     const error = toKeelError(thrown);
     if (error.code !== 'JOURNAL_CORRUPT') throw error;

@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { z } from 'zod';
+import { defineAgent } from '../sdk/define-agent.ts';
+import { defineTool } from '../sdk/define-tool.ts';
+import type { Store } from '../store/store.ts';
+import { createSqliteStore } from '../store/sqlite/sqlite-store.ts';
+import { createPostgresStore } from '../store/postgres/postgres-store.ts';
+import { describePostgres, testDatabaseUrl } from '../store/postgres/postgres-test-database.ts';
+import { scriptedModel } from '../testing/scripted-model.ts';
+import { createTestRuntime, type TestRuntime } from '../testing/test-runtime.ts';
+import { freshJournal } from './run-start.ts';
+
+let harness: TestRuntime | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** The store, counting `readJournal` calls. */
+function countingReads(store: Store): { store: Store; reads: () => number } {
+  let reads = 0;
+  return { store: { ...store, readJournal: (runId, options) => ((reads += 1), store.readJournal(runId, options)) }, reads: () => reads };
+}
+
+const lookup = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ id: z.number() }), effect: 'read', execute: ({ id }) => ({ id }) });
+
+/** Two runs, with and without metadata: the journal each fresh run is folded from is the store's own. */
+async function expectFreshJournalsAsStored(store: Store): Promise<void> {
+  await store.migrate();
+  for (const metadata of [undefined, { ticket: 'T-1', nested: { a: [1, 2] } }]) {
+    const name = metadata === undefined ? 'plain' : 'meta';
+    const { run } = await store.createRun({
+      id: `run_${name}`,
+      tenantId: 'default',
+      agent: 'support',
+      sessionId: `ses_${name}`,
+      userId: 'ada',
+      input: 'Where is my order?',
+      ...(metadata === undefined ? {} : { metadata }),
+      sessionPolicy: 'queue',
+      now: new Date(),
+    });
+    expect(freshJournal(run)).toStrictEqual(await store.readJournal(run.id));
+  }
+}
+
+describe('a fresh run', () => {
+  it("is folded from its record: its journal is the store's own run-start, exactly", async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-run-start-'));
+    const store = createSqliteStore({ path: join(directory, 'keel.db') });
+    try {
+      await expectFreshJournalsAsStored(store);
+    } finally {
+      await store.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('executes without reading its journal back', async () => {
+    const model = scriptedModel([{ toolCalls: [{ name: 'lookup', arguments: { id: 1 } }] }, { text: 'Found it.' }]);
+    const agent = defineAgent({ name: 'support', model, instructions: 'Help.', tools: [lookup] });
+    const directory = mkdtempSync(join(tmpdir(), 'keel-run-start-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const counted = countingReads(createSqliteStore({ path: join(directory, 'keel.db') }));
+    harness = await createTestRuntime({ agents: [agent], store: counted.store });
+    const run = await harness.runtime.run({ agent: 'support', input: 'Find order 1' });
+    expect(run.status).toBe('completed');
+    expect(counted.reads()).toBe(0);
+
+    // A run with more than its start written is not fresh: its execution folds the store's journal.
+    expect(freshJournal({ ...run, lastSeq: 2 })).toBeUndefined();
+  });
+});
+
+await describePostgres('a fresh run on PostgreSQL', (schemas) => {
+  it("is folded from its record: its journal is the store's own run-start, exactly", async () => {
+    const store = createPostgresStore({ connectionString: testDatabaseUrl, schema: await schemas.create() });
+    try {
+      await expectFreshJournalsAsStored(store);
+    } finally {
+      await store.close();
+    }
+  });
+});
