@@ -179,7 +179,8 @@ export function createEngine(options: EngineOptions): Runtime {
     }
   }
 
-  async function startRun(input: StartRunInput): Promise<{ run: RunRecord; created: boolean }> {
+  /** Creates the run; with `claim`, also leases it to this process (see `Store.createRun`), to execute at once. */
+  async function startRun(input: StartRunInput, claim = false): Promise<{ run: RunRecord; created: boolean; lease?: Lease }> {
     if (draining) throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The runtime is shutting down' });
     assertIdentifier(input.agent, 'agent');
     const agent = agentNamed(input.agent);
@@ -204,9 +205,11 @@ export function createEngine(options: EngineOptions): Runtime {
       ...(input.traceparent === undefined ? {} : { traceparent: input.traceparent }),
       ...(input.createSession === undefined ? {} : { createSession: input.createSession }),
       sessionPolicy: agent.sessionPolicy,
+      ...(claim ? { claim: { owner, leaseMs, now: at } } : {}),
       now: at,
     });
-    notifier.notify('*');
+    // A worker may claim it; one leased already is nobody else's to claim.
+    if (result.lease === undefined) notifier.notify('*');
     if (result.created) committed({ run: result.run, events: [runStart(result.run)], lastSeq: 1, at: result.run.createdAt });
     return result;
   }
@@ -240,10 +243,14 @@ export function createEngine(options: EngineOptions): Runtime {
   return {
     store,
     config,
-    startRun,
+    startRun: (input) => startRun(input),
     executeRun: executeById,
     async run(input) {
-      const { run } = await startRun(input);
+      // Created and claimed in one go (one transaction on SQLite) and executed at once; a run that
+      // could not be claimed (queued behind its session's older run, its tenant at its cap) waits
+      // its turn in executeRun, as any other.
+      const { run, lease } = await startRun(input, true);
+      if (lease !== undefined) await executeLease(lease);
       return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
     },
     decideApproval: async (approvalId, decision, decisionOptions) => {

@@ -19,10 +19,19 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** The store, counting `readJournal` calls. */
-function countingReads(store: Store): { store: Store; reads: () => number } {
+/** The store, counting `readJournal` and `claimRun` calls. */
+function counting(store: Store): { store: Store; reads: () => number; claims: () => number } {
   let reads = 0;
-  return { store: { ...store, readJournal: (runId, options) => ((reads += 1), store.readJournal(runId, options)) }, reads: () => reads };
+  let claims = 0;
+  return {
+    store: {
+      ...store,
+      readJournal: (runId, options) => ((reads += 1), store.readJournal(runId, options)),
+      claimRun: (runId, options) => ((claims += 1), store.claimRun(runId, options)),
+    },
+    reads: () => reads,
+    claims: () => claims,
+  };
 }
 
 const lookup = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ id: z.number() }), effect: 'read', execute: ({ id }) => ({ id }) });
@@ -59,16 +68,17 @@ describe('a fresh run', () => {
     }
   });
 
-  it('executes without reading its journal back', async () => {
+  it('is claimed as it is created by runtime.run, and executes without reading its journal back', async () => {
     const model = scriptedModel([{ toolCalls: [{ name: 'lookup', arguments: { id: 1 } }] }, { text: 'Found it.' }]);
     const agent = defineAgent({ name: 'support', model, instructions: 'Help.', tools: [lookup] });
     const directory = mkdtempSync(join(tmpdir(), 'keel-run-start-'));
     onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
-    const counted = countingReads(createSqliteStore({ path: join(directory, 'keel.db') }));
+    const counted = counting(createSqliteStore({ path: join(directory, 'keel.db') }));
     harness = await createTestRuntime({ agents: [agent], store: counted.store });
     const run = await harness.runtime.run({ agent: 'support', input: 'Find order 1' });
     expect(run.status).toBe('completed');
     expect(counted.reads()).toBe(0);
+    expect(counted.claims()).toBe(0);
 
     // A run with more than its start written is not fresh: its execution folds the store's journal.
     expect(freshJournal({ ...run, lastSeq: 2 })).toBeUndefined();

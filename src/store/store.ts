@@ -34,9 +34,11 @@ export interface Store
    * When the session already has an unfinished run and `sessionPolicy` is `reject`, throws
    * `SESSION_BUSY`; with `queue` the new run waits behind it. A session that does not exist yet
    * is created with the run, unless `createSession` is false: then `SESSION_NOT_FOUND`, and
-   * nothing is written.
+   * nothing is written. With `claim`, a run just created is also claimed for the caller, as
+   * `claimRun` would claim it (so not when it queues behind an older run of its session, or its
+   * tenant is at its cap), and its `lease` returned: on SQLite in the same transaction.
    */
-  createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean }>;
+  createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean; lease?: Lease }>;
   getRun(tenantId: string, runId: string): Promise<RunRecord | undefined>;
   /**
    * Runs newest first (by creation, never by a timestamp that can tie), in pages. A query names
@@ -143,6 +145,8 @@ export interface NewRun {
    * already — a mistyped id is `SESSION_NOT_FOUND` rather than the start of a new conversation.
    */
   createSession?: boolean;
+  /** Claim the run for this owner once created (see `Store.createRun`): the caller executes it at once. */
+  claim?: ClaimOptions;
   now: Date;
 }
 

@@ -122,6 +122,34 @@ export function describeLeaseContract(current: CurrentStore): void {
       expect(await store.claimRun('no-such-run', { owner: 'worker-3', leaseMs, now: start })).toBeUndefined();
     });
 
+    it('claims a run as it creates it when asked, exactly as claimRun would', async () => {
+      const store = current();
+      const input = newRun();
+      const { run, created, lease } = await store.createRun({ ...input, claim: { owner: 'worker-1', leaseMs, now: at(1) } });
+      expect(created).toBe(true);
+      expect(run.status).toBe('queued');
+      expect(lease).toMatchObject({ runId: run.id, owner: 'worker-1', epoch: 1, run: { id: run.id, lastSeq: 1 } });
+      // Leased: nobody else claims it, and its holder appends under that lease.
+      expect(await store.claimRun(run.id, { owner: 'worker-2', leaseMs, now: at(2) })).toBeUndefined();
+      if (lease === undefined) throw new Error('expected a lease');
+      await appendAs(store, lease, [{ type: 'run-end', status: 'completed' }], { status: 'completed' });
+      expect((await store.getRun('tenant-a', run.id))?.status).toBe('completed');
+
+      // A run queued behind its session's older unfinished run is created, and not claimed.
+      const older = await store.createRun(newRun({ sessionId: 'ses-queue' }));
+      const behind = await store.createRun({ ...newRun({ sessionId: 'ses-queue' }), claim: { owner: 'worker-1', leaseMs, now: at(3) } });
+      expect(behind.created).toBe(true);
+      expect(behind.lease).toBeUndefined();
+      expect(await store.claimRun(older.run.id, { owner: 'worker-1', leaseMs, now: at(4) })).toBeDefined();
+
+      // A repeated idempotent request creates nothing, so claims nothing.
+      const keyed = newRun({ idempotencyKey: 'key-claim' });
+      await store.createRun(keyed);
+      const again = await store.createRun({ ...keyed, claim: { owner: 'worker-1', leaseMs, now: at(5) } });
+      expect(again.created).toBe(false);
+      expect(again.lease).toBeUndefined();
+    });
+
     it('claims waiting runs only when asked to', async () => {
       const store = current();
       const { run } = await store.createRun(newRun());

@@ -61,7 +61,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     // Concurrent and repeated calls share one shutdown: `pool.end()` throws when called twice.
     close: () => (closing ??= pool.end()),
 
-    createRun: (input) => guard(() => createRun(pool, input)),
+    createRun: (input) =>
+      guard(async () => {
+        const result = await createRun(pool, input);
+        // Claimed after the run's own transaction, under the claim lock as every claim is.
+        const lease = result.created && input.claim !== undefined ? await claimRun(pool, result.run.id, input.claim) : undefined;
+        return lease === undefined ? result : { ...result, lease };
+      }),
     getRun: (tenantId, runId) =>
       guard(async () => {
         const [row] = await query(pool, runSql.getRun, { tenant_id: tenantId, id: runId });

@@ -79,7 +79,14 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     isMigrated: () => guard(() => isSqliteMigrated(db)),
     close: () => guard(() => (db.isOpen ? db.close() : undefined)),
 
-    createRun: (input) => guard(() => transaction(() => createRun(statements(), input))),
+    createRun: (input) =>
+      guard(() =>
+        transaction(() => {
+          const result = createRun(statements(), input);
+          const lease = result.created && input.claim !== undefined ? claimRun(statements(), result.run.id, input.claim) : undefined;
+          return lease === undefined ? result : { ...result, lease };
+        }),
+      ),
     getRun: (tenantId, runId) => guard(() => optionalRun(statements().getRun.get(tenantId, runId))),
     listRuns: (query) => guard(() => listRuns(statements(), query)),
     findRunTenant: (runId) =>
