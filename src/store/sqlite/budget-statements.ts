@@ -50,13 +50,15 @@ const budgetColumns = 'tenant_id, scope, scope_id, period, limit_nano_usd, updat
 /** Spread into `statements.ts`, so these are prepared with the others (`append` uses two of them). */
 export const budgetSql = {
   // The subject's budgets: four primary-key lookups (SQLite's OR optimisation), the one read
-  // a model call pays when no budget applies.
+  // a model call pays when no budget applies. This and `insertUsage` run on every model call:
+  // their parameters are bound by position (node:sqlite looks a named one up on every call),
+  // here ?1 tenant, ?2 user, ?3 agent, ?4 session.
   findSubjectBudgets: `
     SELECT ${budgetColumns} FROM budgets
-    WHERE (tenant_id = :tenant_id AND scope = 'tenant' AND scope_id = :tenant_id)
-       OR (tenant_id = :tenant_id AND scope = 'user' AND scope_id = :user_id)
-       OR (tenant_id = :tenant_id AND scope = 'agent' AND scope_id = :agent)
-       OR (tenant_id = :tenant_id AND scope = 'session' AND scope_id = :session_id)`,
+    WHERE (tenant_id = ?1 AND scope = 'tenant' AND scope_id = ?1)
+       OR (tenant_id = ?1 AND scope = 'user' AND scope_id = ?2)
+       OR (tenant_id = ?1 AND scope = 'agent' AND scope_id = ?3)
+       OR (tenant_id = ?1 AND scope = 'session' AND scope_id = ?4)`,
   listBudgets: `
     SELECT ${budgetColumns} FROM budgets
     WHERE tenant_id = :tenant_id AND (:scope IS NULL OR scope = :scope) AND (:scope_id IS NULL OR scope_id = :scope_id)`,
@@ -100,8 +102,7 @@ export const budgetSql = {
   insertUsage: `
     INSERT INTO usage (tenant_id, run_id, step, user_id, agent, session_id, provider, model_id,
                        input_tokens, output_tokens, cached_tokens, cost_nano_usd, latency_ms, at)
-    VALUES (:tenant_id, :run_id, :step, :user_id, :agent, :session_id, :provider, :model_id,
-            :input_tokens, :output_tokens, :cached_tokens, :cost_nano_usd, :latency_ms, :at)`,
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   queryUsageByUser: queryUsageSql('user'),
   queryUsageByAgent: queryUsageSql('agent'),
   queryUsageByModel: queryUsageSql('model'),

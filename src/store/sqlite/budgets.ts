@@ -47,7 +47,7 @@ export function createSqliteBudgetStore(statements: () => BudgetStatements, tran
       ),
     listBudgets: (tenantId, query) => guard(() => listBudgets(statements(), tenantId, query)),
     reserveBudget: (input) => guard(() => reserveBudget(statements(), transaction, input)),
-    hasCoveringBudget: (subject) => guard(() => statements().findSubjectBudgets.all(subjectParameters(subject)).length > 0),
+    hasCoveringBudget: (subject) => guard(() => statements().findSubjectBudgets.all(...subjectParameters(subject)).length > 0),
     releaseReservations: (runId) => guard(() => void statements().deleteRunReservations.run(runId)),
     queryUsage: (query) => guard(() => queryUsage(statements(), query)),
     requeueWaiting: (tenantId, reason, filter) =>
@@ -77,22 +77,23 @@ export function createSqliteBudgetStore(statements: () => BudgetStatements, tran
  */
 export function recordUsage(s: BudgetStatements, run: Row, runId: string, entry: UsageEntry, at: string): void {
   assertUsageEntry(entry);
-  s.insertUsage.run({
-    tenant_id: text(run, 'tenant_id'),
-    run_id: runId,
-    step: entry.step,
-    user_id: text(run, 'user_id'),
-    agent: text(run, 'agent'),
-    session_id: text(run, 'session_id'),
-    provider: entry.provider,
-    model_id: entry.modelId,
-    input_tokens: entry.inputTokens,
-    output_tokens: entry.outputTokens,
-    cached_tokens: entry.cachedTokens,
-    cost_nano_usd: entry.costNanoUsd,
-    latency_ms: entry.latencyMs,
+  // In the order of the statement's columns (see budget-statements.ts).
+  s.insertUsage.run(
+    text(run, 'tenant_id'),
+    runId,
+    entry.step,
+    text(run, 'user_id'),
+    text(run, 'agent'),
+    text(run, 'session_id'),
+    entry.provider,
+    entry.modelId,
+    entry.inputTokens,
+    entry.outputTokens,
+    entry.cachedTokens,
+    entry.costNanoUsd,
+    entry.latencyMs,
     at,
-  });
+  );
   // A call that cost nothing adds nothing to any budget's day.
   if (entry.costNanoUsd > 0) {
     s.addUsageDays.run({
@@ -142,13 +143,13 @@ function reserveBudget(s: BudgetStatements, transaction: <T>(work: () => T) => T
   // lock. Skipping the drop of the run's old reservations is safe here: reservations are only
   // written while a budget covers the subject, deleting a budget drops the reservations it
   // leaves uncovered, and a run's subject never changes — so a run with no budget now holds none.
-  if (s.findSubjectBudgets.all(subjectParameters(input.subject)).length === 0) return { ok: true, reserved: false, budgets: [] };
+  if (s.findSubjectBudgets.all(...subjectParameters(input.subject)).length === 0) return { ok: true, reserved: false, budgets: [] };
 
   // Otherwise decide and write in one BEGIN IMMEDIATE transaction: the write lock is taken
   // before the sums are read, so two processes can never both see the same room in a budget.
   return transaction(() => {
     s.deleteRunReservations.run(input.runId);
-    const rows: Row[] = s.findSubjectBudgets.all(subjectParameters(input.subject));
+    const rows: Row[] = s.findSubjectBudgets.all(...subjectParameters(input.subject));
     if (rows.length === 0) return { ok: true, reserved: false, budgets: [] };
     const budgets = sortBudgets(rows).map((row) => budgetStatus(s, row, input.now));
     const decision = decideReservation(budgets, input.amountNanoUsd);
@@ -219,6 +220,7 @@ function sortBudgets(rows: Row[]): Row[] {
   return [...rows].sort((a, b) => rank(a) - rank(b) || (text(a, 'scope_id') < text(b, 'scope_id') ? -1 : text(a, 'scope_id') > text(b, 'scope_id') ? 1 : 0));
 }
 
-function subjectParameters(subject: BudgetSubject): Record<string, string> {
-  return { tenant_id: subject.tenantId, user_id: subject.userId, agent: subject.agent, session_id: subject.sessionId };
+/** `findSubjectBudgets`'s parameters, in its order: tenant, user, agent, session. */
+function subjectParameters(subject: BudgetSubject): [string, string, string, string] {
+  return [subject.tenantId, subject.userId, subject.agent, subject.sessionId];
 }

@@ -210,15 +210,7 @@ function append(db: DatabaseSync, s: Statements, fence: Fence, events: JournalEv
     values.ended_at === null &&
     !release_lease;
   const row = progressOnly
-    ? s.fencedProgress.get({
-        run_id: values.run_id,
-        epoch: values.epoch,
-        last_seq: values.last_seq,
-        new_last_seq: values.new_last_seq,
-        now: values.now,
-        usage: values.usage,
-        cost_nano_usd: values.cost_nano_usd,
-      })
+    ? s.fencedProgress.get(values.run_id, values.epoch, values.last_seq, values.new_last_seq, values.now, values.usage, values.cost_nano_usd)
     : s.fencedUpdate.get({ ...values, set_waiting_reason: set_waiting_reason ? 1 : 0, set_error: set_error ? 1 : 0, release_lease: release_lease ? 1 : 0 });
   if (row === undefined) throw leaseLost(s, fence);
   if (patch.usageEntry !== undefined) recordUsage(s, row, fence.runId, patch.usageEntry, at);

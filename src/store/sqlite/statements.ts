@@ -84,13 +84,15 @@ const sql = {
   // sequence, usage and cost). It names no indexed column: SQLite rewrites the entries of every
   // index whose columns an UPDATE sets, even to the same value, and `status` in `fencedUpdate`
   // would cost each turn's commit a page of `runs_claim`.
+  // Every turn's commit runs this one: numbered parameters, bound by position (see `append`),
+  // since node:sqlite looks a named one up on every call (about 0.2 µs a parameter).
   fencedProgress: `
     UPDATE runs SET
-      last_seq = :new_last_seq,
-      updated_at = :now,
-      usage = COALESCE(:usage, usage),
-      cost_nano_usd = COALESCE(:cost_nano_usd, cost_nano_usd)
-    WHERE id = :run_id AND lease_epoch = :epoch AND last_seq = :last_seq
+      last_seq = ?4,
+      updated_at = ?5,
+      usage = COALESCE(?6, usage),
+      cost_nano_usd = COALESCE(?7, cost_nano_usd)
+    WHERE id = ?1 AND lease_epoch = ?2 AND last_seq = ?3
     RETURNING tenant_id, session_id, user_id, agent`,
   insertJournal: 'INSERT INTO journal (run_id, seq, type, v, at, data) VALUES (?, ?, ?, ?, ?, ?)',
   readJournal: 'SELECT seq, type, v, at, data FROM journal WHERE run_id = ? AND seq > ? ORDER BY seq LIMIT ?',
