@@ -19,9 +19,12 @@ export function median(values: readonly number[]): number {
  * long-lived process and so is any agent loop in production: what a bench compares is their
  * steady state, after V8 has optimised the code each turn runs. One warm-up run of a short run
  * leaves much of it unoptimised in a process that has just started (the server's, spawned for the
- * bench), and that shows as a third more time per 10-turn run on the slower machines here.
+ * bench), and that shows as a third more time per 10-turn run on the slower machines here. 300
+ * turns were not enough for the in-process 20-turn race: interleaved in one process, Keel's turn
+ * took 0.243 ms in runs 15–30 and 0.189 ms from run 30 on (flat to run 400), LangGraph's 1.74 and
+ * 1.55 ms; 600 turns measure both sides past that. The CLI path's overhead was flat from run 30.
  */
-export const warmupTurns = 300;
+export const warmupTurns = 600;
 
 /** Warm-up rounds (runs per contender) before measuring runs of `turns` turns: at least one, `warmupTurns` turns in all. */
 export function warmupRounds(turns: number, quick: boolean): number {
