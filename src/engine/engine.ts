@@ -250,7 +250,12 @@ export function createEngine(options: EngineOptions): Runtime {
       // could not be claimed (queued behind its session's older run, its tenant at its cap) waits
       // its turn in executeRun, as any other.
       const { run, lease } = await startRun(input, true);
-      if (lease !== undefined) await executeLease(lease);
+      if (lease !== undefined) {
+        // A shutdown that began while the run was created waits for no execution started after
+        // it: let the lease go, and the run rests queued for whoever starts next.
+        if (draining) await store.releaseLease(lease.runId, lease.epoch);
+        else await executeLease(lease);
+      }
       return await executeById(run.id, input.tenantId === undefined ? {} : { tenantId: input.tenantId });
     },
     decideApproval: async (approvalId, decision, decisionOptions) => {

@@ -36,11 +36,14 @@ function counting(store: Store): { store: Store; reads: () => number; claims: ()
 
 const lookup = defineTool({ name: 'lookup', description: 'Looks up', input: z.object({ id: z.number() }), effect: 'read', execute: ({ id }) => ({ id }) });
 
-/** Two runs, with and without metadata: the journal each fresh run is folded from is the store's own. */
+/** Runs without metadata, with none in an object and with some: the journal each fresh run is folded from is the store's own. */
 async function expectFreshJournalsAsStored(store: Store): Promise<void> {
   await store.migrate();
-  for (const metadata of [undefined, { ticket: 'T-1', nested: { a: [1, 2] } }]) {
-    const name = metadata === undefined ? 'plain' : 'meta';
+  for (const [name, metadata] of [
+    ['plain', undefined],
+    ['empty', {}],
+    ['meta', { ticket: 'T-1', nested: { a: [1, 2] } }],
+  ] as const) {
     const { run } = await store.createRun({
       id: `run_${name}`,
       tenantId: 'default',
@@ -82,6 +85,21 @@ describe('a fresh run', () => {
 
     // A run with more than its start written is not fresh: its execution folds the store's journal.
     expect(freshJournal({ ...run, lastSeq: 2 })).toBeUndefined();
+  });
+});
+
+describe('runtime.run', () => {
+  it('runs a run it cannot claim at once (queued behind its session) in its turn', async () => {
+    const model = scriptedModel([{ text: 'First.' }, { text: 'Second.' }]);
+    const agent = defineAgent({ name: 'support', model, instructions: 'Help.' });
+    harness = await createTestRuntime({ agents: [agent] });
+    const { runtime } = harness;
+    const { run: first } = await runtime.startRun({ agent: 'support', input: 'one', sessionId: 'ses_shared' });
+    const second = runtime.run({ agent: 'support', input: 'two', sessionId: 'ses_shared' });
+    expect((await runtime.executeRun(first.id)).status).toBe('completed');
+    const done = await second;
+    expect(done.status).toBe('completed');
+    expect(done.output).toBe('Second.');
   });
 });
 

@@ -59,6 +59,15 @@ describe('jsonCopy', () => {
     });
   }
 
+  it('keeps a key named __proto__ as an own property, as JSON.parse does, never as the prototype', () => {
+    const value = JSON.parse('{"output":{"__proto__":{"admin":true},"x":1},"list":[{"__proto__":1}]}') as unknown;
+    const copied = jsonCopy(value) as { output: Record<string, unknown> };
+    expect(copied).toStrictEqual(roundTrip(value));
+    expect(JSON.stringify(copied)).toBe(JSON.stringify(value));
+    expect(Object.getPrototypeOf(copied.output)).toBe(Object.prototype);
+    expect('admin' in copied.output).toBe(false);
+  });
+
   it('turns -0 into 0, as the text "0" reads back', () => {
     expect(Object.is((jsonCopy({ z: -0 }) as { z: number }).z, 0)).toBe(true);
   });

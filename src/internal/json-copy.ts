@@ -47,7 +47,10 @@ function copy(input: unknown, key: string | number): unknown {
   const result: Record<string, unknown> = {};
   for (const name of Object.keys(record)) {
     const item = copy(record[name], name);
-    if (item !== undefined) result[name] = item;
+    if (item === undefined) continue;
+    // A key named `__proto__` is an own property, as JSON.parse makes it, never the prototype.
+    if (name === '__proto__') Object.defineProperty(result, name, { value: item, enumerable: true, writable: true, configurable: true });
+    else result[name] = item;
   }
   return result;
 }

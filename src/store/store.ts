@@ -36,7 +36,8 @@ export interface Store
    * is created with the run, unless `createSession` is false: then `SESSION_NOT_FOUND`, and
    * nothing is written. With `claim`, a run just created is also claimed for the caller, as
    * `claimRun` would claim it (so not when it queues behind an older run of its session, or its
-   * tenant is at its cap), and its `lease` returned: on SQLite in the same transaction.
+   * tenant is at its cap), and its `lease` returned: on SQLite in the same transaction. A claim
+   * that fails (PostgreSQL) leaves the run created, without a lease.
    */
   createRun(input: NewRun): Promise<{ run: RunRecord; created: boolean; lease?: Lease }>;
   getRun(tenantId: string, runId: string): Promise<RunRecord | undefined>;

@@ -142,6 +142,12 @@ export function describeLeaseContract(current: CurrentStore): void {
       expect(behind.lease).toBeUndefined();
       expect(await store.claimRun(older.run.id, { owner: 'worker-1', leaseMs, now: at(4) })).toBeDefined();
 
+      // A tenant at its concurrency cap gets its run created, and not claimed.
+      await store.setTenantLimits('tenant-capped', { maxConcurrentRuns: 0 });
+      const capped = await store.createRun({ ...newRun({ tenantId: 'tenant-capped' }), claim: { owner: 'worker-1', leaseMs, now: at(5) } });
+      expect(capped.created).toBe(true);
+      expect(capped.lease).toBeUndefined();
+
       // A repeated idempotent request creates nothing, so claims nothing.
       const keyed = newRun({ idempotencyKey: 'key-claim' });
       await store.createRun(keyed);

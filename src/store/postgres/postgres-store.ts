@@ -64,8 +64,10 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     createRun: (input) =>
       guard(async () => {
         const result = await createRun(pool, input);
-        // Claimed after the run's own transaction, under the claim lock as every claim is.
-        const lease = result.created && input.claim !== undefined ? await claimRun(pool, result.run.id, input.claim) : undefined;
+        if (!result.created || input.claim === undefined) return result;
+        // Claimed after the run's own transaction, under the claim lock as every claim is. The
+        // run exists whatever happens to the claim: a failed one leaves it for the next claim.
+        const lease = await claimRun(pool, result.run.id, input.claim).catch(() => undefined);
         return lease === undefined ? result : { ...result, lease };
       }),
     getRun: (tenantId, runId) =>

@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { KeelError } from '../../errors/index.ts';
-import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../../journal/events.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEntry } from '../../journal/events.ts';
 import { emptyUsage } from '../../journal/messages.ts';
 import { listRunsParameters, toRunsPage } from '../list-runs-paging.ts';
 import { erasedJournalData } from '../erase-content.ts';
@@ -9,6 +9,7 @@ import {
   assertStorableRun,
   assertSessionOwner,
   journalReadOptions,
+  runStartEvent,
   sessionBusyError,
   storedTraceparent,
   sessionNotFoundError,
@@ -63,15 +64,7 @@ async function tryCreateRun(db: Queryable, input: NewRun): Promise<{ run: RunRec
     if (busy.length > 0) throw sessionBusyError(input.sessionId);
   }
 
-  const start: JournalEvent = {
-    type: 'run-start',
-    agent: input.agent,
-    input: input.input,
-    sessionId: input.sessionId,
-    userId: input.userId,
-    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
-  };
-  const { type: _type, ...data } = start;
+  const { type: _type, ...data } = runStartEvent(input);
   const [row] = await query(db, runSql.insertRun, {
     ...values,
     id: input.id,

@@ -10,6 +10,7 @@ import {
   assertStorableRun,
   assertSessionOwner,
   journalReadOptions,
+  runStartEvent,
   sessionBusyError,
   storedTraceparent,
   sessionNotFoundError,
@@ -184,15 +185,7 @@ function createRun(s: Statements, input: NewRun): { run: RunRecord; created: boo
     traceparent: storedTraceparent(input),
     now: at,
   });
-  const start: JournalEvent = {
-    type: 'run-start',
-    agent: input.agent,
-    input: input.input,
-    sessionId: input.sessionId,
-    userId: input.userId,
-    ...(input.metadata === undefined ? {} : { metadata: input.metadata }),
-  };
-  insertJournalRow(s, input.id, 1, start, at);
+  insertJournalRow(s, input.id, 1, runStartEvent(input), at);
   return { run: toRunRecord(required(row)), created: true };
 }
 

@@ -32,7 +32,7 @@ describe('tallyCounter', () => {
     expect(await valueOf(registry, 'tokens_total', { type: 'cached' })).toBe(0);
   });
 
-  it('drops what a counter would refuse, so no scrape ever fails on it', async () => {
+  it('drops negative, infinite and NaN counts, so no scrape fails and no counter turns NaN', async () => {
     const registry = new Registry();
     const cost = tallyCounter({ name: 'cost_total', help: 'cost', labelNames: ['model'], registers: [registry] });
     cost.add('m', { model: 'm' }, 1.5);

@@ -40,7 +40,8 @@ export function tallyCounter(configuration: CounterConfiguration<string>): Tally
   });
   return {
     add(key, labels, value = 1) {
-      // What prom-client would refuse (and would then refuse at every scrape) is dropped here.
+      // Negative, infinite and NaN counts are dropped: prom-client throws on the first two (then
+      // at every scrape), and a NaN would leave the counter NaN for good.
       if (!(value >= 0) || value === Number.POSITIVE_INFINITY) return;
       const entry = pending.get(key);
       if (entry === undefined) pending.set(key, { labels, value });
