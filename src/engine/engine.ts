@@ -13,7 +13,7 @@ import { createLeaseKeeper } from './lease-keeper.ts';
 import { resolveOutcome } from './resolve-outcome.ts';
 import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
-import { runStart } from './run-start.ts';
+import { runStartEvent } from '../journal/run-start-event.ts';
 import { failRun } from './fail-run.ts';
 import { followJournal, followPollMs } from './follow-journal.ts';
 import { createRecentEntries } from './recent-entries.ts';
@@ -210,7 +210,7 @@ export function createEngine(options: EngineOptions): Runtime {
     });
     // A worker may claim it; one leased already is nobody else's to claim.
     if (result.lease === undefined) notifier.notify('*');
-    if (result.created) committed({ run: result.run, events: [runStart(result.run)], lastSeq: 1, at: result.run.createdAt });
+    if (result.created) committed({ run: result.run, events: [runStartEvent(result.run)], lastSeq: 1, at: result.run.createdAt });
     return result;
   }
 

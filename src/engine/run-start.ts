@@ -1,17 +1,6 @@
-import { JOURNAL_SCHEMA_VERSION, type JournalEntry, type JournalEvent } from '../journal/events.ts';
+import { JOURNAL_SCHEMA_VERSION, type JournalEntry } from '../journal/events.ts';
+import { runStartEvent } from '../journal/run-start-event.ts';
 import type { RunRecord } from '../store/store.ts';
-
-/** A run's `run-start` event, as its record holds it (the store writes it with the run). */
-export function runStart(run: RunRecord): JournalEvent {
-  return {
-    type: 'run-start',
-    agent: run.agent,
-    input: run.input,
-    sessionId: run.sessionId,
-    userId: run.userId,
-    ...(Object.keys(run.metadata).length === 0 ? {} : { metadata: run.metadata }),
-  };
-}
 
 /**
  * A run's whole journal, known without reading it, when nothing but its `run-start` has been
@@ -21,5 +10,5 @@ export function runStart(run: RunRecord): JournalEvent {
  */
 export function freshJournal(run: RunRecord): JournalEntry[] | undefined {
   if (run.lastSeq !== 1) return undefined;
-  return [{ ...runStart(run), seq: 1, at: run.createdAt, v: JOURNAL_SCHEMA_VERSION } as JournalEntry];
+  return [{ ...runStartEvent(run), seq: 1, at: run.createdAt, v: JOURNAL_SCHEMA_VERSION } as JournalEntry];
 }

@@ -1,7 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { KeelError } from '../errors/index.ts';
 import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
-import type { JournalEvent } from '../journal/events.ts';
 import { formatTraceparent, parseTraceparent } from '../journal/trace-context.ts';
 import type { NewRun, RunRecord, SessionRecord } from './store.ts';
 
@@ -99,25 +98,6 @@ export function assertStorableRun(input: NewRun): void {
   if (input.idempotencyKey !== undefined) assertIdentifier(input.idempotencyKey, 'idempotencyKey', 255);
   assertText(input.input, 'input');
   if (input.metadata !== undefined) assertJson(input.metadata, { root: 'metadata', what: 'metadata' });
-}
-
-/**
- * A new run's `run-start` event, as every store writes it at seq 1. Its metadata is there only
- * when it holds something: the run's record keeps `{}` for none, so the engine rebuilds this very
- * event from the record (`engine/run-start.ts`) without reading the journal.
- *
- * @example
- * insertJournalRow(s, input.id, 1, runStartEvent(input), at);
- */
-export function runStartEvent(input: NewRun): JournalEvent {
-  return {
-    type: 'run-start',
-    agent: input.agent,
-    input: input.input,
-    sessionId: input.sessionId,
-    userId: input.userId,
-    ...(input.metadata === undefined || Object.keys(input.metadata).length === 0 ? {} : { metadata: input.metadata }),
-  };
 }
 
 /**

@@ -9,11 +9,11 @@ import {
   assertStorableRun,
   assertSessionOwner,
   journalReadOptions,
-  runStartEvent,
   sessionBusyError,
   storedTraceparent,
   sessionNotFoundError,
 } from '../run-rules.ts';
+import { runStartEvent } from '../../journal/run-start-event.ts';
 import type { AllTenantsRunQuery, NewRun, RunQuery, RunRecord } from '../store.ts';
 import { query, type Queryable } from './named-sql.ts';
 import { inTransaction } from './open-pool.ts';

@@ -10,11 +10,11 @@ import {
   assertStorableRun,
   assertSessionOwner,
   journalReadOptions,
-  runStartEvent,
   sessionBusyError,
   storedTraceparent,
   sessionNotFoundError,
 } from '../run-rules.ts';
+import { runStartEvent } from '../../journal/run-start-event.ts';
 import type { AllTenantsRunQuery, ClaimOptions, Fence, Lease, NewRun, RunPatch, RunQuery, RunRecord, SessionRecord, Store } from '../store.ts';
 import { createSqliteBudgetStore, recordUsage } from './budgets.ts';
 import { createSqliteLimitsStore } from './limits.ts';
