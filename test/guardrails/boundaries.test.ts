@@ -132,7 +132,8 @@ describe('guardrails at the boundaries', () => {
       });
       const run = await test.runtime.waitForRun(started.body.id, { tenantId: 'acme' });
       expect(run.output).toBe('Your card [CREDIT_CARD] is on file; anything else?');
-      const digits = /4111|1111 1111/;
+      // Eight of the card's digits in a row, spaced or not: four alone turn up in a random id now and then.
+      const digits = /4111[ -]?1111|1111 1111/;
       expect(events.filter((event) => event.event === 'text-delta').length).toBeGreaterThan(1);
       expect(events.map((event) => event.data).join('')).not.toMatch(digits);
       expect(JSON.stringify(await test.store.readJournal(run.id))).not.toMatch(digits);

@@ -124,5 +124,6 @@ it.each([
   const decisions = journal.filter((entry) => entry.type === 'guardrail-decision');
   expect(decisions.map((entry) => entry.verdict)).toEqual(['modify', 'modify']);
   expect(JSON.stringify(journal)).not.toContain('ghp_');
-  expect(JSON.stringify(journal)).not.toContain('4111');
+  // The card in any spelling (its first four digits alone turn up in a random run id now and then).
+  expect(JSON.stringify(journal)).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
 });

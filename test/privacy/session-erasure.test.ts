@@ -127,7 +127,8 @@ afterAll(async () => {
 
 function expectErased(dump: string): void {
   for (const text of Object.values(secret)) expect(dump).not.toContain(text);
-  expect(dump).not.toContain('4111');
+  // The card number in any spelling; its first digits alone would match a random id now and then.
+  expect(dump).not.toMatch(/4111[ -]?1111[ -]?1111[ -]?1111/);
   // The other session's conversation is untouched, and the erased runs are still accounted for.
   expect(dump).toContain('KEEP-ME-INPUT');
   expect(dump).toContain('KEEP-ME-ANSWER');
