@@ -12,6 +12,7 @@ import { dashboardSessions } from './0011-dashboard-sessions.ts';
 import { runsEndedPerTenant } from './0012-runs-ended-per-tenant.ts';
 import { usagePerDay } from './0013-usage-per-day.ts';
 import { usageLedgerOneTimeIndex } from './0014-usage-ledger-one-time-index.ts';
+import { sessionMessagesPerRun } from './0015-session-messages-per-run.ts';
 import type { Migration } from './migration.ts';
 
 export { schemaMigrationsTable } from './migration.ts';
@@ -36,4 +37,5 @@ export const migrations: readonly Migration[] = [
   runsEndedPerTenant,
   usagePerDay,
   usageLedgerOneTimeIndex,
+  sessionMessagesPerRun,
 ];

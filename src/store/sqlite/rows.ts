@@ -72,8 +72,11 @@ export function toSessionRecord(row: Row): SessionRecord {
   };
 }
 
-export function toModelMessage(row: Row): ModelMessage {
-  return parseJson(text(row, 'message'), 'message') as ModelMessage;
+/** One row of a session's history: a run's messages, in order (migration 15). */
+export function toModelMessages(row: Row): ModelMessage[] {
+  const messages = parseJson(text(row, 'messages'), 'messages');
+  if (!Array.isArray(messages)) throw new KeelError({ code: 'JOURNAL_CORRUPT', message: 'Column "messages" does not hold an array' });
+  return messages as ModelMessage[];
 }
 
 export function text(row: Row, column: string): string {

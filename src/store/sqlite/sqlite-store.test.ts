@@ -186,6 +186,58 @@ describe('sqlite store', () => {
     await store.close();
   });
 
+  it("keeps a session's history, in order, across the migration that stores it a run per row, and adds a run's messages as one row", async () => {
+    const path = await databasePath();
+    const before = new DatabaseSync(path, { enableForeignKeyConstraints: false });
+    before.exec(schemaMigrationsTable.sqlite);
+    for (const migration of migrations.filter(({ version }) => version < 15)) {
+      before.exec(migration.sql.sqlite);
+      before.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, now.toISOString());
+    }
+    before
+      .prepare("INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at) VALUES ('tenant-a', 'session-1', 'user-1', 'support', ?, ?)")
+      .run(now.toISOString(), now.toISOString());
+    // A message per row, as before migration 15: two earlier runs, inserted out of order.
+    const insert = before.prepare(
+      "INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at) VALUES ('tenant-a', 'session-1', ?, ?, ?, ?)",
+    );
+    const old = [
+      { position: 3, runId: 'run-old-2', message: { role: 'user', content: 'and now?' } },
+      { position: 1, runId: 'run-old-1', message: { role: 'user', content: 'hi' } },
+      { position: 2, runId: 'run-old-1', message: { role: 'assistant', content: 'hello' } },
+    ];
+    for (const row of old) insert.run(row.position, row.runId, JSON.stringify(row.message), now.toISOString());
+    before.close();
+
+    const store = await migratedStore(path);
+    expect(await store.listSessionMessages('tenant-a', 'session-1')).toEqual([
+      { role: 'user', content: 'hi' },
+      { role: 'assistant', content: 'hello' },
+      { role: 'user', content: 'and now?' },
+    ]);
+    const { run } = await store.createRun(newRun(9, { sessionId: 'session-1' }));
+    const lease = await store.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now });
+    if (lease === undefined) throw new Error('expected a lease');
+    const turn = [
+      { role: 'user' as const, content: 'hello' },
+      { role: 'assistant' as const, content: 'still here' },
+    ];
+    await store.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'run-end', status: 'completed' }], {
+      status: 'completed',
+      sessionMessages: turn,
+    });
+    expect((await store.listSessionMessages('tenant-a', 'session-1')).slice(3)).toEqual(turn);
+    await store.close();
+    const after = new DatabaseSync(path, { readOnly: true });
+    expect(after.prepare('SELECT position, run_id, messages FROM session_messages ORDER BY position').all()).toEqual([
+      { position: 1, run_id: 'run-old-1', messages: JSON.stringify([{ role: 'user', content: 'hi' }]) },
+      { position: 2, run_id: 'run-old-1', messages: JSON.stringify([{ role: 'assistant', content: 'hello' }]) },
+      { position: 3, run_id: 'run-old-2', messages: JSON.stringify([{ role: 'user', content: 'and now?' }]) },
+      { position: 4, run_id: run.id, messages: JSON.stringify(turn) },
+    ]);
+    after.close();
+  });
+
   it('refuses to work on a database that was never migrated', async () => {
     const store = createSqliteStore({ path: await databasePath() });
     await expect(store.getRun('tenant-a', 'run-1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });

@@ -28,7 +28,7 @@ import { createSqliteObservabilityStore } from './observability.ts';
 import { applyOversightPatch, createSqliteOversightStore } from './oversight.ts';
 import { deleteSqliteSession } from './sqlite-session-delete.ts';
 import { createTransactionRunner, openDatabase, toStoreError, type SqliteDurability } from './open-database.ts';
-import { integer, text, toJournalEntry, toLease, toModelMessage, toRunRecord, toSessionRecord, type Row } from './rows.ts';
+import { integer, text, toJournalEntry, toLease, toModelMessages, toRunRecord, toSessionRecord, type Row } from './rows.ts';
 import { prepareStatements, type Statements } from './statements.ts';
 
 export type { SqliteDurability } from './open-database.ts';
@@ -124,7 +124,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
       }),
 
     getSession: (tenantId, sessionId) => guard(() => optionalSession(statements().getSession.get(tenantId, sessionId))),
-    listSessionMessages: (tenantId, sessionId) => guard(() => statements().listMessages.all(tenantId, sessionId).map(toModelMessage)),
+    listSessionMessages: (tenantId, sessionId) => guard(() => statements().listMessages.all(tenantId, sessionId).flatMap(toModelMessages)),
     ...createSqliteLimitsStore(statements, transaction, now),
     deleteSession: (tenantId, sessionId) => guard(() => transaction(() => deleteSqliteSession(db, statements(), tenantId, sessionId, now()))),
 
@@ -222,9 +222,7 @@ function insertJournalRow(s: Statements, runId: string, seq: number, event: Jour
 }
 
 function appendSessionMessages(s: Statements, tenantId: string, sessionId: string, runId: string, messages: ModelMessage[], at: string): void {
-  // Safe without further locking: this runs inside the append's write transaction.
-  const last = integer(required(s.lastMessagePosition.get(tenantId, sessionId)), 'position');
-  messages.forEach((message, index) => s.insertMessage.run(tenantId, sessionId, last + index + 1, runId, JSON.stringify(message), at));
+  s.insertMessages.run(tenantId, sessionId, runId, JSON.stringify(messages), at);
   s.touchSession.run(at, tenantId, sessionId);
 }
 

@@ -134,12 +134,12 @@ const sql = {
       created_at = excluded.created_at, updated_at = excluded.updated_at, deleted_at = NULL
     WHERE sessions.deleted_at IS NOT NULL`,
   touchSession: 'UPDATE sessions SET updated_at = ? WHERE tenant_id = ? AND id = ?',
-  lastMessagePosition: `
-    SELECT COALESCE(MAX(position), 0) AS position FROM session_messages WHERE tenant_id = ? AND session_id = ?`,
-  insertMessage: `
-    INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at)
-    VALUES (?, ?, ?, ?, ?, ?)`,
-  listMessages: 'SELECT message FROM session_messages WHERE tenant_id = ? AND session_id = ? ORDER BY position',
+  // A run's messages, one row (migration 15), after the session's last: safe without more
+  // locking, as it runs inside the append's write transaction.
+  insertMessages: `
+    INSERT INTO session_messages (tenant_id, session_id, position, run_id, messages, created_at)
+    SELECT ?1, ?2, COALESCE(MAX(position), 0) + 1, ?3, ?4, ?5 FROM session_messages WHERE tenant_id = ?1 AND session_id = ?2`,
+  listMessages: 'SELECT messages FROM session_messages WHERE tenant_id = ? AND session_id = ? ORDER BY position',
 
   ...limitSql,
   ...budgetSql,
