@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { executeAndPrint } from '../src/cli/commands/run.ts';
+import { runAndPrint } from '../src/cli/commands/run.ts';
 import type { CliIo } from '../src/cli/command.ts';
 import { ensureLangGraph } from './langgraph/install.ts';
 import { createLangGraphLoop, type LangGraphLoop } from './langgraph/loop.ts';
@@ -51,20 +51,20 @@ function quietIo(): CliIo {
 }
 
 /**
- * The `keel run` path: the run is started, then executed in this process while its journal is
- * followed and every event printed (to a sink), exactly as `keel run AGENT INPUT` does after its
- * start-up.
+ * The `keel run` path: the run is created, claimed and executed in this process while its
+ * journal is followed and every event printed (to a sink), exactly as `keel run AGENT INPUT` does
+ * after its start-up.
  */
 function cliContender(keel: BenchRuntime): Contender {
   const io = quietIo();
   return async (input) => {
     const started = performance.now();
-    const { run } = await keel.runtime.startRun({ agent: 'bench', input });
-    const code = await executeAndPrint(run.id, keel.runtime, io);
+    let runId = '';
+    const code = await runAndPrint({ agent: 'bench', input }, keel.runtime, io, (run) => (runId = run.id));
     const ms = performance.now() - started;
     if (code !== 0) throw new Error(`keel run exited ${code}`);
     let toolCalls = 0;
-    for await (const entry of keel.runtime.events(run.id, { follow: false })) if (entry.type === 'tool-result') toolCalls += 1;
+    for await (const entry of keel.runtime.events(runId, { follow: false })) if (entry.type === 'tool-result') toolCalls += 1;
     return { ms, toolCalls };
   };
 }

@@ -245,11 +245,18 @@ export function createEngine(options: EngineOptions): Runtime {
     config,
     startRun: (input) => startRun(input),
     executeRun: executeById,
-    async run(input) {
+    async run(input, runOptions = {}) {
       // Created and claimed in one go (one transaction on SQLite) and executed at once; a run that
       // could not be claimed (queued behind its session's older run, its tenant at its cap) waits
       // its turn in executeRun, as any other.
       const { run, lease } = await startRun(input, true);
+      try {
+        runOptions.onStarted?.(run);
+      } catch (error) {
+        // The caller's callback failed: the run is left for a worker to claim, not leased to nobody.
+        if (lease !== undefined) await store.releaseLease(lease.runId, lease.epoch);
+        throw error;
+      }
       if (lease !== undefined) {
         // A shutdown that began while the run was created waits for no execution started after
         // it: let the lease go, and the run rests queued for whoever starts next.

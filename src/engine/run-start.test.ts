@@ -89,6 +89,34 @@ describe('a fresh run', () => {
 });
 
 describe('runtime.run', () => {
+  it('hands the run over once it is stored and before it executes, and a failing callback leaves it to a worker', async () => {
+    const model = scriptedModel([{ text: 'Done.' }, { text: 'Done again.' }]);
+    const agent = defineAgent({ name: 'support', model, instructions: 'Help.' });
+    harness = await createTestRuntime({ agents: [agent] });
+    const { runtime, store } = harness;
+    const seen: string[] = [];
+    const run = await runtime.run({ agent: 'support', input: 'one' }, { onStarted: (started) => seen.push(`${started.id} ${started.lastSeq}`) });
+    expect(run.status).toBe('completed');
+    expect(seen).toEqual([`${run.id} 1`]);
+
+    let failed = '';
+    const refusal = runtime.run(
+      { agent: 'support', input: 'two' },
+      {
+        onStarted: (started) => {
+          failed = started.id;
+          throw new Error('the caller could not take it');
+        },
+      },
+    );
+    await expect(refusal).rejects.toThrow('the caller could not take it');
+    // Not leased to anybody: claimable at once by another node, and executed by whoever claims it.
+    const lease = await store.claimRun(failed, { owner: 'another-node', leaseMs: 30_000, now: new Date() });
+    expect(lease).toBeDefined();
+    await store.releaseLease(failed, lease?.epoch ?? 0);
+    expect((await runtime.executeRun(failed)).status).toBe('completed');
+  });
+
   it('runs a run it cannot claim at once (queued behind its session) in its turn', async () => {
     const model = scriptedModel([{ text: 'First.' }, { text: 'Second.' }]);
     const agent = defineAgent({ name: 'support', model, instructions: 'Help.' });

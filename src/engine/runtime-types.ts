@@ -85,8 +85,12 @@ export interface Runtime {
    * cancelled or parks in `waiting`. Returns the run as it then stands.
    */
   executeRun(runId: string, options?: { tenantId?: string }): Promise<RunRecord>;
-  /** Start a run and execute it here: `startRun` + `executeRun`. */
-  run(input: StartRunInput): Promise<RunRecord>;
+  /**
+   * Start a run and execute it here: `startRun` + `executeRun`, with the run created and claimed
+   * in one step. `onStarted` is called with the run once it is stored, before it executes (with
+   * its id, to follow its `events` as they happen).
+   */
+  run(input: StartRunInput, options?: { onStarted?: (run: RunRecord) => void }): Promise<RunRecord>;
   /**
    * Takes back the runs this runtime's worker id held in a previous life of the process (it
    * crashed or was killed): their leases are released at once, so the workers resume them now

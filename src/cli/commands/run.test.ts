@@ -10,7 +10,7 @@ import type { Store } from '../../store/store.ts';
 import { scriptedModel } from '../../testing/scripted-model.ts';
 import { createTestRuntime, type TestRuntime } from '../../testing/test-runtime.ts';
 import type { CliIo } from '../command.ts';
-import { executeAndPrint } from './run.ts';
+import { runAndPrint } from './run.ts';
 
 let harness: TestRuntime | undefined;
 let directory: string | undefined;
@@ -26,10 +26,13 @@ it('prints a run to its end, and reads no more of its journal once the end is pr
   const inner = createSqliteStore({ path: join(directory, 'keel.db') });
   let output = '';
   const printedEnd = () => output.includes('✓ completed');
-  // `executeRun` reads the run once more when it returns, whenever that falls: only journal reads count.
+  // The execution reads the run once more when it returns, whenever that falls: only journal reads count.
   const readsAfterEnd: string[] = [];
+  // Created and claimed in one step: no claim of its own.
+  const claims: string[] = [];
   const store: Store = {
     ...inner,
+    claimRun: (runId, claim) => (claims.push(runId), inner.claimRun(runId, claim)),
     readJournal: (runId, options) => {
       if (printedEnd()) readsAfterEnd.push(`readJournal after ${options?.afterSeq ?? 0}`);
       return inner.readJournal(runId, options);
@@ -52,12 +55,17 @@ it('prints a run to its end, and reads no more of its journal once the end is pr
     onSignal: () => () => undefined,
   };
 
-  const { run } = await harness.runtime.startRun({ agent: 'a', input: 'Check record 7' });
-  const code = await executeAndPrint(run.id, harness.runtime, io);
+  const started: string[] = [];
+  const code = await runAndPrint({ agent: 'a', input: 'Check record 7' }, harness.runtime, io, (run) =>
+    started.push(`${run.id} before ${output === '' ? 'any output' : 'output'}`),
+  );
 
   expect(code).toBe(0);
   expect(output).toContain('look_up');
   expect(output).toContain('Record 7 is fine.');
   expect(printedEnd()).toBe(true);
   expect(readsAfterEnd).toEqual([]);
+  const [run] = (await harness.store.listRuns({ tenantId: 'default' })).runs;
+  expect(started).toEqual([`${run?.id} before any output`]);
+  expect(claims).toEqual([]);
 });

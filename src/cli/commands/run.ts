@@ -1,4 +1,4 @@
-import type { Runtime } from '../../engine/runtime-types.ts';
+import type { Runtime, StartRunInput } from '../../engine/runtime-types.ts';
 import type { RunStatus } from '../../journal/events.ts';
 import type { RunRecord } from '../../store/store.ts';
 import { exitCodes, type CliIo, type Command } from '../command.ts';
@@ -40,29 +40,40 @@ Exit status: 0 completed, 1 failed or cancelled (or an error), 2 usage error, 3 
     const [agent = '', input = ''] = requirePositionals(name, positionals, ['AGENT', 'INPUT']);
     const cli = await openCliRuntime(io, values.config === undefined ? {} : { configPath: values.config });
     try {
-      const { run } = await cli.runtime.startRun({
+      const start: StartRunInput = {
         agent,
         input,
         ...(values.session === undefined ? {} : { sessionId: values.session }),
         ...(values.user === undefined ? {} : { userId: values.user }),
-      });
+      };
       if (values.detach === true) {
+        const { run } = await cli.runtime.startRun(start);
         io.stdout.write(`${terminalSafe(run.id)}\n`);
         return exitCodes.ok;
       }
-      noticeDemoModels(cli.config, [agent], io);
-      return await executeAndPrint(run.id, cli.runtime, io);
+      return await runAndPrint(start, cli.runtime, io, () => noticeDemoModels(cli.config, [agent], io));
     } finally {
       await cli.close();
     }
   },
 };
 
-/** Executes the run here while following its journal, so events print as they are committed. */
-export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo): Promise<number> {
+/**
+ * Runs `input` here (created and claimed in one step, see `Runtime.run`) while following its
+ * journal, so events print as they are committed. `onStarted` is called once the run is stored,
+ * before its first event prints.
+ */
+export async function runAndPrint(input: StartRunInput, runtime: Runtime, io: CliIo, onStarted: (run: RunRecord) => void = () => undefined): Promise<number> {
   const style = createStyle(shouldColor(io.stdout, io.env));
-  const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
   const following = new AbortController();
+  let created: (run: RunRecord) => void = () => undefined;
+  const stored = new Promise<RunRecord>((resolve) => (created = resolve));
+  const execution = runtime.run(input, { onStarted: (run) => (onStarted(run), created(run)) }).finally(() => following.abort(followerStopped));
+  // After an interrupt the run rests unfinished, which the execution would keep waiting for.
+  void execution.catch(() => undefined);
+  // The execution fails before the run is stored only when it cannot be started (an unknown agent, say).
+  const { id: runId } = await Promise.race([stored, execution]);
+  const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
   let interrupted = false;
   let stopped: () => void = () => undefined;
   const stopping = new Promise<undefined>((resolve) => (stopped = () => resolve(undefined)));
@@ -88,9 +99,6 @@ export async function executeAndPrint(runId: string, runtime: Runtime, io: CliIo
   };
   let final: RunRecord;
   try {
-    const execution = runtime.executeRun(runId).finally(() => following.abort(followerStopped));
-    // After an interrupt the run rests unfinished, which executeRun would keep waiting for.
-    void execution.catch(() => undefined);
     const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
     following.abort(followerStopped);
     final = settled ?? (await runtime.getRun(runId));
