@@ -218,9 +218,12 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
       // Spans are derived by observers, which the engine's close waits for; then they are sent.
       closed ??= (async () => {
         clearInterval(sweeper);
+        // The engine stops taking work at once (a run being created meanwhile is let go, not
+        // executed), while a sweep or an alert evaluation in flight finishes.
+        const engineClosed = engine.close();
         await sweeping;
         await alerts?.stop();
-        await engine.close();
+        await engineClosed;
       })().finally(() => tracing?.shutdown());
       return closed;
     },

@@ -253,8 +253,10 @@ export function createEngine(options: EngineOptions): Runtime {
       try {
         runOptions.onStarted?.(run);
       } catch (error) {
-        // The caller's callback failed: the run is left for a worker to claim, not leased to nobody.
-        if (lease !== undefined) await store.releaseLease(lease.runId, lease.epoch);
+        // The caller's callback failed: the run is left for a worker to claim (woken here at
+        // once), not leased to nobody; the callback's error is the one reported.
+        if (lease !== undefined) await store.releaseLease(lease.runId, lease.epoch).catch(() => undefined);
+        notifier.notify('*');
         throw error;
       }
       if (lease !== undefined) {

@@ -134,9 +134,14 @@ describe('guardrails at the boundaries', () => {
       expect(run.output).toBe('Your card [CREDIT_CARD] is on file; anything else?');
       // Eight of the card's digits in a row, spaced or not: four alone turn up in a random id now and then.
       const digits = /4111[ -]?1111|1111 1111/;
-      expect(events.filter((event) => event.event === 'text-delta').length).toBeGreaterThan(1);
+      const deltas = events.filter((event) => event.event === 'text-delta');
+      expect(deltas.length).toBeGreaterThan(1);
+      // What was streamed, joined, is the redacted answer: no piece of the card in any delta.
+      expect(deltas.map((event) => (JSON.parse(event.data) as { text: string }).text).join('')).toBe(run.output);
       expect(events.map((event) => event.data).join('')).not.toMatch(digits);
-      expect(JSON.stringify(await test.store.readJournal(run.id))).not.toMatch(digits);
+      const journal = await test.store.readJournal(run.id);
+      expect(journal.flatMap((entry) => (entry.type === 'text-delta' ? [entry.text] : [])).join('')).toBe(run.output);
+      expect(JSON.stringify(journal)).not.toMatch(digits);
       expect(JSON.stringify(run)).not.toMatch(digits);
 
       const client = new OpenAI({ baseURL: `${listening.url}/v1`, apiKey: test.keys.app });

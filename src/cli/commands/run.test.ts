@@ -69,3 +69,66 @@ it('prints a run to its end, and reads no more of its journal once the end is pr
   expect(started).toEqual([`${run?.id} before any output`]);
   expect(claims).toEqual([]);
 });
+
+/** A terminal whose Ctrl-C the test presses: `interrupt()` calls what `keel run` listens with. */
+function terminal(cwd: string): { io: CliIo; out: () => string; err: () => string; interrupt: () => void } {
+  let out = '';
+  let err = '';
+  let listener: Parameters<CliIo['onSignal']>[0] | undefined;
+  return {
+    io: {
+      stdout: { write: (text: string) => ((out += text), true), isTTY: false },
+      stderr: { write: (text: string) => ((err += text), true), isTTY: false },
+      env: {},
+      cwd,
+      onSignal: (handler) => {
+        listener = handler;
+        return () => (listener = undefined);
+      },
+    },
+    out: () => out,
+    err: () => err,
+    interrupt: () => listener?.('SIGINT'),
+  };
+}
+
+it('parks the run at a safe point on Ctrl-C, leased to nobody and resumable, and exits 130', async () => {
+  directory = mkdtempSync(join(tmpdir(), 'keel-run-interrupt-'));
+  const tty = terminal(directory);
+  const lookUp = defineTool({
+    name: 'look_up',
+    description: 'Looks a record up',
+    input: z.object({ id: z.number() }),
+    effect: 'read',
+    execute: ({ id }) => (tty.interrupt(), { id }),
+  });
+  const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })] });
+  const { store } = harness;
+  let runId = '';
+
+  const code = await runAndPrint({ agent: 'a', input: 'Check record 7' }, harness.runtime, tty.io, (run) => (runId = run.id));
+
+  expect(code).toBe(130);
+  expect(tty.err()).toContain('the run stays resumable');
+  expect(tty.out()).toContain('resume it with: keel worker --until-idle');
+  expect((await store.getRun('default', runId))?.status).not.toBe('completed');
+  expect(await store.claimRun(runId, { owner: 'another-node', leaseMs: 30_000, now: new Date() })).toBeDefined();
+});
+
+it('lets the lease go when Ctrl-C comes while the run is being stored', async () => {
+  directory = mkdtempSync(join(tmpdir(), 'keel-run-interrupt-'));
+  const tty = terminal(directory);
+  const inner = createSqliteStore({ path: join(directory, 'keel.db') });
+  // The key is pressed while the run is created and claimed, before the CLI learns its id.
+  const store: Store = { ...inner, createRun: (input) => (tty.interrupt(), inner.createRun(input)) };
+  const model = scriptedModel([{ text: 'Never asked.' }]);
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '' })], store });
+  let runId = '';
+
+  const code = await runAndPrint({ agent: 'a', input: 'Hello' }, harness.runtime, tty.io, (run) => (runId = run.id));
+
+  expect(code).toBe(130);
+  expect(model.requests).toHaveLength(0);
+  expect(await inner.claimRun(runId, { owner: 'another-node', leaseMs: 30_000, now: new Date() })).toBeDefined();
+});

@@ -68,12 +68,14 @@ export const appendSql = {
   append: namedSql(`WITH ${fenced}, ${journal}, ${released} ${result}`, { prepare: 'keel_append' }),
   appendWithUsage: namedSql(`WITH ${fenced}, ${journal}, ${ledger}, ${released} ${result}`, { prepare: 'keel_append_usage' }),
 
-  // Session messages come with a run's end, once per run, as one row (migration 15): a small
-  // transaction after the fenced statement. Locking the session row first makes the position
-  // read below see every row committed before, so two writers can never pick the same position.
+  // Session messages come with a run's end, once per run: a small transaction after the fenced
+  // statement. Locking the session row first makes the position read below see every message
+  // committed before, so two writers can never pick the same positions.
   lockSession: namedSql('UPDATE sessions SET updated_at = :now::timestamptz WHERE tenant_id = :tenant_id AND id = :session_id'),
   insertMessages: namedSql(`
-    INSERT INTO session_messages (tenant_id, session_id, position, run_id, messages, created_at)
-    SELECT :tenant_id::text, :session_id::text, COALESCE(MAX(position), 0) + 1, :run_id::text, :messages::json, :now::timestamptz
-    FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id`),
+    INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at)
+    SELECT :tenant_id::text, :session_id::text, last.position + message.position, :run_id::text, message.body, :now::timestamptz
+    FROM (SELECT COALESCE(MAX(position), 0) AS position FROM session_messages
+          WHERE tenant_id = :tenant_id AND session_id = :session_id) AS last,
+         unnest(:messages::json[]) WITH ORDINALITY AS message (body, position)`),
 } as const;

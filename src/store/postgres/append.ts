@@ -32,7 +32,7 @@ export async function appendPostgres(pool: Pool, fence: Fence, events: JournalEv
     if (messages.length === 0) return;
     const session = { tenant_id: text(row, 'tenant_id'), session_id: text(row, 'session_id'), now: fence.now.toISOString() };
     await query(client, appendSql.lockSession, session);
-    await query(client, appendSql.insertMessages, { ...session, run_id: fence.runId, messages: JSON.stringify(messages) });
+    await query(client, appendSql.insertMessages, { ...session, run_id: fence.runId, messages: messages.map((message) => JSON.stringify(message)) });
   });
 }
 

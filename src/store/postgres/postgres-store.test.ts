@@ -114,62 +114,6 @@ await describePostgres('postgres', (schemas: TestSchemas) => {
       await store.close();
     });
 
-    it("keeps a session's history, in order, across the migration that stores it a run per row, and adds a run's messages as one row", async () => {
-      const schema = await schemas.create();
-      const before = new Client({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
-      await before.connect();
-      await before.query(schemaMigrationsTable.postgres);
-      for (const migration of migrations.filter(({ version }) => version < 15)) {
-        await before.query(migration.sql.postgres);
-        await before.query({
-          text: 'INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)',
-          values: [migration.version, migration.name, now],
-        });
-      }
-      await before.query({
-        text: "INSERT INTO sessions (tenant_id, id, user_id, agent, created_at, updated_at) VALUES ('tenant-a', 'session-1', 'user-1', 'support', $1, $1)",
-        values: [now],
-      });
-      // A message per row, as before migration 15, for two earlier runs whose rows are not needed here.
-      await before.query('SET session_replication_role = replica');
-      const insert =
-        "INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at) VALUES ('tenant-a', 'session-1', $1, $2, $3, $4)";
-      await before.query({ text: insert, values: [3, 'run-old-2', JSON.stringify({ role: 'user', content: 'and now?' }), now] });
-      await before.query({ text: insert, values: [1, 'run-old-1', JSON.stringify({ role: 'user', content: 'hi' }), now] });
-      await before.query({ text: insert, values: [2, 'run-old-1', JSON.stringify({ role: 'assistant', content: 'hello' }), now] });
-      await before.end();
-
-      const store = await migratedStore(schema);
-      expect(await store.listSessionMessages('tenant-a', 'session-1')).toEqual([
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: 'hello' },
-        { role: 'user', content: 'and now?' },
-      ]);
-      const { run } = await store.createRun(newRun(9, { sessionId: 'session-1' }));
-      const lease = await store.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now });
-      if (lease === undefined) throw new Error('expected a lease');
-      const turn = [
-        { role: 'user' as const, content: 'hello' },
-        { role: 'assistant' as const, content: 'still here' },
-      ];
-      await store.append({ runId: run.id, epoch: lease.epoch, lastSeq: 1, now }, [{ type: 'run-end', status: 'completed' }], {
-        status: 'completed',
-        sessionMessages: turn,
-      });
-      expect((await store.listSessionMessages('tenant-a', 'session-1')).slice(3)).toEqual(turn);
-      await store.close();
-      const after = new Client({ connectionString: testDatabaseUrl, options: `-c search_path=${schema}` });
-      await after.connect();
-      const rows = await after.query('SELECT position, run_id, messages FROM session_messages ORDER BY position');
-      await after.end();
-      expect(rows.rows).toEqual([
-        { position: 1, run_id: 'run-old-1', messages: [{ role: 'user', content: 'hi' }] },
-        { position: 2, run_id: 'run-old-1', messages: [{ role: 'assistant', content: 'hello' }] },
-        { position: 3, run_id: 'run-old-2', messages: [{ role: 'user', content: 'and now?' }] },
-        { position: 4, run_id: run.id, messages: turn },
-      ]);
-    });
-
     it('refuses to work on a schema that was never migrated', async () => {
       const store = createPostgresStore({ connectionString: testDatabaseUrl, schema: await schemas.create() });
       expect(await store.isMigrated()).toBe(false);

@@ -15,7 +15,7 @@ import { createPostgresObservabilityStore } from './observability.ts';
 import { runSql } from './run-statements.ts';
 import { createRun, deleteSession, listRuns, readJournal } from './runs.ts';
 import { createPostgresOversightStore } from './oversight.ts';
-import { text, toModelMessages, toRunRecord, toSessionRecord } from './rows.ts';
+import { text, toModelMessage, toRunRecord, toSessionRecord } from './rows.ts';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:5432/database` (any form `pg` accepts). */
@@ -108,7 +108,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         return row === undefined ? undefined : toSessionRecord(row);
       }),
     listSessionMessages: (tenantId, sessionId) =>
-      guard(async () => (await query(pool, runSql.listMessages, { tenant_id: tenantId, session_id: sessionId })).flatMap(toModelMessages)),
+      guard(async () => (await query(pool, runSql.listMessages, { tenant_id: tenantId, session_id: sessionId })).map(toModelMessage)),
     deleteSession: (tenantId, sessionId) => guard(() => deleteSession(pool, tenantId, sessionId, now())),
     ...createPostgresOversightStore(pool),
 

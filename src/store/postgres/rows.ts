@@ -73,12 +73,8 @@ export function toSessionRecord(row: Row): SessionRecord {
   };
 }
 
-/** One row of a session's history: a run's messages, in order (migration 15). */
-export function toModelMessages(row: Row): ModelMessage[] {
-  const value: unknown = row['messages'];
-  if (!Array.isArray(value))
-    throw new KeelError({ code: 'JOURNAL_CORRUPT', message: 'Column "messages" does not hold a JSON array', details: { column: 'messages' } });
-  return value as ModelMessage[];
+export function toModelMessage(row: Row): ModelMessage {
+  return jsonObject(row, 'message') as unknown as ModelMessage;
 }
 
 export function text(row: Row, column: string): string {

@@ -106,7 +106,7 @@ export const runSql = {
     'SELECT tenant_id, id, user_id, agent, created_at, updated_at FROM sessions WHERE tenant_id = :tenant_id AND id = :id AND deleted_at IS NULL',
   ),
   lockSession: namedSql('SELECT 1 AS found FROM sessions WHERE tenant_id = :tenant_id AND id = :id AND deleted_at IS NULL FOR NO KEY UPDATE'),
-  listMessages: namedSql('SELECT messages FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id ORDER BY position'),
+  listMessages: namedSql('SELECT message FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id ORDER BY position'),
   deleteMessages: namedSql('DELETE FROM session_messages WHERE tenant_id = :tenant_id AND session_id = :session_id'),
 
   // Erasing a session (see erase-content.ts): its runs' journals are read, blanked in code and

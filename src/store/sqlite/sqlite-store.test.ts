@@ -202,7 +202,7 @@ describe('sqlite store', () => {
       "INSERT INTO session_messages (tenant_id, session_id, position, run_id, message, created_at) VALUES ('tenant-a', 'session-1', ?, ?, ?, ?)",
     );
     const old = [
-      { position: 3, runId: 'run-old-2', message: { role: 'user', content: 'and now?' } },
+      { position: 3, runId: 'run-old-2', message: { role: 'user', content: 'and now?\u0000' } },
       { position: 1, runId: 'run-old-1', message: { role: 'user', content: 'hi' } },
       { position: 2, runId: 'run-old-1', message: { role: 'assistant', content: 'hello' } },
     ];
@@ -213,7 +213,7 @@ describe('sqlite store', () => {
     expect(await store.listSessionMessages('tenant-a', 'session-1')).toEqual([
       { role: 'user', content: 'hi' },
       { role: 'assistant', content: 'hello' },
-      { role: 'user', content: 'and now?' },
+      { role: 'user', content: 'and now?\u0000' },
     ]);
     const { run } = await store.createRun(newRun(9, { sessionId: 'session-1' }));
     const lease = await store.claimRun(run.id, { owner: 'worker-1', leaseMs: 30_000, now });
@@ -232,7 +232,7 @@ describe('sqlite store', () => {
     expect(after.prepare('SELECT position, run_id, messages FROM session_messages ORDER BY position').all()).toEqual([
       { position: 1, run_id: 'run-old-1', messages: JSON.stringify([{ role: 'user', content: 'hi' }]) },
       { position: 2, run_id: 'run-old-1', messages: JSON.stringify([{ role: 'assistant', content: 'hello' }]) },
-      { position: 3, run_id: 'run-old-2', messages: JSON.stringify([{ role: 'user', content: 'and now?' }]) },
+      { position: 3, run_id: 'run-old-2', messages: JSON.stringify([{ role: 'user', content: 'and now?\u0000' }]) },
       { position: 4, run_id: run.id, messages: JSON.stringify(turn) },
     ]);
     after.close();
