@@ -224,6 +224,9 @@ export function createRuntime(options: RuntimeOptions): KeelRuntime {
         await sweeping;
         await alerts?.stop();
         await engineClosed;
+        // What a sweep committed meanwhile started hooks of its own (spans, notices): closing
+        // again (idempotent) waits for them, before tracing is shut down and the store closed.
+        await engine.close();
       })().finally(() => tracing?.shutdown());
       return closed;
     },

@@ -4,7 +4,7 @@ import type { Migration } from './migration.ts';
  * On SQLite, a session's history was stored a message per row: a run's end wrote two rows per
  * tool-calling turn (the model's call and the tool's result), each into the table and its two
  * indexes, so the last commit of a run grew with its length (42 rows for a 20-turn run, measured
- * at about five times a turn's commit). It is now stored a run's messages per row, a JSON array
+ * at about six times a turn's commit). It is now stored a run's messages per row, a JSON array
  * in order (column `messages`): one row per run, whatever its length. `position` orders those
  * rows within the session, as it ordered messages before. Existing rows become one-message
  * arrays, keeping their order.
