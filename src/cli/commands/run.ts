@@ -5,7 +5,7 @@ import { exitCodes, type CliIo, type Command } from '../command.ts';
 import { noticeDemoModels, openCliRuntime } from '../cli-environment.ts';
 import { parseCommandLine, requirePositionals, showHelp } from '../parse-arguments.ts';
 import { createEventPrinter } from '../print-events.ts';
-import { createStyle, shouldColor, type Style } from '../style.ts';
+import { createStyle, shouldColor } from '../style.ts';
 import { terminalSafe } from '../terminal-text.ts';
 import { stopped as followerStopped } from '../../internal/abort.ts';
 
@@ -80,51 +80,37 @@ export async function runAndPrint(input: StartRunInput, runtime: Runtime, io: Cl
       stopped();
     });
   });
+
+  let runId: string;
+  let final: RunRecord;
   try {
-    return await followExecution(input, runtime, io, { style, following, stopping, onStarted, interrupted: () => interrupted });
+    let created: (run: RunRecord) => void = () => undefined;
+    const stored = new Promise<RunRecord>((resolve) => (created = resolve));
+    const execution = runtime.run(input, { onStarted: (run) => (onStarted(run), created(run)) }).finally(() => following.abort(followerStopped));
+    // After an interrupt the run rests unfinished, which the execution would keep waiting for.
+    void execution.catch(() => undefined);
+    // The execution fails before the run is stored only when it cannot be started (an unknown agent, say).
+    ({ id: runId } = await Promise.race([stored, execution]));
+    const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
+    const tenant = input.tenantId === undefined ? {} : { tenantId: input.tenantId };
+    let lastSeq = 0;
+    let ended = false;
+    const print = async (follow: boolean, signal?: AbortSignal) => {
+      for await (const entry of runtime.events(runId, { afterSeq: lastSeq, follow, ...tenant, ...(signal === undefined ? {} : { signal }) })) {
+        printer.print(entry);
+        lastSeq = entry.seq;
+        if (entry.type === 'run-end') ended = true;
+      }
+    };
+    const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
+    following.abort(followerStopped);
+    final = settled ?? (await runtime.getRun(runId, tenant));
+    // Whatever was committed between the last poll and the end of the execution: nothing
+    // follows a printed end, so only a follower stopped before it reads again.
+    if (!ended) await print(false);
   } finally {
     unsubscribe();
   }
-}
-
-async function followExecution(
-  input: StartRunInput,
-  runtime: Runtime,
-  io: CliIo,
-  options: {
-    style: Style;
-    following: AbortController;
-    stopping: Promise<undefined>;
-    onStarted: (run: RunRecord) => void;
-    interrupted: () => boolean;
-  },
-): Promise<number> {
-  const { style, following, stopping } = options;
-  let created: (run: RunRecord) => void = () => undefined;
-  const stored = new Promise<RunRecord>((resolve) => (created = resolve));
-  const execution = runtime.run(input, { onStarted: (run) => (options.onStarted(run), created(run)) }).finally(() => following.abort(followerStopped));
-  // After an interrupt the run rests unfinished, which the execution would keep waiting for.
-  void execution.catch(() => undefined);
-  // The execution fails before the run is stored only when it cannot be started (an unknown agent, say).
-  const { id: runId } = await Promise.race([stored, execution]);
-  const printer = createEventPrinter({ write: (text) => io.stdout.write(text), style, runId });
-  const tenant = input.tenantId === undefined ? {} : { tenantId: input.tenantId };
-
-  let lastSeq = 0;
-  let ended = false;
-  const print = async (follow: boolean, signal?: AbortSignal) => {
-    for await (const entry of runtime.events(runId, { afterSeq: lastSeq, follow, ...tenant, ...(signal === undefined ? {} : { signal }) })) {
-      printer.print(entry);
-      lastSeq = entry.seq;
-      if (entry.type === 'run-end') ended = true;
-    }
-  };
-  const [settled] = await Promise.all([Promise.race([execution, stopping]), print(true, following.signal)]);
-  following.abort(followerStopped);
-  const final = settled ?? (await runtime.getRun(runId, tenant));
-  // Whatever was committed between the last poll and the end of the execution: nothing
-  // follows a printed end, so only a follower stopped before it reads again.
-  if (!ended) await print(false);
 
   const dim = (text: string) => style('dim', text);
   const id = terminalSafe(runId);
@@ -133,7 +119,7 @@ async function followExecution(
   } else if (final.status === 'queued' || final.status === 'running') {
     io.stdout.write(dim(`run ${id} is ${final.status}; resume it with: keel worker --until-idle\n`));
   }
-  return exitCodeForStatus(final.status, options.interrupted());
+  return exitCodeForStatus(final.status, interrupted);
 }
 
 /** 0 completed, 1 failed or cancelled, 3 waiting; an unfinished run is an interruption (or a failure). */
