@@ -19,6 +19,10 @@ afterEach(async () => {
   harness = undefined;
 });
 
+function fail(): never {
+  throw new Error('the caller could not take it');
+}
+
 /** The store, counting `readJournal` and `claimRun` calls. */
 function counting(store: Store): { store: Store; reads: () => number; claims: () => number } {
   let reads = 0;
@@ -115,6 +119,36 @@ describe('runtime.run', () => {
     expect(lease).toBeDefined();
     await store.releaseLease(failed, lease?.epoch ?? 0);
     expect((await runtime.executeRun(failed)).status).toBe('completed');
+  });
+
+  it('wakes an idle worker of this process when the callback fails, rather than leaving the run to its next poll', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-run-start-'));
+    onTestFinished(() => rmSync(directory, { recursive: true, force: true }));
+    const inner = createSqliteStore({ path: join(directory, 'keel.db') });
+    let idle: () => void = () => undefined;
+    const claimedNothing = new Promise<void>((resolve) => (idle = resolve));
+    const store: Store = {
+      ...inner,
+      claimRunnable: async (claim) => {
+        const leases = await inner.claimRunnable(claim);
+        if (leases.length === 0) idle();
+        return leases;
+      },
+    };
+    const model = scriptedModel([{ text: 'Taken by the worker.' }]);
+    harness = await createTestRuntime({ agents: [defineAgent({ name: 'support', model, instructions: 'Help.' })], store });
+    const { runtime } = harness;
+    // It polls once an hour: only a wake-up brings it back within the test's time.
+    const worker = runtime.startWorker({ pollIntervalMs: 3_600_000 });
+    onTestFinished(() => worker.stop());
+    await claimedNothing;
+
+    let failed = '';
+    const refusal = runtime.run({ agent: 'support', input: 'one' }, { onStarted: (started) => ((failed = started.id), fail()) });
+    await expect(refusal).rejects.toThrow('the caller could not take it');
+    const done = await runtime.waitForRun(failed);
+    expect(done.status).toBe('completed');
+    expect(done.output).toBe('Taken by the worker.');
   });
 
   it('runs a run it cannot claim at once (queued behind its session) in its turn', async () => {

@@ -132,3 +132,27 @@ it('lets the lease go when Ctrl-C comes while the run is being stored', async ()
   expect(model.requests).toHaveLength(0);
   expect(await inner.claimRun(runId, { owner: 'another-node', leaseMs: 30_000, now: new Date() })).toBeDefined();
 });
+
+it('follows and reports a run of another tenant in that tenant, not the default one', async () => {
+  directory = mkdtempSync(join(tmpdir(), 'keel-run-tenant-'));
+  const tty = terminal(directory);
+  const lookUp = defineTool({
+    name: 'look_up',
+    description: 'Looks a record up',
+    input: z.object({ id: z.number() }),
+    effect: 'read',
+    execute: ({ id }) => ({ id }),
+  });
+  const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
+  harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })] });
+  let runId = '';
+
+  const code = await runAndPrint({ agent: 'a', input: 'Check record 7', tenantId: 'acme' }, harness.runtime, tty.io, (run) => (runId = run.id));
+
+  expect(code).toBe(0);
+  expect(tty.out()).toContain('look_up');
+  expect(tty.out()).toContain('Record 7 is fine.');
+  expect(tty.out()).toContain('✓ completed');
+  expect((await harness.store.getRun('acme', runId))?.status).toBe('completed');
+  expect(await harness.store.getRun('default', runId)).toBeUndefined();
+});
