@@ -5,6 +5,7 @@ import { credentialResolve } from './credential-resolve.ts';
 import { dashboardPages } from './dashboard-pages.ts';
 import { devRestart } from './dev-restart.ts';
 import { durableStep } from './durable-step.ts';
+import { engineUnderIo } from './engine-under-io.ts';
 import { gatewayLatency } from './gateway-latency.ts';
 import { guardrailChecks } from './guardrail-checks.ts';
 import { guardrailDetectors } from './guardrail-detectors.ts';
@@ -23,6 +24,7 @@ export const benchModules: readonly BenchModule[] = [
   bytesPerStep,
   langGraphComparison,
   turnFloor,
+  engineUnderIo,
   gatewayLatency,
   serverLoad,
   postgresSteps,
