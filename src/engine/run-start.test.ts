@@ -146,7 +146,8 @@ describe('runtime.run', () => {
     let failed = '';
     const refusal = runtime.run({ agent: 'support', input: 'one' }, { onStarted: (started) => ((failed = started.id), fail()) });
     await expect(refusal).rejects.toThrow('the caller could not take it');
-    const done = await runtime.waitForRun(failed);
+    // Fails fast, and says so, when no wake-up comes.
+    const done = await runtime.waitForRun(failed, { signal: AbortSignal.timeout(10_000) });
     expect(done.status).toBe('completed');
     expect(done.output).toBe('Taken by the worker.');
   });
