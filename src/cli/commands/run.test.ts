@@ -21,6 +21,17 @@ afterEach(async () => {
   directory = undefined;
 });
 
+/** A read tool; `onCall` runs as it executes. */
+function lookUpTool(onCall: () => void = () => undefined) {
+  return defineTool({
+    name: 'look_up',
+    description: 'Looks a record up',
+    input: z.object({ id: z.number() }),
+    effect: 'read',
+    execute: ({ id }) => (onCall(), { id }),
+  });
+}
+
 it('prints a run to its end, and reads no more of its journal once the end is printed', async () => {
   directory = mkdtempSync(join(tmpdir(), 'keel-run-print-'));
   const inner = createSqliteStore({ path: join(directory, 'keel.db') });
@@ -38,13 +49,7 @@ it('prints a run to its end, and reads no more of its journal once the end is pr
       return inner.readJournal(runId, options);
     },
   };
-  const lookUp = defineTool({
-    name: 'look_up',
-    description: 'Looks a record up',
-    input: z.object({ id: z.number() }),
-    effect: 'read',
-    execute: ({ id }) => ({ id }),
-  });
+  const lookUp = lookUpTool();
   const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })], store });
   const io: CliIo = {
@@ -95,13 +100,7 @@ function terminal(cwd: string): { io: CliIo; out: () => string; err: () => strin
 it('parks the run at a safe point on Ctrl-C, leased to nobody and resumable, and exits 130', async () => {
   directory = mkdtempSync(join(tmpdir(), 'keel-run-interrupt-'));
   const tty = terminal(directory);
-  const lookUp = defineTool({
-    name: 'look_up',
-    description: 'Looks a record up',
-    input: z.object({ id: z.number() }),
-    effect: 'read',
-    execute: ({ id }) => (tty.interrupt(), { id }),
-  });
+  const lookUp = lookUpTool(tty.interrupt);
   const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })] });
   const { store } = harness;
@@ -136,13 +135,7 @@ it('lets the lease go when Ctrl-C comes while the run is being stored', async ()
 it('follows and reports a run of another tenant in that tenant, not the default one', async () => {
   directory = mkdtempSync(join(tmpdir(), 'keel-run-tenant-'));
   const tty = terminal(directory);
-  const lookUp = defineTool({
-    name: 'look_up',
-    description: 'Looks a record up',
-    input: z.object({ id: z.number() }),
-    effect: 'read',
-    execute: ({ id }) => ({ id }),
-  });
+  const lookUp = lookUpTool();
   const model = scriptedModel([{ toolCalls: [{ name: 'look_up', arguments: { id: 7 } }] }, { text: 'Record 7 is fine.' }]);
   harness = await createTestRuntime({ agents: [defineAgent({ name: 'a', model, instructions: '', tools: [lookUp] })] });
   let runId = '';
