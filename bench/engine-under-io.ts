@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Model } from '../src/gateway/model.ts';
 import { instantModel } from './lib/instant-model.ts';
-import { benchAgent, benchRuntime, benchToolOutput, toolName, type BenchRuntime } from './lib/keel-agent.ts';
+import { benchAgent, benchRuntime, benchToolOutput, timedRun, toolName, type BenchRuntime } from './lib/keel-agent.ts';
 import { compare, type BenchModule, type BenchOptions, type BenchReport } from './lib/report.ts';
 import { startFakeUpstream, upstreamRoundTripMs, type FakeUpstream } from './lib/start-fake-upstream.ts';
 import { withTemporaryDirectory } from './lib/temporary-directory.ts';
@@ -28,8 +28,6 @@ import { median, warmupRounds } from './lib/timing.ts';
 const id = 'engine-under-io';
 const title = "Keel's turn alternating with network I/O, against the same turn in-process plus the bare I/O";
 const sizes = { full: { turns: 10, runs: 200 }, quick: { turns: 2, runs: 1 } };
-/** No run takes anywhere near this; one that does is stuck. */
-const runDeadlineMs = 300_000;
 
 /** The instant model, answering after one bare round trip to `upstream`. */
 function afterRoundTrip(model: Model, upstream: FakeUpstream): Model {
@@ -53,26 +51,11 @@ async function measured(work: () => Promise<unknown>): Promise<{ ms: number; cpu
   return { ms, cpuMs: (cpu.user + cpu.system) / 1_000 };
 }
 
-/**
- * One run of `keel`'s agent, measured; checked afterwards, outside the measurement, to have
- * completed after exactly `turns` tool calls. Returns its commits too.
- */
+/** One run of `keel`'s agent (`timedRun`: checked, outside its timing, to have made every tool call), with its commits. */
 async function measuredRun(keel: BenchRuntime, turns: number): Promise<{ ms: number; cpuMs: number; commits: number }> {
   const commitsBefore = keel.appends();
-  let runId = '';
-  let status = '';
-  const timing = await measured(async () => {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('a bench run did not finish in time')), runDeadlineMs)));
-    const run = await Promise.race([keel.runtime.run({ agent: 'bench', input: 'read' }), deadline]).finally(() => clearTimeout(timer));
-    ({ id: runId, status } = run);
-  });
-  const commits = keel.appends() - commitsBefore;
-  if (status !== 'completed') throw new Error(`bench run ended ${status}`);
-  let results = 0;
-  for await (const entry of keel.runtime.events(runId, { follow: false })) if (entry.type === 'tool-result') results += 1;
-  if (results !== turns) throw new Error(`bench run made ${results} tool calls, expected ${turns}`);
-  return { ...timing, commits };
+  const { ms, cpuMs } = await timedRun(keel.runtime, 'read', turns);
+  return { ms, cpuMs, commits: keel.appends() - commitsBefore };
 }
 
 async function run(options: BenchOptions): Promise<BenchReport> {

@@ -68,18 +68,21 @@ export async function benchRuntime(options: { agent: AgentDefinition; databasePa
 }
 
 /**
- * Runs the agent once and returns how long the run took, in ms. Checks afterwards (untimed) that
- * it completed after exactly `turns` tool calls, so a bench can never time a run that failed early.
+ * Runs the agent once and returns how long the run took, in ms, and the CPU time this process
+ * spent meanwhile. Checks afterwards (untimed) that it completed after exactly `turns` tool
+ * calls, so a bench can never time a run that failed early.
  */
-export async function timedRun(runtime: Runtime, input: string, turns: number): Promise<{ runId: string; ms: number }> {
+export async function timedRun(runtime: Runtime, input: string, turns: number): Promise<{ runId: string; ms: number; cpuMs: number }> {
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   const run = await withDeadline(runtime.run({ agent: 'bench', input }), runDeadlineMs);
   const ms = performance.now() - started;
+  const cpu = process.cpuUsage(cpuBefore);
   if (run.status !== 'completed') throw new Error(`bench run ended ${run.status}: ${JSON.stringify(run.error)}`);
   let results = 0;
   for await (const entry of runtime.events(run.id, { follow: false })) if (entry.type === 'tool-result') results += 1;
   if (results !== turns) throw new Error(`bench run made ${results} tool calls, expected ${turns}`);
-  return { runId: run.id, ms };
+  return { runId: run.id, ms, cpuMs: (cpu.user + cpu.system) / 1_000 };
 }
 
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
