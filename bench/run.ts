@@ -6,7 +6,7 @@
  *   npm run bench -- --only=langgraph  some benches only (ids: see bench/modules.ts)
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { formatReports } from './lib/format-table.ts';
 import type { BenchReport } from './lib/report.ts';
@@ -43,6 +43,10 @@ const environment = {
   platform: `${process.platform}-${process.arch}`,
   cpu: cpus()[0]?.model ?? 'unknown',
   cores: cpus().length,
+  /** Cores this process may run on (fewer under `taskset`). */
+  usableCores: availableParallelism(),
+  /** The fake upstream's own cores (KEEL_BENCH_UPSTREAM_CPU), or `shared` with the contenders. */
+  upstreamCpus: process.env.KEEL_BENCH_UPSTREAM_CPU || 'shared',
 };
 const results = { generatedAt: new Date().toISOString(), mode: quick ? 'quick' : 'full', environment, reports };
 writeFileSync(join(resultsDirectory, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);

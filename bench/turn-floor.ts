@@ -34,7 +34,7 @@ const sizes = {
 const bars = { cli: 0.5, server: 1 };
 
 /** A whole run, timed: one contender of the race. */
-type Contender = (input: string) => Promise<{ ms: number; toolCalls: number; remoteCpuMs?: number; phases?: RunPhases }>;
+type Contender = (input: string) => Promise<{ ms: number; toolCalls: number; remoteCpuMs?: number; phases?: RunPhases; endedAt?: number }>;
 
 /** The same contender, its model calls timed phase by phase (see http-phases.ts). */
 function probed(contender: Contender, probe: ReturnType<typeof openPhaseProbe>): Contender {
@@ -61,11 +61,12 @@ function cliContender(keel: BenchRuntime): Contender {
     const started = performance.now();
     let runId = '';
     const code = await runAndPrint({ agent: 'bench', input }, keel.runtime, io, (run) => (runId = run.id));
-    const ms = performance.now() - started;
+    const endedAt = performance.now();
     if (code !== 0) throw new Error(`keel run exited ${code}`);
     let toolCalls = 0;
     for await (const entry of keel.runtime.events(runId, { follow: false })) if (entry.type === 'tool-result') toolCalls += 1;
-    return { ms, toolCalls };
+    // The run's end for the phase probe too: the count above is a check, not part of the run.
+    return { ms: endedAt - started, toolCalls, endedAt };
   };
 }
 

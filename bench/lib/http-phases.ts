@@ -31,6 +31,11 @@ export interface PhaseMedians {
   tailMs: number;
 }
 
+/** What a timed run may say of itself: where its own clock stopped, before any check of it that it does untimed. */
+export interface TimedResult {
+  endedAt?: number;
+}
+
 interface Exchange {
   startedAt: number;
   headAt?: number;
@@ -38,7 +43,7 @@ interface Exchange {
 }
 
 /** Listens to this process's HTTP client requests while open; `time` measures one run. */
-export function openPhaseProbe(): { time<T>(run: () => Promise<T>): Promise<{ result: T; phases: RunPhases }>; close(): void } {
+export function openPhaseProbe(): { time<T extends TimedResult>(run: () => Promise<T>): Promise<{ result: T; phases: RunPhases }>; close(): void } {
   let exchanges: Exchange[] | undefined;
   const byRequest = new WeakMap<ClientRequest, Exchange>();
   const onStart = (message: unknown) => {
@@ -63,7 +68,7 @@ export function openPhaseProbe(): { time<T>(run: () => Promise<T>): Promise<{ re
       const startedAt = performance.now();
       try {
         const result = await run();
-        return { result, phases: phasesOf(calls, startedAt, performance.now()) };
+        return { result, phases: phasesOf(calls, startedAt, result.endedAt ?? performance.now()) };
       } finally {
         exchanges = undefined;
       }

@@ -10,10 +10,18 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-/** Starts `fake-upstream.ts` in a child process (same Node binary) and waits for its URL. */
+/**
+ * Starts `fake-upstream.ts` in a child process (same Node binary) and waits for its URL.
+ *
+ * `KEEL_BENCH_UPSTREAM_CPU` (a CPU list, e.g. `1`) starts it under `taskset` on those CPUs only:
+ * with the bench itself kept off them (`taskset -c 0 npm run bench`), the upstream's work never
+ * shares a core with the contenders', as a provider's never does (bench/README, eleventh pass).
+ */
 export async function startFakeUpstream(): Promise<FakeUpstream> {
   const script = new URL('./fake-upstream.ts', import.meta.url).pathname;
-  const child = spawn(process.execPath, [script], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const cpus = process.env.KEEL_BENCH_UPSTREAM_CPU;
+  const [command, args] = cpus === undefined || cpus === '' ? [process.execPath, [script]] : ['taskset', ['--cpu-list', cpus, process.execPath, script]];
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout });
   const first = await Promise.race([once(lines, 'line').then(([line]) => String(line)), once(child, 'exit').then(() => undefined)]);
   if (first === undefined) throw new Error(`the fake upstream exited before it started (code ${String(child.exitCode)})`);

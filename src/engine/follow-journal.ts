@@ -27,15 +27,14 @@ export async function* followJournal(
   const { store, notifier, recent } = parts;
   let seq = options.afterSeq ?? 0;
   let idlePolls = 0;
-  const release = options.follow === false ? undefined : recent.follow(runId);
+  const held = options.follow === false ? undefined : recent.follow(runId);
   try {
     for (;;) {
       // Subscribed before the read: what is committed while this reads, or while the reader
       // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
-      const woken = release === undefined ? undefined : notifier.subscribe(runId);
+      const woken = held === undefined ? undefined : notifier.subscribe(runId);
       try {
-        const entries =
-          (release === undefined ? undefined : recent.after(runId, seq, pageSize)) ?? (await store.readJournal(runId, { afterSeq: seq, limit: pageSize }));
+        const entries = held?.after(seq, pageSize) ?? (await store.readJournal(runId, { afterSeq: seq, limit: pageSize }));
         for (const entry of entries) {
           yield entry;
           seq = entry.seq;
@@ -50,6 +49,6 @@ export async function* followJournal(
       }
     }
   } finally {
-    release?.();
+    held?.release();
   }
 }
