@@ -15,7 +15,7 @@ const layer = (name, folders, forbidden, comment) => ({
 });
 
 const adapters = ['store/sqlite/', 'store/postgres/', 'store/open-store\\.ts', 'gateway/ai-sdk/', 'gateway/resolve-model\\.ts', 'gateway/gateway\\.ts'];
-const top = ['server/', 'cli/', 'testing/', 'keel\\.ts', 'index\\.ts'];
+const top = ['server/', 'cli/', 'testing/', 'keel(?:-env)?\\.ts', 'index\\.ts'];
 
 export const forbidden = [
   {
@@ -94,7 +94,7 @@ export const forbidden = [
   layer(
     'observability-above-engine',
     'telemetry/(?:tracing|metrics|alerts)',
-    [...adapters, 'cli/', 'server/', 'testing/', 'keel\\.ts', 'index\\.ts'],
+    [...adapters, 'cli/', 'server/', 'testing/', 'keel(?:-env)?\\.ts', 'index\\.ts'],
     'Traces, metrics and alert rules are commit observers and store queries: they know the engine, the journal and the store port, never an adapter or the wiring.',
   ),
   layer(
@@ -106,7 +106,7 @@ export const forbidden = [
   layer(
     'dashboard-above-server',
     'dashboard',
-    ['cli/', 'testing/', ...adapters, 'keel\\.ts', 'index\\.ts'],
+    ['cli/', 'testing/', ...adapters, 'keel(?:-env)?\\.ts', 'index\\.ts'],
     "The dashboard is pages over the API's authentication, the runtime and the store port: the CLI serves it, it knows no adapter or wiring.",
   ),
 ];

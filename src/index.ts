@@ -42,8 +42,10 @@ export { KeelError, errorCatalogue } from './errors/index.ts';
 export type { ErrorCode, ErrorCategory, KeelErrorOptions, SerializedError } from './errors/index.ts';
 
 // Runtime: start, execute and follow runs
-export { createRuntime, openRuntime, openStoreFromEnv, applyLimitsFromEnv } from './keel.ts';
-export type { RuntimeOptions, OpenedRuntime, Environment, KeelRuntime } from './keel.ts';
+export { createRuntime, openRuntime } from './keel.ts';
+export { openStoreFromEnv, applyLimitsFromEnv } from './keel-env.ts';
+export type { RuntimeOptions, OpenedRuntime, KeelRuntime } from './keel.ts';
+export type { Environment } from './keel-env.ts';
 export type { TracingOption } from './telemetry/tracing/run-tracing.ts';
 export type { SpanRecord, SpanSink, SpanEventRecord, SpanAttributeValue } from './telemetry/tracing/span-record.ts';
 export type { OtlpTracingSettings } from './telemetry/tracing/tracing-settings.ts';
@@ -64,7 +66,7 @@ export type { BudgetScope, BudgetPeriod, BudgetStatus } from './store/budget-sto
 // Vault and audit log: secrets, OAuth connections, master key rotation, the hash-chained log
 export { createVault } from './vault/vault.ts';
 export type { Vault, VaultOptions, VaultStore } from './vault/vault.ts';
-export { vaultFromEnv } from './keel.ts';
+export { vaultFromEnv } from './keel-env.ts';
 export { generateMasterKey, parseMasterKeyring } from './vault/master-key.ts';
 export type { MasterKey, MasterKeyring } from './vault/master-key.ts';
 export { rotateMasterKey } from './vault/rotate-master-key.ts';

@@ -25,11 +25,12 @@ async function cruise(cwd: string): Promise<Violation[]> {
 }
 
 describe('the dependency lint', () => {
-  it('fails when an engine file imports an adapter, a provider or the server, when a detector or the vault imports the engine, when the logger or tracing reach above their layer, and when types form a cycle', async () => {
+  it('fails when an engine file imports an adapter, a provider, the server or the environment readers, when a detector or the vault imports the engine, when the logger or tracing reach above their layer, and when types form a cycle', async () => {
     const violations = await cruise(fixture);
     const found = violations.map((violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`).sort();
     expect(found).toEqual([
       'engine-knows-ports-only: src/engine/imports-adapter.ts → src/store/sqlite/sqlite-store.ts',
+      'engine-knows-ports-only: src/engine/imports-env-readers.ts → src/keel-env.ts',
       'engine-knows-ports-only: src/engine/imports-provider.ts → src/gateway/ai-sdk/adapter.ts',
       'engine-knows-ports-only: src/engine/imports-server.ts → src/server/app.ts',
       'guardrail-detectors-standalone: src/guardrails/detectors/imports-engine.ts → src/engine/uses-port.ts',

@@ -1,5 +1,6 @@
 import type { CommitObserver } from '../engine/commits.ts';
-import { databaseUrlFrom, openRuntime, openStoreFromEnv, type OpenedRuntime } from '../keel.ts';
+import { databaseUrlFrom, openStoreFromEnv } from '../keel-env.ts';
+import { openRuntime, type OpenedRuntime } from '../keel.ts';
 import { unpricedModels } from '../cost/unpriced-models.ts';
 import type { KeelConfig } from '../sdk/define-config.ts';
 import type { TenantLimits } from '../store/limits-store.ts';

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeelError } from '../../src/errors/index.ts';
-import { corsOriginsFrom } from '../../src/keel.ts';
+import { corsOriginsFrom } from '../../src/keel-env.ts';
 import { defineAgent } from '../../src/sdk/define-agent.ts';
 import { scriptedModel } from '../../src/testing/scripted-model.ts';
 import { createTestApi, type TestApi } from './api-fixture.ts';

@@ -1,4 +1,4 @@
-import { nodeIdFrom } from '../../keel.ts';
+import { nodeIdFrom } from '../../keel-env.ts';
 import { secureLimitDefaults } from '../../protection/limits-from-env.ts';
 import { startPeriodicSweeps } from '../../protection/periodic-sweeps.ts';
 import { auditRetentionDaysFrom, auditRetentionSweep } from '../../vault/audit-retention.ts';

@@ -1,5 +1,5 @@
 import { KeelError } from '../../errors/index.ts';
-import { corsOriginsFrom } from '../../keel.ts';
+import { corsOriginsFrom } from '../../keel-env.ts';
 import type { Runtime } from '../../engine/runtime-types.ts';
 import type { RuntimeMetrics } from '../../telemetry/metrics/runtime-metrics.ts';
 import { createApp } from '../../server/app.ts';
