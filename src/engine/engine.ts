@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { KeelError } from '../errors/index.ts';
 import type { Model } from '../gateway/model.ts';
 import { createId } from '../internal/ids.ts';
-import { assertIdentifier, assertJson, assertText } from '../internal/text-rules.ts';
+import { assertIdentifier } from '../internal/text-rules.ts';
 import type { AgentDefinition } from '../sdk/define-agent.ts';
 import type { Lease, RunRecord } from '../store/store.ts';
 import { createLogger } from '../telemetry/logger.ts';
@@ -14,6 +13,7 @@ import { resolveOutcome } from './resolve-outcome.ts';
 import { decideApproval, replyToEscalation, resolveEscalation } from './oversight-decisions.ts';
 import { executeRun } from './run-executor.ts';
 import { runStartEvent } from '../journal/run-start-event.ts';
+import { assertStartInput, sessionFor } from './start-input.ts';
 import { failRun } from './fail-run.ts';
 import { followJournal, followPollMs } from './follow-journal.ts';
 import { createRecentEntries } from './recent-entries.ts';
@@ -184,14 +184,7 @@ export function createEngine(options: EngineOptions): Runtime {
     if (draining) throw new KeelError({ code: 'SHUTTING_DOWN', message: 'The runtime is shutting down' });
     assertIdentifier(input.agent, 'agent');
     const agent = agentNamed(input.agent);
-    if (typeof input.input !== 'string' || input.input.trim() === '') {
-      throw new KeelError({ code: 'INPUT_INVALID', message: 'input must be a non-empty string', details: { field: 'input' } });
-    }
-    assertText(input.input, 'input');
-    if (Buffer.byteLength(input.input) > maxInputBytes) {
-      throw new KeelError({ code: 'INPUT_INVALID', message: `input is larger than ${maxInputBytes} bytes`, details: { field: 'input' } });
-    }
-    assertStartIdentifiers(input);
+    assertStartInput(input, maxInputBytes);
     const at = now();
     const result = await store.createRun({
       id: generateId(),
@@ -370,33 +363,4 @@ export function createEngine(options: EngineOptions): Runtime {
       await Promise.allSettled([...background.keys()]);
     },
   };
-}
-
-const maxMetadataBytes = 16 * 1024;
-
-/** The identifiers and metadata of a new run, checked before anything is stored (the SDK and CLI boundary). */
-function assertStartIdentifiers(input: StartRunInput): void {
-  for (const field of ['userId', 'sessionId', 'tenantId'] as const) {
-    if (input[field] !== undefined) assertIdentifier(input[field], field);
-  }
-  if (input.idempotencyKey !== undefined) assertIdentifier(input.idempotencyKey, 'idempotencyKey', 255);
-  if (input.metadata === undefined) return;
-  if (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata)) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: 'metadata must be an object', details: { field: 'metadata' } });
-  }
-  assertJson(input.metadata, { root: 'metadata', what: 'metadata' });
-  for (const key of Object.keys(input.metadata)) assertIdentifier(key, 'metadata key');
-  if (Buffer.byteLength(JSON.stringify(input.metadata)) > maxMetadataBytes) {
-    throw new KeelError({ code: 'INPUT_INVALID', message: `metadata is at most ${maxMetadataBytes} bytes of JSON`, details: { field: 'metadata' } });
-  }
-}
-
-/**
- * The session of a run started without one: new, except that a retry with the same idempotency
- * key must name the same session as the first attempt, so it is derived from the key.
- */
-function sessionFor(tenantId: string, idempotencyKey: string | undefined, at: Date): string {
-  if (idempotencyKey === undefined) return createId('ses', at);
-  const digest = createHash('sha256').update(`${tenantId}\u0000${idempotencyKey}`).digest('hex');
-  return `ses_k${digest.slice(0, 28)}`;
 }
