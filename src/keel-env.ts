@@ -1,8 +1,8 @@
 /**
- * The composition root's readers of the environment: each `KEEL_*` variable a process configured
- * by its environment (`keel start`, `keel worker`, `openRuntime`) turns into an option, checked
- * at start-up with a clear `CONFIG_INVALID` (or vault) error rather than a surprise later.
- * Nothing below the composition root reads the environment.
+ * The composition root's readers of the environment, for processes configured by it (`keel
+ * start`, `keel worker`, `openRuntime`): the store, the default limits, the vault, the lease, the
+ * node id and CORS, each checked at start-up with a clear `CONFIG_INVALID` (or vault) error
+ * rather than a surprise later.
  */
 import { KeelError } from './errors/index.ts';
 import { limitsFromEnv } from './protection/limits-from-env.ts';

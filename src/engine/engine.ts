@@ -77,8 +77,9 @@ export function createEngine(options: EngineOptions): Runtime {
   const decisions = () => ({ store, config, waiting: { store, owner, leaseMs, now }, committed });
   const recent = createRecentEntries();
   const committed = (commit: Commit) => {
-    // Before the wake-up: a follower it wakes finds the entries in memory.
-    recent.add(commit);
+    // Before the wake-up: a follower it wakes finds the entries in memory. Only an execution
+    // here hands its entries on (see recent-entries.ts): this process holds the run's lease.
+    if (keeper.controllerOf(commit.run.id) !== undefined) recent.add(commit);
     notifier.notify(commit.run.id);
     // A run that ends or parks may let the next run of its session (or its tenant) be claimed.
     if (commit.events.some((event) => event.type === 'run-end' || event.type === 'run-waiting')) notifier.notify('*');
@@ -145,6 +146,7 @@ export function createEngine(options: EngineOptions): Runtime {
         await store.releaseLease(lease.runId, lease.epoch).catch(() => undefined);
       } finally {
         keeper.drop(lease.runId, lease.epoch);
+        recent.forget(lease.runId);
         notifier.notify(lease.runId);
         // Its lease is free again, and so may be its session's next run.
         notifier.notify('*');

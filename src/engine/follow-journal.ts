@@ -43,6 +43,8 @@ export async function* followJournal(
         if (entries.length === pageSize) continue;
         if (woken === undefined || options.signal?.aborted === true) return;
         idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
+        // Every entry up to `seq` is taken (each yield above returned): what may be handed on next.
+        held?.reached(seq);
         await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), options.signal);
       } finally {
         woken?.close();

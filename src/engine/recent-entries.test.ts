@@ -47,38 +47,54 @@ describe('createRecentEntries', () => {
     expect(follower.after(7, 500)?.map((entry) => entry.seq)).toEqual([8, 9]);
   });
 
-  it("hands a run's end only to the followers that had everything before it: an ended run's session may be erased in the store", () => {
+  it("hands a run's end only to the followers waiting for it, having taken everything before it: an ended run's session may be erased in the store", () => {
     const recent = createRecentEntries();
-    const caughtUp = recent.follow('run_1');
-    const lagging = recent.follow('run_1');
+    const waiting = recent.follow('run_1');
+    const slow = recent.follow('run_1');
+    const asking = recent.follow('run_1');
     recent.add(commit(3, [step(1), step(2)]));
-    expect(caughtUp.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3]);
-    expect(lagging.after(1, 1)?.map((entry) => entry.seq)).toEqual([2]);
+    expect(waiting.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3]);
+    waiting.reached(3);
+    // Handed 2-3, but its reader has not taken them yet.
+    expect(slow.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3]);
+    // Read 2-3 from the store, then asked for more.
+    expect(asking.after(3, 500)).toBeUndefined();
     const end = { type: 'run-end', status: 'completed', output: 'secret answer' } as const;
     recent.add(commit(5, [step(3), end]));
     const late = recent.follow('run_1');
-    // Nothing before the end is held any more; the lagging follower reads the rest from the store.
-    expect(lagging.after(2, 500)).toBeUndefined();
-    expect(lagging.after(3, 500)).toBeUndefined();
+    expect(slow.after(3, 500)).toBeUndefined();
     expect(late.after(3, 500)).toBeUndefined();
-    expect(caughtUp.after(3, 1)?.map((entry) => entry.seq)).toEqual([4]);
-    expect(caughtUp.after(4, 500)).toEqual([{ ...end, seq: 5, at, v: 1 }]);
-    // Once, and only while it follows.
-    expect(caughtUp.after(4, 500)).toBeUndefined();
-    expect(caughtUp.after(3, 500)).toBeUndefined();
+    expect(asking.after(3, 500)?.map((entry) => entry.seq)).toEqual([4, 5]);
+    expect(waiting.after(3, 1)?.map((entry) => entry.seq)).toEqual([4]);
+    expect(waiting.after(4, 500)).toEqual([{ ...end, seq: 5, at, v: 1 }]);
+    // Once only.
+    expect(waiting.after(4, 500)).toBeUndefined();
+    expect(waiting.after(3, 500)).toBeUndefined();
   });
 
-  it("gives a run's end to no follower that let go of the run before asking for it", () => {
+  it("gives a run's end to no follower that let go of the run, and nothing at all to a released follower", () => {
     const recent = createRecentEntries();
     const follower = recent.follow('run_1');
-    const other = recent.follow('run_1');
-    recent.add(commit(2, [step(1)]));
-    expect(follower.after(1, 500)).toHaveLength(1);
-    recent.add(commit(3, [{ type: 'run-end', status: 'completed', output: 'secret answer' }]));
+    recent.add(commit(3, [step(1), step(2)]));
+    expect(follower.after(1, 500)).toHaveLength(2);
     follower.release();
-    expect(follower.after(2, 500)).toBeUndefined();
+    expect(follower.after(1, 500)).toBeUndefined();
+    const other = recent.follow('run_1');
+    other.reached(3);
+    recent.add(commit(4, [{ type: 'run-end', status: 'completed', output: 'secret answer' }]));
     other.release();
-    expect(recent.follow('run_1').after(2, 500)).toBeUndefined();
+    expect(other.after(3, 500)).toBeUndefined();
+  });
+
+  it('holds nothing of a run once its execution here has stopped, and starts again with the next commit made here', () => {
+    const recent = createRecentEntries();
+    const follower = recent.follow('run_1');
+    recent.add(commit(3, [step(1), step(2)]));
+    recent.forget('run_1');
+    expect(follower.after(1, 500)).toBeUndefined();
+    expect(recent.follow('run_1').after(1, 500)).toBeUndefined();
+    recent.add(commit(4, [step(3)]));
+    expect(follower.after(3, 500)?.map((entry) => entry.seq)).toEqual([4]);
   });
 
   it('hands out events as the store reads them back: through JSON', () => {
@@ -161,7 +177,6 @@ describe('following a run in the process that executes it', () => {
     expect(JSON.stringify(followed)).toBe(JSON.stringify(stored));
     // One read to fold the journal when the run is claimed; every commit after it came from memory.
     expect(stored.length).toBeGreaterThan(turns * 4);
-    console.log('READS', readsDuring);
     expect(readsDuring).toBeLessThanOrEqual(3);
     // The run's end too: this follower had everything before it when it was committed.
     expect(typesReadDuring).not.toContain('run-end');

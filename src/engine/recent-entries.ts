@@ -14,23 +14,34 @@ import type { Commit } from './commits.ts';
  * numbers, time and schema version, and the event as JSON has it (`jsonCopy`: what the store's
  * JSON round trip gives).
  *
- * A run's last commit is special: once a run has ended its session may be erased, which rewrites
- * the journal in the store. So the entries of the commit that ends a run go only to the followers
- * that had been handed everything before it when it was committed — the conversation they were
- * already given, brought to its end — and every other follower, one that lags or comes later,
- * reads the end from the store.
+ * Only entries of a run this process is executing are held, and only while it executes it: what
+ * is committed for a run nobody here executes (a decision on a waiting run) is read from the
+ * store, and so is everything once the execution here stops (`forget`). The run may go on and
+ * end elsewhere, and once it has ended its session may be erased, which rewrites the journal in
+ * the store; the store alone is right then.
+ *
+ * For the same reason the commit that ends a run goes only to the followers that were waiting
+ * for it when it was committed, having taken every entry before it; a follower that lags or
+ * comes later reads the end from the store.
  */
 export interface RecentEntries {
   /** Registers a follower of `runId`; entries are kept only while a run has one. */
   follow(runId: string): RecentFollower;
-  /** Keeps a commit's entries, if its run is followed. */
+  /** Keeps a commit's entries, if its run is followed; for commits of an execution in this process only. */
   add(commit: Commit): void;
+  /** Drops the entries held for a run whose execution here has stopped (ended, parked, let go or lost). */
+  forget(runId: string): void;
 }
 
 /** One follower's view of what is held for its run. */
 export interface RecentFollower {
-  /** The held entries after `afterSeq` (at most `limit`) if they start right after it; else undefined, and the store must be read. */
+  /**
+   * The held entries after `afterSeq` (at most `limit`) if they start right after it; else
+   * undefined, and the store must be read. Called once every entry up to `afterSeq` is taken.
+   */
   after(afterSeq: number, limit: number): JournalEntry[] | undefined;
+  /** Says the follower has taken every entry up to `seq` and waits for the next. */
+  reached(seq: number): void;
   release(): void;
 }
 
@@ -38,8 +49,9 @@ export interface RecentFollower {
 const maxHeld = 512;
 
 interface Follower {
-  /** The last entry this follower is known to have: the last one handed to it, or where it last asked from. */
+  /** The last entry this follower has taken (not merely been handed): where it last asked from, or what it last reached. */
   position: number;
+  released: boolean;
 }
 
 interface FollowedRun {
@@ -54,19 +66,22 @@ export function createRecentEntries(): RecentEntries {
   return {
     follow(runId) {
       const run = runs.get(runId) ?? { followers: new Set<Follower>(), entries: [] };
-      const follower: Follower = { position: 0 };
+      const follower: Follower = { position: 0, released: false };
       run.followers.add(follower);
       runs.set(runId, run);
       return {
         after(afterSeq, limit) {
+          if (follower.released) return undefined;
           follower.position = afterSeq;
-          const held = run.end === undefined ? heldAfter(run.entries, afterSeq, limit) : endAfter(run.end, follower, afterSeq, limit);
-          const last = held?.at(-1);
-          if (last !== undefined) follower.position = last.seq;
-          return held;
+          return run.end === undefined ? heldAfter(run.entries, afterSeq, limit) : endAfter(run.end, follower, afterSeq, limit);
+        },
+        reached(seq) {
+          follower.position = seq;
         },
         release() {
-          if (!run.followers.delete(follower)) return;
+          if (follower.released) return;
+          follower.released = true;
+          run.followers.delete(follower);
           run.end?.entitled.delete(follower);
           if (run.followers.size === 0 && runs.get(runId) === run) runs.delete(runId);
         },
@@ -78,17 +93,21 @@ export function createRecentEntries(): RecentEntries {
       const firstSeq = commit.lastSeq - commit.events.length + 1;
       // A run's first entry is written by the store itself, and a follower always reads it there.
       if (firstSeq === 1) return;
-      const entries = commit.events.map((event, index) => toEntry(event, firstSeq + index, commit.at));
+      const entriesOf = () => commit.events.map((event, index) => toEntry(event, firstSeq + index, commit.at));
       if (commit.events.some((event) => event.type === 'run-end')) {
-        const entitled = new Set([...run.followers].filter((follower) => follower.position === firstSeq - 1));
         run.entries = [];
-        run.end = { entries, firstSeq, entitled };
+        const entitled = new Set([...run.followers].filter((follower) => follower.position === firstSeq - 1));
+        if (entitled.size > 0) run.end = { entries: entriesOf(), firstSeq, entitled };
         return;
       }
       // Another process wrote in between (a lease taken over and back): start again from here.
       if (run.entries.at(-1)?.seq !== firstSeq - 1) run.entries = [];
-      run.entries.push(...entries);
+      run.entries.push(...entriesOf());
       if (run.entries.length > maxHeld) run.entries = run.entries.slice(-maxHeld);
+    },
+    forget(runId) {
+      const run = runs.get(runId);
+      if (run !== undefined) run.entries = [];
     },
   };
 }
@@ -100,12 +119,16 @@ function heldAfter(entries: JournalEntry[], afterSeq: number, limit: number): Jo
   return start < entries.length ? entries.slice(start, start + limit) : undefined;
 }
 
-/** The end commit's entries after `afterSeq`, for a follower entitled to them; it loses the right once it has them all. */
+/**
+ * The end commit's entries after `afterSeq`, for a follower entitled to them. The right is for
+ * the follower's next request only (and those that page through the rest of the commit).
+ */
 function endAfter(end: NonNullable<FollowedRun['end']>, follower: Follower, afterSeq: number, limit: number): JournalEntry[] | undefined {
+  if (!end.entitled.delete(follower)) return undefined;
   const start = afterSeq + 1 - end.firstSeq;
-  if (!end.entitled.has(follower) || start < 0 || start >= end.entries.length) return undefined;
+  if (start < 0 || start >= end.entries.length) return undefined;
   const held = end.entries.slice(start, start + limit);
-  if (start + held.length === end.entries.length) end.entitled.delete(follower);
+  if (start + held.length < end.entries.length) end.entitled.add(follower);
   return held;
 }
 

@@ -1,0 +1,169 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import type { Model, ModelRequest, ModelResponse } from '../../src/gateway/model.ts';
+import type { JournalEntry } from '../../src/journal/events.ts';
+import { createRuntime } from '../../src/keel.ts';
+import { defineAgent } from '../../src/sdk/define-agent.ts';
+import { defineConfig } from '../../src/sdk/define-config.ts';
+import { defineTool } from '../../src/sdk/define-tool.ts';
+import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
+import type { Store } from '../../src/store/store.ts';
+import { createSilentLogger } from '../../src/telemetry/logger.ts';
+
+/**
+ * A follower in the process that executes a run takes what is committed from memory. Once a run
+ * has ended, its session may be erased, which rewrites the journal in the store: from then on a
+ * follower must get the erased journal, never the text it held, unless it had taken everything
+ * before the end and was waiting for it when it was committed.
+ */
+const secret = { answer: 'ERASE-ME-ANSWER', note: 'ERASE-ME-NOTE', reason: 'ERASE-ME-REASON' };
+const usage = { inputTokens: 3, outputTokens: 2, cachedTokens: 0 };
+
+/** A gate the test opens: `wait` resolves once `open` is called. */
+function gate(): { wait: Promise<void>; open: () => void } {
+  let open: () => void = () => undefined;
+  const wait = new Promise<void>((resolve) => (open = resolve));
+  return { wait, open };
+}
+
+/** A model that asks for one `toolName` call, then (once `beforeAnswer` resolves) answers `secret.answer`. */
+function oneToolThenAnswer(toolName: string, toolArguments: unknown, beforeAnswer: Promise<void> = Promise.resolve()): Model {
+  return {
+    provider: 'test',
+    modelId: 'one-tool',
+    async generate(request: ModelRequest): Promise<ModelResponse> {
+      const base = { usage, modelId: 'one-tool', provider: 'test' };
+      if (!request.messages.some((message) => message.role === 'tool')) {
+        return { ...base, text: '', toolCalls: [{ callId: 'call_1', toolName, arguments: JSON.stringify(toolArguments) }], finishReason: 'tool-calls' };
+      }
+      await beforeAnswer;
+      return { ...base, text: `${secret.answer}: done`, toolCalls: [], finishReason: 'stop' };
+    },
+  };
+}
+
+const lookup = defineTool({
+  name: 'lookup',
+  description: 'Look it up',
+  input: z.object({ query: z.string() }),
+  effect: 'read',
+  execute: () => ({ found: 'yes' }),
+});
+const refund = defineTool({
+  name: 'refund',
+  description: 'Refund, once a person approves',
+  input: z.object({ note: z.string() }),
+  effect: 'unsafe',
+  approval: 'always',
+  execute: () => ({ refunded: true }),
+});
+
+describe('followers after a session is erased', () => {
+  const cleanups: Array<() => unknown> = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+
+  async function storeAt(path: string): Promise<Store> {
+    const store = createSqliteStore({ path });
+    await store.migrate();
+    cleanups.push(() => store.close());
+    return store;
+  }
+
+  function databasePath(): string {
+    const directory = mkdtempSync(join(tmpdir(), 'keel-followers-erased-'));
+    cleanups.push(() => rmSync(directory, { recursive: true, force: true }));
+    return join(directory, 'keel.db');
+  }
+
+  it('gives a follower whose reader fell behind the erased end, not the end it was committed with', async () => {
+    const store = await storeAt(databasePath());
+    const answer = gate();
+    const agent = defineAgent({ name: 'helper', model: oneToolThenAnswer('lookup', { query: 'q' }, answer.wait), instructions: 'Help.', tools: [lookup] });
+    const runtime = createRuntime({ config: defineConfig({ agents: [agent] }), store, logger: createSilentLogger(), env: {} });
+    cleanups.push(() => runtime.close());
+    const { run } = await runtime.startRun({ agent: 'helper', input: 'Look it up', userId: 'ana', sessionId: 'private' });
+
+    // The reader takes the run's start, then holds the first entry it is handed after it until let go.
+    const taken: JournalEntry[] = [];
+    const stalled = gate();
+    const letGo = gate();
+    const reading = (async () => {
+      for await (const entry of runtime.events(run.id)) {
+        taken.push(entry);
+        if (entry.seq === 2) {
+          stalled.open();
+          await letGo.wait;
+        }
+      }
+    })();
+    const executing = runtime.executeRun(run.id);
+    // The first turn is committed while the second model call is in flight: the follower has been handed it.
+    await stalled.wait;
+    answer.open();
+    expect((await executing).status).toBe('completed');
+    expect(await store.deleteSession('default', 'private')).toBe(true);
+    letGo.open();
+    await reading;
+
+    const stored = await store.readJournal(run.id);
+    expect(taken.map((entry) => entry.seq)).toEqual(stored.map((entry) => entry.seq));
+    expect(JSON.stringify(taken)).not.toContain(secret.answer);
+    expect(taken.at(-1)).toEqual(stored.at(-1));
+  });
+
+  it('gives the erased journal to a follower here of a run that parked and was decided here, then ended in another process', async () => {
+    const path = databasePath();
+    const here = await storeAt(path);
+    const there = await storeAt(path);
+    const agent = defineAgent({ name: 'helper', model: oneToolThenAnswer('refund', { note: secret.note }), instructions: 'Help.', tools: [refund] });
+    const config = defineConfig({ agents: [agent] });
+    const runtimeHere = createRuntime({ config, store: here, logger: createSilentLogger(), env: {} });
+    const runtimeThere = createRuntime({ config, store: there, logger: createSilentLogger(), env: {} });
+    cleanups.push(
+      () => runtimeHere.close(),
+      () => runtimeThere.close(),
+    );
+    const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Refund me', userId: 'ana', sessionId: 'private' });
+
+    // A follower here that stays on the run, holding the entry that parks it.
+    const parked = gate();
+    const letGo = gate();
+    const following = (async () => {
+      for await (const entry of runtimeHere.events(run.id)) {
+        if (entry.type === 'run-waiting') {
+          parked.open();
+          await letGo.wait;
+        }
+      }
+    })();
+    expect((await runtimeHere.executeRun(run.id)).status).toBe('waiting');
+    await parked.wait;
+
+    const [approval] = (await here.listApprovals('default', { runId: run.id })).approvals;
+    await runtimeHere.decideApproval(
+      approval!.id,
+      { decision: 'approve', reason: secret.reason },
+      { tenantId: 'default', actor: { kind: 'cli', name: 'rita' } },
+    );
+    expect((await runtimeThere.executeRun(run.id)).status).toBe('completed');
+    expect(await there.deleteSession('default', 'private')).toBe(true);
+
+    // Late followers here, from the start and from the entry that parked the run.
+    const stored = await here.readJournal(run.id);
+    const parkedAt = stored.find((entry) => entry.type === 'run-waiting')?.seq ?? 0;
+    for (const afterSeq of [1, parkedAt]) {
+      const late: JournalEntry[] = [];
+      for await (const entry of runtimeHere.events(run.id, { afterSeq })) late.push(entry);
+      expect(late).toEqual(stored.filter((entry) => entry.seq > afterSeq));
+      expect(JSON.stringify(late)).not.toContain(secret.note);
+      expect(JSON.stringify(late)).not.toContain(secret.reason);
+    }
+    letGo.open();
+    await following;
+  });
+});
