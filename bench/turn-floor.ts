@@ -315,12 +315,17 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       }
       return { id, title, status: 'ok', figures, details };
     } finally {
-      probe.close();
-      for (const loop of langGraphLoops) loop.close();
-      floor.close();
-      await keel.close();
-      await server.close();
-      await upstream.close();
+      // Every part is closed even when another's close fails (a child process left behind would
+      // outlive the bench); a failure is told, not thrown over the run's own outcome.
+      const closing = await Promise.allSettled([
+        (async () => probe.close())(),
+        (async () => langGraphLoops.forEach((loop) => loop.close()))(),
+        (async () => floor.close())(),
+        keel.close(),
+        server.close(),
+        upstream.close(),
+      ]);
+      for (const result of closing) if (result.status === 'rejected') options.log(`turn-floor: a part failed to close: ${String(result.reason)}`);
     }
   });
 }
