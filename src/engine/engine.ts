@@ -76,10 +76,11 @@ export function createEngine(options: EngineOptions): Runtime {
   /** What a person's decision on a waiting run needs: the store, the agents, a claim of the run, and the commit hook. */
   const decisions = () => ({ store, config, waiting: { store, owner, leaseMs, now }, committed });
   const recent = createRecentEntries();
-  const committed = (commit: Commit) => {
+  /** Every commit made here; `byExecution` for an execution's own, whose fenced append proved its lease. */
+  const committed = (commit: Commit, byExecution = false) => {
     // Before the wake-up: a follower it wakes finds the entries in memory. Only an execution
-    // here hands its entries on (see recent-entries.ts): this process holds the run's lease.
-    if (keeper.controllerOf(commit.run.id) !== undefined) recent.add(commit);
+    // here hands its entries on (see recent-entries.ts).
+    if (byExecution) recent.add(commit);
     notifier.notify(commit.run.id);
     // A run that ends or parks may let the next run of its session (or its tenant) be claimed.
     if (commit.events.some((event) => event.type === 'run-end' || event.type === 'run-waiting')) notifier.notify('*');
@@ -111,6 +112,8 @@ export function createEngine(options: EngineOptions): Runtime {
   async function executeLease(lease: Lease, isStopping: () => boolean = () => false): Promise<void> {
     const controller = new AbortController();
     keeper.hold(lease.runId, lease.epoch, controller);
+    // Stopped (a lost lease, a cancel, a shutdown): what it committed may be taken over and ended elsewhere.
+    controller.signal.addEventListener('abort', () => recent.forget(lease.runId), { once: true });
     const finished = (async () => {
       try {
         const agent = config.agents.get(lease.run.agent);
@@ -134,7 +137,7 @@ export function createEngine(options: EngineOptions): Runtime {
           now,
           signal: controller.signal,
           isDraining: () => draining || isStopping(),
-          onCommit: committed,
+          onCommit: (commit) => committed(commit, true),
           credentials: options.credentials,
           onLeaseReleased: () => (leaseReleased = true),
         });

@@ -27,14 +27,15 @@ export async function* followJournal(
   const { store, notifier, recent } = parts;
   let seq = options.afterSeq ?? 0;
   let idlePolls = 0;
-  const held = options.follow === false ? undefined : recent.follow(runId);
+  const release = options.follow === false ? undefined : recent.follow(runId);
   try {
     for (;;) {
       // Subscribed before the read: what is committed while this reads, or while the reader
       // takes the entries yielded below, wakes the wait at once rather than after a poll interval.
-      const woken = held === undefined ? undefined : notifier.subscribe(runId);
+      const woken = release === undefined ? undefined : notifier.subscribe(runId);
       try {
-        const entries = held?.after(seq, pageSize) ?? (await store.readJournal(runId, { afterSeq: seq, limit: pageSize }));
+        const entries =
+          (release === undefined ? undefined : recent.after(runId, seq, pageSize)) ?? (await store.readJournal(runId, { afterSeq: seq, limit: pageSize }));
         for (const entry of entries) {
           yield entry;
           seq = entry.seq;
@@ -43,14 +44,12 @@ export async function* followJournal(
         if (entries.length === pageSize) continue;
         if (woken === undefined || options.signal?.aborted === true) return;
         idlePolls = entries.length > 0 ? 0 : idlePolls + 1;
-        // Every entry up to `seq` is taken (each yield above returned): what may be handed on next.
-        held?.reached(seq);
         await woken.wait(Math.min(followPollMs * 2 ** Math.min(idlePolls, 3), idleFollowPollMs), options.signal);
       } finally {
         woken?.close();
       }
     }
   } finally {
-    held?.release();
+    release?.();
   }
 }

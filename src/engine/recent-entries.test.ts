@@ -22,87 +22,57 @@ describe('createRecentEntries', () => {
   it('keeps nothing for a run nobody follows', () => {
     const recent = createRecentEntries();
     recent.add(commit(3, [step(1), step(2)]));
-    expect(recent.follow('run_1').after(1, 500)).toBeUndefined();
+    expect(recent.after('run_1', 1, 500)).toBeUndefined();
   });
 
   it('hands out entries only when it holds the very next one', () => {
     const recent = createRecentEntries();
-    const follower = recent.follow('run_1');
+    const release = recent.follow('run_1');
     recent.add(commit(4, [step(1), step(2), step(3)]));
-    expect(follower.after(0, 500)).toBeUndefined(); // seq 1 is the store's
-    expect(follower.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3, 4]);
-    expect(follower.after(2, 1)?.map((entry) => entry.seq)).toEqual([3]);
-    expect(follower.after(4, 500)).toBeUndefined(); // taken everything: read the store
-    expect(follower.after(1, 500)?.[0]).toEqual({ type: 'step-start', step: 1, attempt: 1, seq: 2, at, v: 1 });
-    follower.release();
-    expect(recent.follow('run_1').after(1, 500)).toBeUndefined();
+    expect(recent.after('run_1', 0, 500)).toBeUndefined(); // seq 1 is the store's
+    expect(recent.after('run_1', 1, 500)?.map((entry) => entry.seq)).toEqual([2, 3, 4]);
+    expect(recent.after('run_1', 2, 1)?.map((entry) => entry.seq)).toEqual([3]);
+    expect(recent.after('run_1', 4, 500)).toBeUndefined(); // taken everything: read the store
+    expect(recent.after('run_1', 1, 500)?.[0]).toEqual({ type: 'step-start', step: 1, attempt: 1, seq: 2, at, v: 1 });
+    release();
+    expect(recent.after('run_1', 1, 500)).toBeUndefined();
   });
 
   it('starts again after a gap, so it never hands out a journal with a hole', () => {
     const recent = createRecentEntries();
-    const follower = recent.follow('run_1');
+    recent.follow('run_1');
     recent.add(commit(3, [step(1), step(2)]));
     recent.add(commit(9, [step(5), step(6)])); // seq 4-7 were written elsewhere
-    expect(follower.after(3, 500)).toBeUndefined();
-    expect(follower.after(7, 500)?.map((entry) => entry.seq)).toEqual([8, 9]);
+    expect(recent.after('run_1', 3, 500)).toBeUndefined();
+    expect(recent.after('run_1', 7, 500)?.map((entry) => entry.seq)).toEqual([8, 9]);
   });
 
-  it("hands a run's end only to the followers waiting for it, having taken everything before it: an ended run's session may be erased in the store", () => {
+  it("holds nothing once the run has ended: an ended run's session may be erased in the store", () => {
     const recent = createRecentEntries();
-    const waiting = recent.follow('run_1');
-    const slow = recent.follow('run_1');
-    const asking = recent.follow('run_1');
+    recent.follow('run_1');
     recent.add(commit(3, [step(1), step(2)]));
-    expect(waiting.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3]);
-    waiting.reached(3);
-    // Handed 2-3, but its reader has not taken them yet.
-    expect(slow.after(1, 500)?.map((entry) => entry.seq)).toEqual([2, 3]);
-    // Read 2-3 from the store, then asked for more.
-    expect(asking.after(3, 500)).toBeUndefined();
-    const end = { type: 'run-end', status: 'completed', output: 'secret answer' } as const;
-    recent.add(commit(5, [step(3), end]));
-    const late = recent.follow('run_1');
-    expect(slow.after(3, 500)).toBeUndefined();
-    expect(late.after(3, 500)).toBeUndefined();
-    expect(asking.after(3, 500)?.map((entry) => entry.seq)).toEqual([4, 5]);
-    expect(waiting.after(3, 1)?.map((entry) => entry.seq)).toEqual([4]);
-    expect(waiting.after(4, 500)).toEqual([{ ...end, seq: 5, at, v: 1 }]);
-    // Once only.
-    expect(waiting.after(4, 500)).toBeUndefined();
-    expect(waiting.after(3, 500)).toBeUndefined();
-  });
-
-  it("gives a run's end to no follower that let go of the run, and nothing at all to a released follower", () => {
-    const recent = createRecentEntries();
-    const follower = recent.follow('run_1');
-    recent.add(commit(3, [step(1), step(2)]));
-    expect(follower.after(1, 500)).toHaveLength(2);
-    follower.release();
-    expect(follower.after(1, 500)).toBeUndefined();
-    const other = recent.follow('run_1');
-    other.reached(3);
+    expect(recent.after('run_1', 1, 500)).toHaveLength(2);
     recent.add(commit(4, [{ type: 'run-end', status: 'completed', output: 'secret answer' }]));
-    other.release();
-    expect(other.after(3, 500)).toBeUndefined();
+    expect(recent.after('run_1', 1, 500)).toBeUndefined();
+    expect(recent.after('run_1', 3, 500)).toBeUndefined();
   });
 
   it('holds nothing of a run once its execution here has stopped, and starts again with the next commit made here', () => {
     const recent = createRecentEntries();
-    const follower = recent.follow('run_1');
+    recent.follow('run_1');
     recent.add(commit(3, [step(1), step(2)]));
     recent.forget('run_1');
-    expect(follower.after(1, 500)).toBeUndefined();
-    expect(recent.follow('run_1').after(1, 500)).toBeUndefined();
+    expect(recent.after('run_1', 1, 500)).toBeUndefined();
     recent.add(commit(4, [step(3)]));
-    expect(follower.after(3, 500)?.map((entry) => entry.seq)).toEqual([4]);
+    expect(recent.after('run_1', 3, 500)?.map((entry) => entry.seq)).toEqual([4]);
   });
 
   it('hands out events as the store reads them back: through JSON', () => {
     const recent = createRecentEntries();
-    const follower = recent.follow('run_1');
+    recent.follow('run_1');
     const when = new Date('2031-02-03T04:05:06.000Z');
     recent.add(commit(2, [{ type: 'tool-result', step: 1, callId: 'c1', toolName: 't', output: { when, gone: undefined }, durationMs: 1 } as JournalEvent]));
-    expect(follower.after(1, 500)?.[0]).toEqual({
+    expect(recent.after('run_1', 1, 500)?.[0]).toEqual({
       type: 'tool-result',
       step: 1,
       callId: 'c1',
@@ -125,17 +95,10 @@ describe('following a run in the process that executes it', () => {
     if (directory !== undefined) rmSync(directory, { recursive: true, force: true });
   });
 
-  /** The store, counting reads of the journal and keeping the types of the entries they returned. */
-  function countingReads(store: Store): { store: Store; reads: () => number; typesRead: () => string[] } {
+  /** The store, counting reads of the journal. */
+  function countingReads(store: Store): { store: Store; reads: () => number } {
     let reads = 0;
-    const typesRead: string[] = [];
-    const readJournal: Store['readJournal'] = async (...args) => {
-      reads += 1;
-      const entries = await store.readJournal(...args);
-      typesRead.push(...entries.map((entry) => entry.type));
-      return entries;
-    };
-    return { store: { ...store, readJournal }, reads: () => reads, typesRead: () => [...typesRead] };
+    return { store: { ...store, readJournal: (...args) => ((reads += 1), store.readJournal(...args)) }, reads: () => reads };
   }
 
   it('yields exactly the journal the store holds, without reading it back after every commit', async () => {
@@ -166,19 +129,15 @@ describe('following a run in the process that executes it', () => {
     // Let the follower read the run's start before the execution begins.
     await new Promise((resolve) => setTimeout(resolve, 20));
     const readsBefore = counted.reads();
-    const typesBefore = counted.typesRead().length;
     const ended = await runtime.executeRun(started.id);
     await following;
     expect(ended.status).toBe('completed');
     const readsDuring = counted.reads() - readsBefore;
-    const typesReadDuring = counted.typesRead().slice(typesBefore);
     const stored = await counted.store.readJournal(started.id);
     expect(followed).toEqual(stored);
     expect(JSON.stringify(followed)).toBe(JSON.stringify(stored));
     // One read to fold the journal when the run is claimed; every commit after it came from memory.
     expect(stored.length).toBeGreaterThan(turns * 4);
     expect(readsDuring).toBeLessThanOrEqual(3);
-    // The run's end too: this follower had everything before it when it was committed.
-    expect(typesReadDuring).not.toContain('run-end');
   });
 });

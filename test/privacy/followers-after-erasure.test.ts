@@ -16,8 +16,8 @@ import { createSilentLogger } from '../../src/telemetry/logger.ts';
 /**
  * A follower in the process that executes a run takes what is committed from memory. Once a run
  * has ended, its session may be erased, which rewrites the journal in the store: from then on a
- * follower must get the erased journal, never the text it held, unless it had taken everything
- * before the end and was waiting for it when it was committed.
+ * follower must get the erased journal, never text held in memory that it had not been handed
+ * before the erasure.
  */
 const secret = { answer: 'ERASE-ME-ANSWER', note: 'ERASE-ME-NOTE', reason: 'ERASE-ME-REASON' };
 const usage = { inputTokens: 3, outputTokens: 2, cachedTokens: 0 };
@@ -133,8 +133,10 @@ describe('followers after a session is erased', () => {
     // A follower here that stays on the run, holding the entry that parks it.
     const parked = gate();
     const letGo = gate();
+    const followed: JournalEntry[] = [];
     const following = (async () => {
       for await (const entry of runtimeHere.events(run.id)) {
+        followed.push(entry);
         if (entry.type === 'run-waiting') {
           parked.open();
           await letGo.wait;
@@ -163,7 +165,9 @@ describe('followers after a session is erased', () => {
       expect(JSON.stringify(late)).not.toContain(secret.note);
       expect(JSON.stringify(late)).not.toContain(secret.reason);
     }
+    // The follower that stayed on: what it takes after the erasure is the erased journal too.
     letGo.open();
     await following;
+    expect(followed.filter((entry) => entry.seq > parkedAt)).toEqual(stored.filter((entry) => entry.seq > parkedAt));
   });
 });
