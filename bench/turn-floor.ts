@@ -319,7 +319,7 @@ async function run(options: BenchOptions): Promise<BenchReport> {
       // outlive the bench); a failure is told, not thrown over the run's own outcome.
       const closing = await Promise.allSettled([
         (async () => probe.close())(),
-        (async () => langGraphLoops.forEach((loop) => loop.close()))(),
+        ...langGraphLoops.map(async (loop) => loop.close()),
         (async () => floor.close())(),
         keel.close(),
         server.close(),

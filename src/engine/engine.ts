@@ -112,8 +112,11 @@ export function createEngine(options: EngineOptions): Runtime {
   async function executeLease(lease: Lease, isStopping: () => boolean = () => false): Promise<void> {
     const controller = new AbortController();
     keeper.hold(lease.runId, lease.epoch, controller);
-    // Stopped (a lost lease, a cancel, a shutdown): what it committed may be taken over and ended elsewhere.
+    // Stopped (a lost lease, a cancel, a shutdown): what it committed may be taken over and ended
+    // elsewhere, so nothing it commits from then on is held either (a write still in flight).
+    let live = true;
     controller.signal.addEventListener('abort', () => recent.forget(lease.runId), { once: true });
+    const byExecution = (commit: Commit) => committed(commit, live && !controller.signal.aborted);
     const finished = (async () => {
       try {
         const agent = config.agents.get(lease.run.agent);
@@ -122,7 +125,7 @@ export function createEngine(options: EngineOptions): Runtime {
           const error = { code: 'AGENT_NOT_FOUND' as const, message: `The run's agent "${lease.run.agent}" is not in the configuration` };
           logger.error({ runId: lease.runId, agent: lease.run.agent }, 'run failed: its agent is not configured');
           const ended = await failRun({ store, lease, error, now: now() });
-          if (ended !== undefined) committed({ run: lease.run, ...ended });
+          if (ended !== undefined) byExecution({ run: lease.run, ...ended });
           return;
         }
         let leaseReleased = false;
@@ -137,7 +140,7 @@ export function createEngine(options: EngineOptions): Runtime {
           now,
           signal: controller.signal,
           isDraining: () => draining || isStopping(),
-          onCommit: (commit) => committed(commit, true),
+          onCommit: byExecution,
           credentials: options.credentials,
           onLeaseReleased: () => (leaseReleased = true),
         });
@@ -148,6 +151,7 @@ export function createEngine(options: EngineOptions): Runtime {
         logger.error({ err: error, runId: lease.runId }, 'could not execute run');
         await store.releaseLease(lease.runId, lease.epoch).catch(() => undefined);
       } finally {
+        live = false;
         keeper.drop(lease.runId, lease.epoch);
         recent.forget(lease.runId);
         notifier.notify(lease.runId);

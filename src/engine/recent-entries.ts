@@ -7,11 +7,11 @@ import type { Commit } from './commits.ts';
  * run` printer, an SSE stream, a chat completion), so a follower woken by a commit takes them
  * from memory instead of reading them back from the store.
  *
- * Only what an execution in this process committed passes through here, and only while it
- * executes, so it is never the whole journal: a follower uses it only when it holds the very next
- * entry the follower needs, and reads the store otherwise (from the start, after a gap, once it
- * has taken everything held, for runs another process executes, for decisions on waiting runs,
- * and for a run's last commit). What it hands out is what the store would: the same sequence
+ * Only what an execution in this process committed passes through here, and only until it stops
+ * or is cut short, so it is never the whole journal: a follower uses it only when it holds the
+ * very next entry the follower needs, and reads the store otherwise (from the start, after a
+ * gap, once it has taken everything held, for runs another process executes, for decisions on
+ * waiting runs, and for a run's last commit). What it hands out is what the store would: the same sequence
  * numbers, time and schema version, and the event as JSON has it (`jsonCopy`: what the store's
  * JSON round trip gives).
  *

@@ -110,6 +110,8 @@ describe('followers after a session is erased', () => {
     letGo.open();
     await reading;
 
+    // What it had been handed before the erasure (the first turn) it still yields as it was, as a
+    // page read from the store before the erasure would be; what comes after is the erased journal.
     const stored = await store.readJournal(run.id);
     expect(taken.map((entry) => entry.seq)).toEqual(stored.map((entry) => entry.seq));
     expect(JSON.stringify(taken)).not.toContain(secret.answer);
