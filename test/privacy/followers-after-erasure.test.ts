@@ -12,6 +12,7 @@ import { defineTool } from '../../src/sdk/define-tool.ts';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createSilentLogger } from '../../src/telemetry/logger.ts';
+import { refundOnceApproved } from './refund-tool.ts';
 
 /**
  * A follower in the process that executes a run takes what is committed from memory. Once a run
@@ -51,14 +52,6 @@ const lookup = defineTool({
   input: z.object({ query: z.string() }),
   effect: 'read',
   execute: () => ({ found: 'yes' }),
-});
-const refund = defineTool({
-  name: 'refund',
-  description: 'Refund, once a person approves',
-  input: z.object({ note: z.string() }),
-  effect: 'unsafe',
-  approval: 'always',
-  execute: () => ({ refunded: true }),
 });
 
 describe('followers after a session is erased', () => {
@@ -122,7 +115,12 @@ describe('followers after a session is erased', () => {
     const path = databasePath();
     const here = await storeAt(path);
     const there = await storeAt(path);
-    const agent = defineAgent({ name: 'helper', model: oneToolThenAnswer('refund', { note: secret.note }), instructions: 'Help.', tools: [refund] });
+    const agent = defineAgent({
+      name: 'helper',
+      model: oneToolThenAnswer('refund', { note: secret.note }),
+      instructions: 'Help.',
+      tools: [refundOnceApproved],
+    });
     const config = defineConfig({ agents: [agent] });
     const runtimeHere = createRuntime({ config, store: here, logger: createSilentLogger(), env: {} });
     const runtimeThere = createRuntime({ config, store: there, logger: createSilentLogger(), env: {} });

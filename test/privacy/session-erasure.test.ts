@@ -18,6 +18,7 @@ import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
 import type { Store } from '../../src/store/store.ts';
 import { createSilentLogger } from '../../src/telemetry/logger.ts';
 import { scriptedModel } from '../../src/testing/scripted-model.ts';
+import { refundOnceApproved } from './refund-tool.ts';
 
 /**
  * `DELETE /v1/sessions/{id}` erases the conversation everywhere it is stored: after it, no table
@@ -52,19 +53,11 @@ function agentWith(turns: Parameters<typeof scriptedModel>[0]) {
     // `status` and `to` are also names of Keel's own fields: in a tool's result they are content all the same.
     execute: ({ query }) => ({ found: `${secret.toolResult} for ${query}`, status: secret.resultStatus, to: secret.resultRecipient }),
   });
-  const refund = defineTool({
-    name: 'refund',
-    description: 'Refund, once a person approves',
-    input: z.object({ note: z.string() }),
-    effect: 'unsafe',
-    approval: 'always',
-    execute: () => ({ refunded: true }),
-  });
   return defineAgent({
     name: 'keeper',
     model: scriptedModel(turns, { stream: true, chunkSize: 3 }),
     instructions: 'Help.',
-    tools: [lookup, refund],
+    tools: [lookup, refundOnceApproved],
     escalation: {},
     cache: { ttlMs: 60_000 },
     modelSettings: { temperature: 0 },
