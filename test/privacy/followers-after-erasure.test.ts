@@ -20,7 +20,7 @@ import { refundOnceApproved } from './refund-tool.ts';
  * follower must get the erased journal, never text held in memory that it had not been handed
  * before the erasure.
  */
-const secret = { answer: 'ERASE-ME-ANSWER', note: 'ERASE-ME-NOTE', reason: 'ERASE-ME-REASON' };
+const secret = { answer: 'ERASE-ME-ANSWER', note: 'ERASE-ME-NOTE', reason: 'ERASE-ME-REASON', query: 'ERASE-ME-QUERY' };
 const usage = { inputTokens: 3, outputTokens: 2, cachedTokens: 0 };
 
 /** A gate the test opens: `wait` resolves once `open` is called. */
@@ -169,5 +169,90 @@ describe('followers after a session is erased', () => {
     letGo.open();
     await following;
     expect(followed.filter((entry) => entry.seq > parkedAt)).toEqual(stored.filter((entry) => entry.seq > parkedAt));
+  });
+
+  it('gives the erased journal to a follower here of a run whose lease this process lost while its execution was stuck', async () => {
+    const path = databasePath();
+    const base = await storeAt(path);
+    const there = await storeAt(path);
+    // This process's heartbeats hang until the test lets them through: its lease runs out meanwhile.
+    const heartbeats = gate();
+    const heartbeatAnswered = gate();
+    const here: Store = {
+      ...base,
+      renewLeases: async (...args) => {
+        await heartbeats.wait;
+        const renewed = await base.renewLeases(...args);
+        heartbeatAnswered.open();
+        return renewed;
+      },
+    };
+    // The first call of the tool (this process's) hangs, deaf to its signal; the next one answers.
+    const toolEntered = gate();
+    const toolReleased = gate();
+    let calls = 0;
+    const stuckOnce = defineTool({
+      name: 'lookup',
+      description: 'Look it up',
+      input: z.object({ query: z.string() }),
+      effect: 'read',
+      execute: async () => {
+        calls += 1;
+        if (calls === 1) {
+          toolEntered.open();
+          await toolReleased.wait;
+        }
+        return { found: 'yes' };
+      },
+    });
+    const agent = defineAgent({ name: 'helper', model: oneToolThenAnswer('lookup', { query: secret.query }), instructions: 'Help.', tools: [stuckOnce] });
+    const config = defineConfig({ agents: [agent] });
+    const leaseMs = 300;
+    const runtimeHere = createRuntime({ config, store: here, logger: createSilentLogger(), env: {}, leaseMs });
+    const runtimeThere = createRuntime({ config, store: there, logger: createSilentLogger(), env: {}, leaseMs });
+    cleanups.push(
+      () => runtimeHere.close(),
+      () => runtimeThere.close(),
+    );
+    const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Look it up', userId: 'ana', sessionId: 'private' });
+
+    // A follower here that stays on the run, holding the tool call.
+    const holding = gate();
+    const letGo = gate();
+    const following = (async () => {
+      for await (const entry of runtimeHere.events(run.id)) {
+        if (entry.type === 'tool-call') {
+          holding.open();
+          await letGo.wait;
+        }
+      }
+    })();
+    const stuck = runtimeHere.executeRun(run.id);
+    // Let everything go on any outcome, before the runtimes close (cleanups run last first).
+    cleanups.push(async () => {
+      heartbeats.open();
+      toolReleased.open();
+      letGo.open();
+      await Promise.allSettled([stuck, following]);
+    });
+    await Promise.all([toolEntered.wait, holding.wait]);
+
+    // The other process takes the run over once the lease has run out, and ends it; the session is erased.
+    expect((await runtimeThere.executeRun(run.id)).status).toBe('completed');
+    expect(await there.deleteSession('default', 'private')).toBe(true);
+    // This process learns at its next heartbeat that its lease is lost; its execution is still stuck.
+    heartbeats.open();
+    await heartbeatAnswered.wait;
+    await new Promise((resolve) => setImmediate(resolve));
+
+    const stored = await base.readJournal(run.id);
+    const late: JournalEntry[] = [];
+    for await (const entry of runtimeHere.events(run.id, { afterSeq: 1 })) late.push(entry);
+    expect(late).toEqual(stored.slice(1));
+    expect(JSON.stringify(late)).not.toContain(secret.query);
+
+    toolReleased.open();
+    letGo.open();
+    await Promise.all([stuck, following]);
   });
 });
