@@ -6,7 +6,8 @@ import { z } from 'zod';
 import type { Model, ModelRequest, ModelResponse } from '../../src/gateway/model.ts';
 import type { JournalEntry } from '../../src/journal/events.ts';
 import { createRuntime } from '../../src/keel.ts';
-import { defineAgent } from '../../src/sdk/define-agent.ts';
+import type { Runtime } from '../../src/engine/runtime-types.ts';
+import { defineAgent, type AgentDefinition } from '../../src/sdk/define-agent.ts';
 import { defineConfig } from '../../src/sdk/define-config.ts';
 import { defineTool } from '../../src/sdk/define-tool.ts';
 import { createSqliteStore } from '../../src/store/sqlite/sqlite-store.ts';
@@ -73,6 +74,40 @@ describe('followers after a session is erased', () => {
     return join(directory, 'keel.db');
   }
 
+  /** Two processes' runtimes, as two nodes over one database: `here` follows, `there` takes over. */
+  function twoNodes(agent: AgentDefinition, stores: { here: Store; there: Store }, leaseMs?: number): { here: Runtime; there: Runtime } {
+    const config = defineConfig({ agents: [agent] });
+    const options = { config, logger: createSilentLogger(), env: {}, ...(leaseMs === undefined ? {} : { leaseMs }) };
+    const here = createRuntime({ ...options, store: stores.here });
+    const there = createRuntime({ ...options, store: stores.there });
+    cleanups.push(
+      () => here.close(),
+      () => there.close(),
+    );
+    return { here, there };
+  }
+
+  /** A follower that stays on the run: it takes every entry and holds the first of type `type` until let go. */
+  function stayOn(
+    runtime: Runtime,
+    runId: string,
+    type: JournalEntry['type'],
+  ): { taken: JournalEntry[]; holding: Promise<void>; letGo: () => void; done: Promise<void> } {
+    const holding = gate();
+    const released = gate();
+    const taken: JournalEntry[] = [];
+    const done = (async () => {
+      for await (const entry of runtime.events(runId)) {
+        taken.push(entry);
+        if (entry.type === type) {
+          holding.open();
+          await released.wait;
+        }
+      }
+    })();
+    return { taken, holding: holding.wait, letGo: released.open, done };
+  }
+
   it('gives a follower whose reader fell behind the erased end, not the end it was committed with', async () => {
     const store = await storeAt(databasePath());
     const answer = gate();
@@ -121,30 +156,13 @@ describe('followers after a session is erased', () => {
       instructions: 'Help.',
       tools: [refundOnceApproved],
     });
-    const config = defineConfig({ agents: [agent] });
-    const runtimeHere = createRuntime({ config, store: here, logger: createSilentLogger(), env: {} });
-    const runtimeThere = createRuntime({ config, store: there, logger: createSilentLogger(), env: {} });
-    cleanups.push(
-      () => runtimeHere.close(),
-      () => runtimeThere.close(),
-    );
+    const { here: runtimeHere, there: runtimeThere } = twoNodes(agent, { here, there });
     const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Refund me', userId: 'ana', sessionId: 'private' });
 
     // A follower here that stays on the run, holding the entry that parks it.
-    const parked = gate();
-    const letGo = gate();
-    const followed: JournalEntry[] = [];
-    const following = (async () => {
-      for await (const entry of runtimeHere.events(run.id)) {
-        followed.push(entry);
-        if (entry.type === 'run-waiting') {
-          parked.open();
-          await letGo.wait;
-        }
-      }
-    })();
+    const staying = stayOn(runtimeHere, run.id, 'run-waiting');
     expect((await runtimeHere.executeRun(run.id)).status).toBe('waiting');
-    await parked.wait;
+    await staying.holding;
 
     const [approval] = (await here.listApprovals('default', { runId: run.id })).approvals;
     await runtimeHere.decideApproval(
@@ -166,9 +184,9 @@ describe('followers after a session is erased', () => {
       expect(JSON.stringify(late)).not.toContain(secret.reason);
     }
     // The follower that stayed on: what it takes after the erasure is the erased journal too.
-    letGo.open();
-    await following;
-    expect(followed.filter((entry) => entry.seq > parkedAt)).toEqual(stored.filter((entry) => entry.seq > parkedAt));
+    staying.letGo();
+    await staying.done;
+    expect(staying.taken.filter((entry) => entry.seq > parkedAt)).toEqual(stored.filter((entry) => entry.seq > parkedAt));
   });
 
   it('gives the erased journal to a follower here of a run whose lease this process lost while its execution was stuck', async () => {
@@ -206,36 +224,20 @@ describe('followers after a session is erased', () => {
       },
     });
     const agent = defineAgent({ name: 'helper', model: oneToolThenAnswer('lookup', { query: secret.query }), instructions: 'Help.', tools: [stuckOnce] });
-    const config = defineConfig({ agents: [agent] });
-    const leaseMs = 300;
-    const runtimeHere = createRuntime({ config, store: here, logger: createSilentLogger(), env: {}, leaseMs });
-    const runtimeThere = createRuntime({ config, store: there, logger: createSilentLogger(), env: {}, leaseMs });
-    cleanups.push(
-      () => runtimeHere.close(),
-      () => runtimeThere.close(),
-    );
+    const { here: runtimeHere, there: runtimeThere } = twoNodes(agent, { here, there }, 300);
     const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Look it up', userId: 'ana', sessionId: 'private' });
 
     // A follower here that stays on the run, holding the tool call.
-    const holding = gate();
-    const letGo = gate();
-    const following = (async () => {
-      for await (const entry of runtimeHere.events(run.id)) {
-        if (entry.type === 'tool-call') {
-          holding.open();
-          await letGo.wait;
-        }
-      }
-    })();
+    const staying = stayOn(runtimeHere, run.id, 'tool-call');
     const stuck = runtimeHere.executeRun(run.id);
     // Let everything go on any outcome, before the runtimes close (cleanups run last first).
     cleanups.push(async () => {
       heartbeats.open();
       toolReleased.open();
-      letGo.open();
-      await Promise.allSettled([stuck, following]);
+      staying.letGo();
+      await Promise.allSettled([stuck, staying.done]);
     });
-    await Promise.all([toolEntered.wait, holding.wait]);
+    await Promise.all([toolEntered.wait, staying.holding]);
 
     // The other process takes the run over once the lease has run out, and ends it; the session is erased.
     expect((await runtimeThere.executeRun(run.id)).status).toBe('completed');
@@ -252,7 +254,7 @@ describe('followers after a session is erased', () => {
     expect(JSON.stringify(late)).not.toContain(secret.query);
 
     toolReleased.open();
-    letGo.open();
-    await Promise.all([stuck, following]);
+    staying.letGo();
+    await Promise.all([stuck, staying.done]);
   });
 });
