@@ -11,9 +11,9 @@ import type { Commit } from './commits.ts';
  * or is cut short, so it is never the whole journal: a follower uses it only when it holds the
  * very next entry the follower needs, and reads the store otherwise (from the start, after a
  * gap, once it has taken everything held, for runs another process executes, for decisions on
- * waiting runs, and for a run's last commit). What it hands out is what the store would: the same sequence
- * numbers, time and schema version, and the event as JSON has it (`jsonCopy`: what the store's
- * JSON round trip gives).
+ * waiting runs, and for a run's last commit). What it hands out is what the store would: the
+ * same sequence numbers, time and schema version, and the event as JSON has it (`jsonCopy`:
+ * what the store's JSON round trip gives).
  *
  * Nothing is held past a run's end, nor once the execution here has stopped (`forget`): the run
  * may go on and end elsewhere, and once a run has ended its session may be erased, which rewrites

@@ -87,11 +87,11 @@ describe('followers after a session is erased', () => {
     return { here, there };
   }
 
-  /** A follower that stays on the run: it takes every entry and holds the first of type `type` until let go. */
+  /** A follower that stays on the run: it takes every entry and holds the first that `holds` picks until let go. */
   function stayOn(
     runtime: Runtime,
     runId: string,
-    type: JournalEntry['type'],
+    holds: (entry: JournalEntry) => boolean,
   ): { taken: JournalEntry[]; holding: Promise<void>; letGo: () => void; done: Promise<void> } {
     const holding = gate();
     const released = gate();
@@ -99,7 +99,7 @@ describe('followers after a session is erased', () => {
     const done = (async () => {
       for await (const entry of runtime.events(runId)) {
         taken.push(entry);
-        if (entry.type === type) {
+        if (holds(entry)) {
           holding.open();
           await released.wait;
         }
@@ -117,26 +117,16 @@ describe('followers after a session is erased', () => {
     const { run } = await runtime.startRun({ agent: 'helper', input: 'Look it up', userId: 'ana', sessionId: 'private' });
 
     // The reader takes the run's start, then holds the first entry it is handed after it until let go.
-    const taken: JournalEntry[] = [];
-    const stalled = gate();
-    const letGo = gate();
-    const reading = (async () => {
-      for await (const entry of runtime.events(run.id)) {
-        taken.push(entry);
-        if (entry.seq === 2) {
-          stalled.open();
-          await letGo.wait;
-        }
-      }
-    })();
+    const reader = stayOn(runtime, run.id, (entry) => entry.seq === 2);
     const executing = runtime.executeRun(run.id);
     // The first turn is committed while the second model call is in flight: the follower has been handed it.
-    await stalled.wait;
+    await reader.holding;
     answer.open();
     expect((await executing).status).toBe('completed');
     expect(await store.deleteSession('default', 'private')).toBe(true);
-    letGo.open();
-    await reading;
+    reader.letGo();
+    await reader.done;
+    const taken = reader.taken;
 
     // What it had been handed before the erasure (the first turn) it still yields as it was, as a
     // page read from the store before the erasure would be; what comes after is the erased journal.
@@ -160,7 +150,7 @@ describe('followers after a session is erased', () => {
     const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Refund me', userId: 'ana', sessionId: 'private' });
 
     // A follower here that stays on the run, holding the entry that parks it.
-    const staying = stayOn(runtimeHere, run.id, 'run-waiting');
+    const staying = stayOn(runtimeHere, run.id, (entry) => entry.type === 'run-waiting');
     expect((await runtimeHere.executeRun(run.id)).status).toBe('waiting');
     await staying.holding;
 
@@ -228,7 +218,7 @@ describe('followers after a session is erased', () => {
     const { run } = await runtimeHere.startRun({ agent: 'helper', input: 'Look it up', userId: 'ana', sessionId: 'private' });
 
     // A follower here that stays on the run, holding the tool call.
-    const staying = stayOn(runtimeHere, run.id, 'tool-call');
+    const staying = stayOn(runtimeHere, run.id, (entry) => entry.type === 'tool-call');
     const stuck = runtimeHere.executeRun(run.id);
     // Let everything go on any outcome, before the runtimes close (cleanups run last first).
     cleanups.push(async () => {
